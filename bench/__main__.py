@@ -1,0 +1,39 @@
+"""Run the benchmarks and write their figures to ``bench/results/<name>.json``.
+
+Each ``bench/bench_<name>.py`` exposes ``run(quick: bool) -> dict``; the dict is printed
+and written as JSON. ``--only NAME`` runs one; ``--quick`` runs the short variant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import pathlib
+import sys
+
+HERE = pathlib.Path(__file__).parent
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--quick", action="store_true", help="short variant for CI smoke")
+    parser.add_argument("--only", action="append", default=[], help="run only this bench")
+    args = parser.parse_args()
+    names = sorted(p.stem.removeprefix("bench_") for p in HERE.glob("bench_*.py"))
+    if args.only:
+        names = [n for n in names if n in args.only]
+    results_dir = HERE / "results"
+    results_dir.mkdir(exist_ok=True)
+    for name in names:
+        module = importlib.import_module(f"bench.bench_{name}")
+        print(f"== {name}", flush=True)
+        figures = module.run(quick=args.quick)
+        text = json.dumps(figures, indent=2, sort_keys=True)
+        print(text, flush=True)
+        (results_dir / f"{name}.json").write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

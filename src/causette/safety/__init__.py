@@ -1,0 +1,1 @@
+"""The safety engine: pure, no I/O (being built)."""

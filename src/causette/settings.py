@@ -1,0 +1,69 @@
+"""Settings: ``CAUSETTE_*`` environment variables over an optional TOML file over defaults.
+
+The operator's knobs live here and nowhere else; every other module receives a ``Settings``.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import secrets
+import tomllib
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CAUSETTE_", extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    data_dir: pathlib.Path = pathlib.Path("./var")
+    # Empty means `sqlite:///<data_dir>/causette.db`.
+    database_url: str = ""
+    rooms_file: pathlib.Path | None = None
+    # Signs proof-of-work challenges; generated per process when empty.
+    secret: str = ""
+
+    pow_difficulty: int = Field(18, ge=0, le=32, description="leading zero bits required")
+    pow_ttl_s: float = 120.0
+    joins_per_ip_per_hour: int = 20
+    session_ttl_s: float = 24 * 3600.0
+    presence_grace_s: float = 60.0
+
+    message_max_chars: int = 500
+    history_on_join: int = 50
+    history_kept: int = 10_000
+    msg_burst: int = 8
+    msg_per_minute: int = 30
+    new_pm_per_hour: int = 20
+
+    send_queue_max: int = 1000
+    frame_max_bytes: int = 4096
+    group_commit_max: int = 512
+
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'causette.db'}"
+
+    def signing_key(self) -> bytes:
+        return (self.secret or _PROCESS_SECRET).encode()
+
+
+_PROCESS_SECRET = secrets.token_hex(32)
+
+
+def load_settings(config_file: str | os.PathLike[str] | None = None, **overrides: Any) -> Settings:
+    """Settings from the TOML file (``--config`` or ``CAUSETTE_CONFIG``), then the env."""
+    path = config_file or os.environ.get("CAUSETTE_CONFIG")
+    from_file: dict[str, Any] = {}
+    if path:
+        with open(path, "rb") as fh:
+            from_file = tomllib.load(fh)
+    # Environment variables win over the file: pydantic-settings gives init kwargs priority,
+    # so only pass file values the environment does not set.
+    env_set = {k.removeprefix("CAUSETTE_").lower() for k in os.environ if k.startswith("CAUSETTE_")}
+    merged = {k: v for k, v in from_file.items() if k not in env_set}
+    merged.update(overrides)
+    return Settings(**merged)
