@@ -1,0 +1,125 @@
+"""The browser client's files and the security headers every response carries.
+
+``setup_web(app)`` does two things and touches nothing else:
+
+1. serves ``src/causette/web/``: ``index.html`` at ``/`` and every other file under
+   ``/static/<path>``, with explicit content types (``.js`` is always ``text/javascript``,
+   whatever the host's mimetypes table says) and ``Cache-Control: no-cache`` so a new
+   version is picked up at the next reload;
+2. appends a middleware, and an ``on_response_prepare`` hook for responses that never pass
+   through a middleware (WebSocket handshakes, errors raised before routing), which set the
+   strict Content-Security-Policy and the usual hardening headers on every response.
+
+The client is plain ES modules: no inline script or style, no ``eval``, so the CSP below
+needs no exception. Paths are resolved inside the web folder only; anything that escapes it,
+is hidden (dot files) or does not exist answers 404.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+WEB_ROOT = pathlib.Path(__file__).resolve().parent.parent / "web"
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; worker-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'; object-src 'none'"
+)
+
+SECURITY_HEADERS: dict[str, str] = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": (
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+    ),
+}
+
+CONTENT_TYPES: dict[str, str] = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".txt": "text/plain; charset=utf-8",
+    ".webmanifest": "application/manifest+json",
+}
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _apply_headers(response: web.StreamResponse) -> None:
+    if response.prepared:
+        return
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Set the security headers on every answer, including raised HTTP errors."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        _apply_headers(exc)
+        raise
+    _apply_headers(response)
+    return response
+
+
+async def _on_prepare(request: web.Request, response: web.StreamResponse) -> None:
+    _apply_headers(response)
+
+
+def _file_response(path: pathlib.Path) -> web.FileResponse:
+    content_type = CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
+    return web.FileResponse(
+        path, headers={"Content-Type": content_type, "Cache-Control": "no-cache"}
+    )
+
+
+def _resolve(root: pathlib.Path, relative: str) -> pathlib.Path | None:
+    """The file ``relative`` names inside ``root``, or None if it is outside or missing."""
+    if not relative or any(part.startswith(".") for part in relative.split("/")):
+        return None
+    candidate = (root / relative).resolve()
+    if not candidate.is_relative_to(root) or not candidate.is_file():
+        return None
+    return candidate
+
+
+def make_handlers(root: pathlib.Path) -> tuple[Handler, Handler]:
+    """The ``/`` and ``/static/{path}`` handlers serving the files under ``root``."""
+    root = root.resolve()
+
+    async def index(request: web.Request) -> web.StreamResponse:
+        path = root / "index.html"
+        if not path.is_file():
+            raise web.HTTPNotFound()
+        return _file_response(path)
+
+    async def static(request: web.Request) -> web.StreamResponse:
+        path = _resolve(root, request.match_info["path"])
+        if path is None:
+            raise web.HTTPNotFound()
+        return _file_response(path)
+
+    return index, static
+
+
+def setup_web(app: web.Application, root: pathlib.Path | None = None) -> None:
+    """Serve the browser client from ``root`` (the package's web folder) and harden headers."""
+    index, static = make_handlers(root or WEB_ROOT)
+    app.router.add_get("/", index)
+    app.router.add_get("/static/{path:.+}", static)
+    app.middlewares.append(security_headers)
+    app.on_response_prepare.append(_on_prepare)

@@ -1,0 +1,325 @@
+// The controller: turns server events into state changes and chatter actions into
+// client events. It holds no DOM.
+import { Connection } from "./socket.js";
+import {
+  state, changed, channel, addMessage, lastIds, openTab, closeTab, replaceTab, setActive,
+  persist, saved, notify, tabKeyForConversation,
+} from "./state.js";
+import { t, errorText } from "./i18n.js";
+
+let conn = null;
+const pending = new Map(); // ref -> {kind, channel?, to?, text?}
+let firstSync = true;
+
+export function start() {
+  conn = new Connection({
+    onEvent: handle,
+    onState: (s) => {
+      state.conn = s;
+      changed("conn");
+    },
+    helloFields: () => ({ last_ids: lastIds() }),
+  });
+  conn.connect();
+  return conn;
+}
+
+export function stop() {
+  if (conn) conn.stop();
+  conn = null;
+}
+
+export function reconnect() {
+  if (conn) { conn.stopped = false; conn.retryNow(); }
+}
+
+function send(event, meta) {
+  const ref = conn ? conn.send(event) : null;
+  if (ref === null) {
+    notify(t("conn.offline"), "error");
+    return null;
+  }
+  if (meta) pending.set(ref, meta);
+  return ref;
+}
+
+// ---- actions ----
+
+export function joinRoom(slug) {
+  const key = `room:${slug}`;
+  const room = state.rooms.get(slug);
+  if (room && room.joined && state.tabs.includes(key)) {
+    setActive(key);
+    return;
+  }
+  send({ type: "join", room: slug }, { kind: "join", slug });
+}
+
+export function leaveRoom(slug) {
+  send({ type: "leave", room: slug }, { kind: "leave", slug });
+  closeTab(`room:${slug}`);
+  const room = state.rooms.get(slug);
+  if (room) room.joined = false;
+  changed("rooms");
+}
+
+export function post(key, text) {
+  if (key.startsWith("room:")) {
+    return send({ type: "post", room: key.slice(5), text }, { kind: "post", channel: key, text });
+  }
+  if (key.startsWith("pm:")) {
+    const conv = state.conversations.get(key.slice(3));
+    if (!conv) return null;
+    return send({ type: "pm", to: conv.with.pseudonym, text }, { kind: "pm", channel: key, to: conv.with.pseudonym, text });
+  }
+  if (key.startsWith("draft:")) {
+    const to = key.slice(6);
+    return send({ type: "pm", to, text }, { kind: "pm", draft: key, to, text });
+  }
+  return null;
+}
+
+export function openPm(pseudonym) {
+  for (const conv of state.conversations.values()) {
+    if (conv.with && conv.with.pseudonym === pseudonym && conv.state !== "blocked") {
+      openTab(tabKeyForConversation(conv));
+      return;
+    }
+  }
+  openTab(`draft:${pseudonym}`);
+}
+
+export function respond(conversationId, decision) {
+  send({ type: "pm_respond", conversation: conversationId, decision }, { kind: "respond", conversationId, decision });
+  if (decision === "accept") openTab(`pm:${conversationId}`);
+}
+
+export function block(pseudonym) {
+  send({ type: "block", pseudonym }, { kind: "block", pseudonym });
+}
+
+export function unblock(pseudonym) {
+  send({ type: "unblock", pseudonym }, { kind: "unblock", pseudonym });
+}
+
+export function setPolicy(policy) {
+  send({ type: "pm_policy", policy }, { kind: "policy", policy });
+}
+
+export function refreshUsers(slug) {
+  send({ type: "users", room: slug });
+}
+
+// ---- server events ----
+
+function roomFrom(obj) {
+  const old = state.rooms.get(obj.slug) || {};
+  const room = { ...old, ...obj };
+  state.rooms.set(obj.slug, room);
+  return room;
+}
+
+function setUsers(slug, users) {
+  const map = new Map();
+  for (const u of users || []) map.set(u.pseudonym, u);
+  state.users.set(slug, map);
+}
+
+function upsertConversation(conv) {
+  const old = state.conversations.get(conv.id);
+  state.conversations.set(conv.id, conv);
+  const key = tabKeyForConversation(conv);
+  // A draft to this person becomes the real conversation.
+  const draft = `draft:${conv.with.pseudonym}`;
+  if (state.tabs.includes(draft)) replaceTab(draft, key);
+  if (conv.state === "accepted" && (!old || old.state !== "accepted") && old) openTab(key, { activate: false });
+  if (conv.state === "pending_in" && (!old || old.state !== "pending_in")) {
+    notify(t("chat.new_request_from", { name: conv.with.pseudonym }), "info");
+  }
+  if (conv.state === "blocked" || conv.state === "ignored") {
+    if (state.tabs.includes(key) && conv.state === "blocked") closeTab(key);
+  }
+  changed("pms", "tabs", "messages");
+}
+
+function onMessage(ev) {
+  const key = ev.channel;
+  if (ev.from && state.blocked.has(ev.from.pseudonym)) return;
+  const msg = { id: ev.id, ts: ev.ts, from: ev.from, text: ev.text };
+  if (!addMessage(key, msg)) return;
+  const c = channel(key);
+  const mine = ev.from && state.me && ev.from.pseudonym === state.me.pseudonym;
+  if (key.startsWith("pm:")) {
+    const conv = state.conversations.get(key.slice(3));
+    if (conv && conv.state === "accepted" && !state.tabs.includes(key)) openTab(key, { activate: false });
+  }
+  if (!mine && (state.active !== key || document.hidden || state.view !== "chat") && !firstSync) {
+    c.unread += 1;
+    changed("tabs", "pms");
+  }
+  persist();
+  changed("messages", "tabs");
+}
+
+function handle(ev) {
+  switch (ev.type) {
+    case "welcome": {
+      state.me = ev.me;
+      state.pmPolicy = ev.pm_policy || state.pmPolicy;
+      state.blocked = new Set(ev.blocked || []);
+      for (const r of state.rooms.values()) r.joined = false;
+      for (const r of ev.rooms || []) roomFrom({ ...r, joined: true });
+      for (const c of ev.conversations || []) state.conversations.set(c.id, c);
+      if (firstSync) {
+        const s = saved();
+        const joined = new Set((ev.rooms || []).map((r) => `room:${r.slug}`));
+        const tabs = (s.tabs || []).filter((k) => joined.has(k) || (k.startsWith("pm:") && state.conversations.has(k.slice(3))));
+        for (const k of joined) if (!tabs.includes(k)) tabs.push(k);
+        state.tabs = tabs;
+        if (s.view) state.view = s.view;
+        setActive(tabs.includes(s.active) ? s.active : tabs[0] || null);
+      }
+      changed("me", "rooms", "tabs", "pms", "people", "messages");
+      break;
+    }
+    case "synced": {
+      send({ type: "rooms" });
+      for (const r of state.rooms.values()) if (r.joined) send({ type: "users", room: r.slug });
+      if (firstSync) {
+        // A fresh page: fill each channel with its recent history.
+        for (const [ch, last] of Object.entries(ev.channels || {})) {
+          if (last > 0 && channel(ch).messages.length < 50) {
+            const before = channel(ch).messages.length ? channel(ch).messages[0].id : last + 1;
+            if (before > 1) send({ type: "history", channel: ch, before, limit: 50 });
+          }
+        }
+        firstSync = false;
+      }
+      state.synced = true;
+      changed("conn", "messages");
+      break;
+    }
+    case "message":
+      onMessage(ev);
+      break;
+    case "gap":
+      channel(ev.channel).gap = ev.first;
+      changed("messages");
+      break;
+    case "ack": {
+      const p = pending.get(ev.ref);
+      pending.delete(ev.ref);
+      if (!p) break;
+      if ((p.kind === "post" || p.kind === "pm") && ev.channel) {
+        if (p.draft) replaceTab(p.draft, ev.channel);
+        addMessage(ev.channel, { id: ev.id, ts: ev.ts, from: state.me, text: p.text });
+        persist();
+        changed("messages", "tabs");
+      } else if (p.kind === "policy") {
+        state.pmPolicy = p.policy;
+        notify(t("settings.saved"));
+        changed("me");
+      }
+      break;
+    }
+    case "error": {
+      const p = ev.ref ? pending.get(ev.ref) : null;
+      if (ev.ref) pending.delete(ev.ref);
+      if (ev.code === "not_authenticated") {
+        state.conn = { status: "ended" };
+        changed("conn");
+      }
+      notify(errorText(ev), "error");
+      if (p && (p.kind === "post" || p.kind === "pm")) {
+        state.failedText = { key: p.channel || p.draft, text: p.text };
+        changed("failed");
+      }
+      break;
+    }
+    case "joined": {
+      const room = roomFrom({ ...ev.room, joined: true });
+      setUsers(room.slug, ev.users);
+      const key = `room:${room.slug}`;
+      for (const m of ev.history || []) {
+        if (!(m.from && state.blocked.has(m.from.pseudonym))) addMessage(key, m);
+      }
+      openTab(key);
+      state.view = "chat";
+      changed("rooms", "people", "messages", "tabs", "view");
+      break;
+    }
+    case "left": {
+      const slug = typeof ev.room === "string" ? ev.room : ev.room && ev.room.slug;
+      const room = state.rooms.get(slug);
+      if (room) room.joined = false;
+      closeTab(`room:${slug}`);
+      changed("rooms");
+      break;
+    }
+    case "presence": {
+      const room = state.rooms.get(ev.room);
+      if (room && typeof ev.count === "number") room.count = ev.count;
+      const users = state.users.get(ev.room) || new Map();
+      state.users.set(ev.room, users);
+      if (ev.joined) users.set(ev.joined.pseudonym, ev.joined);
+      if (ev.left) users.delete(typeof ev.left === "string" ? ev.left : ev.left.pseudonym);
+      changed("rooms", "people");
+      break;
+    }
+    case "counts":
+      for (const [slug, count] of Object.entries(ev.counts || {})) {
+        const room = state.rooms.get(slug);
+        if (room) room.count = count;
+      }
+      changed("rooms");
+      break;
+    case "users":
+      setUsers(ev.room, ev.users);
+      changed("people");
+      break;
+    case "rooms":
+      for (const r of ev.rooms || []) roomFrom(r);
+      changed("rooms");
+      break;
+    case "conversation":
+      upsertConversation(ev.conversation);
+      break;
+    case "history":
+      for (const m of ev.messages || []) {
+        if (!(m.from && state.blocked.has(m.from.pseudonym))) addMessage(ev.channel, m);
+      }
+      changed("messages");
+      break;
+    case "blocked": {
+      state.blocked.add(ev.pseudonym);
+      for (const users of state.users.values()) users.delete(ev.pseudonym);
+      for (const c of state.channels.values()) {
+        c.messages = c.messages.filter((m) => !(m.from && m.from.pseudonym === ev.pseudonym));
+      }
+      for (const conv of state.conversations.values()) {
+        if (conv.with && conv.with.pseudonym === ev.pseudonym) {
+          conv.state = "blocked";
+          closeTab(`pm:${conv.id}`);
+        }
+      }
+      closeTab(`draft:${ev.pseudonym}`);
+      notify(t("chat.blocked_done", { name: ev.pseudonym }));
+      changed("people", "messages", "pms", "tabs", "me");
+      break;
+    }
+    case "unblocked":
+      state.blocked.delete(ev.pseudonym);
+      notify(t("chat.unblocked_done", { name: ev.pseudonym }));
+      for (const r of state.rooms.values()) if (r.joined) send({ type: "users", room: r.slug });
+      changed("people", "me");
+      break;
+    case "search":
+      state.searchResults = ev.users || [];
+      changed("people");
+      break;
+    default:
+      break;
+  }
+}
+
+export { setActive, closeTab, openTab };

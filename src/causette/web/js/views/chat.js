@@ -1,0 +1,169 @@
+// The chat screen: top bar (who I am, connection state, settings, language), three panes
+// (rooms | conversation | people) that become three tabs on a phone, a notice line, and the
+// person and settings dialogs.
+import { h, nextId } from "../dom.js";
+import { t, toggleLang } from "../i18n.js";
+import { state, subscribe, changed, persist } from "../state.js";
+import { openPm, block, unblock, setPolicy, reconnect } from "../client.js";
+import { mountRooms } from "./rooms.js";
+import { mountConversation } from "./conversation.js";
+import { mountPeople } from "./people.js";
+import { userDetails, genderClass } from "./common.js";
+
+export function renderChat(root, { onLogout, onRejoin }) {
+  const status = h("p", { class: "conn", attrs: { role: "status", "aria-live": "polite" } });
+  const meLine = h("p", { class: "me" });
+  const settingsButton = h("button", { type: "button", class: "ghost", text: t("settings.open"), attrs: { "aria-haspopup": "dialog" }, on: { click: openSettings } });
+  const langButton = h("button", {
+    type: "button", class: "ghost lang-switch", text: t("lang.switch"),
+    attrs: { "aria-label": t("lang.switch_label"), lang: t("lang.switch") === "English" ? "en" : "fr" },
+    on: { click: () => { toggleLang(); } },
+  });
+  const logoutButton = h("button", { type: "button", class: "ghost", text: t("chat.logout"), on: { click: onLogout } });
+  const header = h("header", { class: "topbar" },
+    h("a", { class: "skip", href: "#composer-input", text: t("app.skip") }),
+    h("span", { class: "brand", text: t("app.title") }),
+    meLine, status,
+    h("div", { class: "top-actions" }, settingsButton, langButton, logoutButton));
+
+  const views = [["rooms", "chat.rooms"], ["chat", "chat.conversation"], ["people", "chat.people"]];
+  const navButtons = views.map(([view, key]) => h("button", {
+    type: "button", class: "nav-button", dataset: { view },
+    on: { click: () => { state.view = view; changed("view"); persist(); } },
+  }, t(key)));
+  const nav = h("nav", { class: "phone-nav", attrs: { "aria-label": t("chat.conversation") } }, navButtons);
+
+  const roomsPane = h("aside", { class: "pane rooms-pane", attrs: { "aria-labelledby": "rooms-title" } });
+  const convPane = h("main", { id: "main", class: "pane conv-pane" });
+  const peoplePane = h("aside", { class: "pane people-pane", attrs: { "aria-labelledby": "people-title" } });
+  const notice = h("div", { class: "notice", attrs: { role: "status", "aria-live": "polite" } });
+
+  const userDialog = h("dialog", { class: "user-dialog", attrs: { "aria-labelledby": "user-dialog-title" } });
+  const settingsDialog = h("dialog", { class: "settings-dialog", attrs: { "aria-labelledby": "settings-title" } });
+
+  const screen = h("div", { class: "chat-screen" }, header, nav,
+    h("div", { class: "panes" }, roomsPane, convPane, peoplePane), notice, userDialog, settingsDialog);
+  root.replaceChildren(screen);
+
+  function openUser(u) {
+    if (!u || !u.pseudonym) return;
+    const me = state.me && u.pseudonym === state.me.pseudonym;
+    const body = h("div", { class: "dialog-body" });
+    const close = () => userDialog.close();
+    const actions = h("div", { class: "actions" },
+      me ? null : h("button", { type: "button", class: "primary", text: t("chat.send_pm"), on: { click: () => { close(); openPm(u.pseudonym); state.view = "chat"; changed("view"); } } }),
+      me || state.blocked.has(u.pseudonym) ? null : h("button", {
+        type: "button", class: "danger", text: t("chat.block"),
+        on: {
+          click: () => {
+            const confirm = h("button", { type: "button", class: "danger", text: t("chat.block"), on: { click: () => { close(); block(u.pseudonym); } } });
+            body.replaceChildren(h("p", { text: t("chat.block_confirm", { name: u.pseudonym }) }),
+              h("div", { class: "actions" }, confirm, h("button", { type: "button", text: t("settings.close"), on: { click: close } })));
+            confirm.focus();
+          },
+        },
+      }),
+      h("button", { type: "button", text: t("settings.close"), on: { click: close } }));
+    body.append(h("p", { class: "details", text: u.age ? userDetails(u) : "" }), actions);
+    userDialog.replaceChildren(
+      h("h2", { id: "user-dialog-title", class: genderClass(u), text: u.pseudonym }),
+      h("p", { class: "sr-only", text: t("chat.user_actions", { name: u.pseudonym }) }),
+      body);
+    userDialog.showModal();
+    userDialog.querySelector("button")?.focus();
+  }
+
+  function openSettings() {
+    const name = nextId("policy");
+    const policies = ["everyone", "rooms", "nobody"].map((p) => {
+      const id = nextId("pol");
+      return h("div", { class: "radio" },
+        h("input", { id, type: "radio", name, value: p, checked: state.pmPolicy === p, on: { change: () => setPolicy(p) } }),
+        h("label", { htmlFor: id, text: t(`settings.pm.${p}`) }));
+    });
+    const blocked = [...state.blocked];
+    settingsDialog.replaceChildren(
+      h("h2", { id: "settings-title", text: t("settings.title") }),
+      h("fieldset", {}, h("legend", { text: t("settings.pm_policy") }), policies),
+      h("h3", { text: t("chat.blocked_list") }),
+      h("ul", { class: "blocked-list" }, blocked.length ? blocked.map((p) => h("li", {},
+        h("span", { text: p }), " ",
+        h("button", { type: "button", class: "small", text: t("chat.unblock"), attrs: { "aria-label": `${t("chat.unblock")} ${p}` }, on: { click: () => { unblock(p); settingsDialog.close(); } } })))
+        : h("li", { class: "empty", text: t("chat.no_blocked") })),
+      h("div", { class: "actions" }, h("button", { type: "button", class: "primary", text: t("settings.close"), on: { click: () => settingsDialog.close() } })));
+    settingsDialog.showModal();
+    settingsDialog.querySelector("input:checked, input")?.focus();
+  }
+
+  const conversation = mountConversation(convPane, { onUser: openUser });
+  mountRooms(roomsPane);
+  mountPeople(peoplePane, { onUser: openUser });
+
+  function renderMe() {
+    const me = state.me;
+    if (!me) return;
+    meLine.replaceChildren(
+      h("span", { class: ["me-name", genderClass(me)], text: me.pseudonym }), " ",
+      h("span", { class: "me-details", text: userDetails(me) }), " ",
+      h("span", { class: ["space", `space-${me.space}`], text: t(`chat.space.${me.space}`) }));
+  }
+
+  let countdown = null;
+  function renderConn() {
+    const s = state.conn;
+    clearInterval(countdown);
+    screen.dataset.conn = s.status;
+    const parts = [];
+    const text = h("span", { class: "conn-text" });
+    parts.push(h("span", { class: "conn-dot", attrs: { "aria-hidden": "true" } }), text);
+    if (s.status === "waiting") {
+      const tick = () => { text.textContent = t("conn.retry_in", { seconds: Math.max(0, Math.ceil((s.retryAt - Date.now()) / 1000)) }); };
+      tick();
+      countdown = setInterval(tick, 1000);
+      parts.push(h("button", { type: "button", class: "small", text: t("conn.retry_now"), on: { click: reconnect } }));
+    } else if (s.status === "elsewhere") {
+      text.textContent = t("conn.elsewhere");
+      parts.push(h("button", { type: "button", class: "small", text: t("conn.reconnect"), on: { click: reconnect } }));
+    } else if (s.status === "ended" || s.status === "taken") {
+      text.textContent = t(s.status === "ended" ? "conn.ended" : "conn.taken");
+      parts.push(h("button", { type: "button", class: "small primary", text: t("join.submit"), on: { click: onRejoin } }));
+    } else {
+      text.textContent = t({ connecting: "conn.connecting", syncing: "conn.syncing", online: "conn.online", offline: "conn.offline" }[s.status] || "conn.connecting");
+    }
+    status.replaceChildren(...parts);
+  }
+
+  function renderView() {
+    screen.dataset.view = state.view;
+    const unread = [...state.channels.entries()].reduce((n, [k, c]) => n + (k === state.active && state.view === "chat" ? 0 : c.unread), 0);
+    for (const b of navButtons) {
+      const on = b.dataset.view === state.view;
+      b.setAttribute("aria-pressed", on ? "true" : "false");
+      b.querySelector(".badge")?.remove();
+      if (b.dataset.view === "chat" && unread) b.append(h("span", { class: "badge", text: String(unread) }));
+    }
+  }
+
+  let noticeTimer = null;
+  function renderNotice() {
+    const n = state.notice;
+    clearTimeout(noticeTimer);
+    notice.replaceChildren();
+    notice.hidden = !n;
+    if (!n) return;
+    notice.dataset.kind = n.kind;
+    notice.append(h("span", { text: n.text }));
+    noticeTimer = setTimeout(() => { state.notice = null; changed("notice"); }, 6000);
+  }
+
+  renderMe();
+  renderConn();
+  renderView();
+  renderNotice();
+  subscribe("me", renderMe);
+  subscribe("conn", renderConn);
+  subscribe("view", renderView);
+  subscribe("tabs", renderView);
+  subscribe("notice", renderNotice);
+  return { conversation, destroy: () => clearInterval(countdown) };
+}

@@ -1,0 +1,36 @@
+// Small view helpers shared by the chat panes.
+import { h } from "../dom.js";
+import { t } from "../i18n.js";
+
+export function genderClass(u) {
+  return `g-${u && ["f", "m", "x"].includes(u.gender) ? u.gender : "x"}`;
+}
+
+/** "24 · F · Bretagne" */
+export function userDetails(u) {
+  return [t("user.age", { age: u.age }), t(`gender.${u.gender}`), u.region].filter(Boolean).join(" · ");
+}
+
+export function userSummary(u) {
+  return t("user.summary", {
+    pseudonym: u.pseudonym, age: u.age, gender: t(`gender_long.${u.gender}`), region: u.region || "",
+  });
+}
+
+export function badge(count, labelKey = "chat.unread") {
+  if (!count) return null;
+  return h("span", { class: "badge", attrs: { "aria-label": t(labelKey, { count }) } }, String(count > 99 ? "99+" : count));
+}
+
+export function tabLabel(state, key) {
+  if (key.startsWith("room:")) {
+    const room = state.rooms.get(key.slice(5));
+    return room ? room.name : key.slice(5);
+  }
+  if (key.startsWith("pm:")) {
+    const conv = state.conversations.get(key.slice(3));
+    return conv ? conv.with.pseudonym : "…";
+  }
+  if (key.startsWith("draft:")) return key.slice(6);
+  return key;
+}

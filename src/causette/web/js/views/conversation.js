@@ -1,0 +1,180 @@
+// Middle pane: the open rooms and private conversations as tabs with unread counts, the
+// active one's messages (a live log), the state of a private conversation and the composer.
+import { h } from "../dom.js";
+import { t, formatTime } from "../i18n.js";
+import { state, subscribe, setActive, changed } from "../state.js";
+import { post, leaveRoom, closeTab, respond } from "../client.js";
+import { badge, genderClass, tabLabel, userDetails, userSummary } from "./common.js";
+
+export function mountConversation(pane, { onUser }) {
+  const tablist = h("div", { class: "tabs", attrs: { role: "tablist", "aria-label": t("chat.open_tabs") } });
+  const title = h("h2", { class: "conv-title" });
+  const subtitle = h("p", { class: "conv-subtitle" });
+  const banner = h("div", { class: "conv-banner" });
+  const log = h("ol", { class: "messages", attrs: { role: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0" } });
+  const empty = h("p", { class: "no-tab", text: t("chat.no_tab") });
+  const input = h("input", {
+    id: "composer-input", type: "text", name: "text", autocomplete: "off",
+    attrs: { maxlength: 500, placeholder: t("chat.message_placeholder"), "aria-label": t("chat.message_label") },
+  });
+  const sendButton = h("button", { type: "submit", class: "primary", text: t("chat.send") });
+  const composer = h("form", { class: "composer", on: { submit: onSend } }, input, sendButton);
+  const panel = h("section", { id: "conv-panel", class: "conv-panel", attrs: { role: "tabpanel" } },
+    h("div", { class: "conv-head" }, title, subtitle), banner, log, composer);
+  pane.append(tablist, empty, panel);
+
+  let rendered = { key: null, count: 0, lastId: 0 };
+
+  function onSend(event) {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text || !state.active) return;
+    if (post(state.active, text) !== null) input.value = "";
+    input.focus();
+  }
+
+  function messageNode(m) {
+    const me = state.me && m.from && m.from.pseudonym === state.me.pseudonym;
+    const from = m.from || { pseudonym: "?", gender: "x" };
+    return h("li", { class: ["msg", me && "mine"], dataset: { id: m.id } },
+      h("time", { class: "msg-time", text: formatTime(m.ts) }),
+      " ",
+      h("button", {
+        type: "button", class: ["msg-from", "link", genderClass(from)], text: from.pseudonym,
+        attrs: { "aria-label": userSummary(from) },
+        on: { click: () => onUser(from) },
+      }),
+      h("span", { class: "sr-only", text: ": " }),
+      " ",
+      h("span", { class: "msg-text", text: m.text }));
+  }
+
+  function renderTabs() {
+    const focusedKey = document.activeElement && document.activeElement.dataset && document.activeElement.dataset.tab;
+    tablist.replaceChildren(...state.tabs.map((key) => {
+      const c = state.channels.get(key);
+      const selected = key === state.active;
+      const name = tabLabel(state, key);
+      const isRoom = key.startsWith("room:");
+      return h("div", { class: ["tab-wrap", selected && "selected", !isRoom && "pm"], attrs: { role: "presentation" } },
+        h("button", {
+          type: "button", class: "tab", dataset: { tab: key },
+          attrs: { role: "tab", "aria-selected": selected ? "true" : "false", "aria-controls": "conv-panel", tabindex: selected ? "0" : "-1" },
+          on: { click: () => activate(key), keydown: onTabKey },
+        }, isRoom ? "# " : "@ ", name, badge(c && !selected ? c.unread : 0)),
+        h("button", {
+          type: "button", class: "tab-close",
+          attrs: { "aria-label": isRoom ? t("chat.leave_room", { name }) : t("chat.close_tab", { name }), title: isRoom ? t("chat.leave_room", { name }) : t("chat.close_tab", { name }) },
+          on: { click: () => (isRoom ? leaveRoom(key.slice(5)) : closeTab(key)) },
+        }, "×"));
+    }));
+    if (focusedKey) tablist.querySelector(`[data-tab="${CSS.escape(focusedKey)}"]`)?.focus();
+    empty.hidden = state.tabs.length > 0;
+    panel.hidden = !state.active;
+    const total = [...state.channels.values()].reduce((n, c) => n + c.unread, 0);
+    document.title = total ? `(${total}) ${t("app.title")}` : t("app.title");
+  }
+
+  function activate(key) {
+    setActive(key);
+    state.view = "chat";
+    changed("view");
+  }
+
+  function onTabKey(event) {
+    const i = state.tabs.indexOf(event.currentTarget.dataset.tab);
+    let next = null;
+    if (event.key === "ArrowRight") next = (i + 1) % state.tabs.length;
+    else if (event.key === "ArrowLeft") next = (i - 1 + state.tabs.length) % state.tabs.length;
+    else if (event.key === "Home") next = 0;
+    else if (event.key === "End") next = state.tabs.length - 1;
+    if (next === null) return;
+    event.preventDefault();
+    activate(state.tabs[next]);
+    queueMicrotask(() => tablist.querySelector(`[data-tab="${CSS.escape(state.tabs[next])}"]`)?.focus());
+  }
+
+  function renderHead() {
+    const key = state.active;
+    banner.replaceChildren();
+    banner.hidden = true;
+    let canWrite = state.conn.status === "online" || state.conn.status === "syncing";
+    if (!key) return;
+    if (key.startsWith("room:")) {
+      const room = state.rooms.get(key.slice(5)) || { name: key.slice(5) };
+      title.textContent = `# ${room.name}`;
+      subtitle.textContent = room.topic || "";
+    } else {
+      const conv = key.startsWith("pm:") ? state.conversations.get(key.slice(3)) : null;
+      const who = conv ? conv.with : { pseudonym: key.slice(6) };
+      title.textContent = conv ? t("chat.pm_with", { name: who.pseudonym }) : t("chat.pm_draft", { name: who.pseudonym });
+      subtitle.textContent = who.age ? userDetails(who) : "";
+      if (conv && conv.state !== "accepted") {
+        banner.hidden = false;
+        if (conv.state === "pending_in") {
+          canWrite = false;
+          banner.append(
+            h("p", { text: t("chat.pm_pending_in", { name: who.pseudonym }) }),
+            h("div", { class: "actions" },
+              h("button", { type: "button", class: "primary", text: t("chat.accept"), on: { click: () => respond(conv.id, "accept") } }),
+              h("button", { type: "button", text: t("chat.ignore"), on: { click: () => respond(conv.id, "ignore") } }),
+              h("button", { type: "button", class: "danger", text: t("chat.block"), on: { click: () => respond(conv.id, "block") } })));
+        } else if (conv.state === "pending_out") {
+          canWrite = false;
+          banner.append(h("p", { text: t("chat.pm_pending_out", { name: who.pseudonym }) }));
+        } else if (conv.state === "ignored") {
+          canWrite = false;
+          banner.append(h("p", { text: t("chat.pm_ignored") }));
+        } else {
+          canWrite = false;
+          banner.append(h("p", { text: t("chat.pm_blocked") }));
+        }
+      }
+    }
+    input.disabled = !canWrite;
+    sendButton.disabled = !canWrite;
+    log.setAttribute("aria-label", t("chat.messages_in", { name: tabLabel(state, key) }));
+  }
+
+  function renderMessages() {
+    const key = state.active;
+    if (!key) { log.replaceChildren(); rendered = { key: null, count: 0, lastId: 0 }; return; }
+    const c = state.channels.get(key) || { messages: [], gap: null };
+    if (key === state.active && c.unread) { c.unread = 0; changed("tabs", "pms"); }
+    const list = c.messages;
+    const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+    const fresh = list.filter((m) => m.id > rendered.lastId);
+    if (rendered.key === key && rendered.count + fresh.length === list.length && rendered.gap === c.gap) {
+      for (const m of fresh) log.append(messageNode(m));
+    } else {
+      const nodes = list.map(messageNode);
+      if (c.gap) nodes.unshift(h("li", { class: "gap", text: t("chat.gap") }));
+      log.replaceChildren(...nodes);
+    }
+    rendered = { key, count: list.length, lastId: list.length ? list[list.length - 1].id : 0, gap: c.gap };
+    if (nearBottom || fresh.length === list.length) log.scrollTop = log.scrollHeight;
+  }
+
+  function renderFailed() {
+    const f = state.failedText;
+    if (f && f.key === state.active && !input.value) input.value = f.text;
+    state.failedText = null;
+  }
+
+  function renderAll() {
+    renderTabs();
+    renderHead();
+    renderMessages();
+  }
+
+  renderAll();
+  subscribe("tabs", renderTabs);
+  subscribe("tabs", renderHead);
+  subscribe("active", renderHead);
+  subscribe("pms", renderHead);
+  subscribe("conn", renderHead);
+  subscribe("rooms", renderHead);
+  subscribe("messages", renderMessages);
+  subscribe("failed", renderFailed);
+  return { focusComposer: () => input.focus() };
+}
