@@ -1,0 +1,149 @@
+"""Stable error codes and their readable messages, in French and English.
+
+Every refusal the server sends is a ``ChatError``: a code from ``ErrorCode`` (stable, part of
+the protocol), a message for a person, and sometimes ``retry_after`` seconds. Messages are
+looked up by language at the edge, so the core raises codes, never sentences.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorCode(StrEnum):
+    BAD_JSON = "bad_json"
+    BAD_EVENT = "bad_event"
+    BAD_FIELD = "bad_field"
+    FRAME_TOO_BIG = "frame_too_big"
+    BINARY_UNSUPPORTED = "binary_unsupported"
+    HELLO_REQUIRED = "hello_required"
+    NOT_AUTHENTICATED = "not_authenticated"
+    PSEUDONYM_INVALID = "pseudonym_invalid"
+    PSEUDONYM_TAKEN = "pseudonym_taken"
+    AGE_INVALID = "age_invalid"
+    AGE_TOO_YOUNG = "age_too_young"
+    GENDER_INVALID = "gender_invalid"
+    DEPARTMENT_INVALID = "department_invalid"
+    POW_INVALID = "pow_invalid"
+    POW_EXPIRED = "pow_expired"
+    JOIN_RATE_LIMITED = "join_rate_limited"
+    ROOM_UNKNOWN = "room_unknown"
+    NOT_IN_ROOM = "not_in_room"
+    TEXT_EMPTY = "text_empty"
+    TEXT_TOO_LONG = "text_too_long"
+    RATE_LIMITED = "rate_limited"
+    PM_RATE_LIMITED = "pm_rate_limited"
+    USER_UNKNOWN = "user_unknown"
+    PM_REFUSED = "pm_refused"
+    PM_PENDING = "pm_pending"
+    CONVERSATION_UNKNOWN = "conversation_unknown"
+    INTERNAL = "internal"
+
+
+_MESSAGES: dict[ErrorCode, tuple[str, str]] = {
+    ErrorCode.BAD_JSON: ("Le message n'est pas un objet JSON.", "The frame is not a JSON object."),
+    ErrorCode.BAD_EVENT: ("Type d'événement absent ou inconnu.", "Missing or unknown event type."),
+    ErrorCode.BAD_FIELD: ("Champ invalide : {detail}.", "Invalid field: {detail}."),
+    ErrorCode.FRAME_TOO_BIG: ("Message trop volumineux.", "Frame too big."),
+    ErrorCode.BINARY_UNSUPPORTED: (
+        "Les trames binaires ne sont pas acceptées.",
+        "Binary frames are not supported.",
+    ),
+    ErrorCode.HELLO_REQUIRED: (
+        "Le premier message doit être « hello ».",
+        "The first frame must be 'hello'.",
+    ),
+    ErrorCode.NOT_AUTHENTICATED: (
+        "Session absente ou expirée : entrez à nouveau.",
+        "No session or an expired one: join again.",
+    ),
+    ErrorCode.PSEUDONYM_INVALID: (
+        "Pseudo invalide : 3 à 20 caractères, lettres, chiffres, - et _.",
+        "Invalid pseudonym: 3 to 20 characters, letters, digits, - and _.",
+    ),
+    ErrorCode.PSEUDONYM_TAKEN: (
+        "Ce pseudo (ou un pseudo qui lui ressemble trop) est déjà utilisé.",
+        "This pseudonym (or one that looks too much like it) is already in use.",
+    ),
+    ErrorCode.AGE_INVALID: ("Âge invalide.", "Invalid age."),
+    ErrorCode.AGE_TOO_YOUNG: (
+        "causette est réservé aux 15 ans et plus. Si quelqu'un te met mal à l'aise en ligne, "
+        "appelle le 3018 (gratuit, anonyme).",
+        "causette is for people aged 15 and over. If someone online makes you feel unsafe, "
+        "talk to an adult you trust.",
+    ),
+    ErrorCode.GENDER_INVALID: ("Genre invalide.", "Invalid gender."),
+    ErrorCode.DEPARTMENT_INVALID: ("Département inconnu.", "Unknown département."),
+    ErrorCode.POW_INVALID: (
+        "Vérification anti-robot invalide ou déjà utilisée.",
+        "The anti-bot check is invalid or was already used.",
+    ),
+    ErrorCode.POW_EXPIRED: (
+        "Vérification anti-robot expirée : réessayez.",
+        "The anti-bot check expired: try again.",
+    ),
+    ErrorCode.JOIN_RATE_LIMITED: (
+        "Trop d'entrées depuis cette connexion : réessayez dans {retry_after} s.",
+        "Too many joins from this connection: retry in {retry_after} s.",
+    ),
+    ErrorCode.ROOM_UNKNOWN: ("Salon inconnu.", "Unknown room."),
+    ErrorCode.NOT_IN_ROOM: ("Vous n'êtes pas dans ce salon.", "You are not in this room."),
+    ErrorCode.TEXT_EMPTY: ("Message vide.", "Empty message."),
+    ErrorCode.TEXT_TOO_LONG: (
+        "Message trop long ({limit} caractères au plus).",
+        "Message too long (at most {limit} characters).",
+    ),
+    ErrorCode.RATE_LIMITED: (
+        "Trop de messages : attendez {retry_after} s.",
+        "Too many messages: wait {retry_after} s.",
+    ),
+    ErrorCode.PM_RATE_LIMITED: (
+        "Trop de nouvelles conversations privées : attendez {retry_after} s.",
+        "Too many new private conversations: wait {retry_after} s.",
+    ),
+    ErrorCode.USER_UNKNOWN: (
+        "Personne n'est connecté sous ce pseudo.",
+        "Nobody online by that name.",
+    ),
+    ErrorCode.PM_REFUSED: (
+        "Cette personne n'accepte pas votre message privé.",
+        "This person does not accept your private message.",
+    ),
+    ErrorCode.PM_PENDING: (
+        "Attendez que votre demande soit acceptée avant d'écrire à nouveau.",
+        "Wait until your request is accepted before writing again.",
+    ),
+    ErrorCode.CONVERSATION_UNKNOWN: ("Conversation inconnue.", "Unknown conversation."),
+    ErrorCode.INTERNAL: (
+        "Erreur interne : rien n'a été appliqué.",
+        "Internal error: nothing was applied.",
+    ),
+}
+
+LANGUAGES = ("fr", "en")
+
+
+class ChatError(Exception):
+    """A refusal with a stable code; ``params`` fill the readable message."""
+
+    def __init__(self, code: ErrorCode, *, retry_after: float | None = None, **params: Any) -> None:
+        super().__init__(code.value)
+        self.code = code
+        self.retry_after = None if retry_after is None else max(1, round(retry_after + 0.499))
+        self.params = params
+
+    def message(self, lang: str = "fr") -> str:
+        fr, en = _MESSAGES[self.code]
+        template = en if lang == "en" else fr
+        return template.format(retry_after=self.retry_after, **self.params)
+
+    def as_dict(self, lang: str = "fr") -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code.value, "message": self.message(lang)}
+        if self.retry_after is not None:
+            body["retry_after"] = self.retry_after
+        return body
+
+
+def bad_field(detail: str) -> ChatError:
+    return ChatError(ErrorCode.BAD_FIELD, detail=detail)

@@ -1,0 +1,96 @@
+"""Proof of work that gates a join: the client burns a little CPU, a bot farm burns a lot.
+
+A challenge is self-describing and signed, so the server keeps no state to issue it:
+``v1.<difficulty>.<expires_at>.<random hex>.<hmac>``. The client finds a decimal ``nonce``
+such that ``sha256(challenge + ":" + nonce)`` starts with ``difficulty`` zero bits.
+A challenge is single-use: ``SpentChallenges`` remembers the spent ones until they expire.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+
+from causette.core.errors import ChatError, ErrorCode
+
+VERSION = "v1"
+MAX_NONCE_LEN = 32
+
+
+def _sign(key: bytes, body: str) -> str:
+    return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def issue_challenge(key: bytes, *, difficulty: int, now: float, ttl: float, salt: bytes) -> str:
+    body = f"{VERSION}.{difficulty}.{int(now + ttl)}.{salt.hex()}"
+    return f"{body}.{_sign(key, body)}"
+
+
+def leading_zero_bits(digest: bytes) -> int:
+    bits = 0
+    for byte in digest:
+        if byte == 0:
+            bits += 8
+            continue
+        return bits + 8 - byte.bit_length()
+    return bits
+
+
+def solve(challenge: str, difficulty: int) -> str:
+    """Find a nonce (for tests, benchmarks and API clients; browsers do it in a worker)."""
+    nonce = 0
+    prefix = challenge.encode() + b":"
+    while leading_zero_bits(hashlib.sha256(prefix + str(nonce).encode()).digest()) < difficulty:
+        nonce += 1
+    return str(nonce)
+
+
+@dataclass(slots=True)
+class SpentChallenges:
+    """Challenges already used, kept until they expire (then a replay fails as expired)."""
+
+    expiry_by_challenge: dict[str, float] = field(default_factory=dict)
+
+    def spend(self, challenge: str, expires_at: float, now: float) -> bool:
+        if len(self.expiry_by_challenge) > 1024:
+            self.expiry_by_challenge = {
+                c: t for c, t in self.expiry_by_challenge.items() if t >= now
+            }
+        if challenge in self.expiry_by_challenge:
+            return False
+        self.expiry_by_challenge[challenge] = expires_at
+        return True
+
+
+def verify(
+    key: bytes,
+    challenge: object,
+    nonce: object,
+    *,
+    now: float,
+    min_difficulty: int,
+    spent: SpentChallenges,
+) -> None:
+    """Accept a solved challenge once, or raise ``pow_invalid`` / ``pow_expired``."""
+    if not isinstance(challenge, str) or not isinstance(nonce, str):
+        raise ChatError(ErrorCode.POW_INVALID)
+    if not nonce.isdigit() or len(nonce) > MAX_NONCE_LEN or len(challenge) > 200:
+        raise ChatError(ErrorCode.POW_INVALID)
+    parts = challenge.split(".")
+    if len(parts) != 5 or parts[0] != VERSION:
+        raise ChatError(ErrorCode.POW_INVALID)
+    body, signature = challenge.rsplit(".", 1)
+    if not hmac.compare_digest(_sign(key, body), signature):
+        raise ChatError(ErrorCode.POW_INVALID)
+    try:
+        difficulty, expires_at = int(parts[1]), float(parts[2])
+    except ValueError:
+        raise ChatError(ErrorCode.POW_INVALID) from None
+    if now > expires_at:
+        raise ChatError(ErrorCode.POW_EXPIRED)
+    digest = hashlib.sha256(f"{challenge}:{nonce}".encode()).digest()
+    if difficulty < min_difficulty or leading_zero_bits(digest) < difficulty:
+        raise ChatError(ErrorCode.POW_INVALID)
+    if not spent.spend(challenge, expires_at, now):
+        raise ChatError(ErrorCode.POW_INVALID)

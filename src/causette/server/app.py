@@ -1,0 +1,56 @@
+"""Build the aiohttp application: settings -> store, bus, chat service, routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from importlib import resources
+
+from aiohttp import web
+
+from causette.bus import LocalBus
+from causette.core.rooms import Catalogue, parse_catalogue
+from causette.server.chat import ChatService
+from causette.server.http_api import api_errors, setup_routes
+from causette.server.keys import SERVICE, SETTINGS
+from causette.server.ws import websocket_handler
+from causette.settings import Settings
+from causette.store import SqlStore
+
+log = logging.getLogger(__name__)
+
+
+def load_catalogue(settings: Settings) -> Catalogue:
+    if settings.rooms_file is not None:
+        text = settings.rooms_file.read_text("utf-8")
+    else:
+        text = resources.files("causette").joinpath("data/rooms.toml").read_text("utf-8")
+    return parse_catalogue(text)
+
+
+def build_app(settings: Settings) -> web.Application:
+    app = web.Application(middlewares=[api_errors], client_max_size=64 * 1024)
+    app[SETTINGS] = settings
+    catalogue = load_catalogue(settings)
+    store = SqlStore(settings.sqlalchemy_url(), batch_max=settings.group_commit_max)
+    service = ChatService(settings, catalogue, store, LocalBus())
+    app[SERVICE] = service
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        await store.start()
+        await service.start()
+        log.info("causette ready: %d rooms, store %s", len(catalogue.rooms), store.url)
+        yield
+        await service.close()
+        await store.close()
+
+    app.cleanup_ctx.append(lifecycle)
+    setup_routes(app)
+    app.router.add_get("/ws", websocket_handler)
+    try:
+        from causette.server.web import setup_web
+    except ImportError:
+        pass
+    else:
+        setup_web(app)
+    return app

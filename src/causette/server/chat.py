@@ -1,0 +1,838 @@
+"""The chat service: one process's live state, and every chatter action from check to send.
+
+Each action follows a message's way through (architecture.md): check the core rules
+(the wall, membership, consent, blocks, rate) -> persist, id assigned, durable -> ack ->
+publish on the bus -> each process delivers to its own connections. A refused action
+raises ``ChatError`` before anything is stored, so nothing is ever half-done.
+
+Ids: every channel's head is kept in memory and bumped before the write; if a write fails
+the id is burnt, never reused, so ids only ever increase.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import ipaddress
+import secrets
+import time
+import unicodedata
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from causette.bus import Bus, Envelope
+from causette.core import pow as proof_of_work
+from causette.core.consent import (
+    Conversation,
+    ConversationStatus,
+    Decision,
+    PmOutcome,
+    PmPolicy,
+    decide_pm,
+    default_policy,
+    respond,
+)
+from causette.core.errors import ChatError, ErrorCode, bad_field
+from causette.core.identity import Gender, Profile, Space, make_profile
+from causette.core.presence import Presence
+from causette.core.ratelimit import TokenBucket, per_hour, per_minute
+from causette.core.resume import plan_resume
+from causette.core.rooms import Catalogue, Room
+from causette.server import metrics
+from causette.server.connection import Connection
+from causette.server.events import JoinRequest
+from causette.settings import Settings
+from causette.store import MessageRecord, SessionRecord, SqlStore
+
+CLOSE_NOT_AUTHENTICATED = 4001
+CLOSE_REPLACED = 4009
+CLOSE_NAME_TAKEN = 4010
+REPLAY_PAGE = 500
+
+
+def frame(kind: str, **fields: Any) -> bytes:
+    fields["type"] = kind
+    return orjson.dumps(fields)
+
+
+def message_frame(record: MessageRecord) -> bytes:
+    return orjson.dumps(
+        {
+            "type": "message",
+            "channel": record.channel,
+            "id": record.id,
+            "ts": record.ts,
+            "from": orjson.Fragment(record.sender),
+            "text": record.text,
+        }
+    )
+
+
+def clean_text(raw: str, limit: int) -> str:
+    """What a posted text becomes: NFC, no control characters, trimmed, within the limit."""
+    text = unicodedata.normalize("NFC", raw)
+    text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cf"))
+    text = text.strip()
+    if not text:
+        raise ChatError(ErrorCode.TEXT_EMPTY)
+    if len(text) > limit:
+        raise ChatError(ErrorCode.TEXT_TOO_LONG, limit=limit)
+    return text
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def ip_prefix(address: str) -> str:
+    """The unit a join rate applies to: one IPv4 address, or one IPv6 /64 (one household)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+@dataclass(eq=False)
+class Chatter:
+    id: str
+    profile: Profile
+    lang: str
+    pm_policy: PmPolicy
+    device_hash: str
+    token_hash: str
+    created_at: float
+    last_seen: float
+    msg_bucket: TokenBucket
+    pm_bucket: TokenBucket
+    rooms: set[str] = field(default_factory=set)
+    blocked: set[str] = field(default_factory=set)
+    blocked_by: set[str] = field(default_factory=set)
+    conversation_ids: set[str] = field(default_factory=set)
+    connection: Connection | None = None
+    grace: asyncio.TimerHandle | None = None
+    ended: bool = False
+
+    @property
+    def space(self) -> Space:
+        return self.profile.space
+
+    @property
+    def public(self) -> dict[str, object]:
+        return self.profile.public()
+
+    def me(self) -> dict[str, object]:
+        return {**self.public, "space": self.space.value, "department": self.profile.department}
+
+
+class ChatService:
+    def __init__(
+        self,
+        settings: Settings,
+        catalogue: Catalogue,
+        store: SqlStore,
+        bus: Bus,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.catalogue = catalogue
+        self.store = store
+        self.bus = bus
+        self.clock = clock
+        self.presence = Presence()
+        self.chatters: dict[str, Chatter] = {}
+        self.conversations: dict[str, Conversation] = {}
+        self.heads: dict[str, int] = {}
+        self._id_by_token_hash: dict[str, str] = {}
+        self._loading: dict[str, asyncio.Future[Chatter | None]] = {}
+        self._join_buckets: dict[str, TokenBucket] = {}
+        self._spent = proof_of_work.SpentChallenges()
+        self._counts_sent: dict[Space, dict[str, int]] = {}
+        self._counts_task: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Future[Any]] = set()
+
+    def _spawn(self, awaitable: Awaitable[Any]) -> None:
+        """Run a side job (a presence notice, a trim) without losing its reference."""
+        future = asyncio.ensure_future(awaitable)
+        self._background.add(future)
+        future.add_done_callback(self._background.discard)
+
+    # -- life cycle ---------------------------------------------------------------------
+    async def start(self) -> None:
+        self.heads = await self.store.channel_heads()
+        await self.bus.start(self.deliver)
+        self._counts_task = asyncio.create_task(self._counts_loop(), name="room-counts")
+
+    async def close(self) -> None:
+        if self._counts_task is not None:
+            self._counts_task.cancel()
+        for chatter in list(self.chatters.values()):
+            if chatter.grace is not None:
+                chatter.grace.cancel()
+            if chatter.connection is not None:
+                chatter.connection.close(1001, "server shutting down")
+        await self.bus.close()
+
+    # -- joining ---------------------------------------------------------------------------
+    def issue_challenge(self) -> dict[str, object]:
+        difficulty = self.settings.pow_difficulty
+        challenge = proof_of_work.issue_challenge(
+            self.settings.signing_key(),
+            difficulty=difficulty,
+            now=self.clock(),
+            ttl=self.settings.pow_ttl_s,
+            salt=secrets.token_bytes(12),
+        )
+        return {
+            "challenge": challenge,
+            "difficulty": difficulty,
+            "expires_in": self.settings.pow_ttl_s,
+        }
+
+    async def join(
+        self, form: JoinRequest, address: str, device_token: str | None
+    ) -> tuple[str, str, Chatter]:
+        """A new chatter: (session token, device token, chatter), or a ``ChatError``."""
+        now = self.clock()
+        profile = make_profile(form.pseudonym, form.age, form.gender, form.department)
+        if self.settings.pow_difficulty > 0:
+            if form.pow is None:
+                raise ChatError(ErrorCode.POW_INVALID)
+            proof_of_work.verify(
+                self.settings.signing_key(),
+                form.pow.challenge,
+                form.pow.nonce,
+                now=now,
+                min_difficulty=self.settings.pow_difficulty,
+                spent=self._spent,
+            )
+        bucket = self._join_buckets.setdefault(
+            ip_prefix(address), per_hour(self.settings.joins_per_ip_per_hour)
+        )
+        wait = bucket.take(now)
+        if wait:
+            raise ChatError(ErrorCode.JOIN_RATE_LIMITED, retry_after=wait)
+        if len(self._join_buckets) > 100_000:
+            self._join_buckets = {k: b for k, b in self._join_buckets.items() if not b.full(now)}
+
+        chatter_id = secrets.token_hex(16)
+        token = secrets.token_urlsafe(32)
+        device_token = device_token or secrets.token_urlsafe(24)
+        lang = form.lang or "fr"
+        chatter = Chatter(
+            id=chatter_id,
+            profile=profile,
+            lang=lang,
+            pm_policy=default_policy(profile.space),
+            device_hash=self.device_hash(device_token),
+            token_hash=token_hash(token),
+            created_at=now,
+            last_seen=now,
+            msg_bucket=self._msg_bucket(),
+            pm_bucket=per_hour(self.settings.new_pm_per_hour),
+        )
+        # Claim the name before the write so two joins racing for it cannot both win.
+        self.presence.claim(chatter_id, profile)
+        try:
+            await self.store.create_session(self._session_record(chatter))
+        except Exception:
+            self.presence.release(chatter_id)
+            raise
+        self.chatters[chatter_id] = chatter
+        self._id_by_token_hash[chatter.token_hash] = chatter_id
+        self._start_grace(chatter)
+        metrics.JOINS.labels(space=profile.space.value).inc()
+        return token, device_token, chatter
+
+    def device_hash(self, device_token: str) -> str:
+        key = self.settings.signing_key()
+        return hmac.new(key, device_token.encode(), hashlib.sha256).hexdigest()
+
+    def _msg_bucket(self) -> TokenBucket:
+        return per_minute(self.settings.msg_burst, self.settings.msg_per_minute)
+
+    def _session_record(self, chatter: Chatter) -> SessionRecord:
+        p = chatter.profile
+        return SessionRecord(
+            id=chatter.id,
+            token_hash=chatter.token_hash,
+            device_hash=chatter.device_hash,
+            pseudonym=p.pseudonym,
+            age=p.age,
+            gender=p.gender.value,
+            department=p.department,
+            space=p.space.value,
+            lang=chatter.lang,
+            pm_policy=chatter.pm_policy.value,
+            created_at=chatter.created_at,
+            last_seen=chatter.last_seen,
+        )
+
+    # -- sessions ------------------------------------------------------------------------
+    async def authenticate(self, token: str | None, device_token: str | None = None) -> Chatter:
+        """The live chatter behind a token, or ``not_authenticated``."""
+        if not token or len(token) > 128:
+            raise ChatError(ErrorCode.NOT_AUTHENTICATED)
+        digest = token_hash(token)
+        chatter_id = self._id_by_token_hash.get(digest)
+        if chatter_id is None:
+            record = await self.store.session_by_token_hash(digest)
+            if record is None:
+                raise ChatError(ErrorCode.NOT_AUTHENTICATED)
+            chatter_id = record.id
+        chatter = await self.load_chatter(chatter_id)
+        now = self.clock()
+        if (
+            chatter is None
+            or chatter.ended
+            or now - chatter.last_seen > self.settings.session_ttl_s
+            or (device_token is not None and self.device_hash(device_token) != chatter.device_hash)
+        ):
+            raise ChatError(ErrorCode.NOT_AUTHENTICATED)
+        return chatter
+
+    async def load_chatter(self, chatter_id: str) -> Chatter | None:
+        """A chatter's whole state, from memory or once from the store."""
+        chatter = self.chatters.get(chatter_id)
+        if chatter is not None:
+            return chatter
+        pending = self._loading.get(chatter_id)
+        if pending is not None:
+            return await pending
+        future: asyncio.Future[Chatter | None] = asyncio.get_running_loop().create_future()
+        self._loading[chatter_id] = future
+        try:
+            chatter = await self._read_chatter(chatter_id)
+            if chatter is not None:
+                self.chatters[chatter_id] = chatter
+                self._id_by_token_hash[chatter.token_hash] = chatter_id
+            future.set_result(chatter)
+            return chatter
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: the caller re-raises it below
+            raise
+        finally:
+            del self._loading[chatter_id]
+
+    async def _read_chatter(self, chatter_id: str) -> Chatter | None:
+        records = await self.store.sessions_by_id([chatter_id])
+        record = records.get(chatter_id)
+        if record is None:
+            return None
+        space = Space(record.space)
+        from causette.core.geography import department
+
+        dept = department(record.department)
+        profile = Profile(
+            record.pseudonym,
+            record.age,
+            Gender(record.gender),
+            record.department,
+            dept.region if dept else "",
+            space,
+        )
+        blocked, blocked_by = await self.store.blocks_of(chatter_id)
+        rooms = {
+            slug
+            for slug in await self.store.memberships(chatter_id)
+            if self.catalogue.get(slug, space) is not None
+        }
+        conversation_ids: set[str] = set()
+        for conv_id, initiator, recipient, status in await self.store.conversations_of(chatter_id):
+            self.conversations.setdefault(
+                conv_id, Conversation(conv_id, initiator, recipient, ConversationStatus(status))
+            )
+            conversation_ids.add(conv_id)
+        return Chatter(
+            id=record.id,
+            profile=profile,
+            lang=record.lang,
+            pm_policy=PmPolicy(record.pm_policy),
+            device_hash=record.device_hash,
+            token_hash=record.token_hash,
+            created_at=record.created_at,
+            last_seen=record.last_seen,
+            msg_bucket=self._msg_bucket(),
+            pm_bucket=per_hour(self.settings.new_pm_per_hour),
+            rooms=rooms,
+            blocked=blocked,
+            blocked_by=blocked_by,
+            conversation_ids=conversation_ids,
+            ended=record.ended_at is not None,
+        )
+
+    async def logout(self, chatter: Chatter) -> None:
+        now = self.clock()
+        chatter.ended = True
+        await self.store.update_session(chatter.id, ended_at=now, last_seen=now)
+        if chatter.connection is not None:
+            chatter.connection.close(CLOSE_NOT_AUTHENTICATED, "logged out")
+            chatter.connection = None
+        self._go_offline(chatter)
+
+    # -- connections and presence --------------------------------------------------------
+    def _start_grace(self, chatter: Chatter) -> None:
+        if chatter.grace is not None:
+            chatter.grace.cancel()
+        loop = asyncio.get_running_loop()
+        chatter.grace = loop.call_later(self.settings.presence_grace_s, self._go_offline, chatter)
+
+    def _go_offline(self, chatter: Chatter) -> None:
+        if chatter.grace is not None:
+            chatter.grace.cancel()
+            chatter.grace = None
+        if chatter.connection is not None:
+            return
+        for slug in self.presence.release(chatter.id):
+            self._publish_local_presence(slug, left=chatter.profile.pseudonym)
+
+    async def connect(self, chatter: Chatter, conn: Connection, last_ids: dict[str, int]) -> None:
+        """Attach a connection: welcome, replay what was missed, then go live."""
+        if chatter.connection is not None:
+            chatter.connection.close(CLOSE_REPLACED, "session opened elsewhere")
+        if chatter.grace is not None:
+            chatter.grace.cancel()
+            chatter.grace = None
+        if not self.presence.is_online(chatter.id):
+            if not self.presence.name_is_free(chatter.profile.pseudonym, chatter.id):
+                chatter.ended = True
+                await self.store.update_session(chatter.id, ended_at=self.clock())
+                raise ChatError(ErrorCode.PSEUDONYM_TAKEN)
+            self.presence.claim(chatter.id, chatter.profile)
+            for slug in sorted(chatter.rooms):
+                self.presence.enter(chatter.id, slug)
+                self._publish_local_presence(slug, joined=chatter)
+        chatter.connection = conn
+        metrics.CONNECTIONS.inc()
+        now = self.clock()
+        chatter.last_seen = now
+        await self.store.update_session(chatter.id, last_seen=now)
+        conn.send(self._welcome(chatter))
+        await self._replay(chatter, conn, last_ids)
+
+    def _welcome(self, chatter: Chatter) -> bytes:
+        rooms = [
+            self._room_object(r, chatter)
+            for r in self.catalogue.in_space(chatter.space)
+            if r.slug in chatter.rooms
+        ]
+        return frame(
+            "welcome",
+            me=chatter.me(),
+            rooms=rooms,
+            pm_policy=chatter.pm_policy.value,
+            blocked=sorted(self._pseudonyms(chatter.blocked)),
+            conversations=[
+                self._conversation_object(c, chatter.id) for c in self._conversations_of(chatter)
+            ],
+        )
+
+    async def _replay(self, chatter: Chatter, conn: Connection, last_ids: dict[str, int]) -> None:
+        readable = [f"room:{slug}" for slug in chatter.rooms]
+        readable += [self.conversations[c].channel for c in chatter.conversation_ids]
+        # The client's own positions are its floor: what it already has is never resent.
+        for channel, last in last_ids.items():
+            if channel in readable:
+                conn.seen.first_time(channel, last)
+        candidates = [c for c in readable if self.heads.get(c, 0) > last_ids.get(c, 0)]
+        first_kept = await self.store.first_kept(candidates)
+        for plan in plan_resume(last_ids, readable, self.heads, first_kept):
+            if plan.gap_first is not None:
+                conn.send(
+                    frame("gap", channel=plan.channel, after=plan.after, first=plan.gap_first)
+                )
+            after = plan.after
+            while True:
+                page = await self.store.messages_after(plan.channel, after, REPLAY_PAGE)
+                for record in page:
+                    if record.sender_id not in chatter.blocked:
+                        conn.send_replayed(record.channel, record.id, message_frame(record))
+                if len(page) < REPLAY_PAGE:
+                    break
+                after = page[-1].id
+        conn.release(None)
+        conn.send(frame("synced", channels=conn.seen.snapshot()))
+
+    def disconnect(self, chatter: Chatter, conn: Connection) -> None:
+        metrics.CONNECTIONS.dec()
+        if chatter.connection is not conn:
+            return
+        chatter.connection = None
+        chatter.last_seen = self.clock()
+        if not chatter.ended:
+            self._start_grace(chatter)
+            self._spawn(self.store.update_session(chatter.id, last_seen=chatter.last_seen))
+
+    # -- rooms ---------------------------------------------------------------------------
+    def _room(self, chatter: Chatter, slug: str) -> Room:
+        room = self.catalogue.get(slug, chatter.space)
+        if room is None:
+            raise ChatError(ErrorCode.ROOM_UNKNOWN)
+        return room
+
+    def _room_object(self, room: Room, chatter: Chatter) -> dict[str, object]:
+        return {
+            "slug": room.slug,
+            "name": room.name,
+            "space": room.space.value,
+            "topic": room.topic,
+            "count": self.presence.count(room.slug),
+            "joined": room.slug in chatter.rooms,
+        }
+
+    def rooms(self, chatter: Chatter) -> list[dict[str, object]]:
+        return [self._room_object(r, chatter) for r in self.catalogue.in_space(chatter.space)]
+
+    def _users(self, chatter: Chatter, slug: str) -> list[dict[str, object]]:
+        members = self.presence.members(slug)
+        users = [self.chatters[m].public for m in members if m not in chatter.blocked]
+        users.sort(key=lambda u: str(u["pseudonym"]).casefold())
+        return users
+
+    def users(self, chatter: Chatter, slug: str) -> list[dict[str, object]]:
+        self._room(chatter, slug)
+        if slug not in chatter.rooms:
+            raise ChatError(ErrorCode.NOT_IN_ROOM)
+        return self._users(chatter, slug)
+
+    async def join_room(self, chatter: Chatter, slug: str) -> None:
+        room = self._room(chatter, slug)
+        conn = chatter.connection
+        if conn is not None:
+            conn.hold(room.channel)
+        try:
+            if slug not in chatter.rooms:
+                chatter.rooms.add(slug)
+                await self.store.add_membership(chatter.id, slug)
+            if self.presence.enter(chatter.id, slug):
+                self._publish_local_presence(slug, joined=chatter)
+            history = await self.store.messages_before(
+                room.channel, None, self.settings.history_on_join
+            )
+            visible = [r for r in history if r.sender_id not in chatter.blocked]
+            if conn is not None:
+                if history:
+                    conn.seen.first_time(room.channel, history[-1].id)
+                conn.send(
+                    frame(
+                        "joined",
+                        room=self._room_object(room, chatter),
+                        history=[orjson.Fragment(message_frame(r)) for r in visible],
+                        users=self._users(chatter, slug),
+                    )
+                )
+        finally:
+            if conn is not None:
+                conn.release(room.channel)
+
+    async def leave_room(self, chatter: Chatter, slug: str) -> None:
+        self._room(chatter, slug)
+        if slug in chatter.rooms:
+            chatter.rooms.discard(slug)
+            await self.store.remove_membership(chatter.id, slug)
+        if self.presence.exit(chatter.id, slug):
+            self._publish_local_presence(slug, left=chatter.profile.pseudonym)
+
+    def _publish_local_presence(
+        self, slug: str, *, joined: Chatter | None = None, left: str | None = None
+    ) -> None:
+        fields: dict[str, Any] = {"room": slug, "count": self.presence.count(slug)}
+        if joined is not None:
+            fields["joined"] = joined.public
+        if left is not None:
+            fields["left"] = left
+        envelope = Envelope(
+            frame("presence", **fields), room=slug, sender_id=joined.id if joined else None
+        )
+        self._spawn(self.bus.publish(envelope))
+
+    # -- messages ------------------------------------------------------------------------
+    def _take_message_token(self, chatter: Chatter) -> None:
+        wait = chatter.msg_bucket.take(self.clock())
+        if wait:
+            metrics.REFUSED.labels(code="rate_limited").inc()
+            raise ChatError(ErrorCode.RATE_LIMITED, retry_after=wait)
+
+    def _next_record(self, chatter: Chatter, channel: str, text: str) -> MessageRecord:
+        message_id = self.heads.get(channel, 0) + 1
+        self.heads[channel] = message_id
+        sender = orjson.dumps(chatter.public).decode()
+        return MessageRecord(channel, message_id, self.clock(), chatter.id, sender, text)
+
+    async def _persist(self, record: MessageRecord) -> None:
+        await self.store.append_message(record)
+        if record.id % 1000 == 0:
+            self._spawn(self.store.trim_channel(record.channel, self.settings.history_kept))
+
+    def _ack(self, chatter: Chatter, record: MessageRecord, ref: str | None) -> None:
+        if chatter.connection is not None:
+            chatter.connection.send(
+                frame("ack", ref=ref, channel=record.channel, id=record.id, ts=record.ts)
+            )
+
+    async def post(
+        self, chatter: Chatter, slug: str, raw_text: str, ref: str | None = None
+    ) -> MessageRecord:
+        room = self._room(chatter, slug)
+        if slug not in chatter.rooms or not self.presence.is_online(chatter.id):
+            raise ChatError(ErrorCode.NOT_IN_ROOM)
+        text = clean_text(raw_text, self.settings.message_max_chars)
+        self._take_message_token(chatter)
+        record = self._next_record(chatter, room.channel, text)
+        await self._persist(record)
+        metrics.MESSAGES.labels(kind="room").inc()
+        self._ack(chatter, record, ref)
+        await self.bus.publish(
+            Envelope(
+                message_frame(record),
+                room=slug,
+                channel=record.channel,
+                message_id=record.id,
+                sender_id=chatter.id,
+            )
+        )
+        return record
+
+    def _conversations_of(self, chatter: Chatter) -> list[Conversation]:
+        return [self.conversations[c] for c in sorted(chatter.conversation_ids)]
+
+    def _conversation_between(self, a: Chatter, b: Chatter) -> Conversation | None:
+        for conv_id in a.conversation_ids & b.conversation_ids:
+            return self.conversations[conv_id]
+        return None
+
+    def _conversation_object(self, conv: Conversation, viewer: str) -> dict[str, object]:
+        other = self.chatters.get(conv.other(viewer))
+        return {
+            "id": conv.id,
+            "with": other.public if other else None,
+            "state": conv.state_for(viewer),
+            "last_id": self.heads.get(conv.channel, 0),
+        }
+
+    def _my_conversation(self, chatter: Chatter, conv_id: str) -> Conversation:
+        conv = self.conversations.get(conv_id)
+        if conv is None or conv_id not in chatter.conversation_ids:
+            raise ChatError(ErrorCode.CONVERSATION_UNKNOWN)
+        return conv
+
+    async def _partner(self, chatter: Chatter, to: str | None, conv_id: str | None) -> Chatter:
+        if conv_id is not None:
+            conv = self._my_conversation(chatter, conv_id)
+            partner = await self.load_chatter(conv.other(chatter.id))
+        elif to is not None:
+            partner_id = self.presence.find(to, chatter.space)
+            partner = self.chatters.get(partner_id) if partner_id else None
+        else:
+            raise bad_field("to: give 'to' or 'conversation'")
+        if partner is None or partner.id == chatter.id or partner.space is not chatter.space:
+            raise ChatError(ErrorCode.USER_UNKNOWN)
+        return partner
+
+    async def pm(
+        self,
+        chatter: Chatter,
+        to: str | None,
+        conv_id: str | None,
+        raw_text: str,
+        ref: str | None = None,
+    ) -> MessageRecord:
+        partner = await self._partner(chatter, to, conv_id)
+        conv = self._conversation_between(chatter, partner)
+        outcome = decide_pm(
+            sender=chatter.id,
+            sender_space=chatter.space,
+            recipient_space=partner.space,
+            conversation=conv,
+            recipient_policy=partner.pm_policy,
+            share_a_room=self.presence.share_a_room(chatter.id, partner.id),
+            blocked_either_way=partner.id in chatter.blocked or partner.id in chatter.blocked_by,
+        )
+        text = clean_text(raw_text, self.settings.message_max_chars)
+        now = self.clock()
+        if outcome is PmOutcome.OPEN_REQUEST:
+            wait = chatter.pm_bucket.take(now)
+            if wait:
+                raise ChatError(ErrorCode.PM_RATE_LIMITED, retry_after=wait)
+        self._take_message_token(chatter)
+        if outcome is PmOutcome.OPEN_REQUEST:
+            conv = Conversation(
+                secrets.token_hex(8), chatter.id, partner.id, ConversationStatus.PENDING
+            )
+            await self.store.create_conversation(
+                conv.id, chatter.id, partner.id, conv.status.value, now
+            )
+            self.conversations[conv.id] = conv
+            chatter.conversation_ids.add(conv.id)
+            partner.conversation_ids.add(conv.id)
+            await self._announce_conversation(conv, (chatter.id, partner.id))
+        elif outcome is PmOutcome.ACCEPT_AND_SEND:
+            assert conv is not None
+            conv = await self._set_status(conv, ConversationStatus.ACCEPTED)
+            await self._announce_conversation(conv, (chatter.id, partner.id))
+        assert conv is not None
+        record = self._next_record(chatter, conv.channel, text)
+        await self._persist(record)
+        metrics.MESSAGES.labels(kind="pm").inc()
+        self._ack(chatter, record, ref)
+        await self.bus.publish(
+            Envelope(
+                message_frame(record),
+                targets=(chatter.id, partner.id),
+                channel=record.channel,
+                message_id=record.id,
+                sender_id=chatter.id,
+            )
+        )
+        return record
+
+    async def _set_status(self, conv: Conversation, status: ConversationStatus) -> Conversation:
+        updated = Conversation(conv.id, conv.initiator, conv.recipient, status)
+        await self.store.set_conversation_status(conv.id, status.value, self.clock())
+        self.conversations[conv.id] = updated
+        return updated
+
+    async def _announce_conversation(self, conv: Conversation, viewers: Iterable[str]) -> None:
+        for viewer in viewers:
+            body = frame("conversation", conversation=self._conversation_object(conv, viewer))
+            await self.bus.publish(Envelope(body, targets=(viewer,)))
+
+    async def pm_respond(self, chatter: Chatter, conv_id: str, decision: str) -> None:
+        conv = self._my_conversation(chatter, conv_id)
+        status = respond(conv, chatter.id, Decision(decision))
+        if status is not conv.status:
+            conv = await self._set_status(conv, status)
+        if status is ConversationStatus.BLOCKED:
+            partner = await self.load_chatter(conv.other(chatter.id))
+            if partner is not None:
+                await self._block(chatter, partner)
+        # Ignoring is silent: the requester is not told.
+        viewers = (
+            (chatter.id,)
+            if status is ConversationStatus.IGNORED
+            else (chatter.id, conv.other(chatter.id))
+        )
+        await self._announce_conversation(conv, viewers)
+
+    async def set_pm_policy(self, chatter: Chatter, policy: str) -> None:
+        chatter.pm_policy = PmPolicy(policy)
+        await self.store.update_session(chatter.id, pm_policy=policy)
+
+    # -- blocks --------------------------------------------------------------------------
+    def _find_by_name(self, chatter: Chatter, pseudonym: str) -> Chatter:
+        found = self.presence.find(pseudonym, chatter.space)
+        if found is None:
+            # Offline chatters one has talked with privately can still be blocked.
+            from causette.core.identity import pseudonym_skeleton
+
+            wanted = pseudonym_skeleton(pseudonym)
+            for conv in self._conversations_of(chatter):
+                other = self.chatters.get(conv.other(chatter.id))
+                if other and pseudonym_skeleton(other.profile.pseudonym) == wanted:
+                    found = other.id
+        if found is None or found == chatter.id:
+            raise ChatError(ErrorCode.USER_UNKNOWN)
+        return self.chatters[found]
+
+    async def block(self, chatter: Chatter, pseudonym: str) -> str:
+        target = self._find_by_name(chatter, pseudonym)
+        await self._block(chatter, target)
+        return target.profile.pseudonym
+
+    async def _block(self, chatter: Chatter, target: Chatter) -> None:
+        chatter.blocked.add(target.id)
+        target.blocked_by.add(chatter.id)
+        await self.store.add_block(chatter.id, target.id, self.clock())
+
+    async def unblock(self, chatter: Chatter, pseudonym: str) -> str:
+        from causette.core.identity import pseudonym_skeleton
+
+        wanted = pseudonym_skeleton(pseudonym)
+        for blocked_id in list(chatter.blocked):
+            target = self.chatters.get(blocked_id)
+            if target and pseudonym_skeleton(target.profile.pseudonym) == wanted:
+                chatter.blocked.discard(blocked_id)
+                target.blocked_by.discard(chatter.id)
+                await self.store.remove_block(chatter.id, blocked_id)
+                return target.profile.pseudonym
+        raise ChatError(ErrorCode.USER_UNKNOWN)
+
+    def _pseudonyms(self, ids: Iterable[str]) -> list[str]:
+        return [self.chatters[i].profile.pseudonym for i in ids if i in self.chatters]
+
+    # -- reading ---------------------------------------------------------------------------
+    def search(self, chatter: Chatter, prefix: str) -> list[dict[str, object]]:
+        return [
+            p.public()
+            for p in self.presence.search(prefix, chatter.space)
+            if self.presence.find(p.pseudonym, chatter.space) not in chatter.blocked
+        ]
+
+    async def history(
+        self, chatter: Chatter, channel: str, before: int | None, limit: int
+    ) -> list[bytes]:
+        if channel.startswith("room:"):
+            slug = channel.removeprefix("room:")
+            self._room(chatter, slug)
+            if slug not in chatter.rooms:
+                raise ChatError(ErrorCode.NOT_IN_ROOM)
+        elif channel.startswith("pm:"):
+            self._my_conversation(chatter, channel.removeprefix("pm:"))
+        else:
+            raise bad_field("channel: must start with 'room:' or 'pm:'")
+        records = await self.store.messages_before(channel, before, limit)
+        return [message_frame(r) for r in records if r.sender_id not in chatter.blocked]
+
+    # -- delivery (every process, from the bus) ----------------------------------------------
+    def deliver(self, envelope: Envelope) -> None:
+        if envelope.room is not None:
+            targets: Iterable[str] = self.presence.members(envelope.room)
+        else:
+            targets = envelope.targets
+        chatters = self.chatters
+        sender = envelope.sender_id
+        data = envelope.frame
+        count = 0
+        if envelope.message_id is None:
+            for target in targets:
+                chatter = chatters.get(target)
+                if (
+                    chatter is not None
+                    and chatter.connection is not None
+                    and (sender is None or sender not in chatter.blocked)
+                ):
+                    chatter.connection.send(data)
+                    count += 1
+        else:
+            channel, message_id = envelope.channel or "", envelope.message_id
+            for target in targets:
+                chatter = chatters.get(target)
+                if chatter is None or chatter.connection is None or sender in chatter.blocked:
+                    continue
+                chatter.connection.send_message(channel, message_id, data)
+                count += 1
+        metrics.DELIVERIES.inc(count)
+
+    async def _counts_loop(self) -> None:
+        while True:
+            await asyncio.sleep(2.0)
+            self.broadcast_counts()
+
+    def broadcast_counts(self) -> None:
+        for space in Space:
+            counts = {r.slug: self.presence.count(r.slug) for r in self.catalogue.in_space(space)}
+            if counts == self._counts_sent.get(space):
+                continue
+            self._counts_sent[space] = counts
+            data = frame("counts", counts=counts)
+            for chatter_id, profile in list(self.presence.profiles.items()):
+                chatter = self.chatters.get(chatter_id)
+                if profile.space is space and chatter and chatter.connection is not None:
+                    chatter.connection.send(data)

@@ -1,0 +1,176 @@
+"""The HTTP API: join, session, rooms, meta, health and metrics.
+
+Every refusal is ``{"error": {"code", "message"}}`` with a 4xx status, in the caller's
+language (``Accept-Language``); an unexpected failure is a 500 ``internal``, never a crash.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+import orjson
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from causette import __version__
+from causette.core.errors import ChatError, ErrorCode
+from causette.core.geography import departments
+from causette.core.identity import MAX_AGE, MIN_AGE, PSEUDONYM_MAX, PSEUDONYM_MIN, Gender
+from causette.server.chat import Chatter
+from causette.server.events import JoinRequest, parse_body
+from causette.server.keys import SERVICE
+from causette.server.openapi import openapi_document
+from causette.server.sessions import (
+    DEVICE_COOKIE,
+    clear_session_cookie,
+    credentials,
+    set_session_cookies,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_CODE = {
+    ErrorCode.NOT_AUTHENTICATED: 401,
+    ErrorCode.PSEUDONYM_TAKEN: 409,
+    ErrorCode.JOIN_RATE_LIMITED: 429,
+    ErrorCode.POW_INVALID: 403,
+    ErrorCode.POW_EXPIRED: 403,
+    ErrorCode.INTERNAL: 500,
+}
+MAX_BODY = 4096
+STARTED = time.time()
+
+
+def request_lang(request: web.Request) -> str:
+    header = request.headers.get("Accept-Language", "")
+    first = header.split(",")[0].strip().lower()
+    return "en" if first.startswith("en") else "fr"
+
+
+def json_response(body: object, status: int = 200) -> web.Response:
+    return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
+
+
+def error_response(exc: ChatError, lang: str) -> web.Response:
+    response = json_response({"error": exc.as_dict(lang)}, STATUS_BY_CODE.get(exc.code, 400))
+    if exc.retry_after is not None:
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@web.middleware
+async def api_errors(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ChatError as exc:
+        return error_response(exc, request_lang(request))
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("HTTP handler failed: %s %s", request.method, request.path)
+        return error_response(ChatError(ErrorCode.INTERNAL), request_lang(request))
+
+
+async def _chatter(request: web.Request) -> Chatter:
+    token, device = credentials(request)
+    return await request.app[SERVICE].authenticate(token, device)
+
+
+async def meta(request: web.Request) -> web.Response:
+    settings = request.app[SERVICE].settings
+    return json_response(
+        {
+            "version": __version__,
+            "genders": [g.value for g in Gender],
+            "departments": [
+                {"code": d.code, "name": d.name, "region": d.region} for d in departments().values()
+            ],
+            "limits": {
+                "pseudonym_min": PSEUDONYM_MIN,
+                "pseudonym_max": PSEUDONYM_MAX,
+                "min_age": MIN_AGE,
+                "max_age": MAX_AGE,
+                "message_max_chars": settings.message_max_chars,
+            },
+            "pow_difficulty": settings.pow_difficulty,
+        }
+    )
+
+
+async def pow_challenge(request: web.Request) -> web.Response:
+    return json_response(request.app[SERVICE].issue_challenge())
+
+
+async def join(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise ChatError(ErrorCode.BAD_FIELD, detail="body too large")
+    raw = await request.content.read(MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        raise ChatError(ErrorCode.BAD_FIELD, detail="body too large")
+    form = parse_body(JoinRequest, raw)
+    if form.lang is None:
+        form = form.model_copy(update={"lang": request_lang(request)})
+    token, device, chatter = await service.join(
+        form, request.remote or "unknown", request.cookies.get(DEVICE_COOKIE)
+    )
+    response = json_response({"token": token, "me": chatter.me()}, 201)
+    set_session_cookies(response, request, token, device, int(service.settings.session_ttl_s))
+    return response
+
+
+async def session(request: web.Request) -> web.Response:
+    chatter = await _chatter(request)
+    return json_response({"me": chatter.me()})
+
+
+async def logout(request: web.Request) -> web.Response:
+    chatter = await _chatter(request)
+    await request.app[SERVICE].logout(chatter)
+    response = web.Response(status=204)
+    clear_session_cookie(response)
+    return response
+
+
+async def rooms(request: web.Request) -> web.Response:
+    chatter = await _chatter(request)
+    return json_response({"rooms": request.app[SERVICE].rooms(chatter)})
+
+
+async def healthz(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    return json_response(
+        {
+            "status": "ok",
+            "version": __version__,
+            "uptime_s": round(time.time() - STARTED, 1),
+            "online": len(service.presence.profiles),
+            "store": {"commits": service.store.commits, "writes": service.store.writes},
+        }
+    )
+
+
+async def metrics_endpoint(request: web.Request) -> web.Response:
+    response = web.Response(body=generate_latest())
+    response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
+    return response
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return json_response(openapi_document())
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/api/meta", meta)
+    app.router.add_get("/api/pow", pow_challenge)
+    app.router.add_post("/api/join", join)
+    app.router.add_get("/api/session", session)
+    app.router.add_post("/api/logout", logout)
+    app.router.add_get("/api/rooms", rooms)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_endpoint)
+    app.router.add_get("/openapi.json", openapi)

@@ -1,0 +1,15 @@
+"""Typed keys for what the aiohttp application carries."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from causette.settings import Settings
+
+if TYPE_CHECKING:
+    from causette.server.chat import ChatService
+
+SERVICE: web.AppKey[ChatService] = web.AppKey("service")
+SETTINGS = web.AppKey("settings", Settings)

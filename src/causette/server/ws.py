@@ -1,0 +1,253 @@
+"""The WebSocket endpoint: read frames, validate, dispatch to the chat service, reply.
+
+Rules:
+- The first frame is ``hello``; until it authenticates, nothing else is read.
+- Every frame gets exactly one outcome: its reply, or an ``error`` with a stable code.
+  Nothing a client sends can crash the handler: a bug answers ``internal`` and is logged.
+- Frames of one connection are handled in order; posts are pipelined (a bounded number in
+  flight) so a fast sender is not held back by the commit of its previous message, and
+  their acks still come back in order because ids and commits are ordered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import WSMsgType, web
+
+from causette.core.errors import ChatError, ErrorCode
+from causette.server import events as ev
+from causette.server.chat import (
+    CLOSE_NAME_TAKEN,
+    CLOSE_NOT_AUTHENTICATED,
+    ChatService,
+    Chatter,
+    frame,
+)
+from causette.server.connection import Connection
+from causette.server.keys import SERVICE
+from causette.server.sessions import credentials
+
+log = logging.getLogger(__name__)
+
+HARD_FRAME_LIMIT = 64 * 1024
+CLOSE_HELLO_REQUIRED = 4002
+HELLO_TIMEOUT_S = 30.0
+POSTS_IN_FLIGHT = 64
+
+Handler = Callable[[ChatService, Chatter, ev.Event, str | None], Awaitable[bytes | None]]
+
+
+async def _join(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
+    assert isinstance(e, ev.Join)
+    await s.join_room(c, e.room)
+    return None
+
+
+async def _leave(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
+    assert isinstance(e, ev.Leave)
+    await s.leave_room(c, e.room)
+    return frame("left", room=e.room, ref=ref)
+
+
+async def _post(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
+    assert isinstance(e, ev.Post)
+    await s.post(c, e.room, e.text, ref)
+    return None
+
+
+async def _pm(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
+    assert isinstance(e, ev.Pm)
+    await s.pm(c, e.to, e.conversation, e.text, ref)
+    return None
+
+
+async def _pm_respond(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
+    assert isinstance(e, ev.PmRespond)
+    await s.pm_respond(c, e.conversation, e.decision)
+    return None
+
+
+async def _pm_policy(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
+    assert isinstance(e, ev.PmPolicyEvent)
+    await s.set_pm_policy(c, e.policy)
+    return frame("ack", ref=ref, pm_policy=e.policy)
+
+
+async def _block(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
+    assert isinstance(e, ev.Block)
+    return frame("blocked", pseudonym=await s.block(c, e.pseudonym), ref=ref)
+
+
+async def _unblock(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
+    assert isinstance(e, ev.Unblock)
+    return frame("unblocked", pseudonym=await s.unblock(c, e.pseudonym), ref=ref)
+
+
+async def _users(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
+    assert isinstance(e, ev.Users)
+    return frame("users", room=e.room, users=s.users(c, e.room), ref=ref)
+
+
+async def _rooms(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
+    return frame("rooms", rooms=s.rooms(c), ref=ref)
+
+
+async def _search(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
+    assert isinstance(e, ev.Search)
+    return frame("search", q=e.q, users=s.search(c, e.q), ref=ref)
+
+
+async def _history(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
+    assert isinstance(e, ev.History)
+    import orjson
+
+    messages = await s.history(c, e.channel, e.before, e.limit)
+    return frame(
+        "history", channel=e.channel, messages=[orjson.Fragment(m) for m in messages], ref=ref
+    )
+
+
+async def _ping(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
+    return frame("pong", ref=ref)
+
+
+async def _hello_again(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
+    raise ChatError(ErrorCode.BAD_EVENT)
+
+
+HANDLERS: dict[type[ev.Event], Handler] = {
+    ev.Hello: _hello_again,
+    ev.Join: _join,
+    ev.Leave: _leave,
+    ev.Post: _post,
+    ev.Pm: _pm,
+    ev.PmRespond: _pm_respond,
+    ev.PmPolicyEvent: _pm_policy,
+    ev.Block: _block,
+    ev.Unblock: _unblock,
+    ev.Users: _users,
+    ev.Rooms: _rooms,
+    ev.Search: _search,
+    ev.History: _history,
+    ev.Ping: _ping,
+}
+
+
+def _error(exc: ChatError, lang: str, ref: str | None) -> bytes:
+    body = exc.as_dict(lang)
+    if ref is not None:
+        body["ref"] = ref
+    return frame("error", **body)
+
+
+class _Session:
+    """One authenticated socket: reads frames and answers them, in order."""
+
+    def __init__(self, service: ChatService, chatter: Chatter, conn: Connection) -> None:
+        self.service = service
+        self.chatter = chatter
+        self.conn = conn
+        self.frame_limit = service.settings.frame_max_bytes
+        self.in_flight = asyncio.Semaphore(POSTS_IN_FLIGHT)
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def handle_text(self, data: str) -> None:
+        if len(data) * 4 > self.frame_limit and len(data.encode()) > self.frame_limit:
+            self.conn.send(_error(ChatError(ErrorCode.FRAME_TOO_BIG), self.chatter.lang, None))
+            return
+        try:
+            event, ref = ev.parse_event(data)
+        except ChatError as exc:
+            self.conn.send(_error(exc, self.chatter.lang, None))
+            return
+        handler = HANDLERS[type(event)]
+        if isinstance(event, ev.Post | ev.Pm):
+            await self.in_flight.acquire()
+            task = asyncio.create_task(self._run(handler, event, ref, release=True))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+        else:
+            await self._run(handler, event, ref)
+
+    async def _run(
+        self, handler: Handler, event: ev.Event, ref: str | None, *, release: bool = False
+    ) -> None:
+        try:
+            reply = await handler(self.service, self.chatter, event, ref)
+            if reply is not None:
+                self.conn.send(reply)
+        except ChatError as exc:
+            self.conn.send(_error(exc, self.chatter.lang, ref))
+        except Exception:
+            log.exception("handler failed for %s", type(event).__name__)
+            self.conn.send(_error(ChatError(ErrorCode.INTERNAL), self.chatter.lang, ref))
+        finally:
+            if release:
+                self.in_flight.release()
+
+
+async def _refuse(ws: web.WebSocketResponse, exc: ChatError, close_code: int, lang: str) -> None:
+    await ws.send_str(_error(exc, lang, None).decode())
+    await ws.close(code=close_code, message=exc.code.value.encode())
+
+
+async def websocket_handler(request: web.Request) -> web.StreamResponse:
+    service = request.app[SERVICE]
+    ws = web.WebSocketResponse(
+        max_msg_size=HARD_FRAME_LIMIT, compress=False, heartbeat=30.0, autoping=True
+    )
+    await ws.prepare(request)
+    try:
+        first = await ws.receive(timeout=HELLO_TIMEOUT_S)
+    except TimeoutError:
+        await _refuse(ws, ChatError(ErrorCode.HELLO_REQUIRED), CLOSE_HELLO_REQUIRED, "fr")
+        return ws
+    if first.type is not WSMsgType.TEXT:
+        if first.type is WSMsgType.BINARY:
+            await _refuse(ws, ChatError(ErrorCode.HELLO_REQUIRED), CLOSE_HELLO_REQUIRED, "fr")
+        return ws
+    try:
+        hello, _ = ev.parse_event(first.data)
+    except ChatError as exc:
+        await _refuse(ws, exc, CLOSE_HELLO_REQUIRED, "fr")
+        return ws
+    if not isinstance(hello, ev.Hello):
+        await _refuse(ws, ChatError(ErrorCode.HELLO_REQUIRED), CLOSE_HELLO_REQUIRED, "fr")
+        return ws
+    lang = hello.lang or "fr"
+    token, device = (hello.token, None) if hello.token else credentials(request)
+    try:
+        chatter = await service.authenticate(token, device)
+    except ChatError as exc:
+        await _refuse(ws, exc, CLOSE_NOT_AUTHENTICATED, lang)
+        return ws
+    if hello.lang:
+        chatter.lang = hello.lang
+    conn = Connection(ws, chatter.id, queue_max=service.settings.send_queue_max)
+    try:
+        try:
+            await service.connect(chatter, conn, hello.last_ids)
+        except ChatError as exc:
+            await conn.stop()
+            await _refuse(ws, exc, CLOSE_NAME_TAKEN, chatter.lang)
+            return ws
+        session = _Session(service, chatter, conn)
+        async for msg in ws:
+            if msg.type is WSMsgType.TEXT:
+                await session.handle_text(msg.data)
+            elif msg.type is WSMsgType.BINARY:
+                conn.send(_error(ChatError(ErrorCode.BINARY_UNSUPPORTED), chatter.lang, None))
+            elif msg.type is WSMsgType.ERROR:
+                break
+            if conn.closed:
+                break
+        if session.tasks:
+            await asyncio.gather(*session.tasks, return_exceptions=True)
+        await conn.flush()
+    finally:
+        await conn.stop()
+        service.disconnect(chatter, conn)
+    return ws

@@ -1,0 +1,74 @@
+"""One schema for every backend (SQLite, PostgreSQL), as SQLAlchemy Core tables."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("device_hash", String(64), nullable=False),
+    Column("pseudonym", String(40), nullable=False),
+    Column("age", Integer, nullable=False),
+    Column("gender", String(1), nullable=False),
+    Column("department", String(4), nullable=False),
+    Column("space", String(8), nullable=False),
+    Column("lang", String(2), nullable=False),
+    Column("pm_policy", String(10), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("last_seen", Float, nullable=False),
+    Column("ended_at", Float, nullable=True),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("session_id", String(32), primary_key=True),
+    Column("room", String(40), primary_key=True),
+)
+
+blocks = Table(
+    "blocks",
+    metadata,
+    Column("blocker_id", String(32), primary_key=True),
+    Column("blocked_id", String(32), primary_key=True),
+    Column("created_at", Float, nullable=False),
+    Index("ix_blocks_blocked", "blocked_id"),
+)
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("initiator_id", String(32), nullable=False),
+    Column("recipient_id", String(32), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_conversations_initiator", "initiator_id"),
+    Index("ix_conversations_recipient", "recipient_id"),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("channel", String(64), primary_key=True),
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("ts", Float, nullable=False),
+    Column("sender_id", String(32), nullable=False),
+    Column("sender", Text, nullable=False),
+    Column("text", Text, nullable=False),
+)

@@ -1,0 +1,333 @@
+"""The SQL store: every durable fact of the chat, written by group commit.
+
+Rules:
+- Writes go through one writer, in order. Whatever is queued while a transaction runs is
+  written by the next one: under load many messages share one commit, at rest a message
+  waits for nobody. A write's future resolves only after its transaction committed, so an
+  ack sent after ``await`` means durable.
+- A write that fails is retried alone, so one bad row never fails its neighbours.
+- Reads run on a small thread pool beside the writer (SQLite in WAL mode reads while it
+  writes).
+- SQLite runs with ``synchronous=FULL``: an acknowledged message survives a crash of the
+  process *and* of the machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import pathlib
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import astuple
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, create_engine, delete, event, func, insert, select, update
+from sqlalchemy.engine import Engine
+
+from causette.store import schema
+from causette.store.records import MessageRecord, SessionRecord
+
+T = TypeVar("T")
+WriteOp = Callable[[Connection], Any]
+
+_MESSAGE_COLUMNS = ("channel", "id", "ts", "sender_id", "sender", "text")
+_SESSION_COLUMNS = tuple(c.name for c in schema.sessions.columns)
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class SqlStore:
+    def __init__(self, url: str, *, batch_max: int = 512) -> None:
+        self.url = url
+        self.engine = _make_engine(url)
+        self.batch_max = batch_max
+        self._writer_pool = ThreadPoolExecutor(1, thread_name_prefix="causette-writer")
+        self._reader_pool = ThreadPoolExecutor(2, thread_name_prefix="causette-reader")
+        self._pending: list[tuple[WriteOp | MessageRecord, asyncio.Future[Any]]] = []
+        self._wakeup = asyncio.Event()
+        self._writer_task: asyncio.Task[None] | None = None
+        self.commits = 0
+        self.writes = 0
+
+    # -- life cycle ---------------------------------------------------------------------
+    async def start(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(
+            self._writer_pool, schema.metadata.create_all, self.engine
+        )
+        self._writer_task = asyncio.create_task(self._write_loop(), name="store-writer")
+
+    async def close(self) -> None:
+        if self._writer_task is not None:
+            while self._pending:
+                await asyncio.sleep(0.01)
+            self._writer_task.cancel()
+            await asyncio.gather(self._writer_task, return_exceptions=True)
+        self._writer_pool.shutdown(wait=True)
+        self._reader_pool.shutdown(wait=True)
+        self.engine.dispose()
+
+    # -- the writer -----------------------------------------------------------------------
+    def _submit(self, op: WriteOp | MessageRecord) -> asyncio.Future[Any]:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending.append((op, future))
+        self._wakeup.set()
+        return future
+
+    async def _write_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            while self._pending:
+                batch = self._pending[: self.batch_max]
+                del self._pending[: self.batch_max]
+                outcomes = await loop.run_in_executor(
+                    self._writer_pool, self._write_batch, [op for op, _ in batch]
+                )
+                for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+                    if future.done():
+                        continue
+                    if ok:
+                        future.set_result(value)
+                    else:
+                        future.set_exception(value)
+
+    def _write_batch(self, ops: list[WriteOp | MessageRecord]) -> list[tuple[bool, Any]]:
+        try:
+            with self.engine.begin() as conn:
+                results = self._apply(conn, ops)
+            self.commits += 1
+            self.writes += len(ops)
+            return [(True, r) for r in results]
+        except Exception as exc:
+            if len(ops) == 1:
+                return [(False, exc)]
+        # Isolate the failing write: every other one still commits.
+        outcomes: list[tuple[bool, Any]] = []
+        for op in ops:
+            try:
+                with self.engine.begin() as conn:
+                    outcomes.append((True, self._apply(conn, [op])[0]))
+                self.commits += 1
+            except Exception as exc:
+                outcomes.append((False, exc))
+        return outcomes
+
+    @staticmethod
+    def _apply(conn: Connection, ops: list[WriteOp | MessageRecord]) -> list[Any]:
+        rows = [
+            dict(zip(_MESSAGE_COLUMNS, astuple(op), strict=True))
+            for op in ops
+            if isinstance(op, MessageRecord)
+        ]
+        if rows:
+            conn.execute(insert(schema.messages), rows)
+        return [None if isinstance(op, MessageRecord) else op(conn) for op in ops]
+
+    async def _read(self, fn: Callable[[Connection], T]) -> T:
+        def run() -> T:
+            with self.engine.connect() as conn:
+                return fn(conn)
+
+        return await asyncio.get_running_loop().run_in_executor(self._reader_pool, run)
+
+    # -- messages ---------------------------------------------------------------------------
+    async def append_message(self, record: MessageRecord) -> None:
+        """Durably store a message; returns once it is committed."""
+        await self._submit(record)
+
+    async def channel_heads(self) -> dict[str, int]:
+        def q(conn: Connection) -> dict[str, int]:
+            stmt = select(schema.messages.c.channel, func.max(schema.messages.c.id)).group_by(
+                schema.messages.c.channel
+            )
+            return {channel: int(head) for channel, head in conn.execute(stmt)}
+
+        return await self._read(q)
+
+    async def first_kept(self, channels: Iterable[str]) -> dict[str, int]:
+        wanted = list(channels)
+        if not wanted:
+            return {}
+
+        def q(conn: Connection) -> dict[str, int]:
+            m = schema.messages
+            stmt = (
+                select(m.c.channel, func.min(m.c.id))
+                .where(m.c.channel.in_(wanted))
+                .group_by(m.c.channel)
+            )
+            return {channel: int(first) for channel, first in conn.execute(stmt)}
+
+        return await self._read(q)
+
+    async def messages_after(self, channel: str, after: int, limit: int) -> list[MessageRecord]:
+        def q(conn: Connection) -> list[MessageRecord]:
+            m = schema.messages
+            stmt = (
+                select(*[m.c[c] for c in _MESSAGE_COLUMNS])
+                .where(m.c.channel == channel, m.c.id > after)
+                .order_by(m.c.id)
+                .limit(limit)
+            )
+            return [MessageRecord(*row) for row in conn.execute(stmt)]
+
+        return await self._read(q)
+
+    async def messages_before(
+        self, channel: str, before: int | None, limit: int
+    ) -> list[MessageRecord]:
+        """The last ``limit`` messages before an id (or the newest), oldest first."""
+
+        def q(conn: Connection) -> list[MessageRecord]:
+            m = schema.messages
+            stmt = select(*[m.c[c] for c in _MESSAGE_COLUMNS]).where(m.c.channel == channel)
+            if before is not None:
+                stmt = stmt.where(m.c.id < before)
+            stmt = stmt.order_by(m.c.id.desc()).limit(limit)
+            return [MessageRecord(*row) for row in reversed(list(conn.execute(stmt)))]
+
+        return await self._read(q)
+
+    async def trim_channel(self, channel: str, keep: int) -> None:
+        def op(conn: Connection) -> None:
+            m = schema.messages
+            newest = conn.execute(select(func.max(m.c.id)).where(m.c.channel == channel)).scalar()
+            if newest is not None and newest > keep:
+                conn.execute(delete(m).where(m.c.channel == channel, m.c.id <= newest - keep))
+
+        await self._submit(op)
+
+    # -- sessions ---------------------------------------------------------------------------
+    async def create_session(self, record: SessionRecord) -> None:
+        row = dict(zip(_SESSION_COLUMNS, astuple(record), strict=True))
+        await self._submit(lambda conn: conn.execute(insert(schema.sessions), row))
+
+    async def session_by_token_hash(self, token_hash: str) -> SessionRecord | None:
+        def q(conn: Connection) -> SessionRecord | None:
+            s = schema.sessions
+            row = conn.execute(select(s).where(s.c.token_hash == token_hash)).first()
+            return None if row is None else SessionRecord(*row)
+
+        return await self._read(q)
+
+    async def sessions_by_id(self, ids: Iterable[str]) -> dict[str, SessionRecord]:
+        wanted = list(set(ids))
+
+        def q(conn: Connection) -> dict[str, SessionRecord]:
+            s = schema.sessions
+            rows = conn.execute(select(s).where(s.c.id.in_(wanted)))
+            return {row[0]: SessionRecord(*row) for row in rows}
+
+        return await self._read(q) if wanted else {}
+
+    async def update_session(self, session_id: str, **values: Any) -> None:
+        s = schema.sessions
+        stmt = update(s).where(s.c.id == session_id).values(**values)
+        await self._submit(lambda conn: conn.execute(stmt))
+
+    # -- rooms a session is in (for resume) -----------------------------------------------
+    async def add_membership(self, session_id: str, room: str) -> None:
+        t = schema.memberships
+
+        def op(conn: Connection) -> None:
+            exists = conn.execute(
+                select(t.c.room).where(t.c.session_id == session_id, t.c.room == room)
+            ).first()
+            if exists is None:
+                conn.execute(insert(t).values(session_id=session_id, room=room))
+
+        await self._submit(op)
+
+    async def remove_membership(self, session_id: str, room: str) -> None:
+        t = schema.memberships
+        stmt = delete(t).where(t.c.session_id == session_id, t.c.room == room)
+        await self._submit(lambda conn: conn.execute(stmt))
+
+    async def memberships(self, session_id: str) -> list[str]:
+        t = schema.memberships
+
+        def q(conn: Connection) -> list[str]:
+            stmt = select(t.c.room).where(t.c.session_id == session_id).order_by(t.c.room)
+            return [room for (room,) in conn.execute(stmt)]
+
+        return await self._read(q)
+
+    # -- blocks -----------------------------------------------------------------------------
+    async def add_block(self, blocker: str, blocked: str, now: float) -> None:
+        t = schema.blocks
+
+        def op(conn: Connection) -> None:
+            exists = conn.execute(
+                select(t.c.blocker_id).where(t.c.blocker_id == blocker, t.c.blocked_id == blocked)
+            ).first()
+            if exists is None:
+                conn.execute(
+                    insert(t).values(blocker_id=blocker, blocked_id=blocked, created_at=now)
+                )
+
+        await self._submit(op)
+
+    async def remove_block(self, blocker: str, blocked: str) -> None:
+        t = schema.blocks
+        stmt = delete(t).where(t.c.blocker_id == blocker, t.c.blocked_id == blocked)
+        await self._submit(lambda conn: conn.execute(stmt))
+
+    async def blocks_of(self, chatter: str) -> tuple[set[str], set[str]]:
+        """(whom this chatter blocked, who blocked this chatter)."""
+        t = schema.blocks
+
+        def q(conn: Connection) -> tuple[set[str], set[str]]:
+            mine = conn.execute(select(t.c.blocked_id).where(t.c.blocker_id == chatter))
+            theirs = conn.execute(select(t.c.blocker_id).where(t.c.blocked_id == chatter))
+            return {b for (b,) in mine}, {b for (b,) in theirs}
+
+        return await self._read(q)
+
+    # -- private conversations ------------------------------------------------------------
+    async def create_conversation(
+        self, conversation_id: str, initiator: str, recipient: str, status: str, now: float
+    ) -> None:
+        values = {
+            "id": conversation_id,
+            "initiator_id": initiator,
+            "recipient_id": recipient,
+            "status": status,
+            "created_at": now,
+            "updated_at": now,
+        }
+        await self._submit(lambda conn: conn.execute(insert(schema.conversations), values))
+
+    async def set_conversation_status(self, conversation_id: str, status: str, now: float) -> None:
+        c = schema.conversations
+        stmt = update(c).where(c.c.id == conversation_id).values(status=status, updated_at=now)
+        await self._submit(lambda conn: conn.execute(stmt))
+
+    async def conversations_of(self, chatter: str) -> list[tuple[str, str, str, str]]:
+        """(id, initiator, recipient, status) of every conversation involving the chatter."""
+        c = schema.conversations
+
+        def q(conn: Connection) -> list[tuple[str, str, str, str]]:
+            stmt = select(c.c.id, c.c.initiator_id, c.c.recipient_id, c.c.status).where(
+                (c.c.initiator_id == chatter) | (c.c.recipient_id == chatter)
+            )
+            return [(a, b, d, e) for a, b, d, e in conn.execute(stmt)]
+
+        return await self._read(q)
