@@ -1,0 +1,75 @@
+"""Per-message detectors: each reads one normalised message and returns signals.
+
+Owns: the :class:`Signal` record and :func:`detect`, which runs every detector in a fixed
+order. Rules: detectors are stateless and pure (conversation context is the state
+module's job); a detector that sees a context which neutralises a match (reported speech,
+an identity word used about oneself, a game, a shop's number) still returns the match
+with ``suppressed_by`` set, so ``causette safety explain`` can show why nothing happened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from causette.safety.normalise import Normalised
+from causette.safety.rules import Rules
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One thing a detector noticed in a message."""
+
+    name: str  # "category.detail", "shared.detail" (grooming and ambush) or "context.detail"
+    span: tuple[int, int] | None = None  # raw-text span, for masking
+    evidence: str = ""
+    params: dict[str, str] = field(default_factory=dict)
+    suppressed_by: str | None = None
+
+    @property
+    def active(self) -> bool:
+        """True unless a context neutralised it."""
+        return self.suppressed_by is None
+
+
+@dataclass(frozen=True, slots=True)
+class Frames:
+    """Where each context frame (reported speech, game, business...) matched (raw spans)."""
+
+    spans: dict[str, list[tuple[int, int]]]
+
+    def has(self, name: str) -> bool:
+        """True if the frame matched anywhere in the message."""
+        return bool(self.spans.get(name))
+
+    def before(self, name: str, pos: int) -> bool:
+        """True if the frame matched starting before ``pos``."""
+        return any(s < pos for s, _ in self.spans.get(name, ()))
+
+    def covers(self, name: str, start: int, end: int) -> bool:
+        """True if a match of the frame overlaps ``[start, end)``."""
+        return any(s < end and start < e for s, e in self.spans.get(name, ()))
+
+
+def find_frames(n: Normalised, rules: Rules) -> Frames:
+    """Locate every frame of the lexicons in the message."""
+    spans: dict[str, list[tuple[int, int]]] = {}
+    text = n.key.text
+    for name, regex in rules.frames.items():
+        found = [n.key.span(m.start(), m.end()) for m in regex.finditer(text)]
+        if found:
+            spans[name] = found
+    return Frames(spans)
+
+
+def detect(n: Normalised, rules: Rules) -> tuple[list[Signal], Frames]:
+    """Run every per-message detector; return all signals (active and suppressed)."""
+    from causette.safety.detectors import age, cues, hate, pii, spam
+
+    frames = find_frames(n, rules)
+    signals: list[Signal] = []
+    signals.extend(hate.detect(n, rules, frames))
+    signals.extend(cues.detect(n, rules, frames))
+    signals.extend(pii.detect(n, rules, frames))
+    signals.extend(spam.detect(n, rules, frames))
+    signals.extend(age.detect(n, rules, frames))
+    return signals, frames

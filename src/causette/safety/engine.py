@@ -1,0 +1,623 @@
+"""The engine facade: one call per message, in order, with the time passed in.
+
+Owns: :class:`MessageContext`, :class:`Decision`, :class:`Card`, :class:`AgeDisclosure`
+and :class:`SafetyEngine`. Theory of operation, per message:
+
+1. normalise the text; run the per-message detectors (``detectors``);
+2. read text split across the sender's consecutive messages (slurs, phone numbers);
+3. update the conversation, user and device state (cues, ages, hostility, floods);
+4. recompute the conversation's grooming and ambush risk from its cue hits and context;
+5. let the policy turn signals and risk into proposals; the strictest wins; mask spans;
+6. escalate (and for grooming with a possible minor, freeze) past the thresholds.
+
+Rules: pure (no I/O, clock or randomness); never raises on any text; the engine owns its
+state maps, which the server may export and import (``export_state``/``import_state``)
+and evict (``forget_idle``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from causette.safety.detectors import Frames, Signal, detect
+from causette.safety.detectors import hate as hate_detector
+from causette.safety.detectors.pii import find_phones
+from causette.safety.normalise import Normalised, Normaliser
+from causette.safety.policy import (
+    WHY_TEXT,
+    Proposal,
+    Reason,
+    mask_text,
+    pii_reason,
+    strictest,
+)
+from causette.safety.rules import Rules, load_rules
+from causette.safety.state import ConversationState, DeviceState, Tail, UserState
+
+
+@dataclass(frozen=True, slots=True)
+class MessageContext:
+    """One message as the server (or the scorer) sees it."""
+
+    conversation: str
+    sender: str
+    text: str
+    to: str  # a pseudonym (private message) or "#room"
+    sender_age: int | None = None
+    recipient_age: int | None = None
+    sender_account_age_s: float | None = None
+    sender_device: str | None = None
+
+    @property
+    def room(self) -> bool:
+        """True for a public room."""
+        return self.to.startswith("#")
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A safety card: which kind, and which pseudonym should see it."""
+
+    kind: str  # "grooming" | "ambush"
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgeDisclosure:
+    """Someone stated an age that contradicts the age they declared."""
+
+    pseudonym: str
+    disclosed_age: int
+    declared_age: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What to do with one message, and why."""
+
+    action: str  # allow | warn | mask | hold | block
+    labels: tuple[str, ...]
+    reasons: tuple[Reason, ...]
+    text: str | None  # what to deliver (masked), None for hold and block
+    escalate: bool  # the conversation is escalated (as of this message)
+    escalated_now: bool  # this message crossed the line
+    risk: dict[str, float]
+    card: Card | None = None
+    age_disclosure: AgeDisclosure | None = None
+    signals: tuple[Signal, ...] = ()  # everything detected, incl. suppressed (explain)
+    notes: tuple[str, ...] = ()  # risk arithmetic, for explain
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The contract categories of this decision's labels."""
+        return tuple(sorted({lab.split(".", 1)[0] for lab in self.labels}))
+
+
+_REPLY_AGE = re.compile(
+    r"^(?:moi |j ai |jai |i m |im )?(\d{1,2})(?: ans| an| yo| y o| years?)?"
+    r"(?: et toi| toi| et vous| you| u| wbu| hbu| and you)?$"
+)
+_PII_KINDS = {
+    "pii.phone",
+    "pii.email",
+    "pii.address",
+    "pii.door_code",
+    "pii.floor",
+    "pii.school",
+    "pii.handle",
+}
+_CUE_PREFIXES = ("grooming.", "ambush.", "shared.", "sexual.solicitation")
+# Pushes: every occurrence counts as news (a repeated request still deserves a card).
+_PUSHES = frozenset(
+    {"grooming.picture_request", "shared.meeting", "shared.off_platform", "sexual.solicitation"}
+)
+_COURTING = {
+    "grooming.flattery",
+    "shared.meeting",
+    "ambush.discretion",
+    "ambush.urgency",
+    "ambush.come_alone",
+    "grooming.maturity",
+}
+
+
+def risk_of(raw: float, escalate: float) -> float:
+    """Map a raw score to [0, 1): 0.5 at the escalation line."""
+    return round(raw / (raw + escalate), 4) if raw > 0 else 0.0
+
+
+@dataclass
+class SafetyEngine:
+    """The safety engine. Build with :meth:`load`; call :meth:`evaluate` per message."""
+
+    rules: Rules
+    normaliser: Normaliser = field(init=False)
+    conversations: dict[str, ConversationState] = field(default_factory=dict)
+    users: dict[str, UserState] = field(default_factory=dict)
+    devices: dict[str, DeviceState] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.normaliser = Normaliser(self.rules.tables)
+
+    @classmethod
+    def load(cls) -> SafetyEngine:
+        """An engine over the packaged, validated data files (raises RulesError)."""
+        return cls(load_rules())
+
+    # -- state management ----------------------------------------------------------------
+    def export_state(self) -> dict[str, Any]:
+        """All state as JSON-ready data."""
+        return {
+            "conversations": {k: v.to_dict() for k, v in self.conversations.items()},
+            "users": {k: v.to_dict() for k, v in self.users.items()},
+            "devices": {k: v.to_dict() for k, v in self.devices.items()},
+        }
+
+    def import_state(self, data: dict[str, Any]) -> None:
+        """Restore state exported by :meth:`export_state`."""
+        self.conversations = {
+            k: ConversationState.from_dict(v) for k, v in data.get("conversations", {}).items()
+        }
+        self.users = {k: UserState.from_dict(v) for k, v in data.get("users", {}).items()}
+        self.devices = {k: DeviceState.from_dict(v) for k, v in data.get("devices", {}).items()}
+
+    def forget_idle(self, now: float) -> int:
+        """Drop conversations idle for longer than the state window; return how many."""
+        horizon = now - self.rules.policy.state_window_s
+        idle = [k for k, c in self.conversations.items() if c.last_ts < horizon]
+        for k in idle:
+            del self.conversations[k]
+        return len(idle)
+
+    def reason(self, code: str, **params: str) -> Reason:
+        """A reason with its French and English text filled in."""
+        texts = self.rules.reasons.get(code, {"fr": code, "en": code})
+        try:
+            fr, en = texts["fr"].format(**params), texts["en"].format(**params)
+        except (KeyError, IndexError):
+            fr, en = texts["fr"], texts["en"]
+        return Reason(code, dict(params), fr, en)
+
+    # -- the one entry point -------------------------------------------------------------
+    def evaluate(self, msg: MessageContext, now: float) -> Decision:
+        """Decide what to do with ``msg`` sent at ``now`` (seconds), updating state."""
+        try:
+            return self._evaluate(msg, now)
+        except Exception:  # pragma: no cover - a last resort: never lose a message silently
+            reason = self.reason("conversation.frozen")
+            return Decision(
+                "hold", (), (reason,), None, False, False, {"grooming": 0.0, "ambush": 0.0}
+            )
+
+    def _evaluate(self, msg: MessageContext, now: float) -> Decision:
+        policy = self.rules.policy
+        conv = self.conversations.get(msg.conversation)
+        if conv is None:
+            conv = self.conversations[msg.conversation] = ConversationState(
+                msg.conversation, room=msg.room
+            )
+        index = conv.messages
+        conv.messages += 1
+        conv.last_ts = now
+        conv.prune(now, policy)
+        sender = conv.participant(msg.sender, policy)
+        sender.messages += 1
+        if msg.sender_age is not None:
+            sender.declared_age = msg.sender_age
+        if msg.sender_account_age_s is not None:
+            sender.account_age_s = msg.sender_account_age_s
+        if msg.sender_device:
+            sender.device = msg.sender_device
+        if not msg.room:
+            other = conv.participant(msg.to, policy)
+            if msg.recipient_age is not None and other.declared_age is None:
+                other.declared_age = msg.recipient_age
+        user = self.users.get(msg.sender)
+        if user is None:
+            user = self.users[msg.sender] = UserState(msg.sender)
+        device = None
+        if msg.sender_device:
+            user.device = msg.sender_device
+            device = self.devices.get(msg.sender_device)
+            if device is None:
+                device = self.devices[msg.sender_device] = DeviceState(msg.sender_device)
+            device.seen(msg.sender, now, policy)
+
+        n = self.normaliser.normalise(msg.text)
+        signals, frames = detect(n, self.rules)
+        signals.extend(self._split_signals(conv, msg, n, now))
+        active = [s for s in signals if s.active]
+        names = {s.name for s in active}
+        notes: list[str] = []
+        labels: list[str] = []
+        proposals: list[Proposal] = []
+
+        # ---- ages ---------------------------------------------------------------------
+        disclosure = self._age(conv, msg, n, active, index)
+        if disclosure is not None:
+            if disclosure.disclosed_age < 18:
+                if sender.disclosed_age is None or disclosure.disclosed_age < sender.disclosed_age:
+                    sender.disclosed_age = disclosure.disclosed_age
+                if disclosure.declared_age is not None and disclosure.declared_age >= 18:
+                    labels.append("minor.disclosed_age")
+                conv.hit(
+                    "context",
+                    self._other(conv, msg.sender) or msg.sender,
+                    "context.age_disclosed_minor",
+                    index,
+                    now,
+                )
+            else:
+                if sender.disclosed_age is None:
+                    sender.disclosed_age = disclosure.disclosed_age
+                if disclosure.declared_age is not None and disclosure.declared_age < 18:
+                    labels.append("minor.adult_disclosed")
+                    conv.hit("context", msg.sender, "context.adult_in_teen_space", index, now)
+        if any(s.name.startswith("grooming.age_probe") for s in active):
+            conv.last_probe = [msg.sender, index]
+        if "ambush.address_request" in names:
+            conv.address_asked = [msg.sender, index]
+
+        # ---- cues into the conversation -------------------------------------------------
+        new_cues: list[str] = []
+        for s in active:
+            if not s.name.startswith(_CUE_PREFIXES):
+                continue
+            is_new = conv.hit("cues", msg.sender, s.name, index, now)
+            if is_new or s.name in _PUSHES:
+                new_cues.append(s.name)
+        if device is not None and not msg.room and names & _COURTING:
+            device.court(msg.to, now, policy)
+            if device.suspicious(policy) and conv.hit(
+                "context", msg.sender, "context.multi_pseudonym", index, now
+            ):
+                new_cues.append("context.multi_pseudonym")
+        if frames.has("public_place") and "shared.meeting" in names:
+            conv.hit("context", msg.sender, "context.public_place", index, now)
+
+        minor_in_conv = bool(conv.minors()) or (
+            msg.recipient_age is not None and msg.recipient_age < 18
+        )
+        other_name = self._other(conv, msg.sender)
+        partner = conv.participants.get(other_name) if other_name else None
+        age_line = (sender.adult() and partner is not None and partner.possible_minor()) or (
+            sender.possible_minor() and partner is not None and partner.adult()
+        )
+
+        # ---- personal data --------------------------------------------------------------
+        pre_ambush, lure = conv.ambush_score(policy)
+        for s in signals:
+            if (
+                s.name == "pii.address"
+                and s.suppressed_by == "no_residence"
+                and (conv.address_asked is not None and conv.address_asked[0] != msg.sender)
+            ):
+                active.append(Signal(s.name, s.span, s.evidence, s.params))
+        fresh = (
+            msg.sender_account_age_s is not None
+            and msg.sender_account_age_s < policy.fresh_account_s
+        )
+        for s in active:
+            if s.name not in _PII_KINDS:
+                continue
+            kind = s.name.split(".", 1)[1]
+            labels.append(s.name)
+            ambush_ctx = (
+                pre_ambush >= policy.ambush.warn and lure is not None and (lure != msg.sender)
+            )
+            grooming_ctx = conv.grooming_raw >= policy.grooming.warn and minor_in_conv
+            why = pii_reason(
+                kind,
+                room=msg.room,
+                fresh=fresh,
+                age_line=age_line or grooming_ctx,
+                ambush=ambush_ctx,
+            )
+            if (
+                kind in ("address", "door_code", "floor")
+                and lure is not None
+                and (lure != msg.sender)
+            ):
+                conv.hit("context", lure, "context.address_given", index, now)
+            if why is not None and s.span is not None:
+                fr, en = WHY_TEXT[why]
+                r = self.reason("pii.masked", kind=kind, why=en)
+                r = Reason(r.code, {"kind": kind, "why": why}, r.fr.replace(en, fr), r.en)
+                proposals.append(Proposal("mask", r, [s.span]))
+                if why == "minor" and sender.possible_minor():
+                    conv.hit(
+                        "context",
+                        other_name or msg.sender,
+                        "context.minor_contact_shared",
+                        index,
+                        now,
+                    )
+
+        # ---- hate, insults, threats, sexual, spam ---------------------------------------
+        for s in active:
+            cat = s.name.split(".", 1)[0]
+            if cat == "hate":
+                labels.append(s.name)
+                proposals.append(
+                    Proposal(
+                        "mask", self.reason("hate.slur", **s.params), [s.span] if s.span else []
+                    )
+                )
+            elif s.name == "harassment.insult":
+                labels.append(s.name)
+                proposals.append(
+                    Proposal("mask", self.reason("harassment.insult"), [s.span] if s.span else [])
+                )
+            elif s.name == "harassment.self_harm":
+                labels.append(s.name)
+                proposals.append(Proposal("hold", self.reason("harassment.self_harm")))
+            elif s.name == "threat.violence":
+                labels.append(s.name)
+                proposals.append(Proposal("hold", self.reason("threat.violence")))
+            elif s.name == "threat.doxxing":
+                labels.append(s.name)
+                proposals.append(Proposal("block", self.reason("threat.doxxing")))
+            elif s.name == "sexual.solicitation":
+                labels.append(s.name)
+                if minor_in_conv or sender.possible_minor():
+                    proposals.append(Proposal("block", self.reason("sexual.minor")))
+                elif msg.room:
+                    proposals.append(
+                        Proposal("mask", self.reason("sexual.room"), [s.span] if s.span else [])
+                    )
+        hostile = [
+            s
+            for s in active
+            if s.name.split(".", 1)[0] in ("hate", "harassment") or s.name.startswith("threat.")
+        ]
+        if hostile:
+            count = user.hostile_to(msg.to, policy)
+            conv.hostility[msg.sender] = conv.hostility.get(msg.sender, 0) + 1
+            has_hate = any(s.name.startswith("hate.") for s in hostile)
+            if has_hate and count >= policy.hate_escalate:
+                self._escalate(conv, index, "hate")
+                proposals.append(Proposal("mask", self.reason("hate.repeated")))
+            if count >= policy.harassment_escalate:
+                self._escalate(conv, index, "harassment")
+                labels.append("harassment.repeated")
+                proposals.append(Proposal("hold", self.reason("harassment.repeated")))
+        if any(s.name.startswith("threat.") for s in hostile):
+            self._escalate(conv, index, "threat")
+        scam = "spam.scam" in names
+        link = "spam.link" in names
+        very_fresh = (
+            msg.sender_account_age_s is not None
+            and msg.sender_account_age_s < policy.very_fresh_account_s
+        )
+        if scam:
+            labels.append("spam.scam")
+            action = "block" if (link or fresh) else "hold"
+            proposals.append(Proposal(action, self.reason("spam.scam")))
+        if link and (very_fresh or (fresh and msg.room)) and not scam:
+            labels.append("spam.link")
+            proposals.append(Proposal("hold", self.reason("spam.link")))
+        repeats = user.remember(now, n.key.text, policy) if len(n.key.text) >= 4 else 0
+        if repeats >= policy.flood_repeats:
+            labels.append("spam.flood")
+            proposals.append(Proposal("block", self.reason("spam.flood")))
+
+        # ---- conversation risk ----------------------------------------------------------
+        g_raw, groomer = conv.grooming_score(policy)
+        a_raw, lure = conv.ambush_score(policy)
+        conv.grooming_raw, conv.ambush_raw = g_raw, a_raw
+        notes.append(
+            f"grooming raw {g_raw:.2f} (warn {policy.grooming.warn}, "
+            f"escalate {policy.grooming.escalate}) from {groomer}"
+        )
+        notes.append(
+            f"ambush raw {a_raw:.2f} (warn {policy.ambush.warn}, "
+            f"escalate {policy.ambush.escalate}) from {lure}"
+        )
+        card: Card | None = None
+        my_grooming = [
+            c for c in new_cues if c.startswith(("grooming.", "shared.", "sexual.", "context."))
+        ]
+        my_ambush = [c for c in new_cues if c.startswith(("ambush.", "shared.", "context."))]
+        grooming_side = minor_in_conv and g_raw >= a_raw
+        for cue in new_cues:
+            cat, detail = cue.split(".", 1)
+            if cat == "shared":
+                cat = "grooming" if grooming_side else "ambush"
+                if cat == "ambush" and a_raw < policy.ambush.warn / 2:
+                    continue
+            elif (
+                cat == "context"
+                or (cat == "grooming" and not minor_in_conv)
+                or (cat == "ambush" and a_raw < policy.ambush.warn / 2)
+            ):
+                continue
+            labels.append(f"{cat}.{detail}")
+        if minor_in_conv and g_raw >= policy.grooming.warn and groomer is not None:
+            target = self._at_risk(conv, groomer, msg)
+            if g_raw >= policy.grooming.escalate and self._escalate(conv, index, "grooming"):
+                conv.frozen = True
+                proposals.append(
+                    Proposal(
+                        "hold",
+                        self.reason(
+                            "grooming.escalate",
+                            risk=f"{risk_of(g_raw, policy.grooming.escalate)}",
+                        ),
+                    )
+                )
+            if my_grooming or conv.first_alert_index is None:
+                card = Card("grooming", target)
+                proposals.append(
+                    Proposal(
+                        "warn", self.reason("grooming.warn", cues=", ".join(my_grooming) or "risk")
+                    )
+                )
+                if not any(lab.startswith("grooming.") for lab in labels):
+                    labels.append("grooming.risk")
+        if a_raw >= policy.ambush.warn and lure is not None:
+            target = msg.to if lure == msg.sender else msg.sender
+            if msg.room:
+                target = msg.sender if lure != msg.sender else msg.to
+            if a_raw >= policy.ambush.escalate and self._escalate(conv, index, "ambush"):
+                proposals.append(
+                    Proposal(
+                        "warn",
+                        self.reason(
+                            "ambush.escalate", risk=f"{risk_of(a_raw, policy.ambush.escalate)}"
+                        ),
+                    )
+                )
+            if my_ambush or conv.first_alert_index is None or lure != msg.sender:
+                if card is None:
+                    card = Card("ambush", target)
+                proposals.append(
+                    Proposal(
+                        "warn", self.reason("ambush.warn", cues=", ".join(my_ambush) or "risk")
+                    )
+                )
+                if not any(lab.startswith("ambush.") for lab in labels):
+                    labels.append("ambush.risk")
+        escalated_now = conv.escalated and conv.escalated_index == index
+        if conv.frozen and not escalated_now:
+            proposals.append(Proposal("hold", self.reason("conversation.frozen")))
+
+        # ---- verdict --------------------------------------------------------------------
+        action = strictest(proposals)
+        spans = [sp for p in proposals if p.action == "mask" for sp in p.spans]
+        text: str | None
+        if action in ("hold", "block"):
+            text = None
+        else:
+            text = mask_text(msg.text, spans)
+            if action == "warn" and spans:
+                action = "mask"
+        labels = list(dict.fromkeys(labels))
+        if action != "allow":
+            for lab in labels:
+                cat = lab.split(".", 1)[0]
+                if cat in (
+                    "grooming",
+                    "ambush",
+                    "hate",
+                    "harassment",
+                    "threat",
+                    "pii",
+                    "spam",
+                    "sexual",
+                ):
+                    conv.add_category(cat)
+        for cat in conv.escalation_reasons:
+            conv.add_category(cat)
+        if conv.first_alert_index is None and (
+            conv.escalated or action in ("warn", "hold", "block")
+        ):
+            conv.first_alert_index = index
+        conv.tails[msg.sender] = _tail(now, msg.text)
+        return Decision(
+            action=action,
+            labels=tuple(labels),
+            reasons=tuple(p.reason for p in proposals),
+            text=text,
+            escalate=conv.escalated,
+            escalated_now=escalated_now,
+            risk={
+                "grooming": risk_of(g_raw, policy.grooming.escalate),
+                "ambush": risk_of(a_raw, policy.ambush.escalate),
+            },
+            card=card,
+            age_disclosure=disclosure,
+            signals=tuple(signals),
+            notes=tuple(notes),
+        )
+
+    # -- helpers -------------------------------------------------------------------------
+    @staticmethod
+    def _other(conv: ConversationState, name: str) -> str | None:
+        """The other participant of a private conversation (the most active one)."""
+        others = [(p.messages, k) for k, p in conv.participants.items() if k != name]
+        return max(others)[1] if others else None
+
+    def _at_risk(self, conv: ConversationState, suspect: str, msg: MessageContext) -> str:
+        minors = conv.minors(besides=suspect)
+        if minors:
+            return msg.to if msg.to in minors else minors[0]
+        return msg.to if msg.sender == suspect else msg.sender
+
+    @staticmethod
+    def _escalate(conv: ConversationState, index: int, why: str) -> bool:
+        """Escalate the conversation; return True the first time."""
+        if why not in conv.escalation_reasons:
+            conv.escalation_reasons.append(why)
+        if conv.escalated:
+            return False
+        conv.escalated = True
+        conv.escalated_index = index
+        return True
+
+    def _age(
+        self,
+        conv: ConversationState,
+        msg: MessageContext,
+        n: Normalised,
+        active: list[Signal],
+        index: int,
+    ) -> AgeDisclosure | None:
+        """An age the sender states about themself, if it contradicts their declaration."""
+        age: int | None = None
+        for s in active:
+            if s.name == "context.age_disclosed":
+                age = int(s.params["age"])
+                break
+        if age is None and conv.last_probe is not None:
+            who, at = conv.last_probe
+            if who != msg.sender and index - int(at) <= 3:
+                m = _REPLY_AGE.match(n.key.text)
+                if m is not None and 8 <= int(m.group(1)) <= 99:
+                    age = int(m.group(1))
+        if age is None:
+            return None
+        declared = msg.sender_age
+        if declared is not None and (age < 18) == (declared < 18):
+            return None
+        return AgeDisclosure(msg.sender, age, declared)
+
+    def _split_signals(
+        self, conv: ConversationState, msg: MessageContext, n: Normalised, now: float
+    ) -> list[Signal]:
+        """Slurs and phone numbers spread over the sender's previous message and this one."""
+        tail = conv.tails.get(msg.sender)
+        if tail is None or now - tail.ts > self.rules.policy.split_window_s:
+            return []
+        if len(tail.raw) > 40 and len(msg.text) > 40:
+            return []
+        joined_raw = tail.raw + "\n" + msg.text
+        offset = len(tail.raw) + 1
+        jn = self.normaliser.normalise(joined_raw)
+        out: list[Signal] = []
+        for start, end, kind in find_phones(jn.digits):
+            a, b = jn.digits.span(start, end)
+            if a < offset <= b:
+                out.append(
+                    Signal(
+                        "pii.phone",
+                        (0, b - offset),
+                        joined_raw[a:b],
+                        {"type": kind, "split": "yes"},
+                    )
+                )
+        empty = Frames({})
+        for s in hate_detector.detect(jn, self.rules, empty):
+            if s.span and s.span[0] < offset <= s.span[1] and s.name != "context.mild_insult":
+                out.append(
+                    Signal(
+                        s.name, (0, s.span[1] - offset), s.evidence, {**s.params, "split": "yes"}
+                    )
+                )
+        return out
+
+
+def _tail(ts: float, raw: str) -> Tail:
+    """The last 80 characters of a message, for reading split text."""
+    return Tail(ts, raw[-80:])

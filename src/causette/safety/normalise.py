@@ -1,0 +1,254 @@
+"""Normalisation: turn raw chat text into the forms the detectors match on.
+
+Owns: case folding, NFKC, confusable letters, accents, leetspeak, spacing tricks, repeated
+letters and numbers written in words. Rules:
+
+- Every output form keeps an ``origin`` list mapping each output character back to the
+  index of the raw character it came from, so a detector that matches on a normal form can
+  mask the right span of the original text.
+- Forms (all lower-case, accent-free, confusables mapped):
+  ``folded``  punctuation kept (e-mails, handles, links, phone numbers);
+  ``key``     punctuation -> one space, letter runs squeezed ("saaaale" -> "sale");
+  ``deleet``  like ``key`` but leetspeak read inside words ("p3d3" -> "pede");
+  ``joined``  ``deleet`` with runs of single letters glued ("s a l e" -> "sale");
+  ``digits``  ``folded`` with number words read as digits ("zero six" -> "0 6").
+- Word lists pass through :func:`squeeze_pattern` so they match ``key`` text.
+- Pure and total: any string normalises without raising; the result is idempotent
+  (normalising ``key`` gives ``key`` again).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from causette.safety.rules import NormaliseTables
+
+_LETTER_RUN = re.compile(r"([a-z])\1+")
+
+
+def squeeze_pattern(pattern: str) -> str:
+    """Collapse runs of one repeated letter in a word-list entry, as ``key`` text does."""
+    return _LETTER_RUN.sub(r"\1", pattern)
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """One normal form of a text and, per character, its index in the raw text."""
+
+    text: str
+    origin: tuple[int, ...]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The raw-text span ``[a, b)`` covered by ``text[start:end]``."""
+        if not self.origin or end <= start:
+            return (0, 0)
+        return (self.origin[start], self.origin[end - 1] + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Normalised:
+    """All normal forms of one message."""
+
+    raw: str
+    folded: Form
+    key: Form
+    deleet: Form
+    joined: Form
+    digits: Form
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    """NFKC, lower-case and strip combining accents from one character."""
+    out = unicodedata.normalize("NFKC", ch).lower()
+    decomposed = unicodedata.normalize("NFD", out)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+class Normaliser:
+    """Builds :class:`Normalised` forms from the validated tables."""
+
+    def __init__(self, tables: NormaliseTables) -> None:
+        self._confusables = dict(tables.confusables)
+        self._leet = dict(tables.leet)
+        self._units = {squeeze_pattern(k): v for k, v in tables.number_words.units.items()}
+        self._tens = {squeeze_pattern(k): v for k, v in tables.number_words.tens.items()}
+
+    # -- forms ---------------------------------------------------------------------------
+    def fold(self, raw: str) -> Form:
+        """Lower-case, NFKC, accent-free, confusables mapped; punctuation kept."""
+        chars: list[str] = []
+        origin: list[int] = []
+        conf = self._confusables
+        for i, ch in enumerate(raw):
+            if ch.isascii():
+                out = ch.lower()
+            else:
+                out = _fold_char(ch)
+                mapped = []
+                for c in out:
+                    mapped.append(conf.get(c, c))
+                out = "".join(mapped)
+            for c in out:
+                chars.append(c)
+                origin.append(i)
+        return Form("".join(chars), tuple(origin))
+
+    def key(self, folded: Form, *, deleet: bool) -> Form:
+        """Punctuation to single spaces, letter runs squeezed, optional leetspeak reading."""
+        text = folded.text
+        src_origin = folded.origin
+        leet = self._leet
+        chars: list[str] = []
+        origin: list[int] = []
+        n = len(text)
+        i = 0
+        while i < n:
+            # one whitespace-delimited token at a time, so leet is read only inside words
+            if text[i].isspace():
+                i += 1
+                continue
+            j = i
+            while j < n and not text[j].isspace():
+                j += 1
+            token = text[i:j]
+            use_leet = deleet and any(c.isalpha() for c in token) and any(c in leet for c in token)
+            if chars and chars[-1] != " ":
+                chars.append(" ")
+                origin.append(src_origin[i])
+            for k in range(i, j):
+                c = text[k]
+                if use_leet and c in leet:
+                    c = leet[c]
+                if c.isalnum():
+                    if c.isalpha() and chars and chars[-1] == c:
+                        continue  # squeeze repeated letters
+                    chars.append(c)
+                    origin.append(src_origin[k])
+                elif chars and chars[-1] != " ":
+                    chars.append(" ")
+                    origin.append(src_origin[k])
+            i = j
+        while chars and chars[-1] == " ":
+            chars.pop()
+            origin.pop()
+        return Form("".join(chars), tuple(origin))
+
+    @staticmethod
+    def joined(form: Form) -> Form:
+        """Glue runs of two or more single-letter tokens ("s a l e" -> "sale")."""
+        text = form.text
+        if " " not in text:
+            return form
+        tokens = text.split(" ")
+        if not any(len(t) == 1 for t in tokens):
+            return form
+        chars: list[str] = []
+        origin: list[int] = []
+        pos = 0
+        prev_single = False
+        for idx, tok in enumerate(tokens):
+            nxt_single = idx + 1 < len(tokens) and len(tokens[idx + 1]) == 1
+            single = len(tok) == 1
+            if idx > 0 and not (single and prev_single):
+                chars.append(" ")
+                origin.append(form.origin[pos - 1])
+            for k, c in enumerate(tok):
+                chars.append(c)
+                origin.append(form.origin[pos + k])
+            prev_single = single and (prev_single or nxt_single)
+            pos += len(tok) + 1
+        return Form("".join(chars), tuple(origin))
+
+    def digits(self, folded: Form) -> Form:
+        """Read number words as digits ("zero six douze" -> "0 6 12"); the rest unchanged."""
+        text = folded.text
+        if not any(c.isalpha() for c in text):
+            return folded
+        out: list[str] = []
+        origin: list[int] = []
+        for m in re.finditer(r"[a-z]+|[^a-z]+", text):
+            tok = m.group()
+            start = m.start()
+            value = self._units.get(squeeze_pattern(tok)) if tok[0].isalpha() else None
+            tens = self._tens.get(squeeze_pattern(tok)) if tok[0].isalpha() else None
+            if value is not None or tens is not None:
+                number = value if value is not None else tens
+                assert number is not None
+                # French compounds: soixante(-)dix, quatre(-)vingt(s), vingt et un...
+                if out and out[-1].isdigit():
+                    prev = self._prev_number(out)
+                    if tens == 20 and prev == 4:
+                        self._replace_prev(out, origin, 80, start)
+                        continue
+                    if (
+                        value is not None
+                        and prev is not None
+                        and prev % 10 == 0
+                        and 20 <= prev < 100
+                        and 0 < value < 20
+                        and prev + value < 100
+                    ):
+                        self._replace_prev(out, origin, prev + value, start)
+                        continue
+                digits = str(number)
+                if out and out[-1] != " ":
+                    out.append(" ")
+                    origin.append(start)
+                for c in digits:
+                    out.append(c)
+                    origin.append(start)
+                out.append(" ")
+                origin.append(start)
+            elif tok in ("-", " ", " - ", " et ", "et", " and "):
+                if out and out[-1] != " ":
+                    out.append(" ")
+                    origin.append(start)
+            else:
+                for k, c in enumerate(tok):
+                    out.append(c)
+                    origin.append(folded.origin[start + k])
+        return Form("".join(out), tuple(origin))
+
+    @staticmethod
+    def _prev_number(out: list[str]) -> int | None:
+        """The number just written at the end of ``out`` (ignoring one trailing space)."""
+        end = len(out)
+        while end and out[end - 1] == " ":
+            end -= 1
+        start = end
+        while start and out[start - 1].isdigit():
+            start -= 1
+        if start == end:
+            return None
+        return int("".join(out[start:end]))
+
+    @staticmethod
+    def _replace_prev(out: list[str], origin: list[int], number: int, at: int) -> None:
+        """Replace the number at the end of ``out`` by ``number``."""
+        while out and out[-1] == " ":
+            out.pop()
+            origin.pop()
+        first = len(out)
+        while first and out[first - 1].isdigit():
+            first -= 1
+        start_origin = origin[first] if first < len(origin) else at
+        del out[first:]
+        del origin[first:]
+        for c in str(number):
+            out.append(c)
+            origin.append(start_origin)
+        out.append(" ")
+        origin.append(at)
+
+    def normalise(self, raw: str) -> Normalised:
+        """All forms of ``raw``."""
+        folded = self.fold(raw)
+        key = self.key(folded, deleet=False)
+        deleet = self.key(folded, deleet=True)
+        joined = self.joined(deleet)
+        digits = self.digits(folded)
+        return Normalised(raw, folded, key, deleet, joined, digits)

@@ -1,0 +1,254 @@
+"""Rules and word lists: load the data files, validate them, compile them.
+
+Owns: the schema of ``safety/data/*.yaml`` (normalisation tables, the French and English
+lexicons, the policy thresholds and weights, the reason texts). Rules:
+
+- The files are read once, with :mod:`importlib.resources`, when an engine is built; any
+  error (unknown key, bad regex, a weight for a cue nobody detects, a reason code without
+  its French or English text) raises :class:`RulesError` naming the file and the entry.
+- Lexicon entries are regular expressions over the ``key`` form (lower-case, no accents,
+  punctuation as spaces, repeated letters squeezed); they are wrapped in word boundaries.
+- Several lexicon files are merged: every language's lists apply to every message, so
+  code-switching ("t ou ? send pic") is still read.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+HATE_KINDS = ("homophobic", "racist", "sexist", "religious", "ableist", "transphobic")
+M = TypeVar("M", bound="BaseModel")
+CATEGORIES = ("grooming", "ambush", "hate", "harassment", "threat", "pii", "spam", "sexual")
+
+
+class RulesError(ValueError):
+    """A data file is missing, malformed or inconsistent."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NumberWords(_Strict):
+    units: dict[str, int]
+    tens: dict[str, int]
+
+
+class NormaliseTables(_Strict):
+    confusables: dict[str, str]
+    leet: dict[str, str]
+    number_words: NumberWords
+
+    @field_validator("confusables", "leet")
+    @classmethod
+    def _single_chars(cls, value: dict[str, str]) -> dict[str, str]:
+        for k in value:
+            if len(k) != 1:
+                raise ValueError(f"key {k!r} must be one character")
+        return value
+
+
+class Lexicon(_Strict):
+    language: str
+    identities: dict[str, list[str]] = Field(default_factory=dict)
+    slurs: dict[str, list[str]] = Field(default_factory=dict)
+    hate_templates: list[str] = Field(default_factory=list)
+    insults: dict[Literal["strong", "mild"], list[str]] = Field(default_factory=dict)
+    cues: dict[str, list[str]] = Field(default_factory=dict)
+    frames: dict[str, list[str]] = Field(default_factory=dict)
+    age: dict[str, list[str]] = Field(default_factory=dict)
+    school_grades: dict[str, int] = Field(default_factory=dict)
+
+
+class Thresholds(_Strict):
+    warn: float
+    escalate: float
+
+
+class Policy(_Strict):
+    fresh_account_s: float
+    very_fresh_account_s: float
+    state_window_s: float
+    split_window_s: float
+    flood_window_s: float
+    flood_repeats: int
+    max_participants: int
+    max_recent: int
+    max_recipients: int
+    max_pseudonyms: int
+    grooming: Thresholds
+    ambush: Thresholds
+    grooming_weights: dict[str, float]
+    ambush_weights: dict[str, float]
+    grooming_context: dict[str, float]
+    ambush_context: dict[str, float]
+    repeat_bonus: float
+    repeat_cap: int
+    harassment_escalate: int
+    hate_escalate: int
+    multi_pseudonym_min: int
+    multi_recipient_min: int
+
+
+class Reasons(_Strict):
+    reasons: dict[str, dict[Literal["fr", "en"], str]]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledGroup:
+    """One named list of patterns, compiled into a single alternation."""
+
+    name: str
+    regex: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """Everything the engine reads from its data files, validated and compiled."""
+
+    tables: NormaliseTables
+    policy: Policy
+    reasons: dict[str, dict[str, str]]
+    slurs: dict[str, re.Pattern[str]]  # kind -> regex
+    hate_templates: dict[str, re.Pattern[str]]  # kind -> regex
+    strong_insults: re.Pattern[str]
+    mild_insults: re.Pattern[str]
+    cues: tuple[CompiledGroup, ...]
+    frames: dict[str, re.Pattern[str]]
+    age: dict[str, re.Pattern[str]]
+    school_grades: dict[str, int]
+
+
+_LETTER_RUN = re.compile(r"([a-z])\1+")
+_NEVER = re.compile(r"(?!x)x")
+
+
+def _squeeze(pattern: str) -> str:
+    """Fold a word-list entry like message text: lower-case, no accents, letters squeezed."""
+    decomposed = unicodedata.normalize("NFD", pattern.lower())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _LETTER_RUN.sub(r"\1", plain.replace("'", " "))
+
+
+def _compile(where: str, patterns: list[str]) -> re.Pattern[str]:
+    """``\\b(?:p1|p2|...)\\b`` over squeezed patterns; RulesError names a bad entry."""
+    if not patterns:
+        return _NEVER
+    parts = []
+    for p in patterns:
+        sp = _squeeze(p)
+        try:
+            re.compile(sp)
+        except re.error as exc:
+            raise RulesError(f"{where}: bad pattern {p!r}: {exc}") from exc
+        parts.append(sp)
+    return re.compile(r"\b(?:" + "|".join(parts) + r")\b")
+
+
+def _read_yaml(package: str, name: str) -> Any:
+    try:
+        text = resources.files(package).joinpath(name).read_text(encoding="utf-8")
+        return yaml.safe_load(text)
+    except (OSError, yaml.YAMLError) as exc:
+        raise RulesError(f"{name}: cannot read: {exc}") from exc
+
+
+def _model(model: type[M], name: str, data: Any) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise RulesError(f"{name}: {exc}") from exc
+
+
+DATA = "causette.safety.data"
+LEXICON_FILES = ("lexicon/fr.yaml", "lexicon/en.yaml")
+
+
+def load_rules(package: str = DATA, lexicon_files: tuple[str, ...] = LEXICON_FILES) -> Rules:
+    """Read, validate and compile every data file; raise :class:`RulesError` on any fault."""
+    tables = _model(NormaliseTables, "normalise.yaml", _read_yaml(package, "normalise.yaml"))
+    policy = _model(Policy, "policy.yaml", _read_yaml(package, "policy.yaml"))
+    reasons = _model(Reasons, "reasons.yaml", _read_yaml(package, "reasons.yaml")).reasons
+    for code, texts in reasons.items():
+        if set(texts) != {"fr", "en"}:
+            raise RulesError(f"reasons.yaml: {code} needs both fr and en")
+    lexicons = [_model(Lexicon, f, _read_yaml(package, f)) for f in lexicon_files]
+    reason_texts: dict[str, dict[str, str]] = {
+        code: {str(lang): t for lang, t in v.items()} for code, v in reasons.items()
+    }
+    return compile_rules(tables, policy, reason_texts, lexicons)
+
+
+def compile_rules(
+    tables: NormaliseTables,
+    policy: Policy,
+    reasons: dict[str, dict[str, str]],
+    lexicons: list[Lexicon],
+) -> Rules:
+    """Merge the lexicons and compile them; cross-check them against the policy."""
+    identities: dict[str, list[str]] = {}
+    slurs: dict[str, list[str]] = {}
+    templates: list[str] = []
+    strong: list[str] = []
+    mild: list[str] = []
+    cues: dict[str, list[str]] = {}
+    frames: dict[str, list[str]] = {}
+    age: dict[str, list[str]] = {}
+    grades: dict[str, int] = {}
+    for lex in lexicons:
+        for kind, words in lex.identities.items():
+            identities.setdefault(kind, []).extend(words)
+        for kind, words in lex.slurs.items():
+            slurs.setdefault(kind, []).extend(words)
+        templates.extend(lex.hate_templates)
+        strong.extend(lex.insults.get("strong", []))
+        mild.extend(lex.insults.get("mild", []))
+        for name, pats in lex.cues.items():
+            cues.setdefault(name, []).extend(pats)
+        for name, pats in lex.frames.items():
+            frames.setdefault(name, []).extend(pats)
+        for name, pats in lex.age.items():
+            age.setdefault(name, []).extend(pats)
+        grades.update({_squeeze(k): v for k, v in lex.school_grades.items()})
+    for kind in (*slurs, *identities):
+        if kind not in HATE_KINDS:
+            raise RulesError(f"lexicon: unknown hate kind {kind!r} (known: {HATE_KINDS})")
+    for name in cues:
+        cat = name.split(".", 1)[0]
+        if "." not in name or (cat not in CATEGORIES and cat != "shared"):
+            raise RulesError(f"lexicon: cue {name!r} must be '<category|shared>.<detail>'")
+    for name in policy.grooming_weights:
+        if name not in cues and not name.startswith("context."):
+            raise RulesError(f"policy.yaml: grooming weight for unknown cue {name!r}")
+    for name in policy.ambush_weights:
+        if name not in cues and not name.startswith("context."):
+            raise RulesError(f"policy.yaml: ambush weight for unknown cue {name!r}")
+    if not policy.grooming.warn < policy.grooming.escalate:
+        raise RulesError("policy.yaml: grooming.warn must be below grooming.escalate")
+    if not policy.ambush.warn < policy.ambush.escalate:
+        raise RulesError("policy.yaml: ambush.warn must be below ambush.escalate")
+    hate_templates: dict[str, re.Pattern[str]] = {}
+    for kind, words in identities.items():
+        alt = "(?:" + "|".join(_squeeze(w) for w in words) + ")"
+        expanded = [t.replace("{identity}", alt) for t in templates]
+        hate_templates[kind] = _compile(f"hate_templates[{kind}]", expanded)
+    return Rules(
+        tables=tables,
+        policy=policy,
+        reasons=reasons,
+        slurs={k: _compile(f"slurs.{k}", v) for k, v in slurs.items()},
+        hate_templates=hate_templates,
+        strong_insults=_compile("insults.strong", strong),
+        mild_insults=_compile("insults.mild", mild),
+        cues=tuple(CompiledGroup(n, _compile(f"cues.{n}", p)) for n, p in sorted(cues.items())),
+        frames={k: _compile(f"frames.{k}", v) for k, v in frames.items()},
+        age={k: _compile(f"age.{k}", v) for k, v in age.items()},
+        school_grades=grades,
+    )
