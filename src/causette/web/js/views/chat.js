@@ -13,12 +13,16 @@ import { userDetails, genderClass } from "./common.js";
 export function renderChat(root, { onLogout, onRejoin }) {
   const status = h("p", { class: "conn", attrs: { role: "status", "aria-live": "polite" } });
   const meLine = h("p", { class: "me" });
-  const settingsButton = h("button", { type: "button", class: "ghost", text: t("settings.open"), attrs: { "aria-haspopup": "dialog" }, on: { click: openSettings } });
+  // Long labels on a desktop, short ones on a phone (CSS picks); the accessible name is the long one.
+  const twoLabels = (long, short) => [h("span", { class: "label-long", text: long }), h("span", { class: "label-short", attrs: { "aria-hidden": "true" }, text: short })];
+  const settingsButton = h("button", {
+    type: "button", class: "ghost", attrs: { "aria-haspopup": "dialog", "aria-label": t("settings.open") }, on: { click: openSettings },
+  }, twoLabels(t("settings.open"), "⚙"));
   const langButton = h("button", {
-    type: "button", class: "ghost lang-switch", text: t("lang.switch"),
+    type: "button", class: "ghost lang-switch",
     attrs: { "aria-label": t("lang.switch_label"), lang: t("lang.switch") === "English" ? "en" : "fr" },
     on: { click: () => { toggleLang(); } },
-  });
+  }, twoLabels(t("lang.switch"), t("lang.switch").slice(0, 2).toUpperCase()));
   const logoutButton = h("button", { type: "button", class: "ghost", text: t("chat.logout"), on: { click: onLogout } });
   const header = h("header", { class: "topbar" },
     h("a", { class: "skip", href: "#composer-input", text: t("app.skip") }),
@@ -135,12 +139,14 @@ export function renderChat(root, { onLogout, onRejoin }) {
 
   function renderView() {
     screen.dataset.view = state.view;
+    const requests = [...state.conversations.values()].filter((c) => c.state === "pending_in" && !state.blocked.has(c.with.pseudonym)).length;
     const unread = [...state.channels.entries()].reduce((n, [k, c]) => n + (k === state.active && state.view === "chat" ? 0 : c.unread), 0);
     for (const b of navButtons) {
       const on = b.dataset.view === state.view;
       b.setAttribute("aria-pressed", on ? "true" : "false");
       b.querySelector(".badge")?.remove();
       if (b.dataset.view === "chat" && unread) b.append(h("span", { class: "badge", text: String(unread) }));
+      if (b.dataset.view === "rooms" && requests) b.append(h("span", { class: "badge", attrs: { "aria-label": t("chat.requests") }, text: String(requests) }));
     }
   }
 
@@ -164,6 +170,7 @@ export function renderChat(root, { onLogout, onRejoin }) {
   subscribe("conn", renderConn);
   subscribe("view", renderView);
   subscribe("tabs", renderView);
+  subscribe("pms", renderView);
   subscribe("notice", renderNotice);
   return { conversation, destroy: () => clearInterval(countdown) };
 }

@@ -10,13 +10,15 @@ export function mountRooms(pane) {
   const roomList = h("ul", { class: "room-list" });
   const requests = h("ul", { class: "request-list" });
   const pms = h("ul", { class: "pm-list" });
+  // Private messages come first: a request must be seen without scrolling the room list.
+  const requestsTitle = h("h3", { text: t("chat.requests") });
+  const pmSection = h("section", { class: "pm-section", attrs: { "aria-labelledby": "pms-title" } },
+    h("h2", { id: "pms-title", text: t("chat.pms") }),
+    requestsTitle, requests, pms);
   pane.append(
+    pmSection,
     h("h2", { id: "rooms-title", text: t("chat.rooms") }),
     roomList,
-    h("h2", { id: "pms-title", text: t("chat.pms") }),
-    h("h3", { text: t("chat.requests") }),
-    requests,
-    pms,
   );
 
   function renderRooms() {
@@ -56,7 +58,9 @@ export function mountRooms(pane) {
           h("button", { type: "button", class: "small danger", text: t("chat.block"), on: { click: () => respond(conv.id, "block") } })));
     }) : [h("li", { class: "empty", text: t("chat.no_requests") })]));
 
+    requests.hidden = requestsTitle.hidden = incoming.length === 0;
     const open = convs.filter((c) => c.state === "accepted" || c.state === "pending_out");
+    pmSection.hidden = incoming.length === 0 && open.length === 0;
     pms.replaceChildren(...open.map((conv) => {
       const key = `pm:${conv.id}`;
       const c = state.channels.get(key);

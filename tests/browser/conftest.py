@@ -1,0 +1,212 @@
+"""Browser tests: a real server in a subprocess, driven through Debian's Chromium.
+
+With ``CI=true`` a missing ``/usr/bin/chromium`` is a failure; elsewhere the tests skip.
+Screenshots go to ``docs/screenshots/`` when ``CAUSETTE_SCREENSHOTS=1``, else to a
+temporary folder (so that ``make test`` leaves the working tree alone).
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+CHROMIUM = pathlib.Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+REPO = pathlib.Path(__file__).resolve().parents[2]
+TIMEOUT_MS = 10_000
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> pathlib.Path:
+    """Debian's Chromium, or a skip (a failure in CI) with the reason."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A causette server on a free port with a fresh data directory and an easy PoW."""
+    port = _free_port()
+    data_dir = tmp_path_factory.mktemp("causette-data")
+    env = {
+        **os.environ,
+        "CAUSETTE_DATA_DIR": str(data_dir),
+        "CAUSETTE_POW_DIFFICULTY": "8",
+        "CAUSETTE_JOINS_PER_IP_PER_HOUR": "1000",
+        "CAUSETTE_NEW_PM_PER_HOUR": "1000",
+        "CAUSETTE_MSG_BURST": "50",
+        "CAUSETTE_MSG_PER_MINUTE": "600",
+    }
+    log = (data_dir / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "causette", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=data_dir,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        if proc.poll() is not None:
+            log.close()
+            output = (data_dir / "server.log").read_text(errors="replace")[-3000:]
+            pytest.fail(f"the server exited with {proc.returncode}:\n{output}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as answer:
+                if answer.status == 200:
+                    break
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("the server did not answer /healthz within 30 s")
+        time.sleep(0.1)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: pathlib.Path) -> Iterator[Any]:
+    """One headless Chromium for the whole session."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture(scope="session")
+def shots_dir(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    """Where screenshots go: docs/screenshots on request, else a temporary folder."""
+    if os.environ.get("CAUSETTE_SCREENSHOTS"):
+        path = REPO / "docs" / "screenshots"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    return tmp_path_factory.mktemp("screenshots")
+
+
+@dataclass
+class Chatter:
+    """One browser context (one person) and what happened in its page."""
+
+    context: Any
+    page: Any
+    pseudonym: str = ""
+    dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
+
+    def join(self, pseudonym: str, age: int, gender: str = "f", department: str = "75") -> None:
+        """Fill the join form with the mouse and keyboard and wait for the chat screen."""
+        page = self.page
+        page.fill("input[name=pseudonym]", pseudonym)
+        page.fill("input[name=age]", str(age))
+        page.check(f"input[name=gender][value={gender}]")
+        page.select_option("select[name=department]", department)
+        page.click("form.join-form button[type=submit]")
+        self.wait_online()
+        self.pseudonym = pseudonym
+
+    def wait_online(self) -> None:
+        self.page.wait_for_selector('.chat-screen[data-conn="online"]', timeout=TIMEOUT_MS)
+
+    def enter_room(self, slug: str) -> None:
+        """Join a room from the room list and wait for its tab."""
+        self.page.click(f'.room[data-slug="{slug}"]')
+        self.page.wait_for_selector(f'[role=tab][data-tab="room:{slug}"][aria-selected=true]')
+
+    def say(self, text: str) -> None:
+        """Type in the composer and send with Enter."""
+        box = self.page.locator("#composer-input")
+        box.fill(text)
+        box.press("Enter")
+
+    def texts(self) -> list[str]:
+        """The texts of the messages shown in the active conversation, in order."""
+        result: list[str] = self.page.locator(".messages .msg .msg-text").all_inner_texts()
+        return result
+
+    def wait_text(self, text: str) -> None:
+        self.page.locator(".messages .msg .msg-text", has_text=text).first.wait_for(
+            timeout=TIMEOUT_MS
+        )
+
+    def wait_person(self, pseudonym: str) -> None:
+        self.page.wait_for_selector(f'.person[data-pseudonym="{pseudonym}"]', timeout=TIMEOUT_MS)
+
+
+@pytest.fixture
+def chatters(browser: Any, server_url: str) -> Iterator[Any]:
+    """A factory of chatters, each in its own browser context (own cookies), closed after."""
+    made: list[Chatter] = []
+
+    def make(
+        locale: str = "fr-FR", width: int = 1280, height: int = 800, open_page: bool = True
+    ) -> Chatter:
+        context = browser.new_context(
+            locale=locale, viewport={"width": width, "height": height}, base_url=server_url
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        chatter = Chatter(context=context, page=page)
+
+        def on_dialog(dialog: Any) -> None:
+            chatter.dialogs.append(f"{dialog.type}: {dialog.message}")
+            dialog.dismiss()
+
+        def on_console(msg: Any) -> None:
+            if "Content Security Policy" in msg.text:
+                chatter.csp_violations.append(msg.text)
+
+        page.on("dialog", on_dialog)
+        page.on("pageerror", lambda exc: chatter.errors.append(str(exc)))
+        page.on("console", on_console)
+        if open_page:
+            page.goto("/")
+            page.wait_for_selector("form.join-form")
+        made.append(chatter)
+        return chatter
+
+    yield make
+    for chatter in made:
+        chatter.context.close()
