@@ -23,6 +23,8 @@ class Envelope:
     channel: str | None = None
     message_id: int | None = None
     sender_id: str | None = None
+    # False for notices about the sender themself (their own presence): not sent back.
+    echo: bool = True
 
 
 Deliver = Callable[[Envelope], None]

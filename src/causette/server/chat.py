@@ -549,7 +549,10 @@ class ChatService:
         if left is not None:
             fields["left"] = left
         envelope = Envelope(
-            frame("presence", **fields), room=slug, sender_id=joined.id if joined else None
+            frame("presence", **fields),
+            room=slug,
+            sender_id=joined.id if joined else None,
+            echo=False,
         )
         self._spawn(self.bus.publish(envelope))
 
@@ -802,6 +805,8 @@ class ChatService:
         count = 0
         if envelope.message_id is None:
             for target in targets:
+                if not envelope.echo and target == sender:
+                    continue
                 chatter = chatters.get(target)
                 if (
                     chatter is not None
