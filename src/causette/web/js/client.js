@@ -177,6 +177,7 @@ function handle(ev) {
         for (const k of joined) if (!tabs.includes(k)) tabs.push(k);
         state.tabs = tabs;
         if (s.view) state.view = s.view;
+        if (!tabs.length) state.view = "rooms"; // on a phone, start where a room can be chosen
         setActive(tabs.includes(s.active) ? s.active : tabs[0] || null);
       }
       changed("me", "rooms", "tabs", "pms", "people", "messages");

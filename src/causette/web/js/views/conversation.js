@@ -12,7 +12,18 @@ export function mountConversation(pane, { onUser }) {
   const subtitle = h("p", { class: "conv-subtitle" });
   const banner = h("div", { class: "conv-banner" });
   const log = h("ol", { class: "messages", attrs: { role: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0" } });
-  const empty = h("p", { class: "no-tab", text: t("chat.no_tab") });
+  const empty = h("div", { class: "no-tab" },
+    h("p", { text: t("chat.no_tab") }),
+    h("button", {
+      type: "button", class: "primary", text: t("chat.see_rooms"),
+      on: {
+        click: () => {
+          state.view = "rooms";
+          changed("view");
+          queueMicrotask(() => document.querySelector(".room")?.focus());
+        },
+      },
+    }));
   const input = h("input", {
     id: "composer-input", type: "text", name: "text", autocomplete: "off",
     attrs: { maxlength: 500, placeholder: t("chat.message_placeholder"), "aria-label": t("chat.message_label") },

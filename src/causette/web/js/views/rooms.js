@@ -22,7 +22,7 @@ export function mountRooms(pane) {
   );
 
   function renderRooms() {
-    const rooms = [...state.rooms.values()].sort((a, b) => (a.name || a.slug).localeCompare(b.name || b.slug, "fr"));
+    const rooms = [...state.rooms.values()]; // in the operator's order
     roomList.replaceChildren(...rooms.map((room) => {
       const key = `room:${room.slug}`;
       const current = state.active === key;
