@@ -75,7 +75,11 @@ def verify(
     """Accept a solved challenge once, or raise ``pow_invalid`` / ``pow_expired``."""
     if not isinstance(challenge, str) or not isinstance(nonce, str):
         raise ChatError(ErrorCode.POW_INVALID)
-    if not nonce.isdigit() or len(nonce) > MAX_NONCE_LEN or len(challenge) > 200:
+    # isdigit() alone accepts "²" and other scripts' digits; the nonce is an ASCII decimal.
+    if not (nonce.isascii() and nonce.isdigit()) or len(nonce) > MAX_NONCE_LEN:
+        raise ChatError(ErrorCode.POW_INVALID)
+    # A challenge is ASCII; anything else (even a lone surrogate from JSON) is not ours.
+    if len(challenge) > 200 or not challenge.isascii():
         raise ChatError(ErrorCode.POW_INVALID)
     parts = challenge.split(".")
     if len(parts) != 5 or parts[0] != VERSION:

@@ -29,6 +29,12 @@ class Presence:
         holder = self._holder_by_skeleton.get(skeleton)
         if holder is not None and holder != chatter_id:
             raise ChatError(ErrorCode.PSEUDONYM_TAKEN)
+        previous = self.profiles.get(chatter_id)
+        if previous is not None:
+            # Claiming under a new name frees the old one (else it stays held by nobody online).
+            old = pseudonym_skeleton(previous.pseudonym)
+            if old != skeleton and self._holder_by_skeleton.get(old) == chatter_id:
+                del self._holder_by_skeleton[old]
         self._holder_by_skeleton[skeleton] = chatter_id
         self.profiles[chatter_id] = profile
         self._rooms_by_chatter.setdefault(chatter_id, set())

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from causette.core.identity import Space
 
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+# fullmatch, not match: "$" also matches before a trailing newline ("general\n").
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 
 
 class CatalogueError(ValueError):
@@ -61,7 +62,7 @@ def parse_catalogue(text: str) -> Catalogue:
         if not isinstance(entry, dict):
             raise CatalogueError(f"{where}: not a table")
         slug, name = entry.get("slug"), entry.get("name")
-        if not isinstance(slug, str) or not _SLUG.match(slug):
+        if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
             raise CatalogueError(f"{where}: slug must be lowercase letters, digits and '-'")
         if slug in seen:
             raise CatalogueError(f"{where}: duplicate slug {slug!r}")
