@@ -102,9 +102,13 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path: pathlib.Path) -> Iterator[Any]:
-    """One headless Chromium for the whole session."""
+    """One headless Chromium per test module.
+
+    Playwright's sync API keeps an event loop running while it is open; a module scope
+    closes it before the asyncio tests of other packages run.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
