@@ -62,8 +62,8 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "CAUSETTE_POW_DIFFICULTY": "8",
         "CAUSETTE_JOINS_PER_IP_PER_HOUR": "1000",
         "CAUSETTE_NEW_PM_PER_HOUR": "1000",
-        "CAUSETTE_MSG_BURST": "50",
-        "CAUSETTE_MSG_PER_MINUTE": "600",
+        "CAUSETTE_MSG_BURST": "200",
+        "CAUSETTE_MSG_PER_MINUTE": "2000",
     }
     log = (data_dir / "server.log").open("wb")
     proc = subprocess.Popen(

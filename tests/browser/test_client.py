@@ -409,3 +409,22 @@ def test_reload_keeps_the_session_and_the_conversation(chatters: Any, server_url
     assert ines.texts().count("avant le rechargement") == 1
     with urllib.request.urlopen(server_url + "/api/meta", timeout=5) as answer:
         assert json.load(answer)["pow_difficulty"] == 8
+
+
+def test_scrolling_up_loads_older_messages(chatters: Any) -> None:
+    """A room shows its last 50 messages on join; scrolling to the top brings the older ones."""
+    poster = chatters()
+    poster.join("Bavard_80", 50, gender="m", department="80")
+    poster.enter_room("40-plus")
+    texts = [f"message ancien {i:02d}" for i in range(1, 61)]
+    for text in texts:
+        poster.say(text)
+    poster.wait_text(texts[-1])
+    reader = chatters()
+    reader.join("Lecteur80", 52, gender="f", department="80")
+    reader.enter_room("40-plus")
+    reader.wait_text(texts[-1])
+    assert reader.texts() == texts[-50:]
+    reader.page.eval_on_selector(".messages", "el => { el.scrollTop = 0; }")
+    reader.wait_text(texts[0])
+    assert reader.texts() == texts

@@ -106,6 +106,10 @@ export function setPolicy(policy) {
   send({ type: "pm_policy", policy }, { kind: "policy", policy });
 }
 
+export function olderHistory(key, before) {
+  send({ type: "history", channel: key, before, limit: 50 });
+}
+
 export function refreshUsers(slug) {
   send({ type: "users", room: slug });
 }
@@ -286,6 +290,7 @@ function handle(ev) {
       upsertConversation(ev.conversation);
       break;
     case "history":
+      if (!(ev.messages || []).length) channel(ev.channel).noOlder = true;
       for (const m of ev.messages || []) {
         if (!(m.from && state.blocked.has(m.from.pseudonym))) addMessage(ev.channel, m);
       }

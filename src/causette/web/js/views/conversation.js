@@ -3,7 +3,7 @@
 import { h } from "../dom.js";
 import { t, formatTime } from "../i18n.js";
 import { state, subscribe, setActive, changed } from "../state.js";
-import { post, leaveRoom, closeTab, respond } from "../client.js";
+import { post, leaveRoom, closeTab, respond, olderHistory } from "../client.js";
 import { badge, genderClass, tabLabel, userDetails, userSummary } from "./common.js";
 
 export function mountConversation(pane, { onUser }) {
@@ -35,6 +35,15 @@ export function mountConversation(pane, { onUser }) {
   pane.append(tablist, empty, panel);
 
   let rendered = { key: null, count: 0, lastId: 0 };
+  let loadingOlder = false;
+  // Scrolling to the top asks for the 50 messages before the oldest one shown.
+  log.addEventListener("scroll", () => {
+    if (log.scrollTop > 40 || loadingOlder || !state.active) return;
+    const c = state.channels.get(state.active);
+    if (!c || c.noOlder || !c.messages.length || c.messages[0].id <= 1 || (c.gap && c.messages[0].id <= c.gap)) return;
+    loadingOlder = true;
+    olderHistory(state.active, c.messages[0].id);
+  });
 
   function onSend(event) {
     event.preventDefault();
@@ -154,6 +163,7 @@ export function mountConversation(pane, { onUser }) {
     if (key === state.active && c.unread) { c.unread = 0; changed("tabs", "pms"); }
     const list = c.messages;
     const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+    const fromBottom = log.scrollHeight - log.scrollTop;
     const fresh = list.filter((m) => m.id > rendered.lastId);
     if (rendered.key === key && rendered.count + fresh.length === list.length && rendered.gap === c.gap) {
       for (const m of fresh) log.append(messageNode(m));
@@ -161,9 +171,13 @@ export function mountConversation(pane, { onUser }) {
       const nodes = list.map(messageNode);
       if (c.gap) nodes.unshift(h("li", { class: "gap", text: t("chat.gap") }));
       log.replaceChildren(...nodes);
+      // Older messages were added above: keep the reader where they were.
+      if (rendered.key === key && !nearBottom) log.scrollTop = log.scrollHeight - fromBottom;
     }
+    const sameKey = rendered.key === key;
     rendered = { key, count: list.length, lastId: list.length ? list[list.length - 1].id : 0, gap: c.gap };
-    if (nearBottom || fresh.length === list.length) log.scrollTop = log.scrollHeight;
+    if (!sameKey || nearBottom) log.scrollTop = log.scrollHeight;
+    loadingOlder = false;
   }
 
   function renderFailed() {
