@@ -8,11 +8,13 @@ letters and numbers written in words. Rules:
   mask the right span of the original text.
 - Forms (all lower-case, accent-free, confusables mapped):
   ``folded``  punctuation kept (e-mails, handles, links, phone numbers);
-  ``key``     punctuation -> one space, letter runs squeezed ("saaaale" -> "sale");
+  ``key``     punctuation -> one space, letter runs cut to two ("saaaale" -> "saale");
   ``deleet``  like ``key`` but leetspeak read inside words ("p3d3" -> "pede");
   ``joined``  ``deleet`` with runs of single letters glued ("s a l e" -> "sale");
   ``digits``  ``folded`` with number words read as digits ("zero six" -> "0 6").
-- Word lists pass through :func:`squeeze_pattern` so they match ``key`` text.
+- Word-list regexes are stretched at load (``rules.stretch``: a letter matches one or two
+  of itself), so "sale" matches "saale"; dictionary look-ups (number words, school
+  years) go through :func:`squeeze_pattern` on both sides.
 - Pure and total: any string normalises without raising; the result is idempotent
   (normalising ``key`` gives ``key`` again).
 """
@@ -124,8 +126,8 @@ class Normaliser:
                 if use_leet and c in leet:
                     c = leet[c]
                 if c.isalnum():
-                    if c.isalpha() and chars and chars[-1] == c:
-                        continue  # squeeze repeated letters
+                    if c.isalpha() and len(chars) > 1 and chars[-1] == c and chars[-2] == c:
+                        continue  # squeeze letter runs to at most two
                     chars.append(c)
                     origin.append(src_origin[k])
                 elif chars and chars[-1] != " ":
@@ -137,29 +139,42 @@ class Normaliser:
             origin.pop()
         return Form("".join(chars), tuple(origin))
 
-    @staticmethod
-    def joined(form: Form) -> Form:
-        """Glue runs of two or more single-letter tokens ("s a l e" -> "sale")."""
+    def joined(self, form: Form) -> Form:
+        """Glue runs of single-character tokens ("s a l e" -> "sale", "p 3 d 3" -> "pede").
+
+        Two single characters are glued when at most one raw character separated them;
+        a wider gap ("s a l e   p d") stays a word break. Leetspeak is read in glued runs.
+        """
         text = form.text
         if " " not in text:
             return form
         tokens = text.split(" ")
-        if not any(len(t) == 1 for t in tokens):
+        if sum(1 for t in tokens if len(t) == 1) < 2:
             return form
+        leet = self._leet
         chars: list[str] = []
         origin: list[int] = []
         pos = 0
-        prev_single = False
+        prev_single_end: int | None = None  # raw index of the previous single char
         for idx, tok in enumerate(tokens):
-            nxt_single = idx + 1 < len(tokens) and len(tokens[idx + 1]) == 1
             single = len(tok) == 1
-            if idx > 0 and not (single and prev_single):
+            raw_at = form.origin[pos]
+            glue = single and prev_single_end is not None and raw_at - prev_single_end <= 2
+            if idx > 0 and not glue:
                 chars.append(" ")
                 origin.append(form.origin[pos - 1])
+            nxt_glues = (
+                single
+                and idx + 1 < len(tokens)
+                and len(tokens[idx + 1]) == 1
+                and form.origin[pos + 2] - raw_at <= 2
+            )
             for k, c in enumerate(tok):
+                if single and (glue or nxt_glues):
+                    c = leet.get(c, c)
                 chars.append(c)
                 origin.append(form.origin[pos + k])
-            prev_single = single and (prev_single or nxt_single)
+            prev_single_end = raw_at if single else None
             pos += len(tok) + 1
         return Form("".join(chars), tuple(origin))
 
@@ -172,14 +187,15 @@ class Normaliser:
         origin: list[int] = []
         for m in re.finditer(r"[a-z]+|[^a-z]+", text):
             tok = m.group()
-            start = m.start()
+            start = folded.origin[m.start()]  # raw index of the token
+            at = m.start()
             value = self._units.get(squeeze_pattern(tok)) if tok[0].isalpha() else None
             tens = self._tens.get(squeeze_pattern(tok)) if tok[0].isalpha() else None
             if value is not None or tens is not None:
                 number = value if value is not None else tens
                 assert number is not None
                 # French compounds: soixante(-)dix, quatre(-)vingt(s), vingt et un...
-                if out and out[-1].isdigit():
+                if out and (out[-1].isdigit() or out[-1] == " "):
                     prev = self._prev_number(out)
                     if tens == 20 and prev == 4:
                         self._replace_prev(out, origin, 80, start)
@@ -203,14 +219,14 @@ class Normaliser:
                     origin.append(start)
                 out.append(" ")
                 origin.append(start)
-            elif tok in ("-", " ", " - ", " et ", "et", " and "):
+            elif tok in ("et", "and") or not any(c.isalnum() for c in tok):
                 if out and out[-1] != " ":
                     out.append(" ")
                     origin.append(start)
             else:
                 for k, c in enumerate(tok):
                     out.append(c)
-                    origin.append(folded.origin[start + k])
+                    origin.append(folded.origin[at + k])
         return Form("".join(out), tuple(origin))
 
     @staticmethod

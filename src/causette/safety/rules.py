@@ -130,11 +130,56 @@ _LETTER_RUN = re.compile(r"([a-z])\1+")
 _NEVER = re.compile(r"(?!x)x")
 
 
-def _squeeze(pattern: str) -> str:
-    """Fold a word-list entry like message text: lower-case, no accents, letters squeezed."""
+def _fold(pattern: str) -> str:
+    """Lower-case, accent-free, apostrophes as spaces: like message text."""
     decomposed = unicodedata.normalize("NFD", pattern.lower())
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _LETTER_RUN.sub(r"\1", plain.replace("'", " "))
+    return plain.replace("'", " ").replace("’", " ")
+
+
+def _squeeze(pattern: str) -> str:
+    """A word-list key for dictionary look-ups: folded, every letter run squeezed to one."""
+    return _LETTER_RUN.sub(r"\1", _fold(pattern))
+
+
+def stretch(pattern: str) -> str:
+    """Make a regex tolerant of stretched letters, the way ``key`` text is squeezed.
+
+    Message text keeps at most two of a repeated letter ("saaaale" -> "saale"); here a
+    single letter becomes ``x{1,2}`` and a doubled one ``x{2}``, so "sale" matches "saale"
+    while "coon" does not match "con". Escapes, classes and braces are copied verbatim.
+    """
+    src = _fold(pattern)
+    out: list[str] = []
+    i, n = 0, len(src)
+    while i < n:
+        ch = src[i]
+        if ch == "\\":
+            out.append(src[i : i + 2])
+            i += 2
+        elif ch == "[":
+            j = i + 1
+            while j < n and src[j] != "]":
+                j += 2 if src[j] == "\\" else 1
+            out.append(src[i : j + 1])
+            i = j + 1
+        elif ch == "{":
+            j = src.index("}", i)
+            out.append(src[i : j + 1])
+            i = j + 1
+        elif "a" <= ch <= "z":
+            j = i
+            while j < n and src[j] == ch:
+                j += 1
+            piece = ch + ("{1,2}" if j - i == 1 else "{2}")
+            if j < n and src[j] in "?*+{":
+                piece = "(?:" + piece + ")"
+            out.append(piece)
+            i = j
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
 
 
 def _compile(where: str, patterns: list[str]) -> re.Pattern[str]:
@@ -143,7 +188,7 @@ def _compile(where: str, patterns: list[str]) -> re.Pattern[str]:
         return _NEVER
     parts = []
     for p in patterns:
-        sp = _squeeze(p)
+        sp = stretch(p)
         try:
             re.compile(sp)
         except re.error as exc:
@@ -224,21 +269,24 @@ def compile_rules(
         cat = name.split(".", 1)[0]
         if "." not in name or (cat not in CATEGORIES and cat != "shared"):
             raise RulesError(f"lexicon: cue {name!r} must be '<category|shared>.<detail>'")
-    for name in policy.grooming_weights:
-        if name not in cues and not name.startswith("context."):
-            raise RulesError(f"policy.yaml: grooming weight for unknown cue {name!r}")
-    for name in policy.ambush_weights:
-        if name not in cues and not name.startswith("context."):
-            raise RulesError(f"policy.yaml: ambush weight for unknown cue {name!r}")
     if not policy.grooming.warn < policy.grooming.escalate:
         raise RulesError("policy.yaml: grooming.warn must be below grooming.escalate")
     if not policy.ambush.warn < policy.ambush.escalate:
         raise RulesError("policy.yaml: ambush.warn must be below ambush.escalate")
     hate_templates: dict[str, re.Pattern[str]] = {}
     for kind, words in identities.items():
-        alt = "(?:" + "|".join(_squeeze(w) for w in words) + ")"
-        expanded = [t.replace("{identity}", alt) for t in templates]
+        alt = "(?:" + "|".join(_fold(w) for w in words) + ")"
+        expanded = [_fold(t).replace("{identity}", alt) for t in templates]
         hate_templates[kind] = _compile(f"hate_templates[{kind}]", expanded)
+    compiled_cues = tuple(
+        CompiledGroup(n, _compile(f"cues.{n}", p)) for n, p in sorted(cues.items())
+    )
+    for name in policy.grooming_weights:
+        if name not in cues and not name.startswith("context."):
+            raise RulesError(f"policy.yaml: grooming weight for unknown cue {name!r}")
+    for name in policy.ambush_weights:
+        if name not in cues and not name.startswith("context."):
+            raise RulesError(f"policy.yaml: ambush weight for unknown cue {name!r}")
     return Rules(
         tables=tables,
         policy=policy,
@@ -247,7 +295,7 @@ def compile_rules(
         hate_templates=hate_templates,
         strong_insults=_compile("insults.strong", strong),
         mild_insults=_compile("insults.mild", mild),
-        cues=tuple(CompiledGroup(n, _compile(f"cues.{n}", p)) for n, p in sorted(cues.items())),
+        cues=compiled_cues,
         frames={k: _compile(f"frames.{k}", v) for k, v in frames.items()},
         age={k: _compile(f"age.{k}", v) for k, v in age.items()},
         school_grades=grades,

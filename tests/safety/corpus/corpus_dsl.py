@@ -81,8 +81,7 @@ def to_jsonl(c: Conv) -> list[dict[str, Any]]:
     for i, (name, text, _) in enumerate(c.lines):
         p = c.people[name]
         ts = c.start + i * c.gap_s
-        rec: dict[str, Any] = {"conversation": c.cid, "ts": ts, "sender": name,
-                               "sender_age": p.age}
+        rec: dict[str, Any] = {"conversation": c.cid, "ts": ts, "sender": name, "sender_age": p.age}
         rec["sender_account_age_s"] = p.account_s + i * c.gap_s
         if p.device:
             rec["sender_device"] = p.device

@@ -19,7 +19,13 @@ def hand_written() -> list[Conv]:
     c: list[Conv] = []
     P = Person
     # ------------------------------------------------------------------ grooming
-    c.append(conv("t-gr-01", "grooming", "fr", {"kevin16": P(16, 9e5, "dk1"), "lea": P(14)}, """
+    c.append(
+        conv(
+            "t-gr-01",
+            "grooming",
+            "fr",
+            {"kevin16": P(16, 9e5, "dk1"), "lea": P(14)},
+            """
         kevin16: salut ça va ?
         lea: ouais et toi
         kevin16: t'as quel âge ?
@@ -28,8 +34,16 @@ def hand_written() -> list[Conv]:
         lea: ah bon merci
         kevin16: dis rien à tes parents qu'on parle, ils comprendraient pas
         kevin16: >t'as snap ? on sera plus tranquilles
-    """))
-    c.append(conv("t-gr-02", "grooming", "fr", {"thomas": P(17, 3e6), "manon": P(15)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-gr-02",
+            "grooming",
+            "fr",
+            {"thomas": P(17, 3e6), "manon": P(15)},
+            """
         thomas: coucou manon
         manon: slt
         thomas: t'es en quelle classe ?
@@ -40,8 +54,16 @@ def hand_written() -> list[Conv]:
         manon: oui mes parents rentrent tard
         thomas: c'est notre petit secret ok
         thomas: >envoie moi une photo de toi maintenant
-    """))
-    c.append(conv("t-gr-03", "grooming", "en", {"jake": P(16), "emma": P(13)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-gr-03",
+            "grooming",
+            "en",
+            {"jake": P(16), "emma": P(13)},
+            """
         jake: hey emma
         emma: hi
         jake: how old are you?
@@ -52,8 +74,16 @@ def hand_written() -> list[Conv]:
         jake: don't tell anyone we talk ok? it's our secret
         emma: ok
         jake: >what's your snap? let's talk there
-    """))
-    c.append(conv("t-gr-04", "grooming", "en", {"mike": P(17), "sophie": P(15)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-gr-04",
+            "grooming",
+            "en",
+            {"mike": P(17), "sophie": P(15)},
+            """
         mike: hi sophie, you seem really cool
         sophie: thanks
         mike: are you home alone right now?
@@ -62,8 +92,16 @@ def hand_written() -> list[Conv]:
         sophie: really?
         mike: sure, just between us
         mike: >send me a pic of you first
-    """))
-    c.append(conv("t-gr-05", "grooming", "fr", {"marc": P(19), "jade": P(19)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-gr-05",
+            "grooming",
+            "fr",
+            {"marc": P(19), "jade": P(19)},
+            """
         marc: salut jade
         jade: salut
         marc: tu fais quoi dans la vie ?
@@ -72,8 +110,16 @@ def hand_written() -> list[Conv]:
         marc: t'es toute seule ce soir ?
         jade: oui
         marc: >on se voit demain après les cours ? je viens te chercher
-    """))
-    c.append(conv("t-gr-06", "grooming", "en", {"dan": P(24), "lily": P(19)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-gr-06",
+            "grooming",
+            "en",
+            {"dan": P(24), "lily": P(19)},
+            """
         dan: hey
         lily: hi
         dan: what do you do?
@@ -82,8 +128,16 @@ def hand_written() -> list[Conv]:
         dan: you're really pretty
         dan: don't tell your parents about me ok
         dan: >add me on instagram
-    """))
-    c.append(conv("t-gr-07", "grooming", "fr", {"lucas16": P(16), "ines": P(15)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-gr-07",
+            "grooming",
+            "fr",
+            {"lucas16": P(16), "ines": P(15)},
+            """
         lucas16: cc
         ines: cc
         lucas16: tu vas au lycée ou au collège ?
@@ -94,8 +148,16 @@ def hand_written() -> list[Conv]:
         lucas16: personne doit savoir ok
         lucas16: je peux t'offrir un forfait si tu veux
         lucas16: >donne moi ton numéro
-    """))
-    c.append(conv("t-gr-08", "grooming", "en", {"chris": P(16), "mia": P(14)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-gr-08",
+            "grooming",
+            "en",
+            {"chris": P(16), "mia": P(14)},
+            """
         chris: hi mia
         mia: hey
         chris: what grade are you in?
@@ -105,8 +167,16 @@ def hand_written() -> list[Conv]:
         chris: you can trust me, i'm the only one who really gets you
         chris: delete our messages after ok
         chris: >let's meet up after school, i'll wait for you
-    """))
-    c.append(conv("t-gr-09", "grooming", "fr", {"seb": P(16), "clara": P(15)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-gr-09",
+            "grooming",
+            "fr",
+            {"seb": P(16), "clara": P(15)},
+            """
         seb: salut clara
         clara: salut
         seb: t'as quel age
@@ -116,8 +186,16 @@ def hand_written() -> list[Conv]:
         seb: mais faut rien dire à ta mère
         seb: ta porte est fermée à clé ?
         seb: >allume ta cam
-    """))
-    c.append(conv("t-gr-10", "grooming", "en", {"tom": P(30), "zoe": P(15)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-gr-10",
+            "grooming",
+            "en",
+            {"tom": P(30), "zoe": P(15)},
+            """
         tom: hi zoe
         zoe: hi
         tom: how old are u
@@ -126,9 +204,17 @@ def hand_written() -> list[Conv]:
         tom: are your parents home?
         zoe: no
         tom: >can we talk on whatsapp instead
-    """))
+    """,
+        )
+    )
     # ------------------------------------------------------------------ ambush
-    c.append(conv("t-am-01", "ambush", "fr", {"beaugosse75": P(25, FRESH, "dv1"), "julien": P(34)}, """
+    c.append(
+        conv(
+            "t-am-01",
+            "ambush",
+            "fr",
+            {"beaugosse75": P(25, FRESH, "dv1"), "julien": P(34)},
+            """
         beaugosse75: salut, t'es discret ?
         julien: oui plutôt
         beaugosse75: moi aussi, pas de photo désolé
@@ -136,8 +222,16 @@ def hand_written() -> list[Conv]:
         beaugosse75: >on se voit ce soir ? viens seul
         julien: où ça ?
         beaugosse75: derrière la gare, sur le parking
-    """))
-    c.append(conv("t-am-02", "ambush", "fr", {"mecsympa": P(22, FRESH), "paul": P(41)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-am-02",
+            "ambush",
+            "fr",
+            {"mecsympa": P(22, FRESH), "paul": P(41)},
+            """
         mecsympa: slt tu cherches quoi
         paul: une rencontre, et toi ?
         mecsympa: pareil. tu vis seul ?
@@ -145,8 +239,16 @@ def hand_written() -> list[Conv]:
         mecsympa: >je passe chez toi tout de suite, c'est quoi ton adresse exacte ?
         paul: 12 rue des lilas
         mecsympa: et le digicode ? quel étage ?
-    """))
-    c.append(conv("t-am-03", "ambush", "en", {"hotguy": P(23, FRESH), "mark": P(38)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-am-03",
+            "ambush",
+            "en",
+            {"hotguy": P(23, FRESH), "mark": P(38)},
+            """
         hotguy: hey, are you discreet?
         mark: yes
         hotguy: no pics, you'll see me in person
@@ -154,8 +256,16 @@ def hand_written() -> list[Conv]:
         hotguy: >meet tonight? come alone
         mark: where?
         hotguy: the car park behind the station
-    """))
-    c.append(conv("t-am-04", "ambush", "en", {"ryan": P(27, FRESH), "david": P(45)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-am-04",
+            "ambush",
+            "en",
+            {"ryan": P(27, FRESH), "david": P(45)},
+            """
         ryan: hi there
         david: hi
         ryan: do you live alone?
@@ -163,8 +273,16 @@ def hand_written() -> list[Conv]:
         ryan: what's your address? i can come right now
         david: 8 oak street
         ryan: which floor? and the door code?
-    """))
-    c.append(conv("t-am-05", "ambush", "fr", {"alex_93": P(21, FRESH), "karim": P(29)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-am-05",
+            "ambush",
+            "fr",
+            {"alex_93": P(21, FRESH), "karim": P(29)},
+            """
         alex_93: bonsoir
         karim: bonsoir
         alex_93: je fais pas de cam, je suis discret
@@ -173,16 +291,32 @@ def hand_written() -> list[Conv]:
         karim: pas plutôt dans un bar ?
         alex_93: non viens seul, personne doit savoir que tu viens
         alex_93: ramène du liquide
-    """))
-    c.append(conv("t-am-06", "ambush", "fr", {"yanis": P(24, 7200), "olivier": P(52)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-am-06",
+            "ambush",
+            "fr",
+            {"yanis": P(24, 7200), "olivier": P(52)},
+            """
         yanis: salut tu cherches un plan discret ?
         olivier: pourquoi pas
         yanis: >on se retrouve ce soir au bar le central ?
         olivier: ok 21h
         yanis: finalement on se retrouve plutôt en bas de la tour, au parking
         yanis: viens tout seul stp
-    """))
-    c.append(conv("t-am-07", "ambush", "en", {"jay": P(26, FRESH), "steve": P(33)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-am-07",
+            "ambush",
+            "en",
+            {"jay": P(26, FRESH), "steve": P(33)},
+            """
         jay: hey man
         steve: hey
         jay: you out or dl?
@@ -191,252 +325,648 @@ def hand_written() -> list[Conv]:
         jay: >come over to my place now, don't tell anyone
         steve: where is it?
         jay: the abandoned building near the canal, i'll wait for you
-    """))
+    """,
+        )
+    )
     # device behind several pseudonyms courting several men
     for i, (lure, victim) in enumerate([("nico1", "franck"), ("nico2", "hugo"), ("nico3", "remi")]):
-        c.append(conv(f"t-am-dev-{i}", "ambush", "fr",
-                      {lure: P(23, FRESH, "dev-same"), victim: P(35 + i)}, """
+        c.append(
+            conv(
+                f"t-am-dev-{i}",
+                "ambush",
+                "fr",
+                {lure: P(23, FRESH, "dev-same"), victim: P(35 + i)},
+                """
             LURE: salut t'es mignon
             VICTIM: merci
             LURE: >on se voit ce soir ?
             VICTIM: peut-être
             LURE: viens chez moi, c'est discret
-        """.replace("LURE", lure).replace("VICTIM", victim), start=1_719_302_400.0 + i * 900))
+        """.replace("LURE", lure).replace("VICTIM", victim),
+                start=1_719_302_400.0 + i * 900,
+            )
+        )
     # ------------------------------------------------------------------ hate
-    c.append(conv("t-ha-01", "hate", "fr", {"troll": P(20), "sam": P(22)}, """
+    c.append(
+        conv(
+            "t-ha-01",
+            "hate",
+            "fr",
+            {"troll": P(20), "sam": P(22)},
+            """
         troll: t'es qu'un sale pd
         sam: laisse moi tranquille
         troll: les pédés devraient crever
-    """))
-    c.append(conv("t-ha-02", "hate", "fr", {"x": P(30), "y": P(30), "z": P(28)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-ha-02",
+            "hate",
+            "fr",
+            {"x": P(30), "y": P(30), "z": P(28)},
+            """
         x: bonjour à tous
         y: s a l e   p 3 d 3
         z: calme toi
-    """, room="#general"))
-    c.append(conv("t-ha-03", "hate", "en", {"hater": P(25), "alex": P(24)}, """
+    """,
+            room="#general",
+        )
+    )
+    c.append(
+        conv(
+            "t-ha-03",
+            "hate",
+            "en",
+            {"hater": P(25), "alex": P(24)},
+            """
         hater: shut up you f4ggot
         alex: wow
-    """))
-    c.append(conv("t-ha-04", "hate", "fr", {"a1": P(35), "b1": P(35)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-ha-04",
+            "hate",
+            "fr",
+            {"a1": P(35), "b1": P(35)},
+            """
         a1: retourne dans ton pays sale arabe
         b1: signalé
-    """, room="#paris"))
-    c.append(conv("t-ha-05", "hate", "en", {"u1": P(40), "u2": P(30)}, """
+    """,
+            room="#paris",
+        )
+    )
+    c.append(
+        conv(
+            "t-ha-05",
+            "hate",
+            "en",
+            {"u1": P(40), "u2": P(30)},
+            """
         u1: gays are disgusting
         u2: not cool
         u1: dirty dykes everywhere
-    """, room="#chat"))
-    c.append(conv("t-ha-06", "hate", "fr", {"nul": P(19), "meuf": P(19)}, """
+    """,
+            room="#chat",
+        )
+    )
+    c.append(
+        conv(
+            "t-ha-06",
+            "hate",
+            "fr",
+            {"nul": P(19), "meuf": P(19)},
+            """
         nul: t'es qu'une salope
         meuf: ???
-    """))
-    c.append(conv("t-ha-07", "hate", "fr", {"q": P(45), "r": P(33)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-ha-07",
+            "hate",
+            "fr",
+            {"q": P(45), "r": P(33)},
+            """
         q: les juifs sont des parasites
-    """, room="#politique"))
-    c.append(conv("t-ha-08", "hate", "en", {"bb": P(22), "cc": P(22)}, """
+    """,
+            room="#politique",
+        )
+    )
+    c.append(
+        conv(
+            "t-ha-08",
+            "hate",
+            "en",
+            {"bb": P(22), "cc": P(22)},
+            """
         bb: lol
         cc: you're such a retard
-    """))
-    c.append(conv("t-ha-09", "hate", "fr", {"vv": P(28), "ww": P(28)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-ha-09",
+            "hate",
+            "fr",
+            {"vv": P(28), "ww": P(28)},
+            """
         vv: espèce de tarlouuuuuze
-    """))
-    c.append(conv("t-ha-10", "hate", "fr", {"g1": P(26), "g2": P(26)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-ha-10",
+            "hate",
+            "fr",
+            {"g1": P(26), "g2": P(26)},
+            """
         g1: sale
         g1: gouine
-    """))
+    """,
+        )
+    )
     # ------------------------------------------------------------------ harassment, threats
-    c.append(conv("t-hr-01", "harassment", "fr", {"boss": P(30), "vic": P(25)}, """
+    c.append(
+        conv(
+            "t-hr-01",
+            "harassment",
+            "fr",
+            {"boss": P(30), "vic": P(25)},
+            """
         boss: connard
         vic: pardon ?
         boss: ferme ta gueule
         boss: espèce d'ordure
-    """))
-    c.append(conv("t-hr-02", "harassment", "en", {"bully": P(16), "kid": P(15)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-hr-02",
+            "harassment",
+            "en",
+            {"bully": P(16), "kid": P(15)},
+            """
         bully: nobody likes you
         bully: just kill yourself
         kid: stop
-    """))
-    c.append(conv("t-hr-03", "harassment", "fr", {"b": P(17), "k": P(16)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-hr-03",
+            "harassment",
+            "fr",
+            {"b": P(17), "k": P(16)},
+            """
         b: va te suicider
         k: ...
-    """))
-    c.append(conv("t-th-01", "threat", "fr", {"ex": P(31), "elle": P(29)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-th-01",
+            "threat",
+            "fr",
+            {"ex": P(31), "elle": P(29)},
+            """
         ex: je sais où tu habites
         elle: arrête
         ex: je vais te défoncer
-    """))
-    c.append(conv("t-th-02", "threat", "en", {"angry": P(28), "bob": P(28)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-th-02",
+            "threat",
+            "en",
+            {"angry": P(28), "bob": P(28)},
+            """
         angry: i'll find you
         bob: ok
         angry: i'm gonna kill you, watch your back
-    """))
-    c.append(conv("t-th-03", "threat", "fr", {"m1": P(22), "m2": P(22)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-th-03",
+            "threat",
+            "fr",
+            {"m1": P(22), "m2": P(22)},
+            """
         m1: on va te retrouver et te faire la peau
-    """))
+    """,
+        )
+    )
     # ------------------------------------------------------------------ pii (doxxing, fresh)
-    c.append(conv("t-pi-01", "pii", "fr", {"doxx": P(25), "o": P(25)}, """
+    c.append(
+        conv(
+            "t-pi-01",
+            "pii",
+            "fr",
+            {"doxx": P(25), "o": P(25)},
+            """
         doxx: vous connaissez sarah ? elle habite au 14 rue Victor Hugo à Lille
-    """, room="#lille"))
-    c.append(conv("t-pi-02", "pii", "fr", {"newbie": P(20, FRESH), "z": P(21)}, """
+    """,
+            room="#lille",
+        )
+    )
+    c.append(
+        conv(
+            "t-pi-02",
+            "pii",
+            "fr",
+            {"newbie": P(20, FRESH), "z": P(21)},
+            """
         newbie: appelle moi au 06 12 34 56 78
-    """))
-    c.append(conv("t-pi-03", "pii", "en", {"newacc": P(30, FRESH), "j": P(30)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-pi-03",
+            "pii",
+            "en",
+            {"newacc": P(30, FRESH), "j": P(30)},
+            """
         newacc: my number is +44 7700 900123
-    """))
-    c.append(conv("t-pi-04", "pii", "fr", {"n2": P(23, FRESH), "o2": P(24)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-pi-04",
+            "pii",
+            "fr",
+            {"n2": P(23, FRESH), "o2": P(24)},
+            """
         n2: note mon num
         n2: zéro six, douze
         n2: trente-quatre cinquante-six soixante-dix-huit
-    """, gap_s=10))
+    """,
+            gap_s=10,
+        )
+    )
     # ------------------------------------------------------------------ spam
-    c.append(conv("t-sp-01", "spam", "fr", {"promo": P(25, 300), "a": P(25)}, """
+    c.append(
+        conv(
+            "t-sp-01",
+            "spam",
+            "fr",
+            {"promo": P(25, 300), "a": P(25)},
+            """
         promo: gagne de l'argent facilement, clique ici www.argent-facile.xyz
-    """, room="#general"))
-    c.append(conv("t-sp-02", "spam", "en", {"bot": P(25, 200), "u": P(25)}, """
+    """,
+            room="#general",
+        )
+    )
+    c.append(
+        conv(
+            "t-sp-02",
+            "spam",
+            "en",
+            {"bot": P(25, 200), "u": P(25)},
+            """
         bot: free robux!!! visit bit.ly/3xYz
-    """, room="#games"))
-    c.append(conv("t-sp-03", "spam", "fr", {"flood": P(25, 1000), "u": P(25)}, """
+    """,
+            room="#games",
+        )
+    )
+    c.append(
+        conv(
+            "t-sp-03",
+            "spam",
+            "fr",
+            {"flood": P(25, 1000), "u": P(25)},
+            """
         flood: rejoins mon telegram privé
         flood: rejoins mon telegram privé
         flood: rejoins mon telegram privé
         flood: rejoins mon telegram privé
         flood: rejoins mon telegram privé
-    """, room="#general", gap_s=5))
-    c.append(conv("t-sp-04", "spam", "en", {"cam": P(22, 100), "u": P(25)}, """
+    """,
+            room="#general",
+            gap_s=5,
+        )
+    )
+    c.append(
+        conv(
+            "t-sp-04",
+            "spam",
+            "en",
+            {"cam": P(22, 100), "u": P(25)},
+            """
         cam: hey cutie check my profile for free live cams www.hotcams.live
-    """))
+    """,
+        )
+    )
     # ------------------------------------------------------------------ sexual
-    c.append(conv("t-sx-01", "sexual", "fr", {"vieux": P(19), "ado": P(19)}, """
+    c.append(
+        conv(
+            "t-sx-01",
+            "sexual",
+            "fr",
+            {"vieux": P(19), "ado": P(19)},
+            """
         vieux: salut
         ado: slt, au fait j'ai 14 ans
         vieux: pas grave, t'es encore vierge ?
-    """, extra=("grooming",)))
-    c.append(conv("t-sx-02", "sexual", "en", {"perv": P(30), "r": P(30)}, """
+    """,
+            extra=("grooming",),
+        )
+    )
+    c.append(
+        conv(
+            "t-sx-02",
+            "sexual",
+            "en",
+            {"perv": P(30), "r": P(30)},
+            """
         perv: anyone wanna hook up send nudes
-    """, room="#chat"))
+    """,
+            room="#chat",
+        )
+    )
 
     # ------------------------------------------------------------------ BENIGN
-    c.append(conv("t-bn-01", "benign:lgbt_self", "fr", {"theo": P(24), "max": P(26)}, """
+    c.append(
+        conv(
+            "t-bn-01",
+            "benign:lgbt_self",
+            "fr",
+            {"theo": P(24), "max": P(26)},
+            """
         theo: je suis gay et j'ai fait mon coming out hier
         max: bravo ! moi aussi je suis pd et fier haha
         theo: mdr merci, ça fait du bien
         max: tes parents ont bien réagi ?
         theo: ma mère oui, mon père il lui faut du temps
-    """))
-    c.append(conv("t-bn-02", "benign:lgbt_self", "fr", {"lou": P(29), "cam": P(31)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-bn-02",
+            "benign:lgbt_self",
+            "fr",
+            {"lou": P(29), "cam": P(31)},
+            """
         lou: en tant que lesbienne je me sens plus à l'aise ici que sur les autres sites
         cam: pareil, en tant que gouine assumée je cherche surtout des amies
         lou: on fait une soirée entre lesbiennes samedi si ça te dit
-    """, room="#lgbt"))
-    c.append(conv("t-bn-03", "benign:lgbt_self", "en", {"sam": P(27), "kai": P(25)}, """
+    """,
+            room="#lgbt",
+        )
+    )
+    c.append(
+        conv(
+            "t-bn-03",
+            "benign:lgbt_self",
+            "en",
+            {"sam": P(27), "kai": P(25)},
+            """
         sam: as a trans woman i love this room
         kai: same! i'm bi and it's nice to talk freely
         sam: we queers have to stick together lol
-    """, room="#lgbt"))
-    c.append(conv("t-bn-04", "benign:lgbt_news", "fr", {"a": P(33), "b": P(35)}, """
+    """,
+            room="#lgbt",
+        )
+    )
+    c.append(
+        conv(
+            "t-bn-04",
+            "benign:lgbt_news",
+            "fr",
+            {"a": P(33), "b": P(35)},
+            """
         a: t'as vu l'article sur l'agression homophobe à Lyon ?
         b: oui horrible, ils l'ont traité de sale pd avant de le frapper
         a: faut porter plainte à chaque fois, sos homophobie aide pour ça
         b: oui et en parler
-    """))
-    c.append(conv("t-bn-05", "benign:lgbt_news", "fr", {"nina": P(22), "zoe": P(23)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-bn-05",
+            "benign:lgbt_news",
+            "fr",
+            {"nina": P(22), "zoe": P(23)},
+            """
         nina: hier un mec m'a traitée de gouine dans le métro
         zoe: quel con, ça va toi ?
         nina: oui ça va, j'ai l'habitude malheureusement
         zoe: tu devrais le signaler quand même
-    """))
-    c.append(conv("t-bn-06", "benign:lgbt_news", "en", {"jo": P(30), "al": P(31)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-bn-06",
+            "benign:lgbt_news",
+            "en",
+            {"jo": P(30), "al": P(31)},
+            """
         jo: some guy called me a faggot at the bar last night
         al: that's awful, are you ok?
         jo: yeah, i reported it to the police as a hate crime
         al: good, homophobia is still everywhere
-    """))
-    c.append(conv("t-bn-07", "benign:educational", "fr", {"prof": P(45), "eleve": P(38)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-bn-07",
+            "benign:educational",
+            "fr",
+            {"prof": P(45), "eleve": P(38)},
+            """
         prof: le mot « pédé » est une insulte homophobe, on ne doit pas le dire
         eleve: et "tapette" aussi c'est homophobe ?
         prof: oui, c'est le même registre
-    """, room="#education"))
-    c.append(conv("t-bn-08", "benign:educational", "en", {"t": P(40), "s": P(35)}, """
+    """,
+            room="#education",
+        )
+    )
+    c.append(
+        conv(
+            "t-bn-08",
+            "benign:educational",
+            "en",
+            {"t": P(40), "s": P(35)},
+            """
         t: the word "dyke" was a slur but many lesbians have reclaimed it
         s: interesting, like queer
         t: exactly, context matters a lot
-    """, room="#debate"))
-    c.append(conv("t-bn-09", "benign:adult_flirt", "fr", {"hugo": P(32), "sarah": P(30)}, """
+    """,
+            room="#debate",
+        )
+    )
+    c.append(
+        conv(
+            "t-bn-09",
+            "benign:adult_flirt",
+            "fr",
+            {"hugo": P(32), "sarah": P(30)},
+            """
         hugo: j'ai adoré discuter avec toi
         sarah: moi aussi, t'es drôle
         hugo: ça te dit qu'on se retrouve samedi pour un café place de la République ?
         sarah: avec plaisir, vers 15h ?
         hugo: parfait, à samedi !
-    """))
-    c.append(conv("t-bn-10", "benign:adult_flirt", "en", {"ben": P(35), "anna": P(33)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-bn-10",
+            "benign:adult_flirt",
+            "en",
+            {"ben": P(35), "anna": P(33)},
+            """
         ben: you're really funny, i like talking to you
         anna: thanks, you too
         ben: would you like to meet for a coffee this weekend? maybe at the cafe near the museum
         anna: sure, sunday at 2?
         ben: perfect
-    """))
-    c.append(conv("t-bn-11", "benign:adult_flirt", "fr", {"rom": P(28), "leo": P(29)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-bn-11",
+            "benign:adult_flirt",
+            "fr",
+            {"rom": P(28), "leo": P(29)},
+            """
         rom: t'es mignon sur ta photo
         leo: merci toi aussi
         rom: on pourrait se voir pour boire un verre au bar du coin ?
         leo: oui vendredi soir si tu veux, au Marais
         rom: top
-    """))
-    c.append(conv("t-bn-12", "benign:teen_school", "fr", {"emma15": P(15), "noah": P(16)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-bn-12",
+            "benign:teen_school",
+            "fr",
+            {"emma15": P(15), "noah": P(16)},
+            """
         emma15: t'as fini le dm de maths ?
         noah: non c'est trop dur
         emma15: t'es en quelle classe déjà ?
         noah: en seconde
         emma15: moi aussi, on a le même prof ?
         noah: je crois pas
-    """))
-    c.append(conv("t-bn-13", "benign:teen_games", "fr", {"jules": P(15), "tom": P(15)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-bn-13",
+            "benign:teen_games",
+            "fr",
+            {"jules": P(15), "tom": P(15)},
+            """
         jules: on fait une partie de fortnite ?
         tom: grave
         jules: je vais te tuer cette fois mdr
         tom: t'es nul tu vas perdre
         jules: ptdr on verra
-    """))
-    c.append(conv("t-bn-14", "benign:teen_games", "en", {"ethan": P(16), "liam": P(16)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-bn-14",
+            "benign:teen_games",
+            "en",
+            {"ethan": P(16), "liam": P(16)},
+            """
         ethan: gg that round was insane
         liam: i'm gonna destroy you next game lol
         ethan: you wish noob
         liam: rematch?
-    """))
-    c.append(conv("t-bn-15", "benign:banter", "fr", {"bro1": P(25), "bro2": P(26)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-bn-15",
+            "benign:banter",
+            "fr",
+            {"bro1": P(25), "bro2": P(26)},
+            """
         bro1: putain le match hier c'était n'importe quoi
         bro2: ouais l'arbitre était con
         bro1: t'es trop con toi mdr t'avais parié sur eux
         bro2: ta gueule ptdr
-    """))
-    c.append(conv("t-bn-16", "benign:banter", "en", {"m1": P(30), "m2": P(31)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-bn-16",
+            "benign:banter",
+            "en",
+            {"m1": P(30), "m2": P(31)},
+            """
         m1: dude that movie was shit
         m2: lol you're such an idiot you picked it
         m1: shut up haha
-    """))
-    c.append(conv("t-bn-17", "benign:shop_number", "fr", {"aa": P(40), "bb": P(41)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-bn-17",
+            "benign:shop_number",
+            "fr",
+            {"aa": P(40), "bb": P(41)},
+            """
         aa: quelqu'un connaît une bonne pharmacie de garde ?
         bb: la pharmacie du centre, appelez le 01 42 68 53 00, ils sont ouverts tard
         aa: merci !
-    """, room="#paris"))
-    c.append(conv("t-bn-18", "benign:shop_number", "en", {"cc": P(35), "dd": P(36)}, """
+    """,
+            room="#paris",
+        )
+    )
+    c.append(
+        conv(
+            "t-bn-18",
+            "benign:shop_number",
+            "en",
+            {"cc": P(35), "dd": P(36)},
+            """
         cc: any good pizza place?
         dd: try Luigi's, the restaurant number is 020 7946 0018, they take bookings
         cc: thanks
-    """, room="#london"))
-    c.append(conv("t-bn-19", "benign:teen_school", "en", {"ava": P(15), "noa": P(15)}, """
+    """,
+            room="#london",
+        )
+    )
+    c.append(
+        conv(
+            "t-bn-19",
+            "benign:teen_school",
+            "en",
+            {"ava": P(15), "noa": P(15)},
+            """
         ava: how old are you btw?
         noa: 15, you?
         ava: same! what grade are you in?
         noa: 10th
         ava: cool, me too. do you like your teachers?
-    """))
-    c.append(conv("t-bn-20", "benign:adult_contact", "fr", {"karine": P(38, OLD), "marie": P(40, OLD)}, """
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t-bn-20",
+            "benign:adult_contact",
+            "fr",
+            {"karine": P(38, OLD), "marie": P(40, OLD)},
+            """
         karine: ça fait des semaines qu'on discute, ça me ferait plaisir de t'avoir au tel
         marie: avec plaisir ! ajoute moi sur whatsapp
         karine: mon numéro c'est le 06 11 22 33 44
         marie: je t'appelle ce soir
-    """))
+    """,
+        )
+    )
     return c
 
 
@@ -444,39 +974,82 @@ def hand_written() -> list[Conv]:
 GR_FR = {
     "hello": ["salut", "coucou", "cc ça va ?", "hey"],
     "reply": ["oui", "ça va", "mdr", "ok", "ah bon", "trop bien", "jsp", "peut-être"],
-    "probe": ["t'as quel âge ?", "tu es en quelle classe ?", "tu es au collège ?",
-              "c'est quoi ton âge ?"],
+    "probe": [
+        "t'as quel âge ?",
+        "tu es en quelle classe ?",
+        "tu es au collège ?",
+        "c'est quoi ton âge ?",
+    ],
     "age": ["14", "j'ai 13 ans", "jsuis en 4ème", "15 et toi ?", "en 3ème"],
-    "flatter": ["t'es trop belle", "t'es vraiment mignonne", "t'es mature pour ton âge",
-                "tu fais plus que ton âge", "t'es pas comme les autres filles"],
-    "secret": ["dis rien à tes parents", "c'est notre secret", "efface nos messages après",
-               "personne doit savoir qu'on parle"],
-    "alone": ["t'es seule chez toi ?", "tes parents rentrent quand ?",
-              "y a quelqu'un avec toi ?"],
-    "isolate": ["tes parents te comprennent pas", "moi je te comprends",
-                "tes copines sont jalouses de toi"],
-    "gift": ["je peux t'acheter des v-bucks", "je te paye ton forfait",
-             "je t'offre une carte cadeau"],
-    "push": [">ajoute moi sur snap", ">envoie moi une photo de toi", ">on se voit samedi ?",
-             ">donne moi ton numéro", ">on continue sur insta"],
+    "flatter": [
+        "t'es trop belle",
+        "t'es vraiment mignonne",
+        "t'es mature pour ton âge",
+        "tu fais plus que ton âge",
+        "t'es pas comme les autres filles",
+    ],
+    "secret": [
+        "dis rien à tes parents",
+        "c'est notre secret",
+        "efface nos messages après",
+        "personne doit savoir qu'on parle",
+    ],
+    "alone": ["t'es seule chez toi ?", "tes parents rentrent quand ?", "y a quelqu'un avec toi ?"],
+    "isolate": [
+        "tes parents te comprennent pas",
+        "moi je te comprends",
+        "tes copines sont jalouses de toi",
+    ],
+    "gift": [
+        "je peux t'acheter des v-bucks",
+        "je te paye ton forfait",
+        "je t'offre une carte cadeau",
+    ],
+    "push": [
+        ">ajoute moi sur snap",
+        ">envoie moi une photo de toi",
+        ">on se voit samedi ?",
+        ">donne moi ton numéro",
+        ">on continue sur insta",
+    ],
 }
 GR_EN = {
     "hello": ["hi", "hey there", "hello", "hey :)"],
     "reply": ["ok", "yeah", "lol", "maybe", "cool", "idk", "really?"],
-    "probe": ["how old are you?", "what grade are you in?", "are you in middle school?",
-              "what's your age?"],
+    "probe": [
+        "how old are you?",
+        "what grade are you in?",
+        "are you in middle school?",
+        "what's your age?",
+    ],
     "age": ["13", "i'm 14", "i'm in 8th grade", "15 wbu", "14 yo"],
-    "flatter": ["you're so pretty", "you're really cute", "you're mature for your age",
-                "you seem older than your age", "you're not like the others"],
-    "secret": ["don't tell your parents", "it's our little secret",
-               "delete our chat after", "no one needs to know we talk"],
-    "alone": ["are you home alone?", "when do your parents get home?",
-              "is anyone with you?"],
-    "isolate": ["your parents don't understand you", "only i understand you",
-                "your friends are jealous of you"],
+    "flatter": [
+        "you're so pretty",
+        "you're really cute",
+        "you're mature for your age",
+        "you seem older than your age",
+        "you're not like the others",
+    ],
+    "secret": [
+        "don't tell your parents",
+        "it's our little secret",
+        "delete our chat after",
+        "no one needs to know we talk",
+    ],
+    "alone": ["are you home alone?", "when do your parents get home?", "is anyone with you?"],
+    "isolate": [
+        "your parents don't understand you",
+        "only i understand you",
+        "your friends are jealous of you",
+    ],
     "gift": ["i can buy you robux", "i'll get you a gift card", "i could send you money"],
-    "push": [">add me on snap", ">send me a pic", ">let's meet this weekend",
-             ">what's your number?", ">let's talk on whatsapp"],
+    "push": [
+        ">add me on snap",
+        ">send me a pic",
+        ">let's meet this weekend",
+        ">what's your number?",
+        ">let's talk on whatsapp",
+    ],
 }
 AM_FR = {
     "hello": ["salut", "bonsoir", "slt ça va"],
@@ -485,8 +1058,12 @@ AM_FR = {
     "refuse": ["pas de photo désolé", "je fais pas de cam", "tu verras sur place"],
     "meet": [">on se voit ce soir ?", ">viens me rejoindre maintenant", ">rdv ce soir ?"],
     "alone": ["viens seul", "sans tes potes hein", "préviens personne"],
-    "place": ["au parking derrière la gare", "dans le bois", "en bas de la tour",
-              "dans le hall de l'immeuble"],
+    "place": [
+        "au parking derrière la gare",
+        "dans le bois",
+        "en bas de la tour",
+        "dans le hall de l'immeuble",
+    ],
     "addr": ["c'est quoi ton adresse ?", "t'habites où exactement ?", "quel étage ?"],
 }
 AM_EN = {
@@ -496,25 +1073,65 @@ AM_EN = {
     "refuse": ["no pics sorry", "i don't do facetime", "you'll see me in person"],
     "meet": [">meet tonight?", ">come over now", ">let's meet up tonight"],
     "alone": ["come alone", "don't bring anyone", "alone ok?"],
-    "place": ["the parking lot behind the store", "the woods by the lake",
-              "behind the station"],
+    "place": ["the parking lot behind the store", "the woods by the lake", "behind the station"],
     "addr": ["what's your address?", "where do you live exactly?", "which floor?"],
 }
-BN_TEEN_FR = ["t'as révisé pour le contrôle ?", "grave, c'était chaud", "on joue à minecraft ?",
-              "le prof de français est relou", "t'as vu le dernier épisode ?", "mdr trop bien",
-              "j'ai cours demain à 8h", "on se capte à la récré", "t'es en quelle classe ?",
-              "en seconde", "j'ai eu 15 en maths", "bravo !"]
-BN_TEEN_EN = ["did you finish the homework?", "nah it's too long", "wanna play roblox?",
-              "sure", "the math test was so hard", "lol same", "what class are you in?",
-              "year 10", "see you at lunch", "ok cool", "i got a b on my essay", "nice!"]
-BN_ADULT_FR = ["j'adore cette série", "moi aussi !", "tu fais quoi ce week-end ?",
-               "je vais au cinéma", "on pourrait se voir au café samedi ?", "avec plaisir",
-               "t'as un joli sourire", "merci c'est gentil", "je bosse dans l'informatique",
-               "moi je suis prof", "ça te dit un resto vendredi ?", "oui carrément"]
-BN_ADULT_EN = ["i love that show", "me too!", "what are you up to this weekend?",
-               "going to the cinema", "want to grab a coffee on saturday?", "sure",
-               "you have a lovely smile", "thank you", "i work in marketing",
-               "i'm a nurse", "dinner at the restaurant on friday?", "sounds great"]
+BN_TEEN_FR = [
+    "t'as révisé pour le contrôle ?",
+    "grave, c'était chaud",
+    "on joue à minecraft ?",
+    "le prof de français est relou",
+    "t'as vu le dernier épisode ?",
+    "mdr trop bien",
+    "j'ai cours demain à 8h",
+    "on se capte à la récré",
+    "t'es en quelle classe ?",
+    "en seconde",
+    "j'ai eu 15 en maths",
+    "bravo !",
+]
+BN_TEEN_EN = [
+    "did you finish the homework?",
+    "nah it's too long",
+    "wanna play roblox?",
+    "sure",
+    "the math test was so hard",
+    "lol same",
+    "what class are you in?",
+    "year 10",
+    "see you at lunch",
+    "ok cool",
+    "i got a b on my essay",
+    "nice!",
+]
+BN_ADULT_FR = [
+    "j'adore cette série",
+    "moi aussi !",
+    "tu fais quoi ce week-end ?",
+    "je vais au cinéma",
+    "on pourrait se voir au café samedi ?",
+    "avec plaisir",
+    "t'as un joli sourire",
+    "merci c'est gentil",
+    "je bosse dans l'informatique",
+    "moi je suis prof",
+    "ça te dit un resto vendredi ?",
+    "oui carrément",
+]
+BN_ADULT_EN = [
+    "i love that show",
+    "me too!",
+    "what are you up to this weekend?",
+    "going to the cinema",
+    "want to grab a coffee on saturday?",
+    "sure",
+    "you have a lovely smile",
+    "thank you",
+    "i work in marketing",
+    "i'm a nurse",
+    "dinner at the restaurant on friday?",
+    "sounds great",
+]
 
 
 def _pick(rng: random.Random, pool: list[str]) -> str:
@@ -532,8 +1149,12 @@ def templated(seed: int = 4) -> list[Conv]:
         g_age = 16 if adult_declares_teen else 19
         v_age = 14 if adult_declares_teen else 19
         g, v = f"g{i}", f"v{i}"
-        lines = [f"{g}: {_pick(rng, pools['hello'])}", f"{v}: {_pick(rng, pools['reply'])}",
-                 f"{g}: {_pick(rng, pools['probe'])}", f"{v}: {_pick(rng, pools['age'])}"]
+        lines = [
+            f"{g}: {_pick(rng, pools['hello'])}",
+            f"{v}: {_pick(rng, pools['reply'])}",
+            f"{g}: {_pick(rng, pools['probe'])}",
+            f"{v}: {_pick(rng, pools['age'])}",
+        ]
         stages = ["flatter", "secret", "alone", "isolate", "gift"]
         rng.shuffle(stages)
         for st in ["flatter", *[s for s in stages if s != "flatter"][: rng.randint(1, 3)]]:
@@ -541,14 +1162,25 @@ def templated(seed: int = 4) -> list[Conv]:
             if rng.random() < 0.5:
                 lines.append(f"{v}: {_pick(rng, pools['reply'])}")
         lines.append(f"{g}: {_pick(rng, pools['push'])}")
-        out.append(conv(f"t-gr-tpl-{i:02d}", "grooming", lang,
-                        {g: Person(g_age, 5e5), v: Person(v_age)}, "\n".join(lines)))
+        out.append(
+            conv(
+                f"t-gr-tpl-{i:02d}",
+                "grooming",
+                lang,
+                {g: Person(g_age, 5e5), v: Person(v_age)},
+                "\n".join(lines),
+            )
+        )
     for i in range(12):
         lang = "fr" if i % 2 == 0 else "en"
         pools = AM_FR if lang == "fr" else AM_EN
         lure, vic = f"l{i}", f"w{i}"
-        lines = [f"{lure}: {_pick(rng, pools['hello'])}", f"{vic}: {_pick(rng, pools['reply'])}",
-                 f"{lure}: {_pick(rng, pools['discreet'])}", f"{vic}: {_pick(rng, pools['reply'])}"]
+        lines = [
+            f"{lure}: {_pick(rng, pools['hello'])}",
+            f"{vic}: {_pick(rng, pools['reply'])}",
+            f"{lure}: {_pick(rng, pools['discreet'])}",
+            f"{vic}: {_pick(rng, pools['reply'])}",
+        ]
         if rng.random() < 0.7:
             lines.append(f"{lure}: {_pick(rng, pools['refuse'])}")
         lines.append(f"{lure}: {_pick(rng, pools['meet'])}")
@@ -557,22 +1189,41 @@ def templated(seed: int = 4) -> list[Conv]:
         rng.shuffle(extra)
         for st in extra[: rng.randint(2, 3)]:
             lines.append(f"{lure}: {_pick(rng, pools[st])}")
-        out.append(conv(f"t-am-tpl-{i:02d}", "ambush", lang,
-                        {lure: Person(24, rng.choice([300.0, 1800.0, 20000.0])),
-                         vic: Person(rng.randint(25, 55))}, "\n".join(lines)))
+        out.append(
+            conv(
+                f"t-am-tpl-{i:02d}",
+                "ambush",
+                lang,
+                {
+                    lure: Person(24, rng.choice([300.0, 1800.0, 20000.0])),
+                    vic: Person(rng.randint(25, 55)),
+                },
+                "\n".join(lines),
+            )
+        )
     for i in range(34):
         lang = "fr" if i % 2 == 0 else "en"
         teen = i % 3 == 0
-        pool = (BN_TEEN_FR if lang == "fr" else BN_TEEN_EN) if teen else (
-            BN_ADULT_FR if lang == "fr" else BN_ADULT_EN)
+        pool = (
+            (BN_TEEN_FR if lang == "fr" else BN_TEEN_EN)
+            if teen
+            else (BN_ADULT_FR if lang == "fr" else BN_ADULT_EN)
+        )
         a, b = f"a{i}", f"b{i}"
         ages = (15, 16) if teen else (rng.randint(20, 50), rng.randint(20, 50))
         n = rng.randint(5, 9)
         start = rng.randrange(0, len(pool) - 1)
         lines = [f"{a if k % 2 == 0 else b}: {pool[(start + k) % len(pool)]}" for k in range(n)]
         kind = "benign:teen_school" if teen else "benign:adult_flirt"
-        out.append(conv(f"t-bn-tpl-{i:02d}", kind, lang,
-                        {a: Person(ages[0]), b: Person(ages[1])}, "\n".join(lines)))
+        out.append(
+            conv(
+                f"t-bn-tpl-{i:02d}",
+                kind,
+                lang,
+                {a: Person(ages[0]), b: Person(ages[1])},
+                "\n".join(lines),
+            )
+        )
     return out
 
 

@@ -23,7 +23,8 @@ def _words_value(rules: Rules, words: list[str]) -> int | None:
     tens = {squeeze_pattern(k): v for k, v in rules.tables.number_words.tens.items()}
     total = 0
     seen = False
-    for w in words:
+    for word in words:
+        w = squeeze_pattern(word)
         if w in tens:
             total += tens[w]
             seen = True
@@ -65,7 +66,7 @@ def detect(n: Normalised, rules: Rules, frames: Frames) -> list[Signal]:
     if regex is not None and not out:
         gm = regex.search(text)
         if gm is not None:
-            chunk = gm.group()
+            chunk = squeeze_pattern(gm.group())
             best: int | None = None
             for grade, age in rules.school_grades.items():
                 if re.search(rf"\b{re.escape(grade)}\b", chunk) and (best is None or age > best):

@@ -72,7 +72,14 @@ def find_phones(form: Form) -> list[tuple[int, int, str]]:
             num = phonenumbers.parse(cand, "FR")
         except phonenumbers.NumberParseException:
             continue
-        if not phonenumbers.is_valid_number(num):
+        digits = sum(c.isdigit() for c in cand)
+        valid = phonenumbers.is_valid_number(num)
+        # Reserved or unallocated ranges still identify a line once written out in full.
+        if not valid and not (
+            (cand.startswith("+") or cand.startswith("0"))
+            and digits >= 10
+            and phonenumbers.is_possible_number(num)
+        ):
             continue
         ntype = phonenumbers.number_type(num)
         kind = (

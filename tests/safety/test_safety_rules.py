@@ -1,0 +1,70 @@
+"""Tests for causette.safety.rules: loading, validation and pattern stretching."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from causette.safety.rules import (
+    Lexicon,
+    Rules,
+    RulesError,
+    compile_rules,
+    load_rules,
+    stretch,
+)
+
+
+def test_packaged_rules_load(rules: Rules) -> None:
+    """The shipped data files validate and define every weighted cue."""
+    names = {g.name for g in rules.cues}
+    assert "grooming.secrecy" in names and "ambush.come_alone" in names
+    assert rules.policy.grooming.warn < rules.policy.grooming.escalate
+
+
+def test_stretch_tolerates_stretching_but_not_collisions() -> None:
+    """'sale' matches 'saale'; 'coon' does not match 'con'; escapes survive."""
+    assert re.fullmatch(stretch("sale"), "saale")
+    assert not re.fullmatch(stretch("coon"), "con")
+    assert re.fullmatch(stretch(r"(\d{1,2}) ans"), "13 ans")
+    assert re.fullmatch(stretch("sales?"), "sale")
+
+
+def _lexicon(**kw: object) -> Lexicon:
+    return Lexicon.model_validate({"language": "xx", **kw})
+
+
+def test_bad_regex_names_the_entry(rules: Rules) -> None:
+    """A broken pattern is refused with the list it sits in."""
+    lex = _lexicon(cues={"grooming.age_probe": ["(unclosed"]})
+    with pytest.raises(RulesError, match=r"cues\.grooming\.age_probe"):
+        compile_rules(rules.tables, rules.policy, rules.reasons, [lex])
+
+
+def test_unknown_cue_category_is_refused(rules: Rules) -> None:
+    """Cue names must start with a known category."""
+    lex = _lexicon(cues={"gossip.rumour": ["x"]})
+    with pytest.raises(RulesError, match="gossip.rumour"):
+        compile_rules(rules.tables, rules.policy, rules.reasons, [lex])
+
+
+def test_weight_for_undefined_cue_is_refused(rules: Rules) -> None:
+    """A policy weight naming a cue no lexicon defines is an error."""
+    lex = _lexicon(cues={"grooming.age_probe": ["quel age"]})
+    with pytest.raises(RulesError, match="unknown cue"):
+        compile_rules(rules.tables, rules.policy, rules.reasons, [lex])
+
+
+def test_unknown_keys_are_refused() -> None:
+    """A typo in a lexicon key fails validation instead of being ignored."""
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        Lexicon.model_validate({"language": "fr", "slurz": {}})
+
+
+def test_missing_data_package_is_a_rules_error() -> None:
+    """Loading from a package without the files raises RulesError."""
+    with pytest.raises(RulesError):
+        load_rules(package="causette.safety.detectors")
