@@ -243,6 +243,8 @@ def test_network_cut_and_restored_shows_missed_messages_once(chatters: Any) -> N
 
     eve.context.set_offline(True)
     eve.page.wait_for_selector('.chat-screen:not([data-conn="online"])')
+    eve.page.locator(".conn", has_text="Hors ligne").wait_for()
+    assert eve.page.locator("#composer-input").is_disabled()
     missed = [f"pendant la coupure {i}" for i in range(1, 6)]
     for text in missed:
         sam.say(text)
@@ -409,6 +411,28 @@ def test_reload_keeps_the_session_and_the_conversation(chatters: Any, server_url
     assert ines.texts().count("avant le rechargement") == 1
     with urllib.request.urlopen(server_url + "/api/meta", timeout=5) as answer:
         assert json.load(answer)["pow_difficulty"] == 8
+
+
+def test_second_tab_takes_over_and_logout_ends_the_session(chatters: Any) -> None:
+    """A second tab of the same session takes over (the first says so); leaving ends it."""
+    first = chatters()
+    first.join("Onglet_1", 44, gender="m", department="21")
+    second_page = first.context.new_page()
+    second_page.goto("/")
+    second_page.wait_for_selector('.chat-screen[data-conn="online"]')
+    first.page.wait_for_selector('.chat-screen[data-conn="elsewhere"]')
+    assert "autre onglet" in first.page.locator(".conn").inner_text()
+    first.page.wait_for_timeout(1500)  # no automatic reconnection fight
+    assert first.page.get_attribute(".chat-screen", "data-conn") == "elsewhere"
+    assert second_page.get_attribute(".chat-screen", "data-conn") == "online"
+    first.page.get_by_role("button", name="Reprendre ici").click()
+    first.wait_online()
+    second_page.wait_for_selector('.chat-screen[data-conn="elsewhere"]')
+
+    first.page.get_by_role("button", name="Quitter").click()
+    first.page.wait_for_selector("form.join-form")
+    status = first.page.evaluate("fetch('/api/session').then(r => r.status)")
+    assert status == 401
 
 
 def test_scrolling_up_loads_older_messages(chatters: Any) -> None:

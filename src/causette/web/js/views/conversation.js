@@ -71,14 +71,14 @@ export function mountConversation(pane, { onUser }) {
 
   function renderTabs() {
     const focusedKey = document.activeElement && document.activeElement.dataset && document.activeElement.dataset.tab;
-    tablist.replaceChildren(...state.tabs.map((key) => {
+    tablist.replaceChildren(...state.tabs.map((key, index) => {
       const c = state.channels.get(key);
       const selected = key === state.active;
       const name = tabLabel(state, key);
       const isRoom = key.startsWith("room:");
       return h("div", { class: ["tab-wrap", selected && "selected", !isRoom && "pm"], attrs: { role: "presentation" } },
         h("button", {
-          type: "button", class: "tab", dataset: { tab: key },
+          type: "button", class: "tab", dataset: { tab: key }, id: `tab-${index}`,
           attrs: { role: "tab", "aria-selected": selected ? "true" : "false", "aria-controls": "conv-panel", tabindex: selected ? "0" : "-1" },
           on: { click: () => activate(key), keydown: onTabKey },
         }, isRoom ? "# " : "@ ", name, badge(c && !selected ? c.unread : 0)),
@@ -89,6 +89,9 @@ export function mountConversation(pane, { onUser }) {
         }, "×"));
     }));
     if (focusedKey) tablist.querySelector(`[data-tab="${CSS.escape(focusedKey)}"]`)?.focus();
+    const selectedIndex = state.tabs.indexOf(state.active);
+    if (selectedIndex >= 0) panel.setAttribute("aria-labelledby", `tab-${selectedIndex}`);
+    else panel.removeAttribute("aria-labelledby");
     empty.hidden = state.tabs.length > 0;
     panel.hidden = !state.active;
     const total = [...state.channels.values()].reduce((n, c) => n + c.unread, 0);
