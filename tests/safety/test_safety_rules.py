@@ -45,7 +45,7 @@ def test_bad_regex_names_the_entry(rules: Rules) -> None:
 def test_unknown_cue_category_is_refused(rules: Rules) -> None:
     """Cue names must start with a known category."""
     lex = _lexicon(cues={"gossip.rumour": ["x"]})
-    with pytest.raises(RulesError, match="gossip.rumour"):
+    with pytest.raises(RulesError, match=r"gossip\.rumour"):
         compile_rules(rules.tables, rules.policy, rules.reasons, [lex])
 
 
