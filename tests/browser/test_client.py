@@ -452,3 +452,96 @@ def test_scrolling_up_loads_older_messages(chatters: Any) -> None:
     reader.page.eval_on_selector(".messages", "el => { el.scrollTop = 0; }")
     reader.wait_text(texts[0])
     assert reader.texts() == texts
+
+
+CONTRAST_JS = """
+selectors => {
+  const parse = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const out = [];
+  for (const sel of selectors) {
+    for (const el of document.querySelectorAll(sel)) {
+      if (!el.offsetParent || el.disabled) continue;
+      const fg = lum(parse(getComputedStyle(el).color).slice(0, 3));
+      const bg = lum(background(el));
+      const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+      out.push([sel, Math.round(ratio * 100) / 100]);
+    }
+  }
+  return out;
+}
+"""
+
+
+def test_text_contrast_meets_wcag_aa(chatters: Any) -> None:
+    """Every kind of text on the join and chat screens has a contrast ratio of 4.5:1 or more."""
+    page = chatters().page
+    join_selectors = ["h1", "label", ".hint", ".visible-note", ".rules", "button", ".brand"]
+    chat_selectors = [
+        ".brand",
+        ".me-name",
+        ".me-details",
+        ".space",
+        ".conn-text",
+        ".top-actions button",
+        ".rooms-pane h2",
+        ".room-name",
+        ".count",
+        ".tab",
+        ".conv-title",
+        ".conv-subtitle",
+        ".msg-time",
+        ".msg-from",
+        ".msg-text",
+        ".composer button",
+        ".person-name",
+        ".person-details",
+        ".people-count",
+        ".filters summary",
+        ".filters label",
+    ]
+    ratios = page.evaluate(CONTRAST_JS, join_selectors)
+    chatter = chatters()
+    chatter.join("Contraste", 30, gender="f", department="75")
+    chatter.enter_room(ADULT_ROOM)
+    chatter.say("lisible")
+    chatter.wait_text("lisible")
+    ratios += chatter.page.evaluate(CONTRAST_JS, chat_selectors)
+    checked = {selector for selector, _ in ratios}
+    assert {".msg-time", ".person-details", ".hint", ".count"} <= checked
+    low = [(selector, ratio) for selector, ratio in ratios if ratio < 4.5]
+    assert low == []
+
+
+def test_request_blocked_then_unblocked_from_settings(chatters: Any) -> None:
+    """Blocking a PM request hides the requester; unblocking in the settings brings them back."""
+    rose = chatters()
+    rose.join("Rose_64", 36, gender="f", department="64")
+    lourd = chatters()
+    lourd.join("Lourd_64", 41, gender="m", department="64")
+    for who in (rose, lourd):
+        who.enter_room("25-40")
+    lourd.wait_person("Rose_64")
+    lourd.page.click('.person[data-pseudonym="Rose_64"] button')
+    lourd.page.click(".user-dialog button.primary")
+    lourd.say("t'habites où exactement ?")
+    request = rose.page.locator(".request", has_text="Lourd_64")
+    request.get_by_role("button", name="Bloquer").click()
+    request.wait_for(state="detached")
+    rose.page.wait_for_selector('.person[data-pseudonym="Lourd_64"]', state="detached")
+
+    rose.page.click(".top-actions button[aria-haspopup=dialog]")
+    blocked = rose.page.locator(".blocked-list li", has_text="Lourd_64")
+    blocked.wait_for()
+    blocked.get_by_role("button").click()
+    rose.wait_person("Lourd_64")

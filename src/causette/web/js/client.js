@@ -90,8 +90,10 @@ export function openPm(pseudonym) {
 }
 
 export function respond(conversationId, decision) {
-  send({ type: "pm_respond", conversation: conversationId, decision }, { kind: "respond", conversationId, decision });
+  if (send({ type: "pm_respond", conversation: conversationId, decision }, { kind: "respond", conversationId, decision }) === null) return;
   if (decision === "accept") openTab(`pm:${conversationId}`);
+  const conv = state.conversations.get(conversationId);
+  if (decision === "block" && conv) applyBlock(conv.with.pseudonym); // the block applies everywhere
 }
 
 export function block(pseudonym) {
@@ -115,6 +117,27 @@ export function refreshUsers(slug) {
 }
 
 // ---- server events ----
+
+/** Someone I blocked disappears: from lists, from every channel, and their PM tabs close. */
+function applyBlock(pseudonym) {
+  const already = state.blocked.has(pseudonym);
+  state.blocked.add(pseudonym);
+  for (const users of state.users.values()) users.delete(pseudonym);
+  for (const c of state.channels.values()) {
+    const kept = c.messages.filter((m) => !(m.from && m.from.pseudonym === pseudonym));
+    for (const m of c.messages) if (!kept.includes(m)) c.ids.delete(m.id);
+    c.messages = kept;
+  }
+  for (const conv of state.conversations.values()) {
+    if (conv.with && conv.with.pseudonym === pseudonym) {
+      conv.state = "blocked";
+      closeTab(`pm:${conv.id}`);
+    }
+  }
+  closeTab(`draft:${pseudonym}`);
+  if (!already) notify(t("chat.blocked_done", { name: pseudonym }));
+  changed("people", "messages", "pms", "tabs", "me");
+}
 
 function roomFrom(obj) {
   const old = state.rooms.get(obj.slug) || {};
@@ -296,23 +319,9 @@ function handle(ev) {
       }
       changed("messages");
       break;
-    case "blocked": {
-      state.blocked.add(ev.pseudonym);
-      for (const users of state.users.values()) users.delete(ev.pseudonym);
-      for (const c of state.channels.values()) {
-        c.messages = c.messages.filter((m) => !(m.from && m.from.pseudonym === ev.pseudonym));
-      }
-      for (const conv of state.conversations.values()) {
-        if (conv.with && conv.with.pseudonym === ev.pseudonym) {
-          conv.state = "blocked";
-          closeTab(`pm:${conv.id}`);
-        }
-      }
-      closeTab(`draft:${ev.pseudonym}`);
-      notify(t("chat.blocked_done", { name: ev.pseudonym }));
-      changed("people", "messages", "pms", "tabs", "me");
+    case "blocked":
+      applyBlock(ev.pseudonym);
       break;
-    }
     case "unblocked":
       state.blocked.delete(ev.pseudonym);
       notify(t("chat.unblocked_done", { name: ev.pseudonym }));
