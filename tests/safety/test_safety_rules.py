@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from causette.safety.rules import (
@@ -12,7 +10,6 @@ from causette.safety.rules import (
     RulesError,
     compile_rules,
     load_rules,
-    stretch,
 )
 
 
@@ -23,12 +20,17 @@ def test_packaged_rules_load(rules: Rules) -> None:
     assert rules.policy.grooming.warn < rules.policy.grooming.escalate
 
 
-def test_stretch_tolerates_stretching_but_not_collisions() -> None:
-    """'sale' matches 'saale'; 'coon' does not match 'con'; escapes survive."""
-    assert re.fullmatch(stretch("sale"), "saale")
-    assert not re.fullmatch(stretch("coon"), "con")
-    assert re.fullmatch(stretch(r"(\d{1,2}) ans"), "13 ans")
-    assert re.fullmatch(stretch("sales?"), "sale")
+def test_word_lists_are_squeezed_like_text(rules: Rules) -> None:
+    """Entries are folded and squeezed ('connard' -> 'conard') so they match squeezed text."""
+    assert rules.strong_insults.search("t es un conard")
+    assert rules.slurs.search("sale pede")
+
+
+def test_exact_entries_avoid_squeeze_collisions(rules: Rules) -> None:
+    """'=coons?' is matched on unsqueezed text: 'con' is not a slur, 'coon' is."""
+    assert rules.exact_slurs.search("you coon")
+    assert not rules.exact_slurs.search("quel con")
+    assert not rules.slurs.search("quel con")
 
 
 def _lexicon(**kw: object) -> Lexicon:

@@ -590,7 +590,11 @@ class SafetyEngine:
         tail = conv.tails.get(msg.sender)
         if tail is None or now - tail.ts > self.rules.policy.split_window_s:
             return []
-        if len(tail.raw) > 40 and len(msg.text) > 40:
+        # Split text is short fragments: a word, or pieces of a number.
+        digits_both = any(c.isdigit() for c in n.digits.text) and (
+            self.normaliser.mentions_numbers(tail.raw)
+        )
+        if not (digits_both or (len(msg.text) <= 16 and len(tail.raw) <= 40)):
             return []
         joined_raw = tail.raw + "\n" + msg.text
         offset = len(tail.raw) + 1

@@ -8,13 +8,13 @@ letters and numbers written in words. Rules:
   mask the right span of the original text.
 - Forms (all lower-case, accent-free, confusables mapped):
   ``folded``  punctuation kept (e-mails, handles, links, phone numbers);
-  ``key``     punctuation -> one space, letter runs cut to two ("saaaale" -> "saale");
+  ``key``     punctuation -> one space, letter runs squeezed ("saaaale" -> "sale");
   ``deleet``  like ``key`` but leetspeak read inside words ("p3d3" -> "pede");
   ``joined``  ``deleet`` with runs of single letters glued ("s a l e" -> "sale");
   ``digits``  ``folded`` with number words read as digits ("zero six" -> "0 6").
-- Word-list regexes are stretched at load (``rules.stretch``: a letter matches one or two
-  of itself), so "sale" matches "saale"; dictionary look-ups (number words, school
-  years) go through :func:`squeeze_pattern` on both sides.
+- Word lists are squeezed the same way when loaded (``rules``), so "sale" matches
+  "saaale"; the few words whose squeezed form is an ordinary word ("coon" -> "con") are
+  written ``=word`` in the lexicon and matched on ``folded`` text instead.
 - Pure and total: any string normalises without raising; the result is idempotent
   (normalising ``key`` gives ``key`` again).
 """
@@ -78,6 +78,10 @@ class Normaliser:
         self._leet = dict(tables.leet)
         self._units = {squeeze_pattern(k): v for k, v in tables.number_words.units.items()}
         self._tens = {squeeze_pattern(k): v for k, v in tables.number_words.tens.items()}
+        words = sorted({*self._units, *self._tens}, key=len, reverse=True)
+        self._number_word = re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b")
+        leet_chars = "".join(re.escape(c) for c in self._leet)
+        self._has_leet = re.compile(rf"[a-z][{leet_chars}]|[{leet_chars}][a-z]")
 
     # -- forms ---------------------------------------------------------------------------
     def fold(self, raw: str) -> Form:
@@ -126,8 +130,8 @@ class Normaliser:
                 if use_leet and c in leet:
                     c = leet[c]
                 if c.isalnum():
-                    if c.isalpha() and len(chars) > 1 and chars[-1] == c and chars[-2] == c:
-                        continue  # squeeze letter runs to at most two
+                    if c.isalpha() and chars and chars[-1] == c:
+                        continue  # squeeze letter runs to one
                     chars.append(c)
                     origin.append(src_origin[k])
                 elif chars and chars[-1] != " ":
@@ -260,11 +264,19 @@ class Normaliser:
         out.append(" ")
         origin.append(at)
 
+    def mentions_numbers(self, raw: str) -> bool:
+        """True if ``raw`` has a digit or a number word (cheap pre-check for split text)."""
+        if any(c.isdigit() for c in raw):
+            return True
+        return bool(self._number_word.search(self.key(self.fold(raw), deleet=False).text))
+
     def normalise(self, raw: str) -> Normalised:
-        """All forms of ``raw``."""
+        """All forms of ``raw`` (a form identical to a simpler one is shared, not rebuilt)."""
         folded = self.fold(raw)
         key = self.key(folded, deleet=False)
-        deleet = self.key(folded, deleet=True)
+        deleet = self.key(folded, deleet=True) if self._has_leet.search(folded.text) else key
         joined = self.joined(deleet)
-        digits = self.digits(folded)
+        # Number words only matter when enough of them could spell a phone number.
+        words = len(self._number_word.findall(key.text))
+        digits = self.digits(folded) if words >= 3 else folded
         return Normalised(raw, folded, key, deleet, joined, digits)

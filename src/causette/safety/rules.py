@@ -116,7 +116,9 @@ class Rules:
     tables: NormaliseTables
     policy: Policy
     reasons: dict[str, dict[str, str]]
-    slurs: dict[str, re.Pattern[str]]  # kind -> regex
+    slurs: re.Pattern[str]  # one named group per kind
+    exact_slurs: re.Pattern[str]  # "=word" entries, matched on unsqueezed text
+    identity_any: re.Pattern[str]  # any identity word: gate for the templates
     hate_templates: dict[str, re.Pattern[str]]  # kind -> regex
     strong_insults: re.Pattern[str]
     mild_insults: re.Pattern[str]
@@ -142,59 +144,23 @@ def _squeeze(pattern: str) -> str:
     return _LETTER_RUN.sub(r"\1", _fold(pattern))
 
 
-def stretch(pattern: str) -> str:
-    """Make a regex tolerant of stretched letters, the way ``key`` text is squeezed.
+def _compile(where: str, patterns: list[str], *, squeeze: bool = True) -> re.Pattern[str]:
+    """One alternation of the (squeezed) patterns between word edges.
 
-    Message text keeps at most two of a repeated letter ("saaaale" -> "saale"); here a
-    single letter becomes ``x{1,2}`` and a doubled one ``x{2}``, so "sale" matches "saale"
-    while "coon" does not match "con". Escapes, classes and braces are copied verbatim.
+    The leading edge is a look-behind rather than ``\\b``: it lets the regex engine skip
+    quickly to positions where an alternative can start. RulesError names a bad entry.
     """
-    src = _fold(pattern)
-    out: list[str] = []
-    i, n = 0, len(src)
-    while i < n:
-        ch = src[i]
-        if ch == "\\":
-            out.append(src[i : i + 2])
-            i += 2
-        elif ch == "[":
-            j = i + 1
-            while j < n and src[j] != "]":
-                j += 2 if src[j] == "\\" else 1
-            out.append(src[i : j + 1])
-            i = j + 1
-        elif ch == "{":
-            j = src.index("}", i)
-            out.append(src[i : j + 1])
-            i = j + 1
-        elif "a" <= ch <= "z":
-            j = i
-            while j < n and src[j] == ch:
-                j += 1
-            piece = ch + ("{1,2}" if j - i == 1 else "{2}")
-            if j < n and src[j] in "?*+{":
-                piece = "(?:" + piece + ")"
-            out.append(piece)
-            i = j
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out)
-
-
-def _compile(where: str, patterns: list[str]) -> re.Pattern[str]:
-    """``\\b(?:p1|p2|...)\\b`` over squeezed patterns; RulesError names a bad entry."""
     if not patterns:
         return _NEVER
     parts = []
     for p in patterns:
-        sp = stretch(p)
+        sp = (_squeeze(p) if squeeze else _fold(p)).strip()
         try:
             re.compile(sp)
         except re.error as exc:
             raise RulesError(f"{where}: bad pattern {p!r}: {exc}") from exc
         parts.append(sp)
-    return re.compile(r"\b(?:" + "|".join(parts) + r")\b")
+    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(parts) + r")(?![a-z0-9])")
 
 
 def _read_yaml(package: str, name: str) -> Any:
@@ -210,6 +176,12 @@ def _model(model: type[M], name: str, data: Any) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise RulesError(f"{name}: {exc}") from exc
+
+
+def _named(by_kind: dict[str, re.Pattern[str]]) -> re.Pattern[str]:
+    """One regex with a named group per kind (``m.lastgroup`` tells the kind)."""
+    parts = [f"(?P<{k}>{p.pattern})" for k, p in by_kind.items() if p is not _NEVER]
+    return re.compile("|".join(parts)) if parts else _NEVER
 
 
 DATA = "causette.safety.data"
@@ -275,8 +247,8 @@ def compile_rules(
         raise RulesError("policy.yaml: ambush.warn must be below ambush.escalate")
     hate_templates: dict[str, re.Pattern[str]] = {}
     for kind, words in identities.items():
-        alt = "(?:" + "|".join(_fold(w) for w in words) + ")"
-        expanded = [_fold(t).replace("{identity}", alt) for t in templates]
+        alt = "(?:" + "|".join(_squeeze(w) for w in words) + ")"
+        expanded = [_squeeze(t).replace("{identity}", alt) for t in templates]
         hate_templates[kind] = _compile(f"hate_templates[{kind}]", expanded)
     compiled_cues = tuple(
         CompiledGroup(n, _compile(f"cues.{n}", p)) for n, p in sorted(cues.items())
@@ -291,7 +263,16 @@ def compile_rules(
         tables=tables,
         policy=policy,
         reasons=reasons,
-        slurs={k: _compile(f"slurs.{k}", v) for k, v in slurs.items()},
+        slurs=_named(
+            {k: _compile(f"slurs.{k}", [w for w in v if not w.startswith("=")]) for k, v in slurs.items()}
+        ),
+        exact_slurs=_named(
+            {
+                k: _compile(f"slurs.{k}", [w[1:] for w in v if w.startswith("=")], squeeze=False)
+                for k, v in slurs.items()
+            }
+        ),
+        identity_any=_compile("identities", [w for ws in identities.values() for w in ws]),
         hate_templates=hate_templates,
         strong_insults=_compile("insults.strong", strong),
         mild_insults=_compile("insults.mild", mild),

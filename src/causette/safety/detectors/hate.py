@@ -57,8 +57,8 @@ def _suppression(
 
 def _scan(
     forms: tuple[Form, ...], regex: re.Pattern[str], seen: list[tuple[int, int]]
-) -> list[tuple[tuple[int, int], str]]:
-    """Matches of ``regex`` on every form, as raw spans not already in ``seen``."""
+) -> list[tuple[tuple[int, int], str, str]]:
+    """Matches on every form as (raw span, text, group name), skipping spans in ``seen``."""
     out = []
     for form in forms:
         for m in regex.finditer(form.text):
@@ -66,26 +66,37 @@ def _scan(
             if any(s < span[1] and span[0] < e for s, e in seen):
                 continue
             seen.append(span)
-            out.append((span, m.group()))
+            out.append((span, m.group(), m.lastgroup or ""))
     return out
+
+
+def _forms(n: Normalised) -> tuple[Form, ...]:
+    """The distinct forms worth scanning (most messages have one)."""
+    forms = [n.key]
+    if n.deleet.text != n.key.text:
+        forms.append(n.deleet)
+    if n.joined.text != forms[-1].text:
+        forms.append(n.joined)
+    return tuple(forms)
 
 
 def detect(n: Normalised, rules: Rules, frames: Frames) -> list[Signal]:
     """Slurs, hateful templates, strong and mild insults in one message."""
-    forms = (n.key, n.deleet, n.joined)
+    forms = _forms(n)
     signals: list[Signal] = []
     seen: list[tuple[int, int]] = []
-    for kind, regex in rules.hate_templates.items():
-        for span, ev in _scan(forms, regex, seen):
-            why = _suppression(n, frames, *span, template=True)
-            signals.append(Signal(f"hate.{kind}", span, ev, {"kind": kind}, why))
-    for kind, regex in rules.slurs.items():
-        for span, ev in _scan(forms, regex, seen):
+    if any(rules.identity_any.search(f.text) for f in forms):
+        for kind, regex in rules.hate_templates.items():
+            for span, ev, _ in _scan(forms, regex, seen):
+                why = _suppression(n, frames, *span, template=True)
+                signals.append(Signal(f"hate.{kind}", span, ev, {"kind": kind}, why))
+    for scan_forms, regex in ((forms, rules.slurs), ((n.folded,), rules.exact_slurs)):
+        for span, ev, kind in _scan(scan_forms, regex, seen):
             why = _suppression(n, frames, *span, template=False)
             signals.append(Signal(f"hate.{kind}", span, ev, {"kind": kind}, why))
-    for span, ev in _scan(forms, rules.strong_insults, seen):
+    for span, ev, _ in _scan(forms, rules.strong_insults, seen):
         why = _suppression(n, frames, *span, template=True)
         signals.append(Signal("harassment.insult", span, ev, {}, why))
-    for span, ev in _scan((n.key,), rules.mild_insults, seen):
+    for span, ev, _ in _scan((n.key,), rules.mild_insults, seen):
         signals.append(Signal("context.mild_insult", span, ev))
     return signals

@@ -67,7 +67,7 @@ def find_phones(form: Form) -> list[tuple[int, int, str]]:
         return []
     out = []
     for m in PHONE_CANDIDATE.finditer(text):
-        cand = m.group()
+        cand = re.sub(r"[^\d+]", "", m.group())
         try:
             num = phonenumbers.parse(cand, "FR")
         except phonenumbers.NumberParseException:

@@ -1,0 +1,111 @@
+"""Tests for causette.safety.score and the `causette safety` CLI: the contract to the letter."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from causette.cli import main
+from causette.safety.score import LineError, parse_line, score_lines
+
+MSG = {"conversation": "c1", "ts": 1719302400.0, "sender": "alex", "sender_age": 34,
+       "sender_account_age_s": 300.0, "sender_device": "d-4f1a", "to": "lea",
+       "recipient_age": 16, "text": "t ou ?"}
+
+
+def _line(**over: object) -> str:
+    return json.dumps({**MSG, **over})
+
+
+def test_output_shape_follows_the_contract() -> None:
+    """Message lines then summary lines, with exactly the contract's keys."""
+    lines = [_line(), _line(ts=1719302460.0, text="salut"),
+             _line(conversation="c2", to="#room", recipient_age=None, text="bonjour")]
+    outputs, errors = score_lines(lines)
+    assert not errors
+    msgs, summaries = outputs[:3], outputs[3:]
+    assert [(m["conversation"], m["index"]) for m in msgs] == [("c1", 0), ("c1", 1), ("c2", 0)]
+    assert set(msgs[0]) == {"conversation", "index", "action", "labels", "text"}
+    assert msgs[0]["text"] == "t ou ?"
+    assert [s["conversation"] for s in summaries] == ["c1", "c2"]
+    assert set(summaries[0]) == {"conversation", "summary", "escalate", "categories",
+                                 "first_alert_index", "risk"}
+    assert summaries[0]["summary"] is True
+    assert set(summaries[0]["risk"]) == {"grooming", "ambush"}
+
+
+def test_held_messages_have_no_text() -> None:
+    """A held or blocked message's line has no text key."""
+    outputs, _ = score_lines([_line(text="je vais te tuer", to="bob", recipient_age=30)])
+    assert outputs[0]["action"] in ("hold", "block") and "text" not in outputs[0]
+
+
+def test_labels_and_categories_stay_in_the_contract() -> None:
+    """Engine-only labels (minor.*) never reach the scorer's output."""
+    outputs, _ = score_lines([_line(sender_age=19, text="j'ai 13 ans en vrai")])
+    cats = {"grooming", "ambush", "hate", "harassment", "threat", "pii", "spam", "sexual"}
+    for o in outputs:
+        for lab in o.get("labels", []):
+            assert lab.split(".")[0] in cats
+        assert set(o.get("categories", [])) <= cats
+
+
+@pytest.mark.parametrize(
+    ("line", "needle"),
+    [("not json", "not valid JSON"), ("[1, 2]", "JSON object"),
+     (json.dumps({k: v for k, v in MSG.items() if k != "text"}), "'text'"),
+     (_line(ts="soon"), "'ts'"), (_line(sender_age=True), "sender_age"),
+     (_line(sender_age=16.5), "sender_age"), (_line(conversation=""), "conversation")],
+)
+def test_malformed_lines_are_named(line: str, needle: str) -> None:
+    """Each malformed line raises a LineError saying what is wrong."""
+    with pytest.raises(LineError, match=needle):
+        parse_line(line)
+
+
+def test_bad_lines_are_reported_and_the_rest_scored() -> None:
+    """A bad line in the middle is reported with its number; the others are scored."""
+    outputs, errors = score_lines([_line(), "{oops", "", _line(ts=1719302500.0)])
+    assert [n for n, _ in errors] == [2]
+    assert [o["index"] for o in outputs if not o.get("summary")] == [0, 1]
+
+
+def test_cli_score_writes_output_and_exit_code(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """`causette safety score` writes JSONL and exits 1 when a line was bad."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(_line() + "\n" + "garbage\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    code = main(["safety", "score", "--input", str(src), "--output", str(out)])
+    assert code == 1
+    assert "line 2" in capsys.readouterr().err
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert rows[0]["conversation"] == "c1" and rows[-1]["summary"] is True
+
+
+def test_cli_score_stdout_clean_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A clean file exits 0 and prints one JSON object per line on stdout."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(_line() + "\n", encoding="utf-8")
+    assert main(["safety", "score", "--input", str(src)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and all(json.loads(x) for x in lines)
+
+
+def test_cli_missing_file_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An unreadable input exits 2 with a message."""
+    assert main(["safety", "score", "--input", str(tmp_path / "nope.jsonl")]) == 2
+    assert "nope.jsonl" in capsys.readouterr().err
+
+
+def test_cli_explain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`causette safety explain` shows signals, suppressed ones included, and the verdict."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(_line(text="il m'a traité de pd hier", to="bob", recipient_age=30) + "\n",
+                   encoding="utf-8")
+    assert main(["safety", "explain", "--input", str(src), "--conversation", "c1"]) == 0
+    out = capsys.readouterr().out
+    assert "suppressed by reported" in out and "=> allow" in out and "summary" in out
+    assert main(["safety", "explain", "--input", str(src), "--conversation", "zz"]) == 1
