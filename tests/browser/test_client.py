@@ -72,6 +72,9 @@ def test_two_chatters_talk_in_a_room(chatters: Any, shots_dir: pathlib.Path) -> 
     details = marc.page.locator('.person[data-pseudonym="Lea_75"] .person-details').inner_text()
     assert "24" in details and "Île-de-France" in details and "75" not in details.replace("24", "")
     lea.page.screenshot(path=str(shots_dir / "chat-desktop.png"))
+    # The panes scroll on their own; the page itself never does.
+    assert lea.page.evaluate("document.documentElement.scrollHeight") <= 800
+    assert lea.page.evaluate("document.documentElement.scrollWidth") <= 1280
     for chatter in (lea, marc):
         assert chatter.errors == [] and chatter.csp_violations == [] and chatter.dialogs == []
 
@@ -367,9 +370,13 @@ def test_phone_layout_has_no_horizontal_scroll(chatters: Any, shots_dir: pathlib
     phone.wait_text("Merci !")
     assert phone.page.evaluate("document.documentElement.scrollWidth") <= 360
     phone.page.screenshot(path=str(shots_dir / "chat-phone.png"))
+    panes = {"rooms": ".rooms-pane", "chat": ".conv-pane", "people": ".people-pane"}
     for view in ("people", "rooms", "chat"):
         phone.page.click(f'.nav-button[data-view="{view}"]')
         assert phone.page.evaluate("document.documentElement.scrollWidth") <= 360
+        visible = [name for name, sel in panes.items() if phone.page.locator(sel).is_visible()]
+        assert visible == [view]  # one pane at a time
+        assert phone.page.evaluate("document.documentElement.scrollHeight") <= 740
     phone.page.click('.nav-button[data-view="people"]')
     phone.wait_person("Hugo_06")
     assert phone.page.locator(".people-pane").is_visible()

@@ -33,6 +33,7 @@ export default {
   "chat.people": "People",
   "chat.pms": "Private messages",
   "chat.requests": "Private message requests",
+  "chat.request_from": "Private message from {name}: answer",
   "chat.no_requests": "No requests.",
   "chat.no_tab": "Pick a room to start chatting.",
   "chat.see_rooms": "See the rooms",

@@ -34,6 +34,7 @@ export default {
   "chat.people": "Personnes",
   "chat.pms": "Messages privés",
   "chat.requests": "Demandes de message privé",
+  "chat.request_from": "Message privé de {name} : répondre",
   "chat.no_requests": "Aucune demande.",
   "chat.no_tab": "Choisissez un salon pour commencer à discuter.",
   "chat.see_rooms": "Voir les salons",

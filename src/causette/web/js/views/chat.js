@@ -33,7 +33,13 @@ export function renderChat(root, { onLogout, onRejoin }) {
   const views = [["rooms", "chat.rooms"], ["chat", "chat.conversation"], ["people", "chat.people"]];
   const navButtons = views.map(([view, key]) => h("button", {
     type: "button", class: "nav-button", dataset: { view },
-    on: { click: () => { state.view = view; changed("view"); persist(); } },
+    on: {
+      click: () => {
+        state.view = view;
+        changed("view");
+        persist();
+      },
+    },
   }, t(key)));
   const nav = h("nav", { class: "phone-nav", attrs: { "aria-label": t("chat.conversation") } }, navButtons);
 
@@ -137,8 +143,12 @@ export function renderChat(root, { onLogout, onRejoin }) {
     status.replaceChildren(...parts);
   }
 
+  let shownView = null;
   function renderView() {
     screen.dataset.view = state.view;
+    const hasRequests = [...state.conversations.values()].some((c) => c.state === "pending_in");
+    if (state.view === "rooms" && shownView !== "rooms" && hasRequests) roomsPane.scrollTop = 0; // requests are on top
+    shownView = state.view;
     const requests = [...state.conversations.values()].filter((c) => c.state === "pending_in" && !state.blocked.has(c.with.pseudonym)).length;
     const unread = [...state.channels.entries()].reduce((n, [k, c]) => n + (k === state.active && state.view === "chat" ? 0 : c.unread), 0);
     for (const b of navButtons) {

@@ -32,7 +32,9 @@ export function mountConversation(pane, { onUser }) {
   const composer = h("form", { class: "composer", on: { submit: onSend } }, input, sendButton);
   const panel = h("section", { id: "conv-panel", class: "conv-panel", attrs: { role: "tabpanel" } },
     h("div", { class: "conv-head" }, title, subtitle), banner, log, composer);
-  pane.append(tablist, empty, panel);
+  // Pending PM requests, visible from any tab (on a phone the rooms pane is out of sight).
+  const requestsBar = h("div", { class: "requests-bar", attrs: { "aria-label": t("chat.requests"), role: "region" } });
+  pane.append(requestsBar, tablist, empty, panel);
 
   let rendered = { key: null, count: 0, lastId: 0 };
   let loadingOlder = false;
@@ -189,7 +191,18 @@ export function mountConversation(pane, { onUser }) {
     state.failedText = null;
   }
 
+  function renderRequestsBar() {
+    const incoming = [...state.conversations.values()]
+      .filter((c) => c.state === "pending_in" && !state.blocked.has(c.with.pseudonym) && state.active !== `pm:${c.id}`);
+    requestsBar.hidden = incoming.length === 0;
+    requestsBar.replaceChildren(...incoming.slice(0, 3).map((conv) => h("button", {
+      type: "button", class: "request-chip",
+      on: { click: () => activate(`pm:${conv.id}`) },
+    }, t("chat.request_from", { name: conv.with.pseudonym }))));
+  }
+
   function renderAll() {
+    renderRequestsBar();
     renderTabs();
     renderHead();
     renderMessages();
@@ -197,6 +210,8 @@ export function mountConversation(pane, { onUser }) {
 
   renderAll();
   subscribe("tabs", renderTabs);
+  subscribe("pms", renderRequestsBar);
+  subscribe("tabs", renderRequestsBar);
   subscribe("tabs", renderHead);
   subscribe("active", renderHead);
   subscribe("pms", renderHead);
