@@ -13,17 +13,32 @@ from causette.safety.rules import load_rules
 T0 = 1_719_302_400.0
 
 
-def _pm(cid: str, sender: str, to: str, text: str, s_age: int, r_age: int,
-        account: float = 90 * 86400.0, device: str | None = None) -> MessageContext:
+def _pm(
+    cid: str,
+    sender: str,
+    to: str,
+    text: str,
+    s_age: int,
+    r_age: int,
+    account: float = 90 * 86400.0,
+    device: str | None = None,
+) -> MessageContext:
     return MessageContext(cid, sender, text, to, s_age, r_age, account, device)
 
 
 def test_grooming_warns_the_minor_then_escalates_and_freezes(engine: SafetyEngine) -> None:
     """Stages pile up: a card for the minor first, then escalation freezes the chat."""
-    lines = ["salut", "t'as quel âge ?", "t'es mature pour ton âge", "dis rien à tes parents",
-             "t'es seule chez toi ?", "ajoute moi sur snap"]
-    decisions = [engine.evaluate(_pm("c", "x", "lea", t, 16, 14), T0 + i * 30)
-                 for i, t in enumerate(lines)]
+    lines = [
+        "salut",
+        "t'as quel âge ?",
+        "t'es mature pour ton âge",
+        "dis rien à tes parents",
+        "t'es seule chez toi ?",
+        "ajoute moi sur snap",
+    ]
+    decisions = [
+        engine.evaluate(_pm("c", "x", "lea", t, 16, 14), T0 + i * 30) for i, t in enumerate(lines)
+    ]
     first_warn = next(i for i, d in enumerate(decisions) if d.action != "allow")
     assert first_warn < len(lines) - 1
     assert decisions[first_warn].card is not None
@@ -36,17 +51,24 @@ def test_grooming_warns_the_minor_then_escalates_and_freezes(engine: SafetyEngin
 def test_same_words_between_adults_do_not_escalate(engine: SafetyEngine) -> None:
     """Flattery and a meeting between adults is not grooming."""
     for i, t in enumerate(["t'es trop belle", "on se voit samedi au café ?", "avec plaisir"]):
-        d = engine.evaluate(_pm("c", "a" if i % 2 == 0 else "b", "b" if i % 2 == 0 else "a",
-                                t, 30, 31), T0 + i)
+        d = engine.evaluate(
+            _pm("c", "a" if i % 2 == 0 else "b", "b" if i % 2 == 0 else "a", t, 30, 31), T0 + i
+        )
         assert d.action == "allow" and not d.escalate
 
 
 def test_ambush_card_goes_to_the_person_lured(engine: SafetyEngine) -> None:
     """A fresh account pushing a lone meeting at a car park warns the recipient."""
-    lines = ["t'es discret ?", "pas de photo désolé", "on se voit ce soir ? viens seul",
-             "au parking derrière la gare"]
-    ds = [engine.evaluate(_pm("c", "lure", "vic", t, 24, 35, account=600.0), T0 + i * 30)
-          for i, t in enumerate(lines)]
+    lines = [
+        "t'es discret ?",
+        "pas de photo désolé",
+        "on se voit ce soir ? viens seul",
+        "au parking derrière la gare",
+    ]
+    ds = [
+        engine.evaluate(_pm("c", "lure", "vic", t, 24, 35, account=600.0), T0 + i * 30)
+        for i, t in enumerate(lines)
+    ]
     warned = [d for d in ds if d.card is not None]
     assert warned and all(d.card is not None and d.card.target == "vic" for d in warned)
     assert ds[-1].escalate and ds[-1].risk["ambush"] >= 0.5
@@ -90,8 +112,10 @@ def test_phone_between_known_adults_is_allowed(engine: SafetyEngine) -> None:
 
 def test_flood_is_blocked(engine: SafetyEngine) -> None:
     """The same text many times in a few seconds is blocked."""
-    actions = [engine.evaluate(MessageContext("r", "bot", "rejoins mon canal", "#g", 25),
-                               T0 + i).action for i in range(6)]
+    actions = [
+        engine.evaluate(MessageContext("r", "bot", "rejoins mon canal", "#g", 25), T0 + i).action
+        for i in range(6)
+    ]
     assert actions[0] == "allow" and actions[-1] == "block"
 
 
@@ -99,8 +123,19 @@ def test_device_behind_several_pseudonyms(engine: SafetyEngine) -> None:
     """One device courting several people under several names raises ambush risk."""
     risks = []
     for i in range(3):
-        d = engine.evaluate(_pm(f"c{i}", f"nico{i}", f"v{i}", "t'es mignon, on se voit ce soir ?",
-                                23, 35, account=600.0, device="dev"), T0 + i * 60)
+        d = engine.evaluate(
+            _pm(
+                f"c{i}",
+                f"nico{i}",
+                f"v{i}",
+                "t'es mignon, on se voit ce soir ?",
+                23,
+                35,
+                account=600.0,
+                device="dev",
+            ),
+            T0 + i * 60,
+        )
         risks.append(d.risk["ambush"])
     assert risks[-1] > risks[0]
 

@@ -78,3 +78,14 @@ def test_origins_are_valid_indexes(text: str) -> None:
     for form in (n.folded, n.key, n.deleet, n.joined, n.digits):
         assert len(form.origin) == len(form.text)
         assert all(0 <= i < max(1, len(text)) for i in form.origin)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text())
+def test_fast_key_equals_reference(text: str) -> None:
+    """The regex fast path of ``key`` gives the same text as the per-character reference."""
+    folded = _NM.fold(text)
+    fast = _NM.key(folded, deleet=False)
+    ref = _NM._key(folded, deleet=False)
+    assert fast.text == ref.text
+    assert list(fast.origin) == list(ref.origin)

@@ -70,3 +70,41 @@ def test_missing_data_package_is_a_rules_error() -> None:
     """Loading from a package without the files raises RulesError."""
     with pytest.raises(RulesError):
         load_rules(package="causette.safety.detectors")
+
+
+def test_trigger_words_never_hide_a_match(rules: Rules) -> None:
+    """Skipping lists by trigger words gives the same matches as scanning everything."""
+    import json
+    from pathlib import Path
+
+    from causette.safety.normalise import Normaliser
+
+    nm = Normaliser(rules.tables)
+    corpus = Path(__file__).parent / "corpus"
+    texts = [
+        json.loads(x)["text"]
+        for name in ("tune.jsonl", "heldout.jsonl")
+        for x in (corpus / name).read_text("utf-8").splitlines()
+    ]
+    groups = [*rules.cues, *rules.frames.values()]
+    assert all(g.triggers is not None for g in groups)
+    checked = 0
+    for text in texts:
+        n = nm.normalise(text)
+        for g in groups:
+            plain = g.regex.search(n.key.text)
+            gated = g.search(n.key.text, n.words)
+            assert (plain is None) == (gated is None), (g.name, text)
+            checked += plain is not None
+    assert checked > 100
+
+
+def test_triggers_of_simple_patterns() -> None:
+    """A required word or a group of plain words is found; optional parts are not used."""
+    from causette.safety.rules import triggers
+
+    assert triggers("(t|tu) ?(as|a) (quel|kel) age") == frozenset({"age"})
+    assert triggers("(photos?|pictures?) of you") == frozenset(
+        {"photo", "photos", "picture", "pictures"}
+    )
+    assert triggers("(le )?parking|bois") is None

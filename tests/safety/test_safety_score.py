@@ -10,9 +10,17 @@ import pytest
 from causette.cli import main
 from causette.safety.score import LineError, parse_line, score_lines
 
-MSG = {"conversation": "c1", "ts": 1719302400.0, "sender": "alex", "sender_age": 34,
-       "sender_account_age_s": 300.0, "sender_device": "d-4f1a", "to": "lea",
-       "recipient_age": 16, "text": "t ou ?"}
+MSG = {
+    "conversation": "c1",
+    "ts": 1719302400.0,
+    "sender": "alex",
+    "sender_age": 34,
+    "sender_account_age_s": 300.0,
+    "sender_device": "d-4f1a",
+    "to": "lea",
+    "recipient_age": 16,
+    "text": "t ou ?",
+}
 
 
 def _line(**over: object) -> str:
@@ -21,8 +29,11 @@ def _line(**over: object) -> str:
 
 def test_output_shape_follows_the_contract() -> None:
     """Message lines then summary lines, with exactly the contract's keys."""
-    lines = [_line(), _line(ts=1719302460.0, text="salut"),
-             _line(conversation="c2", to="#room", recipient_age=None, text="bonjour")]
+    lines = [
+        _line(),
+        _line(ts=1719302460.0, text="salut"),
+        _line(conversation="c2", to="#room", recipient_age=None, text="bonjour"),
+    ]
     outputs, errors = score_lines(lines)
     assert not errors
     msgs, summaries = outputs[:3], outputs[3:]
@@ -30,8 +41,14 @@ def test_output_shape_follows_the_contract() -> None:
     assert set(msgs[0]) == {"conversation", "index", "action", "labels", "text"}
     assert msgs[0]["text"] == "t ou ?"
     assert [s["conversation"] for s in summaries] == ["c1", "c2"]
-    assert set(summaries[0]) == {"conversation", "summary", "escalate", "categories",
-                                 "first_alert_index", "risk"}
+    assert set(summaries[0]) == {
+        "conversation",
+        "summary",
+        "escalate",
+        "categories",
+        "first_alert_index",
+        "risk",
+    }
     assert summaries[0]["summary"] is True
     assert set(summaries[0]["risk"]) == {"grooming", "ambush"}
 
@@ -54,10 +71,15 @@ def test_labels_and_categories_stay_in_the_contract() -> None:
 
 @pytest.mark.parametrize(
     ("line", "needle"),
-    [("not json", "not valid JSON"), ("[1, 2]", "JSON object"),
-     (json.dumps({k: v for k, v in MSG.items() if k != "text"}), "'text'"),
-     (_line(ts="soon"), "'ts'"), (_line(sender_age=True), "sender_age"),
-     (_line(sender_age=16.5), "sender_age"), (_line(conversation=""), "conversation")],
+    [
+        ("not json", "not valid JSON"),
+        ("[1, 2]", "JSON object"),
+        (json.dumps({k: v for k, v in MSG.items() if k != "text"}), "'text'"),
+        (_line(ts="soon"), "'ts'"),
+        (_line(sender_age=True), "sender_age"),
+        (_line(sender_age=16.5), "sender_age"),
+        (_line(conversation=""), "conversation"),
+    ],
 )
 def test_malformed_lines_are_named(line: str, needle: str) -> None:
     """Each malformed line raises a LineError saying what is wrong."""
@@ -72,8 +94,9 @@ def test_bad_lines_are_reported_and_the_rest_scored() -> None:
     assert [o["index"] for o in outputs if not o.get("summary")] == [0, 1]
 
 
-def test_cli_score_writes_output_and_exit_code(tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_score_writes_output_and_exit_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`causette safety score` writes JSONL and exits 1 when a line was bad."""
     src = tmp_path / "in.jsonl"
     src.write_text(_line() + "\n" + "garbage\n", encoding="utf-8")
@@ -103,8 +126,9 @@ def test_cli_missing_file_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_cli_explain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`causette safety explain` shows signals, suppressed ones included, and the verdict."""
     src = tmp_path / "in.jsonl"
-    src.write_text(_line(text="il m'a traité de pd hier", to="bob", recipient_age=30) + "\n",
-                   encoding="utf-8")
+    src.write_text(
+        _line(text="il m'a traité de pd hier", to="bob", recipient_age=30) + "\n", encoding="utf-8"
+    )
     assert main(["safety", "explain", "--input", str(src), "--conversation", "c1"]) == 0
     out = capsys.readouterr().out
     assert "suppressed by reported" in out and "=> allow" in out and "summary" in out

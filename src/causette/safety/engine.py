@@ -514,7 +514,7 @@ class SafetyEngine:
             conv.escalated or action in ("warn", "hold", "block")
         ):
             conv.first_alert_index = index
-        conv.tails[msg.sender] = _tail(now, msg.text)
+        conv.tails[msg.sender] = Tail(now, msg.text[-80:], n.key.text[-80:])
         return Decision(
             action=action,
             labels=tuple(labels),
@@ -590,12 +590,23 @@ class SafetyEngine:
         tail = conv.tails.get(msg.sender)
         if tail is None or now - tail.ts > self.rules.policy.split_window_s:
             return []
-        # Split text is short fragments: a word, or pieces of a number.
+        # Split text is short fragments: a word, or pieces of a number. Cheap checks first.
         digits_both = any(c.isdigit() for c in n.digits.text) and (
             self.normaliser.mentions_numbers(tail.raw)
         )
-        if not (digits_both or (len(msg.text) <= 16 and len(tail.raw) <= 40)):
-            return []
+        if not digits_both:
+            if len(msg.text) > 16 or len(tail.raw) > 40:
+                return []
+            spaced = tail.key + " " + n.key.text
+            glued = tail.key + n.key.text
+            r = self.rules
+            if not (
+                r.slurs.search(spaced)
+                or r.slurs.search(glued)
+                or r.strong_insults.search(glued)
+                or r.identity_any.search(spaced)
+            ):
+                return []
         joined_raw = tail.raw + "\n" + msg.text
         offset = len(tail.raw) + 1
         jn = self.normaliser.normalise(joined_raw)
@@ -620,8 +631,3 @@ class SafetyEngine:
                     )
                 )
         return out
-
-
-def _tail(ts: float, raw: str) -> Tail:
-    """The last 80 characters of a message, for reading split text."""
-    return Tail(ts, raw[-80:])

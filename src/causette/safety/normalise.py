@@ -23,12 +23,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from causette.safety.rules import NormaliseTables
 
 _LETTER_RUN = re.compile(r"([a-z])\1+")
+_NON_WORD = re.compile(r"[\W_]+")
+_ANY_LETTER_RUN = re.compile(r"([^\W\d_])\1+")
 
 
 def squeeze_pattern(pattern: str) -> str:
@@ -36,12 +40,35 @@ def squeeze_pattern(pattern: str) -> str:
     return _LETTER_RUN.sub(r"\1", pattern)
 
 
-@dataclass(frozen=True, slots=True)
 class Form:
-    """One normal form of a text and, per character, its index in the raw text."""
+    """One normal form of a text and, per character, its index in the raw text.
 
-    text: str
-    origin: tuple[int, ...]
+    The origin map is built lazily (most messages never need a span mapped back).
+    """
+
+    __slots__ = ("_build", "_origin", "text")
+
+    def __init__(
+        self,
+        text: str,
+        origin: Sequence[int] | None = None,
+        build: Callable[[], Sequence[int]] | None = None,
+    ) -> None:
+        self.text = text
+        self._origin = origin
+        self._build = build
+
+    @property
+    def origin(self) -> Sequence[int]:
+        """Per character of ``text``, the index of the raw character it came from."""
+        if self._origin is None:
+            assert self._build is not None
+            self._origin = self._build()
+            self._build = None
+        return self._origin
+
+    def __repr__(self) -> str:
+        return f"Form({self.text!r})"
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The raw-text span ``[a, b)`` covered by ``text[start:end]``."""
@@ -60,6 +87,7 @@ class Normalised:
     deleet: Form
     joined: Form
     digits: Form
+    words: frozenset[str]  # the words of ``key``, to skip word lists that cannot match
 
 
 @lru_cache(maxsize=4096)
@@ -76,6 +104,8 @@ class Normaliser:
     def __init__(self, tables: NormaliseTables) -> None:
         self._confusables = dict(tables.confusables)
         self._leet = dict(tables.leet)
+        self._table: dict[int, str] = {}  # raw character -> folded text (grows, bounded by
+        self._odd: set[str] = set()  # the alphabet); characters not folding to exactly one
         self._units = {squeeze_pattern(k): v for k, v in tables.number_words.units.items()}
         self._tens = {squeeze_pattern(k): v for k, v in tables.number_words.tens.items()}
         words = sorted({*self._units, *self._tens}, key=len, reverse=True)
@@ -84,27 +114,45 @@ class Normaliser:
         self._has_leet = re.compile(rf"[a-z][{leet_chars}]|[{leet_chars}][a-z]")
 
     # -- forms ---------------------------------------------------------------------------
+    def _fold_one(self, ch: str) -> str:
+        """One raw character folded: lower-case, NFKC, no accents, confusables mapped."""
+        out = ch.lower() if ch.isascii() else _fold_char(ch)
+        return "".join(self._confusables.get(c, c) for c in out)
+
     def fold(self, raw: str) -> Form:
-        """Lower-case, NFKC, accent-free, confusables mapped; punctuation kept."""
-        chars: list[str] = []
+        """Lower-case, NFKC, accent-free, confusables mapped; punctuation kept.
+
+        Each distinct character is folded once and cached in a translation table, so a
+        message costs one ``str.translate``; only characters that fold to several or to
+        no characters (ligatures, combining accents) need the per-character path.
+        """
+        table = self._table
+        chars = set(raw)
+        for ch in chars:
+            if ord(ch) not in table:
+                out = self._fold_one(ch)
+                table[ord(ch)] = out
+                if len(out) != 1:
+                    self._odd.add(ch)
+        if self._odd.isdisjoint(chars):
+            return Form(raw.translate(table), range(len(raw)))
+        out_chars: list[str] = []
         origin: list[int] = []
-        conf = self._confusables
         for i, ch in enumerate(raw):
-            if ch.isascii():
-                out = ch.lower()
-            else:
-                out = _fold_char(ch)
-                mapped = []
-                for c in out:
-                    mapped.append(conf.get(c, c))
-                out = "".join(mapped)
-            for c in out:
-                chars.append(c)
+            for c in table[ord(ch)]:
+                out_chars.append(c)
                 origin.append(i)
-        return Form("".join(chars), tuple(origin))
+        return Form("".join(out_chars), array("I", origin))
 
     def key(self, folded: Form, *, deleet: bool) -> Form:
         """Punctuation to single spaces, letter runs squeezed, optional leetspeak reading."""
+        if deleet:
+            return self._key(folded, deleet=True)
+        text = _ANY_LETTER_RUN.sub(r"\1", _NON_WORD.sub(" ", folded.text)).strip()
+        return Form(text, build=lambda: self._key(folded, deleet=False).origin)
+
+    def _key(self, folded: Form, *, deleet: bool) -> Form:
+        """The character-by-character ``key`` (the reference; builds the origin map)."""
         text = folded.text
         src_origin = folded.origin
         leet = self._leet
@@ -141,7 +189,7 @@ class Normaliser:
         while chars and chars[-1] == " ":
             chars.pop()
             origin.pop()
-        return Form("".join(chars), tuple(origin))
+        return Form("".join(chars), array("I", origin))
 
     def joined(self, form: Form) -> Form:
         """Glue runs of single-character tokens ("s a l e" -> "sale", "p 3 d 3" -> "pede").
@@ -180,7 +228,7 @@ class Normaliser:
                 origin.append(form.origin[pos + k])
             prev_single_end = raw_at if single else None
             pos += len(tok) + 1
-        return Form("".join(chars), tuple(origin))
+        return Form("".join(chars), array("I", origin))
 
     def digits(self, folded: Form) -> Form:
         """Read number words as digits ("zero six douze" -> "0 6 12"); the rest unchanged."""
@@ -231,7 +279,7 @@ class Normaliser:
                 for k, c in enumerate(tok):
                     out.append(c)
                     origin.append(folded.origin[at + k])
-        return Form("".join(out), tuple(origin))
+        return Form("".join(out), array("I", origin))
 
     @staticmethod
     def _prev_number(out: list[str]) -> int | None:
@@ -279,4 +327,4 @@ class Normaliser:
         # Number words only matter when enough of them could spell a phone number.
         words = len(self._number_word.findall(key.text))
         digits = self.digits(folded) if words >= 3 else folded
-        return Normalised(raw, folded, key, deleet, joined, digits)
+        return Normalised(raw, folded, key, deleet, joined, digits, frozenset(key.text.split()))

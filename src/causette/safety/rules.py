@@ -103,10 +103,27 @@ class Reasons(_Strict):
 
 @dataclass(frozen=True, slots=True)
 class CompiledGroup:
-    """One named list of patterns, compiled into a single alternation."""
+    """One named list of patterns, compiled into a single alternation.
+
+    ``triggers`` is a set of words one of which every match must contain (worked out from
+    the patterns when it can be); a message without any of them is not scanned at all.
+    """
 
     name: str
     regex: re.Pattern[str]
+    triggers: frozenset[str] | None = None
+
+    def search(self, text: str, words: frozenset[str]) -> re.Match[str] | None:
+        """The first match in ``text`` whose words are ``words``, or None."""
+        if self.triggers is not None and self.triggers.isdisjoint(words):
+            return None
+        return self.regex.search(text)
+
+    def finditer(self, text: str, words: frozenset[str]) -> list[re.Match[str]]:
+        """Every match in ``text`` (empty without a trigger word)."""
+        if self.triggers is not None and self.triggers.isdisjoint(words):
+            return []
+        return list(self.regex.finditer(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,12 +136,14 @@ class Rules:
     slurs: re.Pattern[str]  # one named group per kind
     exact_slurs: re.Pattern[str]  # "=word" entries, matched on unsqueezed text
     identity_any: re.Pattern[str]  # any identity word: gate for the templates
+    identity_words: frozenset[str]  # the same, as squeezed single words (fast gate)
+    hate_any: re.Pattern[str]  # slurs (one group per kind), "strong" and "mild" insults
     hate_templates: dict[str, re.Pattern[str]]  # kind -> regex
     strong_insults: re.Pattern[str]
     mild_insults: re.Pattern[str]
     cues: tuple[CompiledGroup, ...]
-    frames: dict[str, re.Pattern[str]]
-    age: dict[str, re.Pattern[str]]
+    frames: dict[str, CompiledGroup]
+    age: dict[str, CompiledGroup]
     school_grades: dict[str, int]
 
 
@@ -176,6 +195,95 @@ def _model(model: type[M], name: str, data: Any) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise RulesError(f"{name}: {exc}") from exc
+
+
+_PLAIN = re.compile(r"[a-z0-9]+(?:s\?)?(?: [a-z0-9]+(?:s\?)?)*")
+_WORD_GROUP = re.compile(r"\(([a-z0-9 |?]+)\)")
+
+
+def _plain(alt: str) -> set[str] | None:
+    """The longest word of a plain alternative ("opening hours" -> opening; "pics?" -> both)."""
+    if not _PLAIN.fullmatch(alt):
+        return None
+    word = max(alt.split(" "), key=len)
+    if word.endswith("s?"):
+        return {word[:-2], word[:-1]}
+    return {word}
+
+
+def _split_top(pattern: str, sep: str) -> list[str] | None:
+    """Split at ``sep`` outside parentheses, classes and escapes; None on odd syntax."""
+    parts, depth, cur, i = [], 0, [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            cur.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if ch == "[":
+            end = pattern.find("]", i + 1)
+            if end < 0:
+                return None
+            cur.append(pattern[i : end + 1])
+            i = end + 1
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if ch == sep and depth == 0 and not (sep == " " and pattern[i + 1 : i + 2] == "?"):
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+        i += 1
+    parts.append("".join(cur))
+    return parts
+
+
+def triggers(pattern: str) -> frozenset[str] | None:
+    """Words one of which any match of ``pattern`` must contain, or None if unknown.
+
+    Looks at the pattern's space-separated slots: a plain word, or a group of plain
+    alternatives ("(quel|kel)"), is a required slot; the most selective one is kept.
+    """
+    if _split_top(pattern, "|") != [pattern]:
+        return None
+    slots = _split_top(pattern, " ")
+    if slots is None:
+        return None
+    best: frozenset[str] | None = None
+    best_key = (0, 0)
+    for slot in slots:
+        words: set[str] | None = _plain(slot) if " " not in slot else None
+        if words is None:
+            m = _WORD_GROUP.fullmatch(slot)
+            if m is not None:
+                words = set()
+                for alt in m.group(1).split("|"):
+                    got = _plain(alt.strip()) if alt.strip() == alt else None
+                    if got is None:
+                        words = None
+                        break
+                    words |= got
+        if not words:
+            continue
+        key = (min(len(w) for w in words), -len(words))
+        if key > best_key:
+            best, best_key = frozenset(words), key
+    return best
+
+
+def _group(name: str, patterns: list[str]) -> CompiledGroup:
+    """A compiled group with its trigger words (None if any pattern has none)."""
+    regex = _compile(name, patterns)
+    found: set[str] = set()
+    for p in patterns:
+        t = triggers(_squeeze(p).strip())
+        if t is None:
+            return CompiledGroup(name.split(".", 1)[1], regex, None)
+        found |= t
+    return CompiledGroup(name.split(".", 1)[1], regex, frozenset(found))
 
 
 def _named(by_kind: dict[str, re.Pattern[str]]) -> re.Pattern[str]:
@@ -250,9 +358,7 @@ def compile_rules(
         alt = "(?:" + "|".join(_squeeze(w) for w in words) + ")"
         expanded = [_squeeze(t).replace("{identity}", alt) for t in templates]
         hate_templates[kind] = _compile(f"hate_templates[{kind}]", expanded)
-    compiled_cues = tuple(
-        CompiledGroup(n, _compile(f"cues.{n}", p)) for n, p in sorted(cues.items())
-    )
+    compiled_cues = tuple(_group(f"cues.{n}", p) for n, p in sorted(cues.items()))
     for name in policy.grooming_weights:
         if name not in cues and not name.startswith("context."):
             raise RulesError(f"policy.yaml: grooming weight for unknown cue {name!r}")
@@ -264,7 +370,10 @@ def compile_rules(
         policy=policy,
         reasons=reasons,
         slurs=_named(
-            {k: _compile(f"slurs.{k}", [w for w in v if not w.startswith("=")]) for k, v in slurs.items()}
+            {
+                k: _compile(f"slurs.{k}", [w for w in v if not w.startswith("=")])
+                for k, v in slurs.items()
+            }
         ),
         exact_slurs=_named(
             {
@@ -273,11 +382,24 @@ def compile_rules(
             }
         ),
         identity_any=_compile("identities", [w for ws in identities.values() for w in ws]),
+        identity_words=frozenset(
+            _squeeze(w) for ws in identities.values() for w in ws if " " not in w
+        ),
+        hate_any=_named(
+            {
+                **{
+                    k: _compile(f"slurs.{k}", [w for w in v if not w.startswith("=")])
+                    for k, v in slurs.items()
+                },
+                "strong": _compile("insults.strong", strong),
+                "mild": _compile("insults.mild", mild),
+            }
+        ),
         hate_templates=hate_templates,
         strong_insults=_compile("insults.strong", strong),
         mild_insults=_compile("insults.mild", mild),
         cues=compiled_cues,
-        frames={k: _compile(f"frames.{k}", v) for k, v in frames.items()},
-        age={k: _compile(f"age.{k}", v) for k, v in age.items()},
+        frames={k: _group(f"frames.{k}", v) for k, v in frames.items()},
+        age={k: _group(f"age.{k}", v) for k, v in age.items()},
         school_grades=grades,
     )

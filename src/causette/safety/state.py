@@ -56,6 +56,7 @@ class Tail:
 
     ts: float
     raw: str
+    key: str = ""
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from causette.safety.normalise import Normalised
+from causette.safety.normalise import Form, Normalised
 from causette.safety.rules import Rules
 
 
@@ -31,15 +31,31 @@ class Signal:
         return self.suppressed_by is None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Frames:
-    """Where each context frame (reported speech, game, business...) matched (raw spans)."""
+    """Where each context frame (reported speech, game, business...) matched.
 
-    spans: dict[str, list[tuple[int, int]]]
+    Matches are kept in ``key`` coordinates and mapped to raw spans only when asked.
+    """
+
+    found: dict[str, list[tuple[int, int]]]
+    form: Form | None = None
+    _raw: dict[str, list[tuple[int, int]]] | None = None
+
+    @property
+    def spans(self) -> dict[str, list[tuple[int, int]]]:
+        """Raw-text spans of every frame match."""
+        if self._raw is None:
+            form = self.form
+            self._raw = {
+                k: [form.span(a, b) for a, b in v] if form is not None else list(v)
+                for k, v in self.found.items()
+            }
+        return self._raw
 
     def has(self, name: str) -> bool:
         """True if the frame matched anywhere in the message."""
-        return bool(self.spans.get(name))
+        return bool(self.found.get(name))
 
     def before(self, name: str, pos: int) -> bool:
         """True if the frame matched starting before ``pos``."""
@@ -54,11 +70,12 @@ def find_frames(n: Normalised, rules: Rules) -> Frames:
     """Locate every frame of the lexicons in the message."""
     spans: dict[str, list[tuple[int, int]]] = {}
     text = n.key.text
-    for name, regex in rules.frames.items():
-        found = [n.key.span(m.start(), m.end()) for m in regex.finditer(text)]
+    words = n.words
+    for name, group in rules.frames.items():
+        found = [(m.start(), m.end()) for m in group.finditer(text, words)]
         if found:
             spans[name] = found
-    return Frames(spans)
+    return Frames(spans, n.key)
 
 
 def detect(n: Normalised, rules: Rules) -> tuple[list[Signal], Frames]:

@@ -44,7 +44,7 @@ def detect(n: Normalised, rules: Rules, frames: Frames) -> list[Signal]:
     out: list[Signal] = []
     regex = rules.age.get("self_number")
     if regex is not None:
-        for m in regex.finditer(text):
+        for m in regex.finditer(text, n.words):
             chunk = m.group()
             num = _NUMBER.search(chunk)
             if num is not None:
@@ -64,7 +64,7 @@ def detect(n: Normalised, rules: Rules, frames: Frames) -> list[Signal]:
                 break
     regex = rules.age.get("grade")
     if regex is not None and not out:
-        gm = regex.search(text)
+        gm = regex.search(text, n.words)
         if gm is not None:
             chunk = squeeze_pattern(gm.group())
             best: int | None = None

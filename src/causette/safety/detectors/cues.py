@@ -19,7 +19,7 @@ def detect(n: Normalised, rules: Rules, frames: Frames) -> list[Signal]:
     text = n.key.text
     out: list[Signal] = []
     for group in rules.cues:
-        m = group.regex.search(text)
+        m = group.search(text, n.words)
         if m is None:
             continue
         why = None

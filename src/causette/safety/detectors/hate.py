@@ -85,18 +85,20 @@ def detect(n: Normalised, rules: Rules, frames: Frames) -> list[Signal]:
     forms = _forms(n)
     signals: list[Signal] = []
     seen: list[tuple[int, int]] = []
-    if any(rules.identity_any.search(f.text) for f in forms):
+    ids = rules.identity_words
+    if not ids.isdisjoint(n.words) or any(not ids.isdisjoint(f.text.split()) for f in forms[1:]):
         for kind, regex in rules.hate_templates.items():
             for span, ev, _ in _scan(forms, regex, seen):
                 why = _suppression(n, frames, *span, template=True)
                 signals.append(Signal(f"hate.{kind}", span, ev, {"kind": kind}, why))
-    for scan_forms, regex in ((forms, rules.slurs), ((n.folded,), rules.exact_slurs)):
-        for span, ev, kind in _scan(scan_forms, regex, seen):
+    found = _scan(forms, rules.hate_any, seen) + _scan((n.folded,), rules.exact_slurs, seen)
+    for span, ev, kind in found:
+        if kind == "mild":
+            signals.append(Signal("context.mild_insult", span, ev))
+        elif kind == "strong":
+            why = _suppression(n, frames, *span, template=True)
+            signals.append(Signal("harassment.insult", span, ev, {}, why))
+        else:
             why = _suppression(n, frames, *span, template=False)
             signals.append(Signal(f"hate.{kind}", span, ev, {"kind": kind}, why))
-    for span, ev, _ in _scan(forms, rules.strong_insults, seen):
-        why = _suppression(n, frames, *span, template=True)
-        signals.append(Signal("harassment.insult", span, ev, {}, why))
-    for span, ev, _ in _scan((n.key,), rules.mild_insults, seen):
-        signals.append(Signal("context.mild_insult", span, ev))
     return signals
