@@ -19,6 +19,7 @@ TEST_SETTINGS: dict[str, Any] = {
     "joins_per_ip_per_hour": 10_000,
     "presence_grace_s": 5.0,
     "secret": "test-secret",
+    "sqlite_synchronous": "NORMAL",
 }
 
 

@@ -164,6 +164,8 @@ class ChatClient:
             self._backlog = kept
 
     async def disconnect(self) -> None:
+        """Close the socket; frames not yet consumed stay in ``frames`` only."""
+        self._backlog.clear()
         if self.ws is not None:
             await self.ws.close()
             self.ws = None

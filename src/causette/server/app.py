@@ -32,7 +32,11 @@ def build_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[api_errors], client_max_size=64 * 1024)
     app[SETTINGS] = settings
     catalogue = load_catalogue(settings)
-    store = SqlStore(settings.sqlalchemy_url(), batch_max=settings.group_commit_max)
+    store = SqlStore(
+        settings.sqlalchemy_url(),
+        batch_max=settings.group_commit_max,
+        synchronous=settings.sqlite_synchronous,
+    )
     service = ChatService(settings, catalogue, store, LocalBus())
     app[SERVICE] = service
 

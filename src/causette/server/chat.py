@@ -453,7 +453,7 @@ class ChatService:
                 page = await self.store.messages_after(plan.channel, after, REPLAY_PAGE)
                 for record in page:
                     if record.sender_id not in chatter.blocked:
-                        conn.send_replayed(record.channel, record.id, message_frame(record))
+                        await conn.send_replayed(record.channel, record.id, message_frame(record))
                 if len(page) < REPLAY_PAGE:
                     break
                 after = page[-1].id

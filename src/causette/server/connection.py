@@ -31,10 +31,12 @@ class Connection:
         self.queue_max = queue_max
         self.seen = SeenIds()
         self.closed = False
+        self.close_code: int | None = None
         self._queue: deque[bytes] = deque()
         # Live messages waiting behind a replay: every channel (None) or named channels.
         self._held: dict[str | None, list[tuple[str, int, bytes]]] = {None: []}
         self._wakeup = asyncio.Event()
+        self._drained = asyncio.Event()
         self._closing: asyncio.Future[bool] | None = None
         self._writer = asyncio.create_task(self._write_loop(), name=f"writer-{chatter_id}")
 
@@ -59,8 +61,15 @@ class Connection:
         if self.seen.first_time(channel, message_id):
             self.send(frame)
 
-    def send_replayed(self, channel: str, message_id: int, frame: bytes) -> None:
-        """A message from the store during a replay: past any hold, still never twice."""
+    async def send_replayed(self, channel: str, message_id: int, frame: bytes) -> None:
+        """A message from the store during a replay: past any hold, still never twice.
+
+        The replay is paced by the client: it waits while the queue is half full, so a long
+        catch-up never trips the slow-consumer bound that protects live traffic.
+        """
+        while len(self._queue) >= self.queue_max // 2 and not self.closed:
+            self._drained.clear()
+            await self._drained.wait()
         if self.seen.first_time(channel, message_id):
             self.send(frame)
 
@@ -79,7 +88,9 @@ class Connection:
         if code == CLOSE_SLOW_CONSUMER:
             metrics.SLOW_CLOSES.inc()
         self.closed = True
+        self.close_code = code
         self._queue.clear()
+        self._drained.set()
         self._writer.cancel()
         self._closing = asyncio.ensure_future(self.ws.close(code=code, message=reason.encode()))
 
@@ -96,6 +107,8 @@ class Connection:
                 self._wakeup.clear()
                 while queue:
                     await ws.send_frame(queue.popleft(), WSMsgType.TEXT)
+                    if len(queue) < self.queue_max // 2:
+                        self._drained.set()
         except (ConnectionError, RuntimeError):
             # The peer went away; the reader side notices and cleans up.
             self.closed = True
@@ -104,6 +117,7 @@ class Connection:
 
     async def stop(self) -> None:
         self.closed = True
+        self._drained.set()
         self._writer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._writer
