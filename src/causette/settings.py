@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     pow_ttl_s: float = 120.0
     joins_per_ip_per_hour: int = 20
     session_ttl_s: float = 24 * 3600.0
-    presence_grace_s: float = 60.0
+    presence_grace_s: float = 20.0
 
     message_max_chars: int = 500
     history_on_join: int = 50

@@ -38,9 +38,7 @@ async def test_block_from_a_request_closes_the_conversation(make_client):
         closed = await relou.expect("conversation")
     assert closed["conversation"]["state"] == "closed"
     assert (await relou.pm("Alice", "allo"))["code"] == "pm_refused"
-    again = await relou.request(
-        {"type": "pm", "conversation": conv["id"], "text": "allo"}, "ack"
-    )
+    again = await relou.request({"type": "pm", "conversation": conv["id"], "text": "allo"}, "ack")
     assert again["code"] == "pm_refused"
 
 

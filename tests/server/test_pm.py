@@ -23,7 +23,9 @@ async def test_request_accepted_then_conversation(make_client):
     accepted = await alice.expect("conversation", timeout=5)
     while accepted["conversation"]["state"] != "accepted":
         accepted = await alice.expect("conversation")
-    reply = await bob.request({"type": "pm", "conversation": conv["id"], "text": "oui et toi ?"}, "ack")
+    reply = await bob.request(
+        {"type": "pm", "conversation": conv["id"], "text": "oui et toi ?"}, "ack"
+    )
     assert reply["id"] == 2
     got = await alice.expect("message", channel=ack["channel"], id=2)
     assert got["text"] == "oui et toi ?" and got["from"]["pseudonym"] == "Bob"

@@ -110,7 +110,9 @@ async def test_slow_client_is_closed_and_can_resume(make_client, settings, serve
     transport = slow.ws._response.connection.transport  # type: ignore[union-attr]
     transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     transport.pause_reading()
-    chatter = next(c for c in server.app[SERVICE].chatters.values() if c.profile.pseudonym == "Slow")
+    chatter = next(
+        c for c in server.app[SERVICE].chatters.values() if c.profile.pseudonym == "Slow"
+    )
     conn = chatter.connection
     big = "x" * 480
     total = 0

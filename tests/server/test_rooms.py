@@ -16,7 +16,12 @@ async def test_two_chatters_talk_in_a_room(make_client):
     assert ack["type"] == "ack" and ack["channel"] == "room:general" and ack["id"] == 1
     got = await bob.expect("message", channel="room:general")
     assert got["text"] == "salut tout le monde" and got["id"] == 1
-    assert got["from"] == {"pseudonym": "Alice", "age": 25, "gender": "f", "region": "Île-de-France"}
+    assert got["from"] == {
+        "pseudonym": "Alice",
+        "age": 25,
+        "gender": "f",
+        "region": "Île-de-France",
+    }
     mine = await alice.expect("message", channel="room:general")
     assert mine["id"] == ack["id"]
 

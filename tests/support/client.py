@@ -90,7 +90,11 @@ class ChatClient:
             return self._backlog.pop(0)
         assert self.ws is not None
         msg = await self.ws.receive(timeout=timeout)
-        if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
+        if msg.type in (
+            aiohttp.WSMsgType.CLOSE,
+            aiohttp.WSMsgType.CLOSED,
+            aiohttp.WSMsgType.CLOSING,
+        ):
             self.close_code = self.ws.close_code
             raise ConnectionError(f"closed with {self.ws.close_code}")
         if msg.type is not aiohttp.WSMsgType.TEXT:
@@ -98,7 +102,9 @@ class ChatClient:
         frame: dict[str, Any] = orjson.loads(msg.data)
         self.frames.append(frame)
         if frame["type"] == "message":
-            self.last_ids[frame["channel"]] = max(self.last_ids.get(frame["channel"], 0), frame["id"])
+            self.last_ids[frame["channel"]] = max(
+                self.last_ids.get(frame["channel"], 0), frame["id"]
+            )
         if frame["type"] == "joined":
             for m in frame["history"]:
                 channel = m["channel"]
@@ -149,8 +155,11 @@ class ChatClient:
         return await self.request({"type": "pm", "to": to, "text": text}, "ack")
 
     def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
-        return [f for f in self.frames if f["type"] == "message"
-                and (channel is None or f["channel"] == channel)]
+        return [
+            f
+            for f in self.frames
+            if f["type"] == "message" and (channel is None or f["channel"] == channel)
+        ]
 
     async def drain(self, quiet: float = 0.3) -> None:
         """Read until nothing arrives for ``quiet`` seconds."""

@@ -716,6 +716,8 @@ class ChatService:
             partner = await self.load_chatter(conv.other(chatter.id))
             if partner is not None:
                 await self._block(chatter, partner)
+                notice = frame("blocked", pseudonym=partner.profile.pseudonym)
+                await self.bus.publish(Envelope(notice, targets=(chatter.id,)))
         # Ignoring is silent: the requester is not told.
         viewers = (
             (chatter.id,)

@@ -1,0 +1,204 @@
+"""Joining without registration over HTTP: profile rules, proof of work, per-IP rate,
+look-alike pseudonyms, session cookies and tokens, logout."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from causette.core.pow import solve
+from tests.support.client import ChatClient, JoinRefused
+
+
+async def _join(client: ChatClient, **body):
+    async with client.http.get(f"{client.base_url}/api/pow") as resp:
+        challenge = await resp.json()
+    body.setdefault(
+        "pow",
+        {
+            "challenge": challenge["challenge"],
+            "nonce": solve(challenge["challenge"], challenge["difficulty"]),
+        },
+    )
+    async with client.http.post(f"{client.base_url}/api/join", json=body) as resp:
+        return resp.status, await resp.json(), resp
+
+
+async def test_join_returns_token_cookie_and_profile(make_client):
+    """A join answers 201 with a token, an HttpOnly SameSite=Strict cookie and the profile."""
+    client = await make_client()
+    status, body, resp = await _join(
+        client, pseudonym="Camille", age=29, gender="x", department="69"
+    )
+    assert status == 201 and len(body["token"]) > 30
+    assert body["me"] == {
+        "pseudonym": "Camille",
+        "age": 29,
+        "gender": "x",
+        "region": "Auvergne-Rhône-Alpes",
+        "space": "adult",
+        "department": "69",
+    }
+    cookie = resp.headers.getall("Set-Cookie")
+    session = next(c for c in cookie if c.startswith("causette_session="))
+    assert "HttpOnly" in session and "SameSite=Strict" in session and "Path=/" in session
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        (
+            {"pseudonym": "Al", "age": 20, "gender": "f", "department": "75"},
+            400,
+            "pseudonym_invalid",
+        ),
+        (
+            {"pseudonym": "Al ice", "age": 20, "gender": "f", "department": "75"},
+            400,
+            "pseudonym_invalid",
+        ),
+        (
+            {"pseudonym": "Alice", "age": 14, "gender": "f", "department": "75"},
+            400,
+            "age_too_young",
+        ),
+        ({"pseudonym": "Alice", "age": 200, "gender": "f", "department": "75"}, 400, "age_invalid"),
+        ({"pseudonym": "Alice", "age": "20", "gender": "f", "department": "75"}, 400, "bad_field"),
+        (
+            {"pseudonym": "Alice", "age": 20, "gender": "q", "department": "75"},
+            400,
+            "gender_invalid",
+        ),
+        (
+            {"pseudonym": "Alice", "age": 20, "gender": "f", "department": "99"},
+            400,
+            "department_invalid",
+        ),
+        ({"pseudonym": "Alice", "age": 20, "gender": "f"}, 400, "bad_field"),
+    ],
+)
+async def test_join_refusals(make_client, body, status, code):
+    """Each bad join form answers its status and stable code, with a message."""
+    client = await make_client()
+    got, answer, _ = await _join(client, **body)
+    assert got == status and answer["error"]["code"] == code and answer["error"]["message"]
+
+
+async def test_under_15_explanation_mentions_help(make_client):
+    """The under-15 refusal explains and points to help, in French by default."""
+    client = await make_client()
+    _, answer, _ = await _join(client, pseudonym="Petit", age=13, gender="m", department="59")
+    assert "15 ans" in answer["error"]["message"] and "3018" in answer["error"]["message"]
+
+
+async def test_malformed_bodies(make_client):
+    """Non-JSON and non-object bodies get bad_json; nothing is created."""
+    client = await make_client()
+    for raw in (b"not json", b"[1]", b"\xff\xfe"):
+        async with client.http.post(f"{client.base_url}/api/join", data=raw) as resp:
+            assert resp.status == 400
+            assert (await resp.json())["error"]["code"] == "bad_json"
+
+
+@pytest.mark.parametrize("name", ["ALICE", "A1ice", "\u0410lice", "alice"])
+async def test_look_alike_pseudonyms_are_taken(make_client, name):
+    """While Alice is online, her look-alikes are refused with pseudonym_taken (409)."""
+    await make_client("Alice")
+    client = await make_client()
+    status, body, _ = await _join(client, pseudonym=name, age=30, gender="m", department="75")
+    assert status == 409 and body["error"]["code"] == "pseudonym_taken"
+
+
+async def test_pseudonym_freed_after_logout(make_client):
+    """Logging out frees the pseudonym at once and kills the token."""
+    alice = await make_client("Alice")
+    headers = {"Authorization": f"Bearer {alice.token}"}
+    async with alice.http.post(f"{alice.base_url}/api/logout", headers=headers) as resp:
+        assert resp.status == 204
+    async with alice.http.get(f"{alice.base_url}/api/session", headers=headers) as resp:
+        assert resp.status == 401
+    again = await make_client("Alice")
+    assert again.me["pseudonym"] == "Alice"
+
+
+async def test_pseudonym_freed_after_grace(make_client, settings):
+    """A chatter gone longer than the grace loses the name; resuming then closes 4010."""
+    import asyncio
+
+    settings.presence_grace_s = 0.2
+    alice = await make_client("Alice")
+    await alice.disconnect()
+    await asyncio.sleep(0.5)
+    await make_client("Alice", gender="m")
+    alice.ws = await alice.http.ws_connect(f"{alice.base_url}/ws")
+    await alice.send({"type": "hello", "token": alice.token})
+    err = await alice.expect("error")
+    assert err["code"] == "pseudonym_taken"
+    with pytest.raises(ConnectionError):
+        await alice.recv()
+    assert alice.close_code == 4010
+
+
+async def test_pow_is_required_and_single_use(make_client):
+    """A join without proof, with a wrong one, or reusing one, is refused."""
+    client = await make_client()
+    form = {"pseudonym": "Bob", "age": 30, "gender": "m", "department": "33"}
+    status, body, _ = await _join(client, **form, pow=None)
+    assert status == 403 and body["error"]["code"] == "pow_invalid"
+    async with client.http.get(f"{client.base_url}/api/pow") as resp:
+        challenge = (await resp.json())["challenge"]
+    nonce = solve(challenge, 4)
+    status, _, _ = await _join(client, **form, pow={"challenge": challenge, "nonce": nonce})
+    assert status == 201
+    status, body, _ = await _join(
+        client, **{**form, "pseudonym": "Bob2"}, pow={"challenge": challenge, "nonce": nonce}
+    )
+    assert status == 403 and body["error"]["code"] == "pow_invalid"
+
+
+async def test_join_rate_per_ip(make_client, settings):
+    """Past the per-IP join rate, joins get 429 join_rate_limited with Retry-After."""
+    settings.joins_per_ip_per_hour = 2
+    client = await make_client()
+    for name in ("Un", "Deux"):
+        client.token = None
+        await client.join(f"{name}_1")
+    with pytest.raises(JoinRefused) as refused:
+        await client.join("Trois_1")
+    assert refused.value.status == 429 and refused.value.code == "join_rate_limited"
+
+
+async def test_cookie_session_resumes_on_the_same_device_only(base_url):
+    """The browser cookie resumes the session; the same cookie on another device does not."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+        client = ChatClient(base_url, browser)
+        await client.join("Cookie")
+        async with browser.get(f"{base_url}api/session") as resp:
+            assert resp.status == 200 and (await resp.json())["me"]["pseudonym"] == "Cookie"
+        async with browser.ws_connect(f"{base_url}ws") as ws:
+            await ws.send_json({"type": "hello"})
+            assert (await ws.receive_json(timeout=5))["type"] == "welcome"
+        session_cookie = browser.cookie_jar.filter_cookies(base_url)["causette_session"].value
+    other = aiohttp.ClientSession(cookies={"causette_session": session_cookie})
+    async with other, other.get(f"{base_url}api/session") as resp:
+        assert resp.status == 401
+
+
+async def test_http_api_requires_session(base_url):
+    """Session-only endpoints answer 401 not_authenticated without one."""
+    async with aiohttp.ClientSession() as http:
+        for path in ("api/session", "api/rooms"):
+            async with http.get(f"{base_url}{path}") as resp:
+                assert resp.status == 401
+                assert (await resp.json())["error"]["code"] == "not_authenticated"
+
+
+async def test_english_messages_by_accept_language(make_client):
+    """Errors come in English when the browser asks for it."""
+    client = await make_client()
+    async with client.http.post(
+        f"{client.base_url}/api/join",
+        json={"pseudonym": "X", "age": 20, "gender": "f", "department": "75"},
+        headers={"Accept-Language": "en-GB,en;q=0.9"},
+    ) as resp:
+        assert (await resp.json())["error"]["message"].startswith("Invalid pseudonym")
