@@ -87,7 +87,7 @@ class Decision:
     card: Card | None = None
     age_disclosure: AgeDisclosure | None = None
     signals: tuple[Signal, ...] = ()  # everything detected, incl. suppressed (explain)
-    notes: tuple[str, ...] = ()  # risk arithmetic, for explain
+    notes: tuple[tuple[str, float, str | None], ...] = ()  # (risk, raw score, from whom)
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -108,6 +108,7 @@ _PII_KINDS = {
     "pii.school",
     "pii.handle",
 }
+_DIGIT = re.compile(r"\d")
 _CUE_PREFIXES = ("grooming.", "ambush.", "shared.", "sexual.solicitation")
 # Pushes: every occurrence counts as news (a repeated request still deserves a card).
 _PUSHES = frozenset(
@@ -230,7 +231,6 @@ class SafetyEngine:
         signals.extend(self._split_signals(conv, msg, n, now))
         active = [s for s in signals if s.active]
         names = {s.name for s in active}
-        notes: list[str] = []
         labels: list[str] = []
         proposals: list[Proposal] = []
 
@@ -407,14 +407,7 @@ class SafetyEngine:
         g_raw, groomer = conv.grooming_score(policy)
         a_raw, lure = conv.ambush_score(policy)
         conv.grooming_raw, conv.ambush_raw = g_raw, a_raw
-        notes.append(
-            f"grooming raw {g_raw:.2f} (warn {policy.grooming.warn}, "
-            f"escalate {policy.grooming.escalate}) from {groomer}"
-        )
-        notes.append(
-            f"ambush raw {a_raw:.2f} (warn {policy.ambush.warn}, "
-            f"escalate {policy.ambush.escalate}) from {lure}"
-        )
+        notes = [("grooming", g_raw, groomer), ("ambush", a_raw, lure)]
         card: Card | None = None
         my_grooming = [
             c for c in new_cues if c.startswith(("grooming.", "shared.", "sexual.", "context."))
@@ -591,7 +584,7 @@ class SafetyEngine:
         if tail is None or now - tail.ts > self.rules.policy.split_window_s:
             return []
         # Split text is short fragments: a word, or pieces of a number. Cheap checks first.
-        digits_both = any(c.isdigit() for c in n.digits.text) and (
+        digits_both = _DIGIT.search(n.digits.text) is not None and (
             self.normaliser.mentions_numbers(tail.raw)
         )
         if not digits_both:

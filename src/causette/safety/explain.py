@@ -47,8 +47,8 @@ def _message(s: Scored, lang: str) -> list[str]:
         state = "suppressed by " + sig.suppressed_by if sig.suppressed_by else "active"
         params = f" {sig.params}" if sig.params else ""
         lines.append(f"    signal {sig.name} {sig.evidence!r}{params} ({state})")
-    for note in d.notes:
-        lines.append(f"    risk: {note}")
+    for kind, raw, who in d.notes:
+        lines.append(f"    risk: {kind} raw score {raw:.2f} (from {who or 'nobody'})")
     for r in d.reasons:
         text = r.fr if lang == "fr" else r.en
         lines.append(f"    reason {r.code}: {text}")

@@ -31,6 +31,9 @@ from functools import lru_cache
 from causette.safety.rules import NormaliseTables
 
 _LETTER_RUN = re.compile(r"([a-z])\1+")
+_SINGLE_PAIR = re.compile(r"(?<!\S)\S \S(?!\S)")  # two adjacent one-character tokens
+_ALPHA = re.compile(r"[^\W\d_]")
+_DIGIT = re.compile(r"\d")
 _NON_WORD = re.compile(r"[\W_]+")
 _ANY_LETTER_RUN = re.compile(r"([^\W\d_])\1+")
 
@@ -98,6 +101,30 @@ def _fold_char(ch: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+_WORD_RUN = re.compile(r"[^\W_]+")
+
+
+def _key_origin(folded: Form) -> array[int]:
+    """The origin map of the fast ``key``: words kept (letter runs squeezed), one space
+    between words carrying the index of the first separator character."""
+    src = folded.origin
+    out: array[int] = array("I")
+    prev_end = -1
+    for m in _WORD_RUN.finditer(folded.text):
+        start, word = m.start(), m.group()
+        if prev_end >= 0:
+            out.append(src[prev_end])
+        if _ANY_LETTER_RUN.search(word) is None:
+            out.extend(src[start : m.end()])
+        else:
+            for k, c in enumerate(word):
+                if k and c == word[k - 1] and c.isalpha():
+                    continue
+                out.append(src[start + k])
+        prev_end = m.end()
+    return out
+
+
 class Normaliser:
     """Builds :class:`Normalised` forms from the validated tables."""
 
@@ -149,7 +176,7 @@ class Normaliser:
         if deleet:
             return self._key(folded, deleet=True)
         text = _ANY_LETTER_RUN.sub(r"\1", _NON_WORD.sub(" ", folded.text)).strip()
-        return Form(text, build=lambda: self._key(folded, deleet=False).origin)
+        return Form(text, build=lambda: _key_origin(folded))
 
     def _key(self, folded: Form, *, deleet: bool) -> Form:
         """The character-by-character ``key`` (the reference; builds the origin map)."""
@@ -198,11 +225,9 @@ class Normaliser:
         a wider gap ("s a l e   p d") stays a word break. Leetspeak is read in glued runs.
         """
         text = form.text
-        if " " not in text:
+        if not _SINGLE_PAIR.search(text):
             return form
         tokens = text.split(" ")
-        if sum(1 for t in tokens if len(t) == 1) < 2:
-            return form
         leet = self._leet
         chars: list[str] = []
         origin: list[int] = []
@@ -233,7 +258,7 @@ class Normaliser:
     def digits(self, folded: Form) -> Form:
         """Read number words as digits ("zero six douze" -> "0 6 12"); the rest unchanged."""
         text = folded.text
-        if not any(c.isalpha() for c in text):
+        if not _ALPHA.search(text):
             return folded
         out: list[str] = []
         origin: list[int] = []
@@ -314,7 +339,7 @@ class Normaliser:
 
     def mentions_numbers(self, raw: str) -> bool:
         """True if ``raw`` has a digit or a number word (cheap pre-check for split text)."""
-        if any(c.isdigit() for c in raw):
+        if _DIGIT.search(raw):
             return True
         return bool(self._number_word.search(self.key(self.fold(raw), deleet=False).text))
 

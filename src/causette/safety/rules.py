@@ -142,7 +142,9 @@ class Rules:
     strong_insults: re.Pattern[str]
     mild_insults: re.Pattern[str]
     cues: tuple[CompiledGroup, ...]
-    frames: dict[str, CompiledGroup]
+    cue_index: dict[str, tuple[int, ...]]
+    frames: tuple[CompiledGroup, ...]
+    frame_index: dict[str, tuple[int, ...]]
     age: dict[str, CompiledGroup]
     school_grades: dict[str, int]
 
@@ -197,7 +199,73 @@ def _model(model: type[M], name: str, data: Any) -> M:
         raise RulesError(f"{name}: {exc}") from exc
 
 
-_PLAIN = re.compile(r"[a-z0-9]+(?:s\?)?(?: [a-z0-9]+(?:s\?)?)*")
+_PLAIN = re.compile(r"[a-z0-9]+(?:[a-z]\?)?(?: [a-z0-9]+(?:[a-z]\?)?)*")
+_OPTIONAL_EDGE = re.compile(r"^\([^()]*\)\?|\([^()]*\)\?$")
+# Words too common to make a useful trigger (a list gated on them is scanned anyway).
+_COMMON = frozenset(
+    [
+        "a",
+        "ai",
+        "as",
+        "au",
+        "c",
+        "ca",
+        "ce",
+        "de",
+        "des",
+        "du",
+        "elle",
+        "en",
+        "es",
+        "est",
+        "et",
+        "fais",
+        "i",
+        "il",
+        "in",
+        "is",
+        "j",
+        "je",
+        "la",
+        "le",
+        "les",
+        "m",
+        "me",
+        "moi",
+        "my",
+        "on",
+        "pas",
+        "que",
+        "qui",
+        "quoi",
+        "s",
+        "sur",
+        "t",
+        "ta",
+        "te",
+        "tes",
+        "the",
+        "to",
+        "toi",
+        "ton",
+        "tu",
+        "u",
+        "un",
+        "une",
+        "ur",
+        "y",
+        "you",
+        "your",
+        "are",
+        "have",
+        "do",
+        "what",
+        "be",
+        "at",
+        "for",
+        "it",
+    ]
+)
 _WORD_GROUP = re.compile(r"\(([a-z0-9 |?]+)\)")
 
 
@@ -205,8 +273,8 @@ def _plain(alt: str) -> set[str] | None:
     """The longest word of a plain alternative ("opening hours" -> opening; "pics?" -> both)."""
     if not _PLAIN.fullmatch(alt):
         return None
-    word = max(alt.split(" "), key=len)
-    if word.endswith("s?"):
+    word = max(alt.split(" "), key=lambda w: (w.rstrip("?") not in _COMMON, len(w)))
+    if word.endswith("?"):
         return {word[:-2], word[:-1]}
     return {word}
 
@@ -253,8 +321,13 @@ def triggers(pattern: str) -> frozenset[str] | None:
     if slots is None:
         return None
     best: frozenset[str] | None = None
-    best_key = (0, 0)
+    best_key = (0, 0, 0)
     for slot in slots:
+        while True:
+            trimmed = _OPTIONAL_EDGE.sub("", slot, count=1)
+            if trimmed == slot or not trimmed:
+                break
+            slot = trimmed
         words: set[str] | None = _plain(slot) if " " not in slot else None
         if words is None:
             m = _WORD_GROUP.fullmatch(slot)
@@ -268,7 +341,7 @@ def triggers(pattern: str) -> frozenset[str] | None:
                     words |= got
         if not words:
             continue
-        key = (min(len(w) for w in words), -len(words))
+        key = (int(_COMMON.isdisjoint(words)), min(len(w) for w in words), -len(words))
         if key > best_key:
             best, best_key = frozenset(words), key
     return best
@@ -284,6 +357,28 @@ def _group(name: str, patterns: list[str]) -> CompiledGroup:
             return CompiledGroup(name.split(".", 1)[1], regex, None)
         found |= t
     return CompiledGroup(name.split(".", 1)[1], regex, frozenset(found))
+
+
+def trigger_index(groups: tuple[CompiledGroup, ...]) -> dict[str, tuple[int, ...]]:
+    """Word -> indexes of the groups it can trigger; key ``""`` lists ungated groups."""
+    index: dict[str, list[int]] = {"": []}
+    for i, g in enumerate(groups):
+        if g.triggers is None:
+            index[""].append(i)
+            continue
+        for w in g.triggers:
+            index.setdefault(w, []).append(i)
+    return {k: tuple(v) for k, v in index.items()}
+
+
+def candidates(index: dict[str, tuple[int, ...]], words: frozenset[str]) -> list[int]:
+    """Indexes of the groups worth scanning for a message with these words, in order."""
+    found = set(index[""])
+    for w in words:
+        hit = index.get(w)
+        if hit is not None:
+            found.update(hit)
+    return sorted(found)
 
 
 def _named(by_kind: dict[str, re.Pattern[str]]) -> re.Pattern[str]:
@@ -359,6 +454,7 @@ def compile_rules(
         expanded = [_squeeze(t).replace("{identity}", alt) for t in templates]
         hate_templates[kind] = _compile(f"hate_templates[{kind}]", expanded)
     compiled_cues = tuple(_group(f"cues.{n}", p) for n, p in sorted(cues.items()))
+    compiled_frames = tuple(_group(f"frames.{n}", p) for n, p in sorted(frames.items()))
     for name in policy.grooming_weights:
         if name not in cues and not name.startswith("context."):
             raise RulesError(f"policy.yaml: grooming weight for unknown cue {name!r}")
@@ -399,7 +495,9 @@ def compile_rules(
         strong_insults=_compile("insults.strong", strong),
         mild_insults=_compile("insults.mild", mild),
         cues=compiled_cues,
-        frames={k: _group(f"frames.{k}", v) for k, v in frames.items()},
+        cue_index=trigger_index(compiled_cues),
+        frames=compiled_frames,
+        frame_index=trigger_index(compiled_frames),
         age={k: _group(f"age.{k}", v) for k, v in age.items()},
         school_grades=grades,
     )

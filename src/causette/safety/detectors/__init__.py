@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from causette.safety.normalise import Form, Normalised
-from causette.safety.rules import Rules
+from causette.safety.rules import Rules, candidates
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +70,11 @@ def find_frames(n: Normalised, rules: Rules) -> Frames:
     """Locate every frame of the lexicons in the message."""
     spans: dict[str, list[tuple[int, int]]] = {}
     text = n.key.text
-    words = n.words
-    for name, group in rules.frames.items():
-        found = [(m.start(), m.end()) for m in group.finditer(text, words)]
+    for i in candidates(rules.frame_index, n.words):
+        group = rules.frames[i]
+        found = [(m.start(), m.end()) for m in group.regex.finditer(text)]
         if found:
-            spans[name] = found
+            spans[group.name] = found
     return Frames(spans, n.key)
 
 

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from causette.safety.detectors import Frames, Signal
 from causette.safety.normalise import Normalised
-from causette.safety.rules import Rules
+from causette.safety.rules import Rules, candidates
 
 
 def detect(n: Normalised, rules: Rules, frames: Frames) -> list[Signal]:
     """One signal per cue group that matches the ``key`` form of the message."""
     text = n.key.text
     out: list[Signal] = []
-    for group in rules.cues:
-        m = group.search(text, n.words)
+    for i in candidates(rules.cue_index, n.words):
+        group = rules.cues[i]
+        m = group.regex.search(text)
         if m is None:
             continue
         why = None

@@ -57,13 +57,15 @@ HANDLE_APP = re.compile(
     r"\b(?:snap|snapchat|insta|instagram|ig|tiktok|discord|telegram|twitter|kik|whatsapp)"
     r"\s*(:|c est|c'est|=|->|est|is|it s|it's)?\s*@?([a-z0-9_.]{3,30})\b"
 )
+_DIGIT = re.compile(r"\d")
+_UPPER = re.compile(r"[A-ZÀ-ÖØ-Þ]")
 _NOT_HANDLES = frozenset({"toi", "moi", "aussi", "stp", "please", "pls", "svp", "now", "plz"})
 
 
 def find_phones(form: Form) -> list[tuple[int, int, str]]:
     """Phone numbers in ``form``: (start, end, type) in the form's coordinates."""
     text = form.text
-    if sum(c.isdigit() for c in text) < 8:
+    if sum(map(str.isdigit, text)) < 8:
         return []
     out = []
     for m in PHONE_CANDIDATE.finditer(text):
@@ -109,7 +111,7 @@ def detect(n: Normalised, rules: Rules, frames: Frames) -> list[Signal]:
     if "@" in folded or " at " in folded or "arobase" in folded or "(at)" in folded:
         for m in EMAIL.finditer(folded):
             out.append(Signal("pii.email", n.folded.span(m.start(), m.end()), m.group()))
-    has_digit = any(c.isdigit() for c in folded)
+    has_digit = _DIGIT.search(folded) is not None
     if has_digit:
         for m in ADDRESS.finditer(folded):
             span = n.folded.span(m.start(), m.end())
@@ -124,7 +126,7 @@ def detect(n: Normalised, rules: Rules, frames: Frames) -> list[Signal]:
                     "pii.floor", n.key.span(m.start(), m.end()), m.group(), {}, _business(frames)
                 )
             )
-    if any(c.isupper() for c in n.raw):
+    if n.raw != n.folded.text and _UPPER.search(n.raw):
         for m in SCHOOL.finditer(n.raw):
             before = n.raw[max(0, m.start() - 25) : m.start()]
             marker = SCHOOL_MARKER.search(before.lower().replace("'", " "))
