@@ -64,7 +64,10 @@ def test_tuning_floors(tune: Report) -> None:
     _floors(tune)
 
 
-HELDOUT_FLOORS = True  # reached honestly on the first scoring of the held-out part
+# First scoring of the held-out part (engine commit after the speed work, before any
+# look at it): grooming recall 0.88 (7/8) < 0.9, everything else above its floor. The
+# floors are therefore printed, not asserted, for the held-out part (see docs/safety.md).
+HELDOUT_FLOORS = False
 
 
 def test_heldout_table(heldout: Report) -> None:
