@@ -967,6 +967,180 @@ def hand_written() -> list[Conv]:
     """,
         )
     )
+
+    # ------------------------------------------------------------------ second tuning pass
+    c.append(
+        conv(
+            "t2-gr-01",
+            "grooming",
+            "fr",
+            {"bastien": P(16), "nour": P(14)},
+            """
+        bastien: yo nour
+        nour: yo
+        bastien: t'as l'air vraiment plus mature que les filles de ton âge
+        nour: ah ouais ?
+        bastien: ton père il est au travail là ?
+        nour: oui jusqu'à 19h
+        bastien: raconte pas nos messages à ta mère ok
+        bastien: >viens sur telegram c'est plus tranquille
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t2-gr-02",
+            "grooming",
+            "en",
+            {"liam22": P(17), "grace": P(13)},
+            """
+        liam22: hey grace
+        grace: hi
+        liam22: what grade are you in?
+        grace: 7th grade
+        liam22: you sound way more mature than other kids
+        liam22: when do your parents get home?
+        grace: late
+        liam22: keep this to yourself ok
+        liam22: >let's move to kik
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t2-gr-03",
+            "grooming",
+            "fr",
+            {"gab": P(16), "elise": P(15)},
+            """
+        gab: coucou élise
+        elise: coucou
+        gab: tu es en quelle classe ?
+        elise: en troisième
+        gab: tu sembles tellement plus grande
+        gab: quand est-ce que ta mère revient ?
+        gab: parle jamais de moi, c'est entre nous
+        gab: >passe sur snap
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t2-ha-01",
+            "hate",
+            "fr",
+            {"rageux": P(21), "cible2": P(21)},
+            """
+        rageux: les homos c'est contre nature
+        cible2: t'es sérieux ?
+        rageux: sale tarlouze va
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t2-ha-02",
+            "hate",
+            "en",
+            {"angry2": P(27), "kim2": P(27)},
+            """
+        angry2: go back to your country
+        kim2: i was born here
+    """,
+            room="#general",
+        )
+    )
+    c.append(
+        conv(
+            "t2-pi-01",
+            "pii",
+            "en",
+            {"fresh9": P(24, 200), "tom9": P(26)},
+            """
+        fresh9: call me 07911 123456
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t2-bn-01",
+            "benign:lgbt_news",
+            "fr",
+            {"sacha": P(24), "remi": P(26)},
+            """
+        sacha: au collège des mecs me traitaient de pédé tous les jours
+        remi: c'est horrible, les profs faisaient rien ?
+        sacha: pas grand chose, maintenant ça va mieux
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t2-bn-02",
+            "benign:lgbt_news",
+            "en",
+            {"dev": P(31), "ash": P(29)},
+            """
+        dev: kids at school kept calling me a fag
+        ash: i'm so sorry, that's homophobic bullying
+        dev: yeah, it's better now that i'm out
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t2-bn-03",
+            "benign:adult_flirt",
+            "fr",
+            {"marion": P(33), "yann": P(35)},
+            """
+        marion: t'es seul ce soir ?
+        yann: oui, je regarde un film
+        marion: on se fait un verre demain au café de la gare ?
+        yann: avec plaisir
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t2-bn-04",
+            "benign:teen_games",
+            "fr",
+            {"leo14": P(15), "max15": P(16)},
+            """
+        leo14: mes parents rentrent tard ce soir, on joue à minecraft ?
+        max15: grave, sur ton serveur ?
+        leo14: oui je t'envoie l'ip
+        max15: ok
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t2-bn-05",
+            "benign:shop_number",
+            "en",
+            {"ken": P(50), "lou2": P(45)},
+            """
+        ken: does anyone know a good bakery near the station?
+        lou2: Martin's bakery, their number is 020 7946 0123, they open at 7
+    """,
+            room="#london",
+        )
+    )
+    c.append(
+        conv(
+            "t2-bn-06",
+            "benign:educational",
+            "fr",
+            {"anne": P(44), "paul2": P(46)},
+            """
+        anne: ma fille m'a demandé ce que voulait dire gouine
+        paul2: c'est une insulte homophobe, même si certaines lesbiennes se le réapproprient
+        anne: merci, je vais lui expliquer
+    """,
+        )
+    )
     return c
 
 

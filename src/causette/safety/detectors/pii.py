@@ -4,7 +4,7 @@ names and social handles.
 Owns: ``pii.phone``, ``pii.email``, ``pii.address``, ``pii.door_code``, ``pii.floor``,
 ``pii.school``, ``pii.handle`` signals, each with the raw span to mask. Rules:
 
-- Phones are found with ``phonenumbers`` (region FR by default, international forms too)
+- Phones are found with ``phonenumbers`` (national forms read as FR then GB, any "+" form)
   on the ``digits`` form, so "zéro six douze..." counts; ``params["type"]`` is ``mobile``,
   ``fixed`` or ``other``.
 - A number, an address or a floor in a business frame ("la pharmacie, c'est le 01...")
@@ -25,6 +25,7 @@ from causette.safety.detectors import Frames, Signal
 from causette.safety.normalise import Form, Normalised
 from causette.safety.rules import Rules
 
+REGIONS = ("FR", "GB")  # national numbers without "+" are read as French, then British
 PHONE_CANDIDATE = re.compile(r"\+?\d(?:[\s.\-/()]{0,3}\d){7,14}")
 EMAIL = re.compile(
     r"[a-z0-9][a-z0-9._%+-]*\s*(?:@|\(at\)|\[at\]|\{at\}|\sat\s|\sarobase\s)\s*[a-z0-9-]+"
@@ -70,12 +71,19 @@ def find_phones(form: Form) -> list[tuple[int, int, str]]:
     out = []
     for m in PHONE_CANDIDATE.finditer(text):
         cand = re.sub(r"[^\d+]", "", m.group())
-        try:
-            num = phonenumbers.parse(cand, "FR")
-        except phonenumbers.NumberParseException:
+        num = None
+        valid = False
+        for region in REGIONS:
+            try:
+                num = phonenumbers.parse(cand, region)
+            except phonenumbers.NumberParseException:
+                continue
+            valid = phonenumbers.is_valid_number(num)
+            if valid or cand.startswith("+"):
+                break
+        if num is None:
             continue
         digits = sum(c.isdigit() for c in cand)
-        valid = phonenumbers.is_valid_number(num)
         # Reserved or unallocated ranges still identify a line once written out in full.
         if not valid and not (
             (cand.startswith("+") or cand.startswith("0"))
