@@ -24,8 +24,13 @@ CONTENDERS: dict[str, Callable[[], Server]] = {
 
 def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
     out = dict(runs[0])
-    for key in ("seconds", "deliveries_per_s", "server_cpu_us_per_delivery",
-                "latency_ms_p50", "latency_ms_p99"):
+    for key in (
+        "seconds",
+        "deliveries_per_s",
+        "server_cpu_us_per_delivery",
+        "latency_ms_p50",
+        "latency_ms_p99",
+    ):
         out[key] = statistics.median(r[key] for r in runs)
     out["complete"] = all(r["complete"] for r in runs)
     out["runs"] = len(runs)
@@ -43,10 +48,13 @@ def run(quick: bool) -> dict[str, Any]:
             for name, factory in CONTENDERS.items():
                 figures = measure(factory, subscribers, messages)
                 runs[name].append(figures)
-                print(f"  {name:14} {subscribers:5} subs: {figures['deliveries_per_s']:>9,} "
-                      f"deliveries/s  p50 {figures['latency_ms_p50']} ms  "
-                      f"p99 {figures['latency_ms_p99']} ms  "
-                      f"cpu {figures['server_cpu_us_per_delivery']} µs/delivery", flush=True)
+                print(
+                    f"  {name:14} {subscribers:5} subs: {figures['deliveries_per_s']:>9,} "
+                    f"deliveries/s  p50 {figures['latency_ms_p50']} ms  "
+                    f"p99 {figures['latency_ms_p99']} ms  "
+                    f"cpu {figures['server_cpu_us_per_delivery']} µs/delivery",
+                    flush=True,
+                )
         medians = {name: _median(r) for name, r in runs.items()}
         ours = medians["causette"]["deliveries_per_s"]
         results["scenarios"].append(
@@ -54,7 +62,9 @@ def run(quick: bool) -> dict[str, Any]:
                 "subscribers": subscribers,
                 "messages": messages,
                 "contenders": medians,
-                "ratio_vs_bare_aiohttp": round(ours / medians["bare-aiohttp"]["deliveries_per_s"], 3),
+                "ratio_vs_bare_aiohttp": round(
+                    ours / medians["bare-aiohttp"]["deliveries_per_s"], 3
+                ),
                 "ratio_vs_bare_picows": round(ours / medians["bare-picows"]["deliveries_per_s"], 3),
             }
         )

@@ -61,8 +61,11 @@ class Server:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            self.argv, env={**os.environ, **self.env}, cwd=self.workdir,
-            stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.workdir, "log"), "wb"),
+            self.argv,
+            env={**os.environ, **self.env},
+            cwd=self.workdir,
+            stdout=subprocess.DEVNULL,
+            stderr=open(os.path.join(self.workdir, "log"), "wb"),
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -207,8 +210,12 @@ async def run_fanout(server: Server, subscribers: int, messages: int) -> dict[st
     sender = Client()
     async with aiohttp.ClientSession() as http:
         for start in range(0, subscribers, 100):
-            await asyncio.gather(*(_connect(server, http, i, clients[i])
-                                   for i in range(start, min(start + 100, subscribers))))
+            await asyncio.gather(
+                *(
+                    _connect(server, http, i, clients[i])
+                    for i in range(start, min(start + 100, subscribers))
+                )
+            )
         await _connect(server, http, subscribers, sender)
     assert server.proc is not None
     cpu_before = cpu_seconds(server.proc.pid)

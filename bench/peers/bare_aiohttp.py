@@ -35,11 +35,24 @@ async def handler(request: web.Request) -> web.WebSocketResponse:
                 message_id = request.app["next_id"]
                 now = time.time()
                 frame = orjson.dumps(
-                    {"type": "message", "channel": "room:general", "id": message_id, "ts": now,
-                     "from": SENDER, "text": event["text"]}
+                    {
+                        "type": "message",
+                        "channel": "room:general",
+                        "id": message_id,
+                        "ts": now,
+                        "from": SENDER,
+                        "text": event["text"],
+                    }
                 )
-                ack = orjson.dumps({"type": "ack", "ref": event.get("ref"),
-                                    "channel": "room:general", "id": message_id, "ts": now})
+                ack = orjson.dumps(
+                    {
+                        "type": "ack",
+                        "ref": event.get("ref"),
+                        "channel": "room:general",
+                        "id": message_id,
+                        "ts": now,
+                    }
+                )
                 await ws.send_frame(ack, WSMsgType.TEXT)
                 for member in list(members):
                     if not member.closed:
@@ -55,8 +68,14 @@ def main() -> None:
     app["next_id"] = 0
     app.router.add_get("/ws", handler)
     app.router.add_get("/healthz", lambda r: web.json_response({"status": "ok"}))
-    web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), loop=uvloop.new_event_loop(),
-                print=None, access_log=None)
+    web.run_app(
+        app,
+        host="127.0.0.1",
+        port=int(sys.argv[1]),
+        loop=uvloop.new_event_loop(),
+        print=None,
+        access_log=None,
+    )
 
 
 if __name__ == "__main__":

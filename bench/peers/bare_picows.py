@@ -43,11 +43,24 @@ class Member(WSListener):
             ROOM.next_id += 1
             now = time.time()
             data = orjson.dumps(
-                {"type": "message", "channel": "room:general", "id": ROOM.next_id, "ts": now,
-                 "from": SENDER, "text": event["text"]}
+                {
+                    "type": "message",
+                    "channel": "room:general",
+                    "id": ROOM.next_id,
+                    "ts": now,
+                    "from": SENDER,
+                    "text": event["text"],
+                }
             )
-            ack = orjson.dumps({"type": "ack", "ref": event.get("ref"),
-                                "channel": "room:general", "id": ROOM.next_id, "ts": now})
+            ack = orjson.dumps(
+                {
+                    "type": "ack",
+                    "ref": event.get("ref"),
+                    "channel": "room:general",
+                    "id": ROOM.next_id,
+                    "ts": now,
+                }
+            )
             transport.send(WSMsgType.TEXT, ack)
             for member in ROOM.members:
                 member.send(WSMsgType.TEXT, data)
@@ -62,8 +75,12 @@ async def main(port: int) -> None:
     async def health(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
         body = b'{"status":"ok"}'
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-                     + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+            + str(len(body)).encode()
+            + b"\r\nConnection: close\r\n\r\n"
+            + body
+        )
         await writer.drain()
         writer.close()
 

@@ -5,8 +5,9 @@ Each action follows a message's way through (architecture.md): check the core ru
 publish on the bus -> each process delivers to its own connections. A refused action
 raises ``ChatError`` before anything is stored, so nothing is ever half-done.
 
-Ids: every channel's head is kept in memory and bumped before the write; if a write fails
-the id is burnt, never reused, so ids only ever increase.
+Ids: the store gives each message the next id of its channel in the transaction that stores
+it (shared by every process on one database); ``heads`` is this process's view of the last
+id per channel, for conversation objects.
 """
 
 from __future__ import annotations
@@ -55,8 +56,8 @@ REPLAY_PAGE = 500
 
 
 def frame(kind: str, **fields: Any) -> bytes:
-    fields["type"] = kind
-    return orjson.dumps(fields)
+    """One server event, ``type`` first (cheap to dispatch on for clients)."""
+    return orjson.dumps({"type": kind, **fields})
 
 
 def message_frame(record: MessageRecord) -> bytes:
@@ -441,9 +442,10 @@ class ChatService:
         for channel, last in last_ids.items():
             if channel in readable:
                 conn.seen.first_time(channel, last)
-        candidates = [c for c in readable if self.heads.get(c, 0) > last_ids.get(c, 0)]
+        heads = await self.store.channel_heads(readable)
+        candidates = [c for c in readable if heads.get(c, 0) > last_ids.get(c, 0)]
         first_kept = await self.store.first_kept(candidates)
-        for plan in plan_resume(last_ids, readable, self.heads, first_kept):
+        for plan in plan_resume(last_ids, readable, heads, first_kept):
             if plan.gap_first is not None:
                 conn.send(
                     frame("gap", channel=plan.channel, after=plan.after, first=plan.gap_first)
@@ -564,15 +566,17 @@ class ChatService:
             raise ChatError(ErrorCode.RATE_LIMITED, retry_after=wait)
 
     def _next_record(self, chatter: Chatter, channel: str, text: str) -> MessageRecord:
-        message_id = self.heads.get(channel, 0) + 1
-        self.heads[channel] = message_id
         sender = orjson.dumps(chatter.public).decode()
-        return MessageRecord(channel, message_id, self.clock(), chatter.id, sender, text)
+        # Id 0: the store gives the real one when it commits.
+        return MessageRecord(channel, 0, self.clock(), chatter.id, sender, text)
 
-    async def _persist(self, record: MessageRecord) -> None:
-        await self.store.append_message(record)
-        if record.id % 1000 == 0:
-            self._spawn(self.store.trim_channel(record.channel, self.settings.history_kept))
+    async def _persist(self, record: MessageRecord) -> MessageRecord:
+        stored = await self.store.append_message(record)
+        if stored.id > self.heads.get(stored.channel, 0):
+            self.heads[stored.channel] = stored.id
+        if stored.id % 1000 == 0:
+            self._spawn(self.store.trim_channel(stored.channel, self.settings.history_kept))
+        return stored
 
     def _ack(self, chatter: Chatter, record: MessageRecord, ref: str | None) -> None:
         if chatter.connection is not None:
@@ -589,7 +593,7 @@ class ChatService:
         text = clean_text(raw_text, self.settings.message_max_chars)
         self._take_message_token(chatter)
         record = self._next_record(chatter, room.channel, text)
-        await self._persist(record)
+        record = await self._persist(record)
         metrics.MESSAGES.labels(kind="room").inc()
         self._ack(chatter, record, ref)
         await self.bus.publish(
@@ -682,7 +686,7 @@ class ChatService:
             await self._announce_conversation(conv, (chatter.id, partner.id))
         assert conv is not None
         record = self._next_record(chatter, conv.channel, text)
-        await self._persist(record)
+        record = await self._persist(record)
         metrics.MESSAGES.labels(kind="pm").inc()
         self._ack(chatter, record, ref)
         await self.bus.publish(

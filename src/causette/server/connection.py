@@ -1,7 +1,11 @@
-"""One WebSocket connection's outgoing side: a bounded queue drained by one writer task.
+"""One WebSocket connection's outgoing side: straight to the socket while it keeps up, else
+a bounded queue drained by one writer task.
 
 Rules:
 - Frames arrive already encoded (the same bytes for every recipient).
+- The hot path writes a frame synchronously when nothing is queued and the transport is not
+  paused (its buffer is under the high-water mark): no task switch per recipient. Otherwise
+  the frame joins the queue, which the writer drains as the socket drains, in order.
 - The queue is bounded: a client that cannot keep up is closed with 4008 and resumes later;
   it never slows the room.
 - Messages carry (channel, id): a connection delivers each at most once, in id order.
@@ -22,6 +26,7 @@ from causette.core.resume import SeenIds
 from causette.server import metrics
 
 CLOSE_SLOW_CONSUMER = 4008
+TEXT = WSMsgType.TEXT
 
 
 class Connection:
@@ -38,10 +43,23 @@ class Connection:
         self._wakeup = asyncio.Event()
         self._drained = asyncio.Event()
         self._closing: asyncio.Future[bool] | None = None
+        # aiohttp's own uncompressed framing and its flow-control flag; when a future aiohttp
+        # moves them, every frame takes the queue (correct, only slower).
+        writer = getattr(ws, "_writer", None)
+        self._write_frame = getattr(writer, "_write_websocket_frame", None)
+        self._protocol = getattr(writer, "protocol", None)
+        if self._protocol is None or not hasattr(self._protocol, "_paused"):
+            self._write_frame = None
         self._writer = asyncio.create_task(self._write_loop(), name=f"writer-{chatter_id}")
 
     def send(self, frame: bytes) -> None:
         if self.closed:
+            return
+        if not self._queue and self._write_frame is not None and not self._protocol._paused:
+            try:
+                self._write_frame(frame, TEXT, 0)
+            except (ConnectionError, RuntimeError):
+                self.closed = True
             return
         if len(self._queue) >= self.queue_max:
             self.close(CLOSE_SLOW_CONSUMER, "too slow: resume")
@@ -106,7 +124,7 @@ class Connection:
                 await self._wakeup.wait()
                 self._wakeup.clear()
                 while queue:
-                    await ws.send_frame(queue.popleft(), WSMsgType.TEXT)
+                    await ws.send_frame(queue.popleft(), TEXT)
                     if len(queue) < self.queue_max // 2:
                         self._drained.set()
         except (ConnectionError, RuntimeError):
