@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
@@ -47,7 +48,7 @@ class Connection:
         # moves them, every frame takes the queue (correct, only slower).
         writer = getattr(ws, "_writer", None)
         self._write_frame = getattr(writer, "_write_websocket_frame", None)
-        self._protocol = getattr(writer, "protocol", None)
+        self._protocol: Any = getattr(writer, "protocol", None)
         if self._protocol is None or not hasattr(self._protocol, "_paused"):
             self._write_frame = None
         self._writer = asyncio.create_task(self._write_loop(), name=f"writer-{chatter_id}")
