@@ -60,13 +60,14 @@ class Server:
     workdir: str = field(default_factory=lambda: tempfile.mkdtemp(prefix="causette-bench-"))
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(
-            self.argv,
-            env={**os.environ, **self.env},
-            cwd=self.workdir,
-            stdout=subprocess.DEVNULL,
-            stderr=open(os.path.join(self.workdir, "log"), "wb"),
-        )
+        with open(os.path.join(self.workdir, "log"), "wb") as log:
+            self.proc = subprocess.Popen(
+                self.argv,
+                env={**os.environ, **self.env},
+                cwd=self.workdir,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
