@@ -78,7 +78,7 @@ def test_threat_in_a_game_is_suppressed(rules: Rules) -> None:
         ("send me a pic", "grooming.picture_request"),
         ("ajoute moi sur snap", "shared.off_platform"),
         ("viens seul", "ambush.come_alone"),
-        ("c'est quoi le digicode ?", "ambush.address_request"),
+        ("c'est quoi le digicode ?", "ambush.access_request"),
         ("pas de photo désolé", "ambush.photo_refusal"),
     ],
 )
