@@ -54,7 +54,7 @@ def test_corpus_files_are_up_to_date(tmp_path: Path) -> None:
     import build
 
     build.build(tmp_path)
-    for name in ("tune.jsonl", "heldout.jsonl", "labels.json"):
+    for name in ("tune.jsonl", "heldout.jsonl", "heldout2.jsonl", "labels.json"):
         assert (tmp_path / name).read_text("utf-8") == (CORPUS / name).read_text("utf-8"), name
 
 
@@ -76,3 +76,16 @@ def test_heldout_table(heldout: Report) -> None:
     assert heldout.conversations >= 50
     if HELDOUT_FLOORS:
         _floors(heldout)
+
+
+def test_heldout2_table() -> None:
+    """The second held-out part (written after the first was diagnosed) is printed.
+
+    First scoring: grooming 0.86 (6/7), hate 0.75 (3/4), ambush 1.00, benign escalated 0,
+    benign messages stopped 1/64; floors not all reached, so printed only. Sanity checks
+    that cannot be tuned away: no benign conversation escalated, harmful ones mostly caught.
+    """
+    rep = evaluate("heldout2")
+    print("\n" + rep.table())
+    assert rep.benign_escalation_rate <= 0.05
+    assert rep.benign_message_rate <= 0.03
