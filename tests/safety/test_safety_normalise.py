@@ -39,6 +39,11 @@ def test_spaced_letters_are_glued_but_wide_gaps_stay(rules: Rules) -> None:
     assert Normaliser(rules.tables).normalise("s a l e   p 3 d 3").joined.text == "sale pede"
 
 
+def test_one_letter_word_before_spaced_letters_stays_apart(rules: Rules) -> None:
+    """'such a f a g': the article is kept, the spaced letters are glued."""
+    assert Normaliser(rules.tables).normalise("such a f a g").joined.text == "such a fag"
+
+
 def test_number_words_become_digits(rules: Rules) -> None:
     """French compounds and English words read as digits."""
     nm = Normaliser(rules.tables)

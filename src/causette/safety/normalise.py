@@ -101,6 +101,17 @@ def _fold_char(ch: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+_ONE_LETTER_WORDS = frozenset({"a", "i", "y", "o"})
+
+
+def _singles_ahead(tokens: list[str], start: int) -> int:
+    """How many one-character tokens follow from ``start``."""
+    n = 0
+    while start + n < len(tokens) and len(tokens[start + n]) == 1:
+        n += 1
+    return n
+
+
 _WORD_RUN = re.compile(r"[^\W_]+")
 
 
@@ -233,10 +244,13 @@ class Normaliser:
         origin: list[int] = []
         pos = 0
         prev_single_end: int | None = None  # raw index of the previous single char
+        prev_word_letter = False
         for idx, tok in enumerate(tokens):
             single = len(tok) == 1
             raw_at = form.origin[pos]
             glue = single and prev_single_end is not None and raw_at - prev_single_end <= 2
+            if glue and prev_word_letter:
+                glue = False  # "a f a g": the article stays a word, the rest is glued
             if idx > 0 and not glue:
                 chars.append(" ")
                 origin.append(form.origin[pos - 1])
@@ -251,6 +265,14 @@ class Normaliser:
                     c = leet.get(c, c)
                 chars.append(c)
                 origin.append(form.origin[pos + k])
+            # A run that opens with a one-letter word ("a", "i", "y") keeps that word apart
+            # when three or more single letters follow it.
+            prev_word_letter = (
+                single
+                and not glue
+                and tok in _ONE_LETTER_WORDS
+                and _singles_ahead(tokens, idx + 1) >= 3
+            )
             prev_single_end = raw_at if single else None
             pos += len(tok) + 1
         return Form("".join(chars), array("I", origin))
