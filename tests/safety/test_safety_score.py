@@ -133,3 +133,14 @@ def test_cli_explain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     out = capsys.readouterr().out
     assert "suppressed by reported" in out and "=> allow" in out and "summary" in out
     assert main(["safety", "explain", "--input", str(src), "--conversation", "zz"]) == 1
+
+
+def test_bom_and_lone_surrogates_are_accepted() -> None:
+    """A byte-order mark and a lone surrogate in text do not make a line malformed."""
+    from causette.safety.score import dumps
+
+    bom = b"\xef\xbb\xbf" + _line().encode()
+    surrogate = b'{"conversation": "c9", "ts": 1.0, "sender": "a", "to": "b", "text": "hi \\ud800"}'
+    outputs, errors = score_lines([bom, surrogate])
+    assert not errors
+    assert all(json.loads(dumps(o)) for o in outputs)

@@ -19,6 +19,7 @@ lines. Rules:
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -65,10 +66,15 @@ def _req_str(obj: dict[str, Any], key: str) -> str:
 
 def parse_line(line: str | bytes) -> tuple[MessageContext, float]:
     """A message and its timestamp from one input line; raise :class:`LineError`."""
+    if isinstance(line, bytes) and line.startswith(b"\xef\xbb\xbf"):
+        line = line[3:]  # a UTF-8 byte-order mark on the first line
     try:
         obj = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
-        raise LineError(f"not valid JSON ({exc})") from exc
+        try:  # the standard parser also accepts lone surrogates in strings
+            obj = json.loads(line)
+        except (ValueError, UnicodeDecodeError):
+            raise LineError(f"not valid JSON ({exc})") from exc
     if not isinstance(obj, dict):
         raise LineError("expected a JSON object")
     conversation = _req_str(obj, "conversation")
@@ -190,4 +196,7 @@ def score_lines(
 
 def dumps(obj: dict[str, Any]) -> str:
     """One output line (no trailing newline)."""
-    return orjson.dumps(obj).decode()
+    try:
+        return orjson.dumps(obj).decode()
+    except orjson.JSONEncodeError:  # lone surrogates: escape them
+        return json.dumps(obj, ensure_ascii=True, separators=(",", ":"))
