@@ -1,11 +1,13 @@
-"""One WebSocket connection's outgoing side: straight to the socket while it keeps up, else
-a bounded queue drained by one writer task.
+"""One WebSocket connection's outgoing side: frames coalesced per event-loop tick, written
+with one system call, and a bounded queue when the client falls behind.
 
 Rules:
-- Frames arrive already encoded (the same bytes for every recipient).
-- The hot path writes a frame synchronously when nothing is queued and the transport is not
-  paused (its buffer is under the high-water mark): no task switch per recipient. Otherwise
-  the frame joins the queue, which the writer drains as the socket drains, in order.
+- Frames arrive already encoded (the same payload bytes for every recipient).
+- A connection collects what it is sent during one tick; at the end of the tick every
+  connection that got something writes it all at once (header + payload of each frame
+  joined into one buffer): under load one ``send()`` system call carries many messages.
+- When the transport is paused (its buffer is over the high-water mark), frames wait in
+  the queue and one writer task writes them as the socket drains, in order.
 - The queue is bounded: a client that cannot keep up is closed with 4008 and resumes later;
   it never slows the room.
 - Messages carry (channel, id): a connection delivers each at most once, in id order.
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import deque
+import struct
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -28,6 +30,51 @@ from causette.server import metrics
 
 CLOSE_SLOW_CONSUMER = 4008
 TEXT = WSMsgType.TEXT
+_FIN_TEXT = 0x81
+_LEN16 = struct.Struct("!BBH").pack
+_LEN64 = struct.Struct("!BBQ").pack
+
+
+def text_header(length: int) -> bytes:
+    """RFC 6455 header of an unmasked, final, uncompressed text frame (server to client)."""
+    if length < 126:
+        return bytes((_FIN_TEXT, length))
+    if length < 65536:
+        return _LEN16(_FIN_TEXT, 126, length)
+    return _LEN64(_FIN_TEXT, 127, length)
+
+
+class _TickFlusher:
+    """Writes, once per event-loop tick, every connection that was sent something."""
+
+    def __init__(self) -> None:
+        self.dirty: list[Connection] = []
+        self.scheduled = False
+
+    def mark(self, conn: Connection) -> None:
+        self.dirty.append(conn)
+        if not self.scheduled:
+            self.scheduled = True
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        self.scheduled = False
+        dirty, self.dirty = self.dirty, []
+        for conn in dirty:
+            conn.flush()
+
+
+_FLUSHERS: dict[asyncio.AbstractEventLoop, _TickFlusher] = {}
+
+
+def _flusher() -> _TickFlusher:
+    loop = asyncio.get_running_loop()
+    flusher = _FLUSHERS.get(loop)
+    if flusher is None:
+        for old in [k for k in _FLUSHERS if k.is_closed()]:
+            del _FLUSHERS[old]
+        flusher = _FLUSHERS[loop] = _TickFlusher()
+    return flusher
 
 
 class Connection:
@@ -38,35 +85,58 @@ class Connection:
         self.seen = SeenIds()
         self.closed = False
         self.close_code: int | None = None
-        self._queue: deque[bytes] = deque()
+        self._out: list[bytes] = []  # payloads not yet written, in order
+        self._marked = False
+        self._flusher = _flusher()
         # Live messages waiting behind a replay: every channel (None) or named channels.
         self._held: dict[str | None, list[tuple[str, int, bytes]]] = {None: []}
         self._wakeup = asyncio.Event()
         self._drained = asyncio.Event()
         self._closing: asyncio.Future[bool] | None = None
-        # aiohttp's own uncompressed framing and its flow-control flag; when a future aiohttp
-        # moves them, every frame takes the queue (correct, only slower).
+        # The raw transport and aiohttp's flow-control flag. If a future aiohttp moves them,
+        # the writer task sends every frame through the public API (correct, only slower).
         writer = getattr(ws, "_writer", None)
-        self._write_frame = getattr(writer, "_write_websocket_frame", None)
+        self._transport: Any = getattr(writer, "transport", None)
         self._protocol: Any = getattr(writer, "protocol", None)
         if self._protocol is None or not hasattr(self._protocol, "_paused"):
-            self._write_frame = None
+            self._transport = None
         self._writer = asyncio.create_task(self._write_loop(), name=f"writer-{chatter_id}")
+
+    @property
+    def queued(self) -> int:
+        return len(self._out)
 
     def send(self, frame: bytes) -> None:
         if self.closed:
             return
-        if not self._queue and self._write_frame is not None and not self._protocol._paused:
-            try:
-                self._write_frame(frame, TEXT, 0)
-            except (ConnectionError, RuntimeError):
-                self.closed = True
-            return
-        if len(self._queue) >= self.queue_max:
+        out = self._out
+        if len(out) >= self.queue_max:
             self.close(CLOSE_SLOW_CONSUMER, "too slow: resume")
             return
-        self._queue.append(frame)
-        self._wakeup.set()
+        out.append(frame)
+        if not self._marked:
+            self._marked = True
+            self._flusher.mark(self)
+
+    def flush(self) -> None:
+        """Write everything pending in one system call, unless the socket is backed up."""
+        self._marked = False
+        out = self._out
+        if not out or self.closed:
+            return
+        if self._transport is None or self._protocol._paused or self._transport.is_closing():
+            self._wakeup.set()
+            return
+        parts: list[bytes] = []
+        for payload in out:
+            parts.append(text_header(len(payload)))
+            parts.append(payload)
+        out.clear()
+        try:
+            self._transport.write(b"".join(parts))
+        except (ConnectionError, RuntimeError):
+            self.closed = True
+        self._drained.set()
 
     def send_message(self, channel: str, message_id: int, frame: bytes) -> None:
         held = self._held
@@ -86,7 +156,7 @@ class Connection:
         The replay is paced by the client: it waits while the queue is half full, so a long
         catch-up never trips the slow-consumer bound that protects live traffic.
         """
-        while len(self._queue) >= self.queue_max // 2 and not self.closed:
+        while len(self._out) >= self.queue_max // 2 and not self.closed:
             self._drained.clear()
             await self._drained.wait()
         if self.seen.first_time(channel, message_id):
@@ -108,26 +178,30 @@ class Connection:
             metrics.SLOW_CLOSES.inc()
         self.closed = True
         self.close_code = code
-        self._queue.clear()
+        self._out.clear()
         self._drained.set()
         self._writer.cancel()
         self._closing = asyncio.ensure_future(self.ws.close(code=code, message=reason.encode()))
 
-    async def flush(self) -> None:
+    async def drain(self) -> None:
         """Wait until everything queued so far is handed to the socket."""
-        while self._queue and not self.closed:
+        while self._out and not self.closed:
             await asyncio.sleep(0.005)
 
     async def _write_loop(self) -> None:
-        queue, ws = self._queue, self.ws
+        """Only runs under backpressure: waits for the socket to drain, then flushes."""
         try:
             while True:
                 await self._wakeup.wait()
                 self._wakeup.clear()
-                while queue:
-                    await ws.send_frame(queue.popleft(), TEXT)
-                    if len(queue) < self.queue_max // 2:
-                        self._drained.set()
+                while self._out and not self.closed:
+                    if self._transport is None:
+                        payload = self._out.pop(0)
+                        await self.ws.send_frame(payload, TEXT)
+                        continue
+                    if self._protocol._paused:
+                        await self._protocol._drain_helper()
+                    self.flush()
         except (ConnectionError, RuntimeError):
             # The peer went away; the reader side notices and cleans up.
             self.closed = True

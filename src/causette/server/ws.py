@@ -246,7 +246,7 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
                 break
         if session.tasks:
             await asyncio.gather(*session.tasks, return_exceptions=True)
-        await conn.flush()
+        await conn.drain()
     finally:
         await conn.stop()
         service.disconnect(chatter, conn)
