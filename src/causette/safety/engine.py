@@ -33,7 +33,7 @@ from causette.safety.policy import (
     pii_reason,
     strictest,
 )
-from causette.safety.rules import Rules, load_rules
+from causette.safety.rules import CATEGORIES, Rules, load_rules
 from causette.safety.state import ConversationState, DeviceState, Tail, UserState
 
 
@@ -487,20 +487,11 @@ class SafetyEngine:
             if action == "warn" and spans:
                 action = "mask"
         labels = list(dict.fromkeys(labels))
-        if action != "allow":
-            for lab in labels:
-                cat = lab.split(".", 1)[0]
-                if cat in (
-                    "grooming",
-                    "ambush",
-                    "hate",
-                    "harassment",
-                    "threat",
-                    "pii",
-                    "spam",
-                    "sexual",
-                ):
-                    conv.add_category(cat)
+        # The conversation's categories: those whose rules actually acted on a message.
+        for p in proposals:
+            cat = p.reason.code.split(".", 1)[0]
+            if p.action != "allow" and cat in CATEGORIES:
+                conv.add_category(cat)
         for cat in conv.escalation_reasons:
             conv.add_category(cat)
         if conv.first_alert_index is None and (

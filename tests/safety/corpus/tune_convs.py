@@ -1141,6 +1141,118 @@ def hand_written() -> list[Conv]:
     """,
         )
     )
+
+    # ------------------------------------------------------------------ third tuning pass
+    c.append(
+        conv(
+            "t3-gr-01",
+            "grooming",
+            "fr",
+            {"tony": P(15), "eva": P(13)},
+            """
+        tony: salut
+        tony: tu vas dans quel collège ?
+        eva: jean jaurès
+        tony: ah cool moi je suis plus vieux mais je connais
+        tony: t'es super jolie
+        tony: tu me fais confiance ?
+        eva: oui
+        tony: >envoie moi une photo en maillot
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t3-am-01",
+            "ambush",
+            "en",
+            {"j3": P(22, 3000), "k3": P(35)},
+            """
+        j3: hey u into guys?
+        k3: yeah
+        j3: cool, pics? mine r private
+        j3: >meet at the park tonight? the dark part near the trees lol
+        j3: come alone
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t3-ha-01",
+            "hate",
+            "fr",
+            {"x3": P(30), "y3": P(30)},
+            """
+        x3: les musulmans dehors
+        y3: calme toi
+    """,
+            room="#politique",
+        )
+    )
+    c.append(
+        conv(
+            "t3-sp-01",
+            "spam",
+            "fr",
+            {"arn": P(25, 100), "v3": P(25)},
+            """
+        arn: Salut ! Je gagne 3000€/mois depuis chez moi, écris-moi sur whatsapp pour savoir comment
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t3-bn-01",
+            "benign:teen_school",
+            "fr",
+            {"em16": P(16), "sa16": P(15)},
+            """
+        em16: t'as snap ?
+        sa16: oui c'est emma.lol2010
+        em16: ok je t'ajoute pour le devoir de svt
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t3-bn-02",
+            "benign:adult_flirt",
+            "fr",
+            {"ju": P(19), "ma": P(20)},
+            """
+        ju: tu fais quoi ce soir ?
+        ma: rien, et toi ?
+        ju: soirée chez des potes, tu veux venir ?
+        ma: grave, c'est où ?
+        ju: chez Julie, 3 rue des fleurs, 2ème étage
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t3-bn-03",
+            "benign:adult_flirt",
+            "fr",
+            {"aa3": P(30), "bb3": P(32)},
+            """
+        aa3: on se voit ce soir chez moi ?
+        bb3: ok je viens vers 21h
+        aa3: super
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t3-bn-04",
+            "benign:lgbt_news",
+            "fr",
+            {"cc3": P(40), "dd3": P(41)},
+            """
+        cc3: le procès des agresseurs homophobes commence lundi
+        dd3: ils avaient crié sale pd à la victime
+    """,
+        )
+    )
     return c
 
 
