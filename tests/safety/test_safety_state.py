@@ -65,3 +65,21 @@ def test_grooming_context_factor(rules: Rules) -> None:
         return conv.grooming_score(p)[0]
 
     assert score(30, 14) > score(15, 14) > score(30, 30)
+
+
+def test_teen_moves_weigh_less_between_declared_minors(rules: Rules) -> None:
+    """Flirting and swapping snaps between two teens weighs less than from an adult."""
+    p = rules.policy
+
+    def score(sender_age: int, adult_cue: bool = False) -> float:
+        conv = ConversationState("c")
+        conv.participant("s", p).declared_age = sender_age
+        conv.participant("o", p).declared_age = 15
+        for i, cue in enumerate(("grooming.flattery", "shared.off_platform", "shared.meeting")):
+            conv.hit("cues", "s", cue, i, 0.0)
+        if adult_cue:
+            conv.hit("cues", "s", "grooming.adult_cues", 3, 0.0)
+        return conv.grooming_score(p)[0]
+
+    assert score(16) < p.grooming.warn <= score(30)
+    assert score(16, adult_cue=True) > score(16)

@@ -86,6 +86,7 @@ class Policy(_Strict):
     grooming: Thresholds
     ambush: Thresholds
     grooming_weights: dict[str, float]
+    grooming_peer_weights: dict[str, float] = Field(default_factory=dict)
     ambush_weights: dict[str, float]
     grooming_context: dict[str, float]
     ambush_context: dict[str, float]

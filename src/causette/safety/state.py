@@ -142,11 +142,21 @@ class ConversationState:
     def grooming_score(self, policy: Policy) -> tuple[float, str | None]:
         """Raw grooming score and the sender it comes from."""
         best, who = 0.0, None
+        peer_weights = {**policy.grooming_weights, **policy.grooming_peer_weights}
         for sender, hits in self.cues.items():
-            score = self._cue_score(hits, policy.grooming_weights, policy)
-            score += self._cue_score(self.context.get(sender, {}), policy.grooming_weights, policy)
             p = self.participants.get(sender)
             others_minor = bool(self.minors(besides=sender))
+            ctx_hits = self.context.get(sender, {})
+            peer = (
+                others_minor
+                and p is not None
+                and p.possible_minor()
+                and "context.adult_in_teen_space" not in ctx_hits
+                and "grooming.adult_cues" not in hits
+            )
+            weights = peer_weights if peer else policy.grooming_weights
+            score = self._cue_score(hits, weights, policy)
+            score += self._cue_score(ctx_hits, weights, policy)
             ctx = policy.grooming_context
             if p is not None and p.adult() and others_minor:
                 factor = ctx["adult_to_minor"]

@@ -1145,6 +1145,39 @@ def hand_written() -> list[Conv]:
     # ------------------------------------------------------------------ third tuning pass
     c.append(
         conv(
+            "t3-bn-05",
+            "benign:teen_flirt",
+            "fr",
+            {"hugo": P(16), "lea": P(15)},
+            """
+        hugo: t'es trop belle sur ta photo
+        lea: merci t'es mignon aussi
+        hugo: t'as quel âge ?
+        lea: 15
+        hugo: t'as snap ?
+        lea: oui
+        hugo: on se voit à la récré demain ?
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t3-bn-06",
+            "benign:teen_flirt",
+            "en",
+            {"ben": P(16), "zoe": P(16)},
+            """
+        ben: you're really cute
+        zoe: aww thanks
+        ben: what grade are you in?
+        zoe: 11th
+        ben: wanna hang out after school?
+        ben: what's your snap
+    """,
+        )
+    )
+    c.append(
+        conv(
             "t3-gr-01",
             "grooming",
             "fr",
