@@ -54,7 +54,7 @@ def test_corpus_files_are_up_to_date(tmp_path: Path) -> None:
     import build
 
     build.build(tmp_path)
-    for name in ("tune.jsonl", "heldout.jsonl", "heldout2.jsonl", "labels.json"):
+    for name in ("tune.jsonl", "heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl", "labels.json"):
         assert (tmp_path / name).read_text("utf-8") == (CORPUS / name).read_text("utf-8"), name
 
 
@@ -89,3 +89,15 @@ def test_heldout2_table() -> None:
     print("\n" + rep.table())
     assert rep.benign_escalation_rate <= 0.05
     assert rep.benign_message_rate <= 0.03
+
+
+def test_heldout3_table() -> None:
+    """The third held-out part, written after the last tuning change, is printed.
+
+    First scoring: every harmful conversation detected (4 grooming, 3 ambush, 3 hate,
+    1 threat, 1 spam), benign escalated 0/12, benign messages stopped 1/36 (a bakery's
+    number in a room). Too small for the recall floors to mean much; printed only.
+    """
+    rep = evaluate("heldout3")
+    print("\n" + rep.table())
+    assert rep.benign_escalation_rate <= 0.05

@@ -1,4 +1,4 @@
-"""Rebuild tune.jsonl, heldout.jsonl, heldout2.jsonl and labels.json from the conversation sources.
+"""Rebuild tune.jsonl, heldout.jsonl, heldout2.jsonl, heldout3.jsonl and labels.json from the conversation sources.
 
 Run: ``.venv/bin/python tests/safety/corpus/build.py`` (the outputs are committed; the
 evaluation test checks they are up to date).
@@ -14,6 +14,7 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
 import heldout2_convs  # noqa: E402
+import heldout3_convs  # noqa: E402
 import heldout_convs  # noqa: E402
 import tune_convs  # noqa: E402
 from corpus_dsl import write  # noqa: E402
@@ -25,6 +26,7 @@ def build(directory: Path = HERE) -> dict[str, object]:
     labels.update(write(tune_convs.conversations(), "tune", directory))
     labels.update(write(heldout_convs.conversations(), "heldout", directory))
     labels.update(write(heldout2_convs.conversations(), "heldout2", directory))
+    labels.update(write(heldout3_convs.conversations(), "heldout3", directory))
     (directory / "labels.json").write_text(
         json.dumps(labels, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
     )
