@@ -1,4 +1,4 @@
-"""Rebuild tune.jsonl, heldout.jsonl, heldout2.jsonl, heldout3.jsonl and labels.json from the conversation sources.
+"""Rebuild the corpus JSONL files (tune, heldout, heldout2, heldout3) and labels.json.
 
 Run: ``.venv/bin/python tests/safety/corpus/build.py`` (the outputs are committed; the
 evaluation test checks they are up to date).
