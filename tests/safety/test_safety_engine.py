@@ -171,3 +171,16 @@ def test_engine_never_raises(text: str, to: str, age: int) -> None:
     assert (d.text is None) == (d.action in ("hold", "block"))
     if d.text is not None:
         assert len(d.text) == len(text)
+
+
+def test_shop_named_just_before_makes_the_number_public(engine: SafetyEngine) -> None:
+    """'la boulangerie ... ?' then 'appelle-les au 05 ...' in a room is not masked."""
+    engine.evaluate(MessageContext("r", "a", "la boulangerie fait des commandes ?", "#b", 50), T0)
+    d = engine.evaluate(
+        MessageContext("r", "b", "oui appelle-les au 05 56 12 34 56", "#b", 52), T0 + 5
+    )
+    assert d.action == "allow"
+    far = engine.evaluate(
+        MessageContext("r2", "c", "appelle moi au 06 12 34 56 78", "#b", 30), T0 + 9
+    )
+    assert far.action == "mask"

@@ -259,6 +259,11 @@ class SafetyEngine:
             conv.last_probe = [msg.sender, index]
         if "ambush.address_request" in names:
             conv.address_asked = [msg.sender, index]
+        # A shop or a service mentioned a few messages earlier makes a number its number
+        # ("la boulangerie fait des commandes ?" / "appelle-les au 05 ...").
+        business_near = conv.business_index is not None and index - conv.business_index <= 3
+        if frames.has("business"):
+            conv.business_index = index
 
         # ---- cues into the conversation -------------------------------------------------
         new_cues: list[str] = []
@@ -301,6 +306,8 @@ class SafetyEngine:
         )
         for s in active:
             if s.name not in _PII_KINDS:
+                continue
+            if business_near and s.name in ("pii.phone", "pii.address", "pii.floor"):
                 continue
             kind = s.name.split(".", 1)[1]
             labels.append(s.name)

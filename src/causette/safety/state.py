@@ -72,6 +72,7 @@ class ConversationState:
     tails: dict[str, Tail] = field(default_factory=dict)
     last_probe: list[Any] | None = None  # [sender, index] of the last age question
     address_asked: list[Any] | None = None  # [sender, index] of the last address request
+    business_index: int | None = None  # last message that talked about a shop or service
     escalated: bool = False
     escalated_index: int | None = None
     escalation_reasons: list[str] = field(default_factory=list)
