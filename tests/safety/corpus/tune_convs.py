@@ -1286,6 +1286,160 @@ def hand_written() -> list[Conv]:
     """,
         )
     )
+
+    # ------------------------------------------------------------------ fourth tuning pass
+    c.append(
+        conv(
+            "t4-gr-01",
+            "grooming",
+            "en",
+            {"coachmike": P(34), "tim": P(14)},
+            """
+        coachmike: great practice today tim
+        tim: thanks coach
+        coachmike: you're my best player, really special
+        coachmike: >how about i drive you home after saturday's game
+        coachmike: don't mention it to your mom, she worries
+        coachmike: text me on my personal number
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t4-gr-02",
+            "grooming",
+            "fr",
+            {"kiki16": P(16), "lola": P(14)},
+            """
+        kiki16: t'es libre ce week end ?
+        lola: oui pk
+        kiki16: >je t'emmène au ciné, c'est moi qui paye
+        kiki16: tes parents ont pas besoin de savoir
+        kiki16: je passe te chercher en bas de chez toi
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t4-gr-03",
+            "grooming",
+            "en",
+            {"jay17": P(17), "kay": P(14)},
+            """
+        jay17: u up?
+        kay: ya
+        jay17: wats ur age again
+        kay: 14
+        jay17: ur so hot for 14
+        jay17: ur parents asleep?
+        kay: yea
+        jay17: >facetime me rn
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t4-am-01",
+            "ambush",
+            "en",
+            {"ghost": P(25, 400), "dan4": P(41)},
+            """
+        ghost: hi, new here
+        ghost: can't share pics, married
+        ghost: can you host tonight?
+        dan4: yes
+        ghost: >send location and flat number, i'll be there in 10
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t4-ha-01",
+            "hate",
+            "en",
+            {"a4": P(30), "b4": P(30)},
+            """
+        a4: all muslims are terrorists
+        b4: not ok
+    """,
+            room="#news",
+        )
+    )
+    c.append(
+        conv(
+            "t4-th-01",
+            "threat",
+            "en",
+            {"c4": P(25), "d4": P(25)},
+            """
+        c4: i'm going to come to your house and hurt your family
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t4-bn-01",
+            "benign:lgbt_news",
+            "fr",
+            {"e4": P(40), "f4": P(41)},
+            """
+        e4: le film sur le guet-apens de Drancy était dur à regarder
+        f4: oui, le faux profil qui donne rendez-vous dans un parking, ça fait froid dans le dos
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t4-bn-02",
+            "benign:adult_flirt",
+            "en",
+            {"g4": P(22), "h4": P(23)},
+            """
+        g4: come over tonight? my roommates are out
+        h4: sure, what time?
+        g4: 8, i'll cook
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t4-bn-03",
+            "benign:teen_school",
+            "fr",
+            {"i4": P(17), "j4": P(16)},
+            """
+        i4: tu viens à la fête de samedi ?
+        j4: si mes parents veulent
+        i4: dis leur que c'est chez Léa, sa mère sera là
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t4-bn-04",
+            "benign:adult_flirt",
+            "fr",
+            {"k4": P(45), "l4": P(44)},
+            """
+        k4: je suis discret sur ma vie privée, je préfère qu'on se voie dans un café d'abord
+        l4: bien sûr, c'est plus prudent
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t4-bn-05",
+            "benign:small_talk",
+            "en",
+            {"m4": P(35), "n4": P(33)},
+            """
+        m4: i'm 35, you?
+        n4: 33
+        m4: nice, what do you do?
+        n4: teacher, 8th grade english actually
+    """,
+        )
+    )
     return c
 
 
