@@ -54,7 +54,7 @@ def test_corpus_files_are_up_to_date(tmp_path: Path) -> None:
     import build
 
     build.build(tmp_path)
-    for name in ("tune.jsonl", "heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl", "labels.json"):
+    for name in ("tune.jsonl", "heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl", "heldout4.jsonl", "labels.json"):
         assert (tmp_path / name).read_text("utf-8") == (CORPUS / name).read_text("utf-8"), name
 
 
@@ -99,5 +99,17 @@ def test_heldout3_table() -> None:
     number in a room). Too small for the recall floors to mean much; printed only.
     """
     rep = evaluate("heldout3")
+    print("\n" + rep.table())
+    assert rep.benign_escalation_rate <= 0.05
+
+
+def test_heldout4_table() -> None:
+    """The fourth held-out part, written after the last tuning pass, is printed.
+
+    First scoring: every harmful conversation detected (3 grooming, 2 ambush, 2 hate,
+    1 threat, 1 spam), alert at or before the first push 5/5, benign escalated 0/9, benign
+    messages stopped 2/22 (a reported "dyke", a takeaway's number). Printed only.
+    """
+    rep = evaluate("heldout4")
     print("\n" + rep.table())
     assert rep.benign_escalation_rate <= 0.05
