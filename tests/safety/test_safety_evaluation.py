@@ -54,7 +54,14 @@ def test_corpus_files_are_up_to_date(tmp_path: Path) -> None:
     import build
 
     build.build(tmp_path)
-    for name in ("tune.jsonl", "heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl", "heldout4.jsonl", "labels.json"):
+    for name in (
+        "tune.jsonl",
+        "heldout.jsonl",
+        "heldout2.jsonl",
+        "heldout3.jsonl",
+        "heldout4.jsonl",
+        "labels.json",
+    ):
         assert (tmp_path / name).read_text("utf-8") == (CORPUS / name).read_text("utf-8"), name
 
 
