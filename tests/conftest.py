@@ -49,7 +49,9 @@ async def base_url(server: TestServer) -> str:
 async def make_client(base_url: str) -> AsyncIterator[Callable[..., Awaitable[ChatClient]]]:
     clients: list[ChatClient] = []
 
-    async def make(pseudonym: str | None = None, *, connect: bool = True, **profile: Any) -> ChatClient:
+    async def make(
+        pseudonym: str | None = None, *, connect: bool = True, **profile: Any
+    ) -> ChatClient:
         client = ChatClient(base_url)
         clients.append(client)
         if pseudonym is not None:
