@@ -184,3 +184,12 @@ def test_shop_named_just_before_makes_the_number_public(engine: SafetyEngine) ->
         MessageContext("r2", "c", "appelle moi au 06 12 34 56 78", "#b", 30), T0 + 9
     )
     assert far.action == "mask"
+
+
+def test_someone_elses_address_in_a_room_is_masked(engine: SafetyEngine) -> None:
+    """Posting where a named person lives, in a room, is masked as personal data."""
+    d = engine.evaluate(
+        MessageContext("r", "x", "l'adresse de Karim c'est 5 rue des Roses", "#ville", 30), T0
+    )
+    assert "pii.address" in d.labels and d.action == "mask"
+    assert d.text is not None and "Roses" not in d.text
