@@ -27,10 +27,12 @@ from causette.safety.detectors.pii import find_phones
 from causette.safety.normalise import Normalised, Normaliser
 from causette.safety.policy import (
     WHY_TEXT,
+    MessageFacts,
     Proposal,
     Reason,
     mask_text,
     pii_reason,
+    signal_proposals,
     strictest,
 )
 from causette.safety.rules import CATEGORIES, Rules, load_rules
@@ -342,38 +344,20 @@ class SafetyEngine:
                         now,
                     )
 
-        # ---- hate, insults, threats, sexual, spam ---------------------------------------
-        for s in active:
-            cat = s.name.split(".", 1)[0]
-            if cat == "hate":
-                labels.append(s.name)
-                proposals.append(
-                    Proposal(
-                        "mask", self.reason("hate.slur", **s.params), [s.span] if s.span else []
-                    )
-                )
-            elif s.name == "harassment.insult":
-                labels.append(s.name)
-                proposals.append(
-                    Proposal("mask", self.reason("harassment.insult"), [s.span] if s.span else [])
-                )
-            elif s.name == "harassment.self_harm":
-                labels.append(s.name)
-                proposals.append(Proposal("hold", self.reason("harassment.self_harm")))
-            elif s.name == "threat.violence":
-                labels.append(s.name)
-                proposals.append(Proposal("hold", self.reason("threat.violence")))
-            elif s.name == "threat.doxxing":
-                labels.append(s.name)
-                proposals.append(Proposal("block", self.reason("threat.doxxing")))
-            elif s.name == "sexual.solicitation":
-                labels.append(s.name)
-                if minor_in_conv or sender.possible_minor():
-                    proposals.append(Proposal("block", self.reason("sexual.minor")))
-                elif msg.room:
-                    proposals.append(
-                        Proposal("mask", self.reason("sexual.room"), [s.span] if s.span else [])
-                    )
+        # ---- hate, insults, threats, sexual, scams (policy.signal_proposals) -------------
+        very_fresh = (
+            msg.sender_account_age_s is not None
+            and msg.sender_account_age_s < policy.very_fresh_account_s
+        )
+        facts = MessageFacts(
+            room=msg.room,
+            fresh=fresh,
+            very_fresh=very_fresh,
+            minor_involved=minor_in_conv or sender.possible_minor(),
+        )
+        got_labels, got = signal_proposals(active, facts, self.reason)
+        labels.extend(got_labels)
+        proposals.extend(got)
         hostile = [
             s
             for s in active
@@ -392,19 +376,6 @@ class SafetyEngine:
                 proposals.append(Proposal("hold", self.reason("harassment.repeated")))
         if any(s.name.startswith("threat.") for s in hostile):
             self._escalate(conv, index, "threat")
-        scam = "spam.scam" in names
-        link = "spam.link" in names
-        very_fresh = (
-            msg.sender_account_age_s is not None
-            and msg.sender_account_age_s < policy.very_fresh_account_s
-        )
-        if scam:
-            labels.append("spam.scam")
-            action = "block" if (link or fresh) else "hold"
-            proposals.append(Proposal(action, self.reason("spam.scam")))
-        if link and (very_fresh or (fresh and msg.room)) and not scam:
-            labels.append("spam.link")
-            proposals.append(Proposal("hold", self.reason("spam.link")))
         repeats = user.remember(now, n.key.text, policy) if len(n.key.text) >= 4 else 0
         if repeats >= policy.flood_repeats:
             labels.append("spam.flood")

@@ -18,7 +18,9 @@ Owns: the action ladder (allow < warn < mask < hold < block), :class:`Reason`,
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 ACTIONS = ("allow", "warn", "mask", "hold", "block")
 SEVERITY = {a: i for i, a in enumerate(ACTIONS)}
@@ -86,3 +88,70 @@ WHY_TEXT = {
     "fresh_account": ("compte créé il y a peu", "very new account"),
     "public_room": ("salon public", "public room"),
 }
+
+
+class _Signal(Protocol):
+    """What the policy reads from a detector signal."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def span(self) -> tuple[int, int] | None: ...
+    @property
+    def params(self) -> dict[str, str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class MessageFacts:
+    """The context the per-signal rules need about one message."""
+
+    room: bool
+    fresh: bool  # sender account younger than policy.fresh_account_s
+    very_fresh: bool  # younger than policy.very_fresh_account_s
+    minor_involved: bool  # a possible minor sends or is in the conversation
+
+
+ReasonFactory = Callable[..., Reason]
+
+
+def signal_proposals(
+    active: Iterable[_Signal], facts: MessageFacts, reason: ReasonFactory
+) -> tuple[list[str], list[Proposal]]:
+    """Labels and proposals for hate, insults, threats, self-harm, sexual talk and spam."""
+    labels: list[str] = []
+    out: list[Proposal] = []
+    names: set[str] = set()
+    for s in active:
+        names.add(s.name)
+        spans = [s.span] if s.span else []
+        cat = s.name.split(".", 1)[0]
+        if cat == "hate":
+            labels.append(s.name)
+            out.append(Proposal("mask", reason("hate.slur", **s.params), spans))
+        elif s.name == "harassment.insult":
+            labels.append(s.name)
+            out.append(Proposal("mask", reason("harassment.insult"), spans))
+        elif s.name == "harassment.self_harm":
+            labels.append(s.name)
+            out.append(Proposal("hold", reason("harassment.self_harm")))
+        elif s.name == "threat.violence":
+            labels.append(s.name)
+            out.append(Proposal("hold", reason("threat.violence")))
+        elif s.name == "threat.doxxing":
+            labels.append(s.name)
+            out.append(Proposal("block", reason("threat.doxxing")))
+        elif s.name == "sexual.solicitation":
+            labels.append(s.name)
+            if facts.minor_involved:
+                out.append(Proposal("block", reason("sexual.minor")))
+            elif facts.room:
+                out.append(Proposal("mask", reason("sexual.room"), spans))
+    scam = "spam.scam" in names
+    link = "spam.link" in names
+    if scam:
+        labels.append("spam.scam")
+        out.append(Proposal("block" if (link or facts.fresh) else "hold", reason("spam.scam")))
+    elif link and (facts.very_fresh or (facts.fresh and facts.room)):
+        labels.append("spam.link")
+        out.append(Proposal("hold", reason("spam.link")))
+    return labels, out
