@@ -25,3 +25,32 @@ def test_pii_reasons() -> None:
     assert pii_reason("phone", room=True, fresh=False, age_line=False, ambush=False)
     assert pii_reason("handle", room=False, fresh=True, age_line=False, ambush=False) is None
     assert pii_reason("phone", room=False, fresh=False, age_line=False, ambush=False) is None
+
+
+def test_signal_proposals_follow_the_context() -> None:
+    """Sexual talk is blocked with a minor, masked in a room, allowed between adults."""
+    from causette.safety.detectors import Signal
+    from causette.safety.policy import MessageFacts, signal_proposals
+
+    def reason(code: str, **params: str) -> Reason:
+        return Reason(code, params)
+
+    sig = [Signal("sexual.solicitation", (0, 5), "x")]
+    adults = MessageFacts(room=False, fresh=False, very_fresh=False, minor_involved=False)
+    minor = MessageFacts(room=False, fresh=False, very_fresh=False, minor_involved=True)
+    room = MessageFacts(room=True, fresh=False, very_fresh=False, minor_involved=False)
+    assert strictest(signal_proposals(sig, adults, reason)[1]) == "allow"
+    assert strictest(signal_proposals(sig, minor, reason)[1]) == "block"
+    assert strictest(signal_proposals(sig, room, reason)[1]) == "mask"
+
+
+def test_links_matter_only_from_new_accounts() -> None:
+    """A link is held from a very new account, ignored from an established one."""
+    from causette.safety.detectors import Signal
+    from causette.safety.policy import MessageFacts, signal_proposals
+
+    sig = [Signal("spam.link", (0, 5), "x")]
+    new = MessageFacts(room=False, fresh=True, very_fresh=True, minor_involved=False)
+    old = MessageFacts(room=False, fresh=False, very_fresh=False, minor_involved=False)
+    assert strictest(signal_proposals(sig, new, lambda c, **p: Reason(c))[1]) == "hold"
+    assert signal_proposals(sig, old, lambda c, **p: Reason(c)) == ([], [])
