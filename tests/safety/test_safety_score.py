@@ -6,8 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from causette.cli import main
+from causette.safety.engine import SafetyEngine
+from causette.safety.rules import load_rules
 from causette.safety.score import LineError, parse_line, score_lines
 
 MSG = {
@@ -144,3 +148,20 @@ def test_bom_and_lone_surrogates_are_accepted() -> None:
     outputs, errors = score_lines([bom, surrogate])
     assert not errors
     assert all(json.loads(dumps(o)) for o in outputs)
+
+
+_RULES = load_rules()
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(sorted(MSG)), _JSON, max_size=9) | _JSON)
+def test_any_json_line_is_scored_or_named(obj: object) -> None:
+    """Any JSON value on a line is either scored or reported as line 1; nothing raises."""
+    line = json.dumps(obj)
+    outputs, errors = score_lines([line], SafetyEngine(_RULES))
+    assert (len(errors) == 1 and errors[0][0] == 1) or (not errors and len(outputs) == 2)
