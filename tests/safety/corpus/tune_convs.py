@@ -1440,6 +1440,145 @@ def hand_written() -> list[Conv]:
     """,
         )
     )
+
+    # ------------------------------------------------------------------ fifth tuning pass
+    c.append(
+        conv(
+            "t5-gr-01",
+            "grooming",
+            "en",
+            {"dave": P(16), "mia5": P(14)},
+            """
+        dave: hey mia
+        mia5: hey
+        dave: what year are you in
+        mia5: year 9
+        dave: you're very pretty for year 9
+        dave: does your mum check your messages?
+        mia5: no
+        dave: good, keep it that way
+        dave: >i'll send you a gift card if you send a pic
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t5-gr-02",
+            "grooming",
+            "fr",
+            {"thib": P(16), "clem5": P(15)},
+            """
+        thib: coucou
+        clem5: slt
+        thib: t'as quel âge ?
+        clem5: 15
+        thib: tu peux tout me dire tu sais, je juge pas
+        thib: tes parents fouillent ton tel ?
+        clem5: non
+        thib: ok cool, on peut parler de trucs plus perso alors
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t5-am-01",
+            "ambush",
+            "en",
+            {"mike5": P(26, 900), "lee5": P(32)},
+            """
+        mike5: hey sexy
+        lee5: hi
+        mike5: looking for fun now, u alone?
+        lee5: yes
+        mike5: whats ur postcode
+        lee5: e8
+        mike5: exact address? i'm near, no pics tho
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t5-am-02",
+            "ambush",
+            "fr",
+            {"anto": P(24, 1200), "hugo5": P(29)},
+            """
+        anto: salut t'es dispo ?
+        hugo5: oui
+        anto: t'es où ?
+        hugo5: montreuil
+        anto: je connais un coin tranquille derrière la voie ferrée
+        anto: >viens maintenant, seul
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t5-bn-01",
+            "benign:adult_flirt",
+            "fr",
+            {"n5a": P(28), "n5b": P(30)},
+            """
+        n5a: salut ! tu habites où ?
+        n5b: à Nantes
+        n5a: ah moi aussi, quartier ?
+        n5b: centre
+        n5a: cool, on pourrait se croiser au marché un de ces jours
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t5-bn-02",
+            "benign:teen_school",
+            "fr",
+            {"n5c": P(16), "n5d": P(15)},
+            """
+        n5c: t'es seule chez toi ?
+        n5d: oui mes parents sont au boulot
+        n5c: ok j'arrive pour réviser, ma mère me dépose
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t5-bn-03",
+            "benign:small_talk",
+            "fr",
+            {"n5e": P(30), "n5f": P(29)},
+            """
+        n5e: tu vis seul ?
+        n5f: oui depuis 2 ans
+        n5e: moi aussi, c'est calme mais parfois un peu triste
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t5-bn-04",
+            "benign:educational",
+            "en",
+            {"n5g": P(40), "n5h": P(41)},
+            """
+        n5g: my daughter is 14 and got a message from a stranger asking for pics
+        n5h: report it to the police and ceop
+        n5g: done, thanks
+    """,
+        )
+    )
+    c.append(
+        conv(
+            "t5-bn-05",
+            "benign:adult_flirt",
+            "en",
+            {"n5i": P(31), "n5j": P(33)},
+            """
+        n5i: are you alone tonight? fancy a movie at the cinema?
+        n5j: yes, the 8pm one?
+        n5i: perfect
+    """,
+        )
+    )
     return c
 
 
