@@ -60,6 +60,7 @@ def test_corpus_files_are_up_to_date(tmp_path: Path) -> None:
         "heldout2.jsonl",
         "heldout3.jsonl",
         "heldout4.jsonl",
+        "heldout5.jsonl",
         "labels.json",
     ):
         assert (tmp_path / name).read_text("utf-8") == (CORPUS / name).read_text("utf-8"), name
@@ -118,5 +119,18 @@ def test_heldout4_table() -> None:
     messages stopped 2/22 (a reported "dyke", a takeaway's number). Printed only.
     """
     rep = evaluate("heldout4")
+    print("\n" + rep.table())
+    assert rep.benign_escalation_rate <= 0.05
+
+
+def test_heldout5_table() -> None:
+    """The fifth held-out part, written after the fifth tuning pass, is printed.
+
+    First scoring: grooming 2/3, ambush 2/2, hate 1/2, harassment 1/1, threat 0/1, spam 1/1;
+    benign escalated 0/10, benign messages stopped 0/24. Misses: "i'm actually 14" (an
+    adverb before the age), "négresse" (not in the list), "on va te faire regretter"
+    (threat wording) — added to the lists afterwards. Printed only.
+    """
+    rep = evaluate("heldout5")
     print("\n" + rep.table())
     assert rep.benign_escalation_rate <= 0.05
