@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """A FIFTH held-out part, written after the fifth (last) tuning pass, scored once.
 
 Reported exactly as first scored in docs/safety.md. Non-explicit throughout.
