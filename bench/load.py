@@ -135,6 +135,7 @@ class Server:
                 break
             try:
                 with urllib.request.urlopen(self.health_url, timeout=1):
+                    self._profile()
                     return
             except OSError:
                 time.sleep(0.1)
@@ -142,6 +143,31 @@ class Server:
             log_text = fh.read()[-2000:]
         self.stop()
         raise RuntimeError(f"{self.name} did not start: {log_text}")
+
+    def _profile(self) -> None:
+        """With BENCH_PYSPY_DIR set, sample the server with py-spy (raw, for flame graphs).
+
+        ``BENCH_PYSPY_DELAY`` seconds after start (skips the set-up), for
+        ``BENCH_PYSPY_SECONDS``; Python contenders only.
+        """
+        out_dir = os.environ.get("BENCH_PYSPY_DIR")
+        if not out_dir or self.argv[0] != sys.executable:
+            return
+        os.makedirs(out_dir, exist_ok=True)
+        out = os.path.join(out_dir, f"{self.name}-{self.pid}.txt")
+        seconds = os.environ.get("BENCH_PYSPY_SECONDS", "20")
+        delay = os.environ.get("BENCH_PYSPY_DELAY", "0")
+        pyspy = os.path.join(os.path.dirname(sys.executable), "py-spy")
+        subprocess.Popen(
+            [
+                "sh",
+                "-c",
+                f'sleep {delay} && exec "{pyspy}" record -p {self.pid} -f raw -o "{out}" '
+                f"-d {seconds} -r 200 --nonblocking",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -164,7 +190,7 @@ def rooms_file(directory: str, count: int) -> str:
     return path
 
 
-BENCH_ROOMS = 600
+BENCH_ROOMS = 1000
 
 
 def causette_server(**env: str) -> Server:
@@ -274,6 +300,7 @@ class Client(WSListener):
         self.transport: WSTransport | None = None
         self.messages = 0
         self.acks = 0
+        self.errors = 0
         self.on_message = on_message
         self.waiting: dict[bytes, asyncio.Future[bytes]] = {}
         self.ack_event: asyncio.Event | None = None
@@ -316,6 +343,9 @@ class Client(WSListener):
             if self.on_message is not None:
                 self.on_message(self, data)
             return
+        if kind == b"error":
+            self.errors += 1
+            return
         if kind == b"ack":
             self.acks += 1
             if self.ack_event is not None:
@@ -347,8 +377,11 @@ class Client(WSListener):
 
 def message_seq(data: bytes) -> int:
     """The sequence number a benchmark text starts with (``"text":"<seq> xxx..."``)."""
-    start = data.rindex(b'"text":"') + 8
-    return int(data[start : data.index(b" ", start)])
+    start = data.rfind(b'"text":"') + 8
+    end = data.find(b" ", start)
+    if start < 8 or end < 0 or not data[start:end].isdigit():
+        return -1
+    return int(data[start:end])
 
 
 def track_ids(client: Client, data: bytes) -> None:
