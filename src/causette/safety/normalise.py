@@ -21,6 +21,7 @@ letters and numbers written in words. Rules:
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from array import array
@@ -112,6 +113,7 @@ def _singles_ahead(tokens: list[str], start: int) -> int:
     return n
 
 
+_FIRST = operator.methodcaller("group", 1)  # a callable replacement: no template parsing
 _WORD_RUN = re.compile(r"[^\W_]+")
 
 
@@ -186,7 +188,7 @@ class Normaliser:
         """Punctuation to single spaces, letter runs squeezed, optional leetspeak reading."""
         if deleet:
             return self._key(folded, deleet=True)
-        text = _ANY_LETTER_RUN.sub(r"\1", _NON_WORD.sub(" ", folded.text)).strip()
+        text = _ANY_LETTER_RUN.sub(_FIRST, _NON_WORD.sub(" ", folded.text)).strip()
         return Form(text, build=lambda: _key_origin(folded))
 
     def _key(self, folded: Form, *, deleet: bool) -> Form:

@@ -31,7 +31,10 @@ class Participant:
 
     def possible_minor(self) -> bool:
         """Declared or disclosed under 18."""
-        return any(a is not None and a < 18 for a in (self.declared_age, self.disclosed_age))
+        declared, disclosed = self.declared_age, self.disclosed_age
+        return (declared is not None and declared < 18) or (
+            disclosed is not None and disclosed < 18
+        )
 
     def adult(self) -> bool:
         """Disclosed 18+, or declared 18+ with no disclosure saying otherwise."""
