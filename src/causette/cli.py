@@ -32,10 +32,37 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _register_db(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    db = subparsers.add_parser("db", help="database administration")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_commands.add_parser(
+        "upgrade", help="migrate the database (CAUSETTE_DATABASE_URL) to the newest schema"
+    )
+    upgrade.add_argument("--config", default=None, help="a TOML settings file")
+    upgrade.add_argument("--url", default=None, help="a SQLAlchemy URL (default from settings)")
+    upgrade.set_defaults(func=_db_upgrade)
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from causette.settings import load_settings
+    from causette.store.migrate import upgrade
+    from causette.store.sql import make_engine
+
+    url = args.url or load_settings(args.config).sqlalchemy_url()
+    engine = make_engine(url)
+    try:
+        revision = upgrade(engine)
+    finally:
+        engine.dispose()
+    print(f"causette: database at revision {revision}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="causette", description=__doc__.splitlines()[0])
     subparsers = parser.add_subparsers(dest="command", required=True)
     _register_serve(subparsers)
+    _register_db(subparsers)
     from causette.safety.cli import register as register_safety
 
     register_safety(subparsers)

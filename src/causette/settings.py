@@ -23,6 +23,14 @@ class Settings(BaseSettings):
     data_dir: pathlib.Path = pathlib.Path("./var")
     # Empty means `sqlite:///<data_dir>/causette.db`.
     database_url: str = ""
+    # Empty: one process, in-process bus. Set (redis://host:6379/0): several processes share
+    # one chat through Redis (bus, presence, names, join limits); see docs/deploy.md.
+    redis_url: str = ""
+    # Every Redis key and channel starts with it: several chats (or tests) on one Redis.
+    redis_prefix: str = "causette:"
+    # A process refreshes its chatters' presence in Redis every third of this; a process
+    # that dies frees their names after at most this long.
+    cluster_ttl_s: float = Field(15.0, ge=1.0)
     rooms_file: pathlib.Path | None = None
     # Signs proof-of-work challenges; generated per process when empty.
     secret: str = ""

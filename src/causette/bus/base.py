@@ -25,6 +25,9 @@ class Envelope:
     sender_id: str | None = None
     # False for notices about the sender themself (their own presence): not sent back.
     echo: bool = True
+    # A control event between server processes (presence, invalidations), never sent to a
+    # client: ``frame`` is its JSON body and this names its kind.
+    control: str | None = None
 
 
 Deliver = Callable[[Envelope], None]

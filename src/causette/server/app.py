@@ -37,7 +37,16 @@ def build_app(settings: Settings) -> web.Application:
         batch_max=settings.group_commit_max,
         synchronous=settings.sqlite_synchronous,
     )
-    service = ChatService(settings, catalogue, store, LocalBus())
+    if settings.redis_url:
+        # Several processes, one chat: Redis carries the bus and the shared presence.
+        from causette.bus.redis import RedisBus
+        from causette.server.cluster import Cluster
+
+        bus = RedisBus(settings.redis_url, settings.redis_prefix)
+        service = ChatService(settings, catalogue, store, bus)
+        service.cluster = Cluster(service, bus, settings.redis_prefix, settings.cluster_ttl_s)
+    else:
+        service = ChatService(settings, catalogue, store, LocalBus())
     app[SERVICE] = service
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:

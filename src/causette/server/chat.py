@@ -21,7 +21,7 @@ import time
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -48,6 +48,9 @@ from causette.server.connection import Connection
 from causette.server.events import JoinRequest
 from causette.settings import Settings
 from causette.store import MessageRecord, SessionRecord, SqlStore
+
+if TYPE_CHECKING:
+    from causette.server.cluster import Cluster
 
 CLOSE_NOT_AUTHENTICATED = 4001
 CLOSE_REPLACED = 4009
@@ -157,6 +160,8 @@ class ChatService:
         self._counts_sent: dict[Space, dict[str, int]] = {}
         self._counts_task: asyncio.Task[None] | None = None
         self._background: set[asyncio.Future[Any]] = set()
+        # Several processes on Redis (server/cluster.py); None: this process is the chat.
+        self.cluster: Cluster | None = None
 
     def _spawn(self, awaitable: Awaitable[Any]) -> None:
         """Run a side job (a presence notice, a trim) without losing its reference."""
@@ -167,7 +172,10 @@ class ChatService:
     # -- life cycle ---------------------------------------------------------------------
     async def start(self) -> None:
         self.heads = await self.store.channel_heads()
-        await self.bus.start(self.deliver)
+        if self.cluster is not None:
+            await self.cluster.start()
+        else:
+            await self.bus.start(self.deliver)
         self._counts_task = asyncio.create_task(self._counts_loop(), name="room-counts")
 
     async def close(self) -> None:
@@ -178,6 +186,8 @@ class ChatService:
                 chatter.grace.cancel()
             if chatter.connection is not None:
                 chatter.connection.close(1001, "server shutting down")
+        if self.cluster is not None:
+            await self.cluster.close()
         await self.bus.close()
 
     # -- joining ---------------------------------------------------------------------------
@@ -239,12 +249,16 @@ class ChatService:
             pm_bucket=per_hour(self.settings.new_pm_per_hour),
         )
         # Claim the name before the write so two joins racing for it cannot both win.
+        if self.cluster is not None:
+            await self.cluster.claim_name(chatter_id, profile)
         self.presence.claim(chatter_id, profile)
         try:
             await self.store.create_session(self._session_record(chatter))
         except Exception:
             self.presence.release(chatter_id)
             raise
+        if self.cluster is not None:
+            self.cluster.online(chatter_id)
         self.chatters[chatter_id] = chatter
         self._id_by_token_hash[chatter.token_hash] = chatter_id
         self._start_grace(chatter)
@@ -391,6 +405,10 @@ class ChatService:
             chatter.grace = None
         if chatter.connection is not None:
             return
+        if self.cluster is not None:
+            if not self.cluster.owns(chatter.id):
+                return  # another process holds this chatter now
+            self.cluster.offline(chatter.id, chatter.profile)
         for slug in self.presence.release(chatter.id):
             self._publish_local_presence(slug, left=chatter.profile.pseudonym)
 
@@ -401,15 +419,28 @@ class ChatService:
         if chatter.grace is not None:
             chatter.grace.cancel()
             chatter.grace = None
-        if not self.presence.is_online(chatter.id):
-            if not self.presence.name_is_free(chatter.profile.pseudonym, chatter.id):
+        cluster = self.cluster
+        if not self.presence.is_online(chatter.id) or (
+            cluster is not None and not cluster.owns(chatter.id)
+        ):
+            taken = not self.presence.name_is_free(chatter.profile.pseudonym, chatter.id)
+            if cluster is not None and not taken:
+                # Held here from now on: fresh state, the name taken over cluster-wide.
+                await cluster.refresh(chatter)
+                try:
+                    await cluster.claim_name(chatter.id, chatter.profile)
+                except ChatError:
+                    taken = True
+            if taken:
                 chatter.ended = True
                 await self.store.update_session(chatter.id, ended_at=self.clock())
                 raise ChatError(ErrorCode.PSEUDONYM_TAKEN)
             self.presence.claim(chatter.id, chatter.profile)
             for slug in sorted(chatter.rooms):
-                self.presence.enter(chatter.id, slug)
-                self._publish_local_presence(slug, joined=chatter)
+                if self.presence.enter(chatter.id, slug):
+                    self._publish_local_presence(slug, joined=chatter)
+            if cluster is not None:
+                cluster.online(chatter.id)
         chatter.connection = conn
         metrics.CONNECTIONS.inc()
         now = self.clock()
@@ -494,7 +525,8 @@ class ChatService:
 
     def _users(self, chatter: Chatter, slug: str) -> list[dict[str, object]]:
         members = self.presence.members(slug)
-        users = [self.chatters[m].public for m in members if m not in chatter.blocked]
+        profiles = self.presence.profiles
+        users = [profiles[m].public() for m in members if m not in chatter.blocked]
         users.sort(key=lambda u: str(u["pseudonym"]).casefold())
         return users
 
@@ -515,6 +547,8 @@ class ChatService:
                 await self.store.add_membership(chatter.id, slug)
             if self.presence.enter(chatter.id, slug):
                 self._publish_local_presence(slug, joined=chatter)
+                if self.cluster is not None:
+                    self.cluster.moved(chatter.id, "enter", slug)
             history = await self.store.messages_before(
                 room.channel, None, self.settings.history_on_join
             )
@@ -541,6 +575,8 @@ class ChatService:
             await self.store.remove_membership(chatter.id, slug)
         if self.presence.exit(chatter.id, slug):
             self._publish_local_presence(slug, left=chatter.profile.pseudonym)
+            if self.cluster is not None:
+                self.cluster.moved(chatter.id, "exit", slug)
 
     def _publish_local_presence(
         self, slug: str, *, joined: Chatter | None = None, left: str | None = None
@@ -636,7 +672,7 @@ class ChatService:
             partner = await self.load_chatter(conv.other(chatter.id))
         elif to is not None:
             partner_id = self.presence.find(to, chatter.space)
-            partner = self.chatters.get(partner_id) if partner_id else None
+            partner = await self.load_chatter(partner_id) if partner_id else None
         else:
             raise bad_field("to: give 'to' or 'conversation'")
         if partner is None or partner.id == chatter.id or partner.space is not chatter.space:
@@ -679,6 +715,8 @@ class ChatService:
             self.conversations[conv.id] = conv
             chatter.conversation_ids.add(conv.id)
             partner.conversation_ids.add(conv.id)
+            if self.cluster is not None:
+                self.cluster.conversation(conv)
             await self._announce_conversation(conv, (chatter.id, partner.id))
         elif outcome is PmOutcome.ACCEPT_AND_SEND:
             assert conv is not None
@@ -704,6 +742,8 @@ class ChatService:
         updated = Conversation(conv.id, conv.initiator, conv.recipient, status)
         await self.store.set_conversation_status(conv.id, status.value, self.clock())
         self.conversations[conv.id] = updated
+        if self.cluster is not None:
+            self.cluster.conversation(updated)
         return updated
 
     async def _announce_conversation(self, conv: Conversation, viewers: Iterable[str]) -> None:
@@ -733,9 +773,11 @@ class ChatService:
     async def set_pm_policy(self, chatter: Chatter, policy: str) -> None:
         chatter.pm_policy = PmPolicy(policy)
         await self.store.update_session(chatter.id, pm_policy=policy)
+        if self.cluster is not None:
+            self.cluster.policy(chatter.id, policy)
 
     # -- blocks --------------------------------------------------------------------------
-    def _find_by_name(self, chatter: Chatter, pseudonym: str) -> Chatter:
+    async def _find_by_name(self, chatter: Chatter, pseudonym: str) -> Chatter:
         found = self.presence.find(pseudonym, chatter.space)
         if found is None:
             # Offline chatters one has talked with privately can still be blocked.
@@ -746,12 +788,13 @@ class ChatService:
                 other = self.chatters.get(conv.other(chatter.id))
                 if other and pseudonym_skeleton(other.profile.pseudonym) == wanted:
                     found = other.id
-        if found is None or found == chatter.id:
+        target = await self.load_chatter(found) if found is not None else None
+        if target is None or found == chatter.id:
             raise ChatError(ErrorCode.USER_UNKNOWN)
-        return self.chatters[found]
+        return target
 
     async def block(self, chatter: Chatter, pseudonym: str) -> str:
-        target = self._find_by_name(chatter, pseudonym)
+        target = await self._find_by_name(chatter, pseudonym)
         await self._block(chatter, target)
         return target.profile.pseudonym
 
@@ -759,17 +802,21 @@ class ChatService:
         chatter.blocked.add(target.id)
         target.blocked_by.add(chatter.id)
         await self.store.add_block(chatter.id, target.id, self.clock())
+        if self.cluster is not None:
+            self.cluster.block(chatter.id, target.id, True)
 
     async def unblock(self, chatter: Chatter, pseudonym: str) -> str:
         from causette.core.identity import pseudonym_skeleton
 
         wanted = pseudonym_skeleton(pseudonym)
         for blocked_id in list(chatter.blocked):
-            target = self.chatters.get(blocked_id)
+            target = await self.load_chatter(blocked_id)
             if target and pseudonym_skeleton(target.profile.pseudonym) == wanted:
                 chatter.blocked.discard(blocked_id)
                 target.blocked_by.discard(chatter.id)
                 await self.store.remove_block(chatter.id, blocked_id)
+                if self.cluster is not None:
+                    self.cluster.block(chatter.id, blocked_id, False)
                 return target.profile.pseudonym
         raise ChatError(ErrorCode.USER_UNKNOWN)
 

@@ -143,15 +143,20 @@ async def rooms(request: web.Request) -> web.Response:
 
 async def healthz(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
-    return json_response(
-        {
-            "status": "ok",
-            "version": __version__,
-            "uptime_s": round(time.time() - STARTED, 1),
-            "online": len(service.presence.profiles),
-            "store": {"commits": service.store.commits, "writes": service.store.writes},
-        }
-    )
+    body: dict[str, object] = {
+        "status": "ok",
+        "version": __version__,
+        "uptime_s": round(time.time() - STARTED, 1),
+        "online": len(service.presence.profiles),
+        "store": {"commits": service.store.commits, "writes": service.store.writes},
+    }
+    if service.cluster is not None:
+        # Redis down is "degraded", not a failure: this process still serves its clients.
+        cluster = service.cluster.status()
+        body["cluster"] = cluster
+        if cluster["redis"] != "up":
+            body["status"] = "degraded"
+    return json_response(body)
 
 
 async def metrics_endpoint(request: web.Request) -> web.Response:

@@ -1,4 +1,8 @@
-"""One schema for every backend (SQLite, PostgreSQL), as SQLAlchemy Core tables."""
+"""One schema for every backend (SQLite, PostgreSQL), as SQLAlchemy Core tables.
+
+Rule: every change here comes with an Alembic revision in store/migrations/versions/
+(tests/store/test_migrate.py checks that the migrated database matches these tables).
+"""
 
 from __future__ import annotations
 
@@ -71,4 +75,13 @@ messages = Table(
     Column("sender_id", String(32), nullable=False),
     Column("sender", Text, nullable=False),
     Column("text", Text, nullable=False),
+)
+
+# The last id given per channel: ids are taken here, in the transaction that stores the
+# message, so several processes writing one database never give the same id twice.
+channel_heads = Table(
+    "channel_heads",
+    metadata,
+    Column("channel", String(64), primary_key=True),
+    Column("head", Integer, nullable=False),
 )

@@ -8,6 +8,11 @@ Rules:
 - A write that fails is retried alone, so one bad row never fails its neighbours.
 - Reads run on a small thread pool beside the writer (SQLite in WAL mode reads while it
   writes).
+- Message ids are taken in the transaction that stores the message, from one row per
+  channel (``channel_heads``), locked until commit: with several processes on one
+  PostgreSQL, ids per channel are unique and increase in commit order, with no holes from
+  failed writes (the rollback gives the id back). See docs/decisions/0002-message-ids.md.
+- The schema is migrated (Alembic) when the store starts: ``migrate.upgrade``.
 - SQLite runs with ``synchronous=FULL`` by default: an acknowledged message survives a crash
   of the process *and* of the machine (``NORMAL`` keeps only the former, for speed).
 """
@@ -16,15 +21,17 @@ from __future__ import annotations
 
 import asyncio
 import pathlib
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import astuple
+from dataclasses import astuple, replace
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, create_engine, delete, event, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
-from causette.store import schema
+from causette.store import migrate, schema
 from causette.store.records import MessageRecord, SessionRecord
 
 T = TypeVar("T")
@@ -34,7 +41,7 @@ _MESSAGE_COLUMNS = ("channel", "id", "ts", "sender_id", "sender", "text")
 _SESSION_COLUMNS = tuple(c.name for c in schema.sessions.columns)
 
 
-def _make_engine(url: str, synchronous: str) -> Engine:
+def make_engine(url: str, synchronous: str = "FULL") -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -58,7 +65,7 @@ class SqlStore:
         if synchronous not in ("FULL", "NORMAL"):
             raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
         self.url = url
-        self.engine = _make_engine(url, synchronous)
+        self.engine = make_engine(url, synchronous)
         self.batch_max = batch_max
         self._writer_pool = ThreadPoolExecutor(1, thread_name_prefix="causette-writer")
         self._reader_pool = ThreadPoolExecutor(2, thread_name_prefix="causette-reader")
@@ -71,7 +78,7 @@ class SqlStore:
     # -- life cycle ---------------------------------------------------------------------
     async def start(self) -> None:
         await asyncio.get_running_loop().run_in_executor(
-            self._writer_pool, schema.metadata.create_all, self.engine
+            self._writer_pool, migrate.upgrade, self.engine
         )
         self._writer_task = asyncio.create_task(self._write_loop(), name="store-writer")
 
@@ -133,15 +140,38 @@ class SqlStore:
         return outcomes
 
     @staticmethod
-    def _apply(conn: Connection, ops: list[WriteOp | MessageRecord]) -> list[Any]:
-        rows = [
-            dict(zip(_MESSAGE_COLUMNS, astuple(op), strict=True))
-            for op in ops
-            if isinstance(op, MessageRecord)
-        ]
-        if rows:
+    def _take_ids(conn: Connection, counts: Counter[str]) -> dict[str, int]:
+        """Reserve ``counts[channel]`` ids per channel; returns the id before each block.
+
+        Channels are locked in sorted order so two writers never deadlock.
+        """
+        t = schema.channel_heads
+        dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        before: dict[str, int] = {}
+        for channel in sorted(counts):
+            n = counts[channel]
+            stmt = (
+                dialect_insert(t)
+                .values(channel=channel, head=n)
+                .on_conflict_do_update(index_elements=[t.c.channel], set_={"head": t.c.head + n})
+                .returning(t.c.head)
+            )
+            before[channel] = int(conn.execute(stmt).scalar_one()) - n
+        return before
+
+    @classmethod
+    def _apply(cls, conn: Connection, ops: list[WriteOp | MessageRecord]) -> list[Any]:
+        records = [op for op in ops if isinstance(op, MessageRecord)]
+        stored: list[MessageRecord] = []
+        if records:
+            heads = cls._take_ids(conn, Counter(r.channel for r in records))
+            for record in records:
+                heads[record.channel] += 1
+                stored.append(replace(record, id=heads[record.channel]))
+            rows = [dict(zip(_MESSAGE_COLUMNS, astuple(r), strict=True)) for r in stored]
             conn.execute(insert(schema.messages), rows)
-        return [None if isinstance(op, MessageRecord) else op(conn) for op in ops]
+        given = iter(stored)
+        return [next(given) if isinstance(op, MessageRecord) else op(conn) for op in ops]
 
     async def _read(self, fn: Callable[[Connection], T]) -> T:
         def run() -> T:
@@ -151,15 +181,25 @@ class SqlStore:
         return await asyncio.get_running_loop().run_in_executor(self._reader_pool, run)
 
     # -- messages ---------------------------------------------------------------------------
-    async def append_message(self, record: MessageRecord) -> None:
-        """Durably store a message; returns once it is committed."""
-        await self._submit(record)
+    async def append_message(self, record: MessageRecord) -> MessageRecord:
+        """Durably store a message; returns it with its id, once it is committed.
 
-    async def channel_heads(self) -> dict[str, int]:
+        The id of ``record`` is ignored: the store gives the next one of its channel.
+        """
+        stored: MessageRecord = await self._submit(record)
+        return stored
+
+    async def channel_heads(self, channels: Iterable[str] | None = None) -> dict[str, int]:
+        """The last id given per channel (of these channels, or of all)."""
+        wanted = None if channels is None else list(channels)
+        if wanted is not None and not wanted:
+            return {}
+
         def q(conn: Connection) -> dict[str, int]:
-            stmt = select(schema.messages.c.channel, func.max(schema.messages.c.id)).group_by(
-                schema.messages.c.channel
-            )
+            t = schema.channel_heads
+            stmt = select(t.c.channel, t.c.head)
+            if wanted is not None:
+                stmt = stmt.where(t.c.channel.in_(wanted))
             return {channel: int(head) for channel, head in conn.execute(stmt)}
 
         return await self._read(q)

@@ -1,0 +1,193 @@
+"""The Redis bus: every server process publishes on one Redis pub/sub channel and delivers
+what the others publish.
+
+Rules:
+- Own envelopes are delivered to this process's connections at once, without the Redis
+  hop; envelopes that come back from Redis with our own origin are dropped.
+- Publishing never blocks the caller: envelopes queue and one writer task sends them, in
+  order, pipelined (many envelopes per round trip under load).
+- Pub/sub, not streams (docs/decisions/0003-redis-pubsub.md): what matters is durable in
+  the database already, so a message missed during an outage is recovered from there (the
+  sequencer's catch-up), never from Redis.
+- Redis down: publishing drops (and counts) what cannot be sent, this process keeps serving
+  its own clients, ``healthy`` says so; when the subscription is back, ``on_reconnect``
+  hooks run so the process catches up.
+- Wire format: a JSON header line, ``\\n``, then the frame bytes untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from causette.bus.base import Deliver, Envelope
+
+log = logging.getLogger(__name__)
+
+PUBLISH_BATCH = 256
+QUEUE_MAX = 100_000
+
+
+def encode(origin: str, envelope: Envelope) -> bytes:
+    header = {
+        "o": origin,
+        "r": envelope.room,
+        "t": envelope.targets,
+        "c": envelope.channel,
+        "m": envelope.message_id,
+        "s": envelope.sender_id,
+        "e": envelope.echo,
+        "k": envelope.control,
+    }
+    return orjson.dumps(header) + b"\n" + envelope.frame
+
+
+def decode(data: bytes) -> tuple[str, Envelope]:
+    head, _, frame = data.partition(b"\n")
+    h: dict[str, Any] = orjson.loads(head)
+    envelope = Envelope(
+        frame,
+        room=h["r"],
+        targets=tuple(h["t"]),
+        channel=h["c"],
+        message_id=h["m"],
+        sender_id=h["s"],
+        echo=h["e"],
+        control=h["k"],
+    )
+    return h["o"], envelope
+
+
+class RedisBus:
+    def __init__(self, url: str, prefix: str = "causette:", origin: str | None = None) -> None:
+        self.url = url
+        self.channel = f"{prefix}bus"
+        self.origin = origin or secrets.token_hex(6)
+        self.client: aioredis.Redis = aioredis.Redis.from_url(
+            url, socket_connect_timeout=1.0, socket_timeout=5.0, health_check_interval=5
+        )
+        self.healthy = False
+        self.published = 0
+        self.received = 0
+        self.dropped = 0
+        self.outages = 0
+        self.on_reconnect: list[Callable[[], Awaitable[None]]] = []
+        self.on_health: list[Callable[[bool], None]] = []
+        self._deliver: Deliver | None = None
+        self._queue: deque[bytes] = deque()
+        self._wakeup = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._subscribed = asyncio.Event()
+        self._hooks: set[asyncio.Future[None]] = set()
+
+    async def start(self, deliver: Deliver) -> None:
+        self._deliver = deliver
+        self._tasks = [
+            asyncio.create_task(self._listen(), name="redis-bus-listen"),
+            asyncio.create_task(self._write_loop(), name="redis-bus-write"),
+        ]
+        # Wait a little for the first subscription, but start without Redis if it is down.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._subscribed.wait(), 3.0)
+
+    async def publish(self, envelope: Envelope) -> None:
+        if envelope.control is None and self._deliver is not None:
+            self._deliver(envelope)
+        if not self.healthy:
+            self.dropped += 1
+            return
+        if len(self._queue) >= QUEUE_MAX:
+            self.dropped += 1
+            return
+        self._queue.append(encode(self.origin, envelope))
+        self._wakeup.set()
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await self.client.aclose()
+        self._deliver = None
+
+    def _set_health(self, healthy: bool) -> None:
+        if healthy == self.healthy:
+            return
+        self.healthy = healthy
+        if not healthy:
+            self.outages += 1
+            self._queue.clear()
+            log.warning("redis bus: Redis unreachable, serving local clients only")
+        else:
+            log.info("redis bus: Redis reachable")
+        for hook in self.on_health:
+            hook(healthy)
+
+    async def _write_loop(self) -> None:
+        queue = self._queue
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            while queue:
+                batch = [queue.popleft() for _ in range(min(PUBLISH_BATCH, len(queue)))]
+                try:
+                    if len(batch) == 1:
+                        await self.client.publish(self.channel, batch[0])
+                    else:
+                        async with self.client.pipeline(transaction=False) as pipe:
+                            for data in batch:
+                                pipe.publish(self.channel, data)
+                            await pipe.execute()
+                    self.published += len(batch)
+                except (RedisError, OSError) as exc:
+                    self.dropped += len(batch)
+                    log.warning("redis bus: publish failed: %s", exc)
+                    self._set_health(False)
+
+    async def _listen(self) -> None:
+        delay = 0.1
+        while True:
+            pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(self.channel)
+                was_down = not self.healthy
+                self._set_health(True)
+                self._subscribed.set()
+                delay = 0.1
+                if was_down:
+                    for hook in self.on_reconnect:
+                        future = asyncio.ensure_future(hook())
+                        self._hooks.add(future)
+                        future.add_done_callback(self._hooks.discard)
+                while True:
+                    message = await pubsub.get_message(timeout=1.0)
+                    if message is None or message["type"] != "message":
+                        continue
+                    origin, envelope = decode(message["data"])
+                    if origin == self.origin or self._deliver is None:
+                        continue
+                    self.received += 1
+                    try:
+                        self._deliver(envelope)
+                    except Exception:
+                        log.exception("redis bus: delivery failed")
+            except asyncio.CancelledError:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                raise
+            except (RedisError, OSError) as exc:
+                log.warning("redis bus: subscription lost: %s", exc)
+                self._set_health(False)
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)

@@ -1,0 +1,1 @@
+"""Alembic migrations of the one schema (store/schema.py), shipped inside the package."""

@@ -1,0 +1,1 @@
+"""Alembic revisions, oldest first: each file changes the schema by one step."""
