@@ -1,0 +1,83 @@
+"""Several real ``causette serve`` processes on one PostgreSQL and one Redis.
+
+Each test gets its own PostgreSQL schema and Redis key prefix (tests/support/services.py);
+``servers(n)`` starts n processes on free ports, stopped at the end of the test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import pathlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.support.client import ChatClient, JoinRefused
+from tests.support.process import ServerProcess
+from tests.support.services import REDIS_URL, pg_schema, redis_prefix
+
+
+@pytest.fixture
+def cluster_env() -> Iterator[dict[str, str]]:
+    with pg_schema() as database_url, redis_prefix() as prefix:
+        yield {
+            "CAUSETTE_DATABASE_URL": database_url,
+            "CAUSETTE_REDIS_URL": REDIS_URL,
+            "CAUSETTE_REDIS_PREFIX": prefix,
+            "CAUSETTE_PRESENCE_GRACE_S": "5",
+            "CAUSETTE_MSG_BURST": "100000",
+            "CAUSETTE_CLUSTER_TTL_S": "6",
+        }
+
+
+@pytest.fixture
+def servers(
+    tmp_path: pathlib.Path, cluster_env: dict[str, str]
+) -> Iterator[Callable[..., list[ServerProcess]]]:
+    started: list[ServerProcess] = []
+
+    def start(n: int, **env: str) -> list[ServerProcess]:
+        procs = [ServerProcess(tmp_path, **{**cluster_env, **env}) for _ in range(n)]
+        for proc in procs:
+            proc.start()
+            started.append(proc)
+        return procs
+
+    yield start
+    for proc in started:
+        proc.stop()
+
+
+@pytest.fixture
+async def client_on() -> AsyncIterator[Callable[..., Awaitable[ChatClient]]]:
+    clients: list[ChatClient] = []
+
+    async def make(server: ServerProcess, pseudonym: str, **profile: Any) -> ChatClient:
+        client = ChatClient(server.url)
+        clients.append(client)
+        await client.join(pseudonym, **profile)
+        await client.connect()
+        await client.expect("synced")
+        return client
+
+    yield make
+    for client in clients:
+        await client.close()
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[Any]], timeout: float = 5.0, interval: float = 0.05
+) -> Any:
+    """Retry ``probe`` until it returns a truthy value (cluster views converge, not at once)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await probe()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"never true: {value!r}")
+        await asyncio.sleep(interval)
+
+
+__all__ = ["JoinRefused", "eventually"]

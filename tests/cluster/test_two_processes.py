@@ -1,0 +1,116 @@
+"""Two server processes on one PostgreSQL and one Redis behave as one chat."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.cluster.conftest import eventually
+from tests.support.client import ChatClient, JoinRefused
+
+
+async def _pm_when_seen(sender: ChatClient, to: str, text: str) -> dict:
+    """PM as soon as the sender's process knows the recipient is online."""
+
+    async def attempt() -> dict | None:
+        reply = await sender.pm(to, text)
+        return None if reply.get("code") == "user_unknown" else reply
+
+    result: dict = await eventually(attempt)
+    return result
+
+
+async def test_room_and_pm_across_processes(servers, client_on):
+    """Chatters on different processes talk in a room and by PM, both ways."""
+    p1, p2 = servers(2)
+    alice = await client_on(p1, "Alice")
+    bob = await client_on(p2, "Bob", gender="m")
+    await alice.enter("general")
+    await bob.enter("general")
+    await alice.post("general", "salut depuis p1")
+    await bob.expect("message", channel="room:general", text="salut depuis p1")
+    await bob.post("general", "salut depuis p2")
+    await alice.expect("message", channel="room:general", text="salut depuis p2")
+
+    async def sees_both() -> bool:
+        users = await bob.request({"type": "users", "room": "general"}, "users")
+        return {"Alice", "Bob"} <= {u["pseudonym"] for u in users["users"]}
+
+    await eventually(sees_both)
+    ack = await _pm_when_seen(alice, "Bob", "un mot privé")
+    assert ack["type"] == "ack"
+    request = await bob.expect("conversation")
+    assert request["conversation"]["state"] == "pending_in"
+    await bob.expect("message", channel=ack["channel"], text="un mot privé")
+    conv_id = request["conversation"]["id"]
+    await bob.send({"type": "pm_respond", "conversation": conv_id, "decision": "accept"})
+    await alice.expect("conversation", timeout=5)
+    reply = await bob.request({"type": "pm", "conversation": conv_id, "text": "réponse"}, "ack")
+    assert reply["type"] == "ack"
+    await alice.expect("message", channel=ack["channel"], text="réponse")
+    again = await alice.request({"type": "pm", "conversation": conv_id, "text": "et toi"}, "ack")
+    assert again["type"] == "ack", again
+    await bob.expect("message", channel=ack["channel"], text="et toi")
+
+
+async def test_pseudonym_unique_across_processes(servers, client_on):
+    """A name held on one process cannot be taken, even as a look-alike, on another."""
+    p1, p2 = servers(2)
+    await client_on(p1, "Alice")
+    for name in ("Alice", "ALICE", "A1ice"):
+        with pytest.raises(JoinRefused) as refused:
+            await ChatClient(p2.url).join(name)
+        assert refused.value.code == "pseudonym_taken"
+
+
+async def test_wall_and_blocks_hold_across_processes(servers, client_on):
+    """A teen on one process cannot reach an adult on another; a block made on one process
+    stops PMs and room messages handled by the other."""
+    p1, p2 = servers(2)
+    marc = await client_on(p1, "Marc", age=34, gender="m")
+    lea = await client_on(p2, "Lea", age=16)
+    alice = await client_on(p2, "Alice")
+
+    async def adult_sees_alice() -> bool:
+        found = await marc.request({"type": "search", "q": "Ali"}, "search")
+        return bool(found["users"])
+
+    await eventually(adult_sees_alice)
+    assert (await marc.request({"type": "search", "q": "Le"}, "search"))["users"] == []
+    assert (await marc.pm("Lea", "salut"))["code"] == "user_unknown"
+    assert (await lea.pm("Marc", "salut"))["code"] == "user_unknown"
+
+    await marc.enter("general")
+    await alice.enter("general")
+    blocked = await alice.request({"type": "block", "pseudonym": "Marc"}, "blocked")
+    assert blocked["pseudonym"] == "Marc"
+
+    # Marc's process learns of the block: his PM is refused.
+    async def refused() -> bool:
+        return (await marc.pm("Alice", "pourquoi ?")).get("code") == "pm_refused"
+
+    await eventually(refused)
+    await marc.post("general", "après le blocage")
+    await alice.post("general", "témoin")
+    await alice.expect("message", channel="room:general", text="témoin")
+    await alice.drain(quiet=0.3)
+    assert "après le blocage" not in [m["text"] for m in alice.messages()]
+
+
+async def test_resume_on_another_process(servers, client_on):
+    """A chatter leaves one process and resumes on the other: the missed messages, once."""
+    p1, p2 = servers(2)
+    alice = await client_on(p1, "Alice")
+    bob = await client_on(p1, "Bob", gender="m")
+    await alice.enter("general")
+    await bob.enter("general")
+    await alice.post("general", "m0")
+    await bob.expect("message", text="m0")
+    await bob.disconnect()
+    for i in range(1, 21):
+        await alice.post("general", f"m{i}")
+    bob.base_url = p2.url.rstrip("/")
+    replayed = await bob.resume()
+    assert [m["text"] for m in replayed] == [f"m{i}" for i in range(1, 21)]
+    await alice.post("general", "live")
+    await bob.expect("message", text="live")
+    assert [m["text"] for m in bob.messages()].count("live") == 1
