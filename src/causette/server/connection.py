@@ -90,8 +90,11 @@ class Connection:
         self._flusher = _flusher()
         # Live messages waiting behind a replay: every channel (None) or named channels.
         self._held: dict[str | None, list[tuple[str, int, bytes]]] = {None: []}
-        self._wakeup = asyncio.Event()
-        self._drained = asyncio.Event()
+        # The writer task and its events exist only once the socket has backed up (or a
+        # replay waits): an idle connection holds none of them (~4 KB saved per connection).
+        self._wakeup: asyncio.Event | None = None
+        self._drained: asyncio.Event | None = None
+        self._writer: asyncio.Task[None] | None = None
         self._closing: asyncio.Future[bool] | None = None
         # The raw transport and aiohttp's flow-control flag. If a future aiohttp moves them,
         # the writer task sends every frame through the public API (correct, only slower).
@@ -100,7 +103,6 @@ class Connection:
         self._protocol: Any = getattr(writer, "protocol", None)
         if self._protocol is None or not hasattr(self._protocol, "_paused"):
             self._transport = None
-        self._writer = asyncio.create_task(self._write_loop(), name=f"writer-{chatter_id}")
 
     @property
     def queued(self) -> int:
@@ -125,7 +127,7 @@ class Connection:
         if not out or self.closed:
             return
         if self._transport is None or self._protocol._paused or self._transport.is_closing():
-            self._wakeup.set()
+            self._wake_writer()
             return
         parts: list[bytes] = []
         for payload in out:
@@ -136,7 +138,17 @@ class Connection:
             self._transport.write(b"".join(parts))
         except (ConnectionError, RuntimeError):
             self.closed = True
-        self._drained.set()
+        if self._drained is not None:
+            self._drained.set()
+
+    def _wake_writer(self) -> None:
+        if self._writer is None:
+            self._wakeup = asyncio.Event()
+            self._writer = asyncio.create_task(
+                self._write_loop(self._wakeup), name=f"writer-{self.chatter_id}"
+            )
+        assert self._wakeup is not None
+        self._wakeup.set()
 
     def send_message(self, channel: str, message_id: int, frame: bytes) -> None:
         held = self._held
@@ -157,6 +169,8 @@ class Connection:
         catch-up never trips the slow-consumer bound that protects live traffic.
         """
         while len(self._out) >= self.queue_max // 2 and not self.closed:
+            if self._drained is None:
+                self._drained = asyncio.Event()
             self._drained.clear()
             await self._drained.wait()
         if self.seen.first_time(channel, message_id):
@@ -179,8 +193,7 @@ class Connection:
         self.closed = True
         self.close_code = code
         self._out.clear()
-        self._drained.set()
-        self._writer.cancel()
+        self._stop_writer()
         self._closing = asyncio.ensure_future(self.ws.close(code=code, message=reason.encode()))
 
     async def drain(self) -> None:
@@ -188,12 +201,18 @@ class Connection:
         while self._out and not self.closed:
             await asyncio.sleep(0.005)
 
-    async def _write_loop(self) -> None:
+    def _stop_writer(self) -> None:
+        if self._drained is not None:
+            self._drained.set()
+        if self._writer is not None:
+            self._writer.cancel()
+
+    async def _write_loop(self, wakeup: asyncio.Event) -> None:
         """Only runs under backpressure: waits for the socket to drain, then flushes."""
         try:
             while True:
-                await self._wakeup.wait()
-                self._wakeup.clear()
+                await wakeup.wait()
+                wakeup.clear()
                 while self._out and not self.closed:
                     if self._transport is None:
                         payload = self._out.pop(0)
@@ -210,7 +229,7 @@ class Connection:
 
     async def stop(self) -> None:
         self.closed = True
-        self._drained.set()
-        self._writer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._writer
+        self._stop_writer()
+        if self._writer is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
