@@ -61,6 +61,7 @@ def test_corpus_files_are_up_to_date(tmp_path: Path) -> None:
         "heldout3.jsonl",
         "heldout4.jsonl",
         "heldout5.jsonl",
+        "heldout6.jsonl",
         "labels.json",
     ):
         assert (tmp_path / name).read_text("utf-8") == (CORPUS / name).read_text("utf-8"), name
@@ -132,5 +133,17 @@ def test_heldout5_table() -> None:
     (threat wording) — added to the lists afterwards. Printed only.
     """
     rep = evaluate("heldout5")
+    print("\n" + rep.table())
+    assert rep.benign_escalation_rate <= 0.05
+
+
+def test_heldout6_table() -> None:
+    """The sixth held-out part, written after the last lexicon change, is printed.
+
+    First scoring: grooming 4/4, ambush 3/3, hate 3/3, spam 1/1, threat 0/1 ("i know where
+    your kids go to school"); alert before the first push 6/6; benign escalated 0/10,
+    benign messages stopped 1/26 (a locksmith's number in a room). Printed only.
+    """
+    rep = evaluate("heldout6")
     print("\n" + rep.table())
     assert rep.benign_escalation_rate <= 0.05

@@ -1,4 +1,4 @@
-"""Rebuild the corpus JSONL files (tune, heldout, heldout2..5) and labels.json.
+"""Rebuild the corpus JSONL files (tune, heldout, heldout2..6) and labels.json.
 
 Run: ``.venv/bin/python tests/safety/corpus/build.py`` (the outputs are committed; the
 evaluation test checks they are up to date).
@@ -17,6 +17,7 @@ import heldout2_convs  # noqa: E402
 import heldout3_convs  # noqa: E402
 import heldout4_convs  # noqa: E402
 import heldout5_convs  # noqa: E402
+import heldout6_convs  # noqa: E402
 import heldout_convs  # noqa: E402
 import tune_convs  # noqa: E402
 from corpus_dsl import write  # noqa: E402
@@ -31,6 +32,7 @@ def build(directory: Path = HERE) -> dict[str, object]:
     labels.update(write(heldout3_convs.conversations(), "heldout3", directory))
     labels.update(write(heldout4_convs.conversations(), "heldout4", directory))
     labels.update(write(heldout5_convs.conversations(), "heldout5", directory))
+    labels.update(write(heldout6_convs.conversations(), "heldout6", directory))
     (directory / "labels.json").write_text(
         json.dumps(labels, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
     )
