@@ -1,0 +1,107 @@
+"""A process dies (SIGKILL) in the middle of a 10,000-message stream: its clients resume on
+another process and every acknowledged message reaches every recipient once, in order."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from tests.support.client import ChatClient
+from tests.support.process import ServerProcess
+
+TOTAL = 10_000
+WINDOW = 100
+
+
+class Reader:
+    """Reads a recipient's socket all along; on a dead process, resumes on ``fallback``."""
+
+    def __init__(self, client: ChatClient, fallback: ServerProcess) -> None:
+        self.client = client
+        self.fallback = fallback
+        self.ids: list[int] = []
+        self.resumed = 0
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        client = self.client
+        while True:
+            try:
+                frame = await client.recv(timeout=30)
+            except (ConnectionError, TimeoutError):
+                client.base_url = self.fallback.url.rstrip("/")
+                await client.connect(dict(client.last_ids))
+                self.resumed += 1
+                continue
+            if frame["type"] == "message" and frame["channel"] == "room:general":
+                self.ids.append(frame["id"])
+            client.frames.clear()
+
+
+async def _send_stream(alice: ChatClient, fallback: ServerProcess, kill: Any) -> list[int]:
+    """Post TOTAL messages, WINDOW in flight; on a dead process, resume and resend the
+    unacknowledged ones. Returns the acked ids."""
+    acked: list[int] = []
+    next_text = 0
+    killed = False
+    while len(acked) < TOTAL:
+        want = min(WINDOW, TOTAL - len(acked))
+        texts = [f"m{next_text + i}" for i in range(want)]
+        try:
+            for text in texts:
+                await alice.send({"type": "post", "room": "general", "text": text})
+            got = 0
+            while got < want:
+                frame = await alice.recv(timeout=30)
+                if frame["type"] == "ack":
+                    acked.append(frame["id"])
+                    got += 1
+                    if not killed and len(acked) >= TOTAL // 2:
+                        killed = True
+                        kill()
+                elif frame["type"] == "error":
+                    raise AssertionError(frame)
+            next_text += want
+            alice.frames.clear()
+        except (ConnectionError, TimeoutError, AssertionError) as exc:
+            if isinstance(exc, AssertionError) and not killed:
+                raise
+            # The process died: resume elsewhere; what was not acked is sent again.
+            alice.base_url = fallback.url.rstrip("/")
+            await alice.connect(dict(alice.last_ids))
+            next_text += got
+    return acked
+
+
+async def test_sigkill_during_stream_loses_nothing_acknowledged(servers):
+    """10,000 posts; the sender's and a reader's process is killed half-way; both resume on
+    the other; every acked id reaches both readers exactly once and in order."""
+    p1, p2 = servers(2)
+    alice, bob, carol = ChatClient(p1.url), ChatClient(p1.url), ChatClient(p2.url)
+    readers: list[Reader] = []
+    try:
+        for client, name in ((alice, "Alice"), (bob, "Bob"), (carol, "Carol")):
+            await client.join(name)
+            await client.connect()
+            await client.expect("synced")
+            await client.enter("general")
+        readers = [Reader(bob, p2), Reader(carol, p2)]
+        acked = await _send_stream(alice, p2, p1.kill)
+        assert len(acked) == TOTAL
+        assert acked == sorted(set(acked)), "acks out of order or repeated"
+        last = max(acked)
+        deadline = asyncio.get_running_loop().time() + 30
+        while any((r.ids[-1] if r.ids else 0) < last for r in readers):
+            assert asyncio.get_running_loop().time() < deadline, "a reader never caught up"
+            await asyncio.sleep(0.1)
+        assert readers[0].resumed >= 1, "Bob's process was killed, he must have resumed"
+        for reader in readers:
+            ids = reader.ids
+            assert ids == sorted(set(ids)), "a reader got a message twice or out of order"
+            missing = set(acked) - set(ids)
+            assert not missing, f"{len(missing)} acknowledged messages lost"
+    finally:
+        for reader in readers:
+            reader.task.cancel()
+        for client in (alice, bob, carol):
+            await client.close()
