@@ -1,7 +1,8 @@
 """Run the benchmarks and write their figures to ``bench/results/<name>.json``.
 
 Each ``bench/bench_<name>.py`` exposes ``run(quick: bool) -> dict``; the dict is printed
-and written as JSON. ``--only NAME`` runs one; ``--quick`` runs the short variant.
+and written as JSON. ``--only NAME`` runs one; ``--quick`` runs the short variant. Then
+``bench.report`` writes ``bench/results/README.md`` and the PNG charts from the JSON files.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ def main() -> int:
         text = json.dumps(figures, indent=2, sort_keys=True)
         print(text, flush=True)
         (results_dir / f"{name}.json").write_text(text + "\n")
+    from bench import report
+
+    print(f"== report: {report.write()}", flush=True)
     return 0
 
 

@@ -8,6 +8,7 @@ median over the rounds: above 1 means causette is better.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import uvloop
@@ -34,8 +35,8 @@ RATIOS = {
 
 def run(quick: bool) -> dict[str, Any]:
     uvloop.install()
-    subscribers, messages = (1000, 150) if quick else (1000, 1000)
-    rounds = 1 if quick else 5
+    subscribers, messages = (500, 100) if quick else (1000, 1000)
+    rounds = int(os.environ.get("BENCH_ROUNDS", 1 if quick else 5))
     result = interleaved(
         contenders(),
         lambda factory: measure(factory, subscribers, messages),

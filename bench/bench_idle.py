@@ -9,6 +9,7 @@ RSS before) / N is the cost of one idle chatter. Measured at 5,000 and 18,000 co
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -83,7 +84,7 @@ KEYS = ("kb_per_connection", "rss_after_mb", "connect_s", "server_cpu_ms_per_con
 def run(quick: bool) -> dict[str, Any]:
     uvloop.install()
     sizes = [1000] if quick else [5000, 18000]
-    rounds = 1 if quick else 3
+    rounds = int(os.environ.get("BENCH_ROUNDS", 1 if quick else 3))
     out: dict[str, Any] = {"scenarios": []}
     for size in sizes:
         result = interleaved(

@@ -12,6 +12,7 @@ so they have nothing to catch up on: their "back" time is the comparable figure.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -126,7 +127,7 @@ KEYS = ("all_back_s", "p50_back_s", "p99_back_s", "server_cpu_s")
 def run(quick: bool) -> dict[str, Any]:
     uvloop.install()
     n = 1000 if quick else 10000
-    rounds = 1 if quick else 3
+    rounds = int(os.environ.get("BENCH_ROUNDS", 1 if quick else 3))
     result = interleaved(
         contenders(),
         lambda factory: measure(factory, n),

@@ -1,0 +1,254 @@
+"""Tables and charts from ``bench/results/*.json``: ``python -m bench.report``.
+
+Writes ``bench/results/README.md`` (generated: every table of the latest run, ratios pair by
+pair) and PNG charts beside it. ``python -m bench`` calls it after the benchmarks.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from typing import Any
+
+RESULTS = pathlib.Path(__file__).parent / "results"
+ORDER = ("causette", "bare-picows", "bare-aiohttp", "python-socketio", "node-socketio")
+COLOURS = {
+    "causette": "#c0392b",
+    "bare-picows": "#7f8c8d",
+    "bare-aiohttp": "#95a5a6",
+    "python-socketio": "#2980b9",
+    "node-socketio": "#27ae60",
+}
+
+
+def _load(name: str) -> dict[str, Any] | None:
+    path = RESULTS / f"{name}.json"
+    if not path.exists():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        if value >= 1000:
+            return f"{value:,.0f}"
+        return f"{value:g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _names(contenders: dict[str, Any]) -> list[str]:
+    return [n for n in ORDER if n in contenders] + [n for n in contenders if n not in ORDER]
+
+
+def _table(contenders: dict[str, Any], columns: list[tuple[str, str]]) -> list[str]:
+    lines = [
+        "| contender | " + " | ".join(title for _, title in columns) + " |",
+        "|---|" + "---|" * len(columns),
+    ]
+    for name in _names(contenders):
+        row = contenders[name]
+        if "error" in row and len(row) <= 3:
+            lines.append(f"| {name} | failed: {row['error'][:60]} |")
+            continue
+        lines.append(f"| {name} | " + " | ".join(_fmt(row.get(k)) for k, _ in columns) + " |")
+    return lines
+
+
+def _ratios(result: dict[str, Any]) -> list[str]:
+    ratios = result.get("causette_advantage_vs") or {}
+    if not ratios:
+        return []
+    keys = sorted({k for r in ratios.values() for k in r})
+    lines = [
+        "",
+        "causette's advantage (same round, median over rounds; > 1 is better for causette):",
+        "",
+        "| vs | " + " | ".join(keys) + " |",
+        "|---|" + "---|" * len(keys),
+    ]
+    for peer in _names(ratios):
+        lines.append(
+            f"| {peer} | "
+            + " | ".join((f"{ratios[peer][k]:.2f}×" if ratios[peer].get(k) else "—") for k in keys)
+            + " |"
+        )
+    return lines
+
+
+def _charts() -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    made: list[str] = []
+    fanout = _load("fanout")
+    if fanout and "contenders" in fanout:
+        cont = fanout["contenders"]
+        names = [n for n in _names(cont) if cont[n].get("deliveries_per_s")]
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+        axes[0].barh(
+            names,
+            [cont[n]["deliveries_per_s"] for n in names],
+            color=[COLOURS.get(n, "grey") for n in names],
+        )
+        axes[0].set_xlabel("thousand deliveries / s (higher is better)")
+        axes[0].xaxis.set_major_formatter(lambda x, _: f"{x / 1000:,.0f}")
+        axes[0].invert_yaxis()
+        for n in names:
+            lat = sorted(cont[n].get("latencies_ms") or [])
+            if lat:
+                ys = [(i + 1) / len(lat) for i in range(len(lat))]
+                axes[1].plot(lat, ys, label=n, color=COLOURS.get(n, "grey"))
+        axes[1].set_xscale("log")
+        axes[1].set_xlabel("post-to-receipt latency, ms (log)")
+        axes[1].set_ylabel("share of deliveries")
+        axes[1].legend(fontsize=7)
+        fig.suptitle(
+            f"Fan-out: {fanout.get('subscribers')} subscribers, one room, "
+            f"{fanout.get('window')} posts in flight"
+        )
+        fig.tight_layout()
+        fig.savefig(RESULTS / "fanout.png", dpi=90)
+        plt.close(fig)
+        made.append("fanout.png")
+    peak = _load("peak")
+    if peak and "contenders" in peak:
+        cont = peak["contenders"]
+        fig, ax = plt.subplots(figsize=(6.5, 3.6))
+        for n in _names(cont):
+            steps = cont[n].get("steps") or []
+            if steps:
+                ax.plot(
+                    [s["rate"] for s in steps],
+                    [s["p99_ms"] for s in steps],
+                    marker="o",
+                    label=n,
+                    color=COLOURS.get(n, "grey"),
+                )
+        ax.axhline(100, color="black", linestyle="--", linewidth=0.8)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("posts / s")
+        ax.set_ylabel("p99 post-to-receipt, ms")
+        ax.set_title(f"Evening peak: {peak.get('connections'):,} connections, one process")
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(RESULTS / "peak.png", dpi=90)
+        plt.close(fig)
+        made.append("peak.png")
+    return made
+
+
+def write() -> pathlib.Path:
+    out = [
+        "# Benchmark results (generated by `python -m bench.report`; do not edit)",
+        "",
+        "Every contender runs as its own process on this 2-core machine, driven by the same",
+        "picows client in another process (bench/load.py); rounds are interleaved and the",
+        "medians kept. Absolute figures move with the machine's load: compare within a table.",
+    ]
+    fanout = _load("fanout")
+    if fanout and "contenders" in fanout:
+        out += [
+            "",
+            f"## Fan-out: one room, {fanout['subscribers']:,} subscribers, "
+            f"{fanout['messages']:,} posts, {fanout.get('window')} in flight "
+            f"({fanout['rounds']} rounds)",
+            "",
+        ]
+        out += _table(
+            fanout["contenders"],
+            [
+                ("deliveries_per_s", "deliveries/s"),
+                ("server_cpu_us_per_delivery", "server CPU µs/delivery"),
+                ("latency_ms_p50", "p50 ms"),
+                ("latency_ms_p99", "p99 ms"),
+                ("latency_ms_p999", "p99.9 ms"),
+            ],
+        )
+        out += _ratios(fanout)
+    peak = _load("peak")
+    if peak and "contenders" in peak:
+        first = next(iter(peak["contenders"].values()))
+        out += [
+            "",
+            f"## Evening peak: {peak['connections']:,} connections on one server process "
+            f"({peak['rounds']} rounds)",
+            "",
+            f"Rooms: {first.get('room_sizes')}; {first.get('pm_pairs')} PM pairs (1 post in 5);"
+            " 1 chatter in 20 leaves and joins rooms. Rate stepped up "
+            f"({', '.join(str(r) for r in peak['rates'])} posts/s, {peak['step_s']} s each) "
+            "until p99 >= 100 ms, a sampled delivery is lost or the load generator falls "
+            "behind.",
+            "",
+        ]
+        out += _table(
+            peak["contenders"],
+            [
+                ("highest_rate_held", "highest posts/s held (p99 < 100 ms)"),
+                ("first_failing_step_limited_by", "first failing step limited by"),
+                ("setup_s", "set-up s"),
+                ("rss_mb", "server RSS MB"),
+            ],
+        )
+        out += _ratios(peak)
+    idle = _load("idle")
+    if idle and "scenarios" in idle:
+        for scenario in idle["scenarios"]:
+            out += [
+                "",
+                f"## Idle cost: {scenario['connections']:,} connections, hello + one room each "
+                f"({scenario['rounds']} rounds)",
+                "",
+            ]
+            out += _table(
+                scenario["contenders"],
+                [
+                    ("kb_per_connection", "KB / idle connection"),
+                    ("rss_after_mb", "server RSS MB"),
+                    ("server_cpu_ms_per_connect", "server CPU ms / connect"),
+                    ("alive", "connections alive"),
+                ],
+            )
+            out += _ratios(scenario)
+    storm = _load("storm")
+    if storm and "contenders" in storm:
+        out += [
+            "",
+            f"## Reconnect storm: {storm['clients']:,} clients drop and resume at once "
+            f"({storm['rounds']} rounds)",
+            "",
+            f"{storm['per_room']} per room; each room got {storm['missed_per_room']} messages "
+            "while they were away. causette: back = `synced` after `hello` with the last ids, "
+            "and every missed message replayed (caught up); the peers keep no history, so "
+            "back = re-joined.",
+            "",
+        ]
+        out += _table(
+            storm["contenders"],
+            [
+                ("all_back_s", "all back, s"),
+                ("p50_back_s", "p50 back, s"),
+                ("p99_back_s", "p99 back, s"),
+                ("caught_up", "caught up"),
+                ("failures", "failures"),
+                ("server_cpu_s", "server CPU s"),
+            ],
+        )
+        out += _ratios(storm)
+    charts = _charts()
+    if charts:
+        out += ["", "## Charts", ""] + [f"![{c}]({c})" for c in charts]
+    path = RESULTS / "README.md"
+    path.write_text("\n".join(out) + "\n")
+    return path
+
+
+if __name__ == "__main__":
+    print(write().read_text())
