@@ -193,3 +193,15 @@ def test_someone_elses_address_in_a_room_is_masked(engine: SafetyEngine) -> None
     )
     assert "pii.address" in d.labels and d.action == "mask"
     assert d.text is not None and "Roses" not in d.text
+
+
+def test_mild_insults_count_only_after_real_hostility(engine: SafetyEngine) -> None:
+    """'ferme ta gueule' alone is banter; after a slur it counts towards harassment."""
+    for i in range(3):
+        d = engine.evaluate(_pm("friends", "a", "b", "ferme ta gueule", 25, 25), T0 + i)
+        assert d.action == "allow" and not d.escalate
+    texts = ["réponds connasse", "t'es qu'une merde", "ferme ta gueule"]
+    ds = [
+        engine.evaluate(_pm("bully", "x", "y", t, 25, 25), T0 + 10 + i) for i, t in enumerate(texts)
+    ]
+    assert ds[-1].escalate and "harassment.repeated" in ds[-1].labels

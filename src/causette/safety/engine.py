@@ -363,6 +363,15 @@ class SafetyEngine:
             for s in active
             if s.name.split(".", 1)[0] in ("hate", "harassment") or s.name.startswith("threat.")
         ]
+        # Mild insults ("ferme ta gueule") are banter between friends, but they keep
+        # counting towards repeated targeting once the sender has been hostile here.
+        if (
+            not hostile
+            and "context.mild_insult" in names
+            and conv.hostility.get(msg.sender, 0) > 0
+            and not frames.has("banter")
+        ):
+            hostile = [s for s in active if s.name == "context.mild_insult"]
         if hostile:
             count = user.hostile_to(msg.to, policy)
             conv.hostility[msg.sender] = conv.hostility.get(msg.sender, 0) + 1
