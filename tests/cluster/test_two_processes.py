@@ -57,9 +57,13 @@ async def test_pseudonym_unique_across_processes(servers, client_on):
     p1, p2 = servers(2)
     await client_on(p1, "Alice")
     for name in ("Alice", "ALICE", "A1ice"):
-        with pytest.raises(JoinRefused) as refused:
-            await ChatClient(p2.url).join(name)
-        assert refused.value.code == "pseudonym_taken"
+        client = ChatClient(p2.url)
+        try:
+            with pytest.raises(JoinRefused) as refused:
+                await client.join(name)
+            assert refused.value.code == "pseudonym_taken"
+        finally:
+            await client.close()
 
 
 async def test_wall_and_blocks_hold_across_processes(servers, client_on):
@@ -114,3 +118,32 @@ async def test_resume_on_another_process(servers, client_on):
     await alice.post("general", "live")
     await bob.expect("message", text="live")
     assert [m["text"] for m in bob.messages()].count("live") == 1
+
+
+async def test_join_limits_and_proofs_are_shared(servers):
+    """Joins per address are counted across processes; a solved proof of work is spent
+    everywhere once used."""
+    import aiohttp
+
+    from causette.core.pow import solve
+
+    p1, p2 = servers(2, CAUSETTE_JOINS_PER_IP_PER_HOUR="2")
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{p1.url}api/pow") as resp:
+            challenge = await resp.json()
+        pow_ = {"challenge": challenge["challenge"], "nonce": solve(challenge["challenge"], 4)}
+        body = {"age": 30, "gender": "f", "department": "75", "pow": pow_}
+        async with http.post(f"{p1.url}api/join", json={**body, "pseudonym": "Une"}) as resp:
+            assert resp.status == 201
+        async with http.post(f"{p2.url}api/join", json={**body, "pseudonym": "Deux"}) as resp:
+            assert (await resp.json())["error"]["code"] == "pow_invalid"
+    # One join on p1, one on p2: the third, on p1, is over the limit of 2.
+    trois, quatre = ChatClient(p2.url), ChatClient(p1.url)
+    try:
+        await trois.join("Trois")
+        with pytest.raises(JoinRefused) as refused:
+            await quatre.join("Quatre")
+        assert refused.value.code == "join_rate_limited"
+    finally:
+        await trois.close()
+        await quatre.close()

@@ -223,10 +223,17 @@ class ChatService:
                 min_difficulty=self.settings.pow_difficulty,
                 spent=self._spent,
             )
+            if self.cluster is not None:
+                # Spent on any process is spent everywhere.
+                await self.cluster.spend_challenge(form.pow.challenge, self.settings.pow_ttl_s)
         bucket = self._join_buckets.setdefault(
             ip_prefix(address), per_hour(self.settings.joins_per_ip_per_hour)
         )
         wait = bucket.take(now)
+        if not wait and self.cluster is not None:
+            wait = await self.cluster.take_join(
+                ip_prefix(address), self.settings.joins_per_ip_per_hour, now
+            )
         if wait:
             raise ChatError(ErrorCode.JOIN_RATE_LIMITED, retry_after=wait)
         if len(self._join_buckets) > 100_000:

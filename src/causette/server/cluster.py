@@ -1,0 +1,520 @@
+"""Several server processes, one chat: what a process shares through Redis and the bus.
+
+Owns, for one process on a Redis bus:
+- **Names**: a pseudonym is held cluster-wide by ``SET`` on ``<prefix>name:<skeleton>`` =
+  ``<chatter id>:<process>`` (a Lua check-and-set), with a TTL the owning process refreshes
+  while the chatter is online or in grace. A process that dies frees its names after
+  ``cluster_ttl_s``; the same chatter may take its own name over from another process.
+- **The presence mirror**: ``ChatService.presence`` (the pure core ``Presence``) becomes the
+  view of the whole cluster. Each process announces its own chatters (``online``,
+  ``offline``, ``enter``, ``exit`` control events on the bus) and keeps a snapshot in Redis
+  (``<prefix>online:<id>``, TTL) that a starting or reconnecting process reads. ``owner``
+  says which process holds each online chatter; only the owner takes a chatter offline.
+- **Per-chatter state changed elsewhere**: blocks, conversations and PM policies travel as
+  control events and are applied at once, before the frames published after them.
+- **Order of messages**: the ``Sequencer`` delivers each channel's messages in id order,
+  exactly once per process, whatever order the bus brings them in; a hole is filled from
+  the store, where every acknowledged message already is (docs/decisions/0002-message-ids.md).
+
+Redis down: names fall back to this process's mirror (best effort), control events are
+lost; when Redis returns, the mirror is rebuilt from the snapshots and every channel is
+caught up from the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from redis.exceptions import RedisError
+
+from causette.bus import Envelope
+from causette.bus.redis import RedisBus
+from causette.core.consent import Conversation, ConversationStatus, PmPolicy
+from causette.core.errors import ChatError, ErrorCode
+from causette.core.identity import Gender, Profile, Space, pseudonym_skeleton
+from causette.server import metrics
+
+if TYPE_CHECKING:
+    from causette.server.chat import ChatService, Chatter
+
+log = logging.getLogger(__name__)
+
+FILL_WAIT_S = 0.05
+FILL_PAGE = 500
+
+_CLAIM = """
+local v = redis.call('GET', KEYS[1])
+if (not v) or string.sub(v, 1, string.len(ARGV[1]) + 1) == ARGV[1] .. ':' then
+  redis.call('SET', KEYS[1], ARGV[1] .. ':' .. ARGV[2], 'EX', ARGV[3])
+  return 1
+end
+return 0
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class Sequencer:
+    """Per channel, the last message id delivered in this process; holds back what comes
+    early and fills holes from the store."""
+
+    def __init__(self, service: ChatService) -> None:
+        self.service = service
+        self.delivered: dict[str, int] = {}
+        self.pending: dict[str, dict[int, Envelope]] = {}
+        self._filling: dict[str, asyncio.Task[None]] = {}
+        self.filled = 0
+
+    def offer(self, envelope: Envelope) -> None:
+        channel, message_id = envelope.channel or "", envelope.message_id or 0
+        last = self.delivered.get(channel, 0)
+        if message_id <= last:
+            return
+        if message_id == last + 1:
+            self._deliver(channel, envelope)
+            self._flush(channel)
+            return
+        self.pending.setdefault(channel, {})[message_id] = envelope
+        self.fill(channel, wait=FILL_WAIT_S)
+
+    def _deliver(self, channel: str, envelope: Envelope) -> None:
+        self.delivered[channel] = envelope.message_id or 0
+        head = self.service.heads.get(channel, 0)
+        if self.delivered[channel] > head:
+            self.service.heads[channel] = self.delivered[channel]
+        self.service.deliver(envelope)
+
+    def _flush(self, channel: str) -> None:
+        waiting = self.pending.get(channel)
+        while waiting:
+            nxt = self.delivered.get(channel, 0) + 1
+            envelope = waiting.pop(nxt, None)
+            if envelope is None:
+                # Drop what is already delivered; stop at the next hole.
+                for stale in [i for i in waiting if i < nxt]:
+                    del waiting[stale]
+                break
+            self._deliver(channel, envelope)
+        if not waiting:
+            self.pending.pop(channel, None)
+
+    def fill(self, channel: str, *, wait: float = 0.0) -> None:
+        if channel not in self._filling:
+            task = asyncio.create_task(self._fill(channel, wait), name=f"fill-{channel}")
+            self._filling[channel] = task
+
+    async def _fill(self, channel: str, wait: float) -> None:
+        try:
+            if wait:
+                await asyncio.sleep(wait)
+            while True:
+                waiting = self.pending.get(channel, {})
+                last = self.delivered.get(channel, 0)
+                target = min(waiting) - 1 if waiting else None
+                if target is not None and target <= last:
+                    self._flush(channel)
+                    if channel not in self.pending:
+                        return
+                    continue
+                page = await self.service.store.messages_after(channel, last, FILL_PAGE)
+                from causette.server.chat import message_frame
+
+                for record in page:
+                    if record.id <= self.delivered.get(channel, 0):
+                        continue
+                    if target is not None and record.id > target:
+                        break
+                    self.filled += 1
+                    metrics.BUS_FILLED.inc()
+                    self._deliver(
+                        channel,
+                        self.route(channel, record.id, record.sender_id, message_frame(record)),
+                    )
+                self._flush(channel)
+                if len(page) < FILL_PAGE:
+                    waiting = self.pending.get(channel, {})
+                    if waiting:
+                        # The store has nothing before them (trimmed): skip the hole.
+                        self.delivered[channel] = min(waiting) - 1
+                        self._flush(channel)
+                    return
+        except Exception:
+            log.exception("sequencer: filling %s failed", channel)
+        finally:
+            self._filling.pop(channel, None)
+
+    def route(self, channel: str, message_id: int, sender_id: str, data: bytes) -> Envelope:
+        if channel.startswith("room:"):
+            return Envelope(
+                data,
+                room=channel.removeprefix("room:"),
+                channel=channel,
+                message_id=message_id,
+                sender_id=sender_id,
+            )
+        conv = self.service.conversations.get(channel.removeprefix("pm:"))
+        targets = (conv.initiator, conv.recipient) if conv else ()
+        return Envelope(
+            data, targets=targets, channel=channel, message_id=message_id, sender_id=sender_id
+        )
+
+    async def catch_up(self) -> None:
+        """After an outage: every channel the store is ahead on, filled from the store."""
+        heads = await self.service.store.channel_heads()
+        for channel, head in heads.items():
+            if head > self.delivered.get(channel, 0):
+                self.fill(channel)
+
+
+class Cluster:
+    def __init__(self, service: ChatService, bus: RedisBus, prefix: str, ttl: float) -> None:
+        self.service = service
+        self.bus = bus
+        self.redis = bus.client
+        self.prefix = prefix
+        self.me = bus.origin
+        self.ttl = ttl
+        self.owner: dict[str, str] = {}
+        self.sequencer = Sequencer(service)
+        self._claim = self.redis.register_script(_CLAIM)
+        self._release = self.redis.register_script(_RELEASE)
+        self._tasks: set[asyncio.Future[Any]] = set()
+        self._loop_task: asyncio.Task[None] | None = None
+        bus.on_reconnect.append(self._reconnected)
+        bus.on_health.append(lambda up: metrics.REDIS_UP.set(1 if up else 0))
+
+    # -- life cycle -------------------------------------------------------------------
+    async def start(self) -> None:
+        self.sequencer.delivered = await self.service.store.channel_heads()
+        await self.bus.start(self.deliver)
+        metrics.REDIS_UP.set(1 if self.bus.healthy else 0)
+        with contextlib.suppress(RedisError, OSError):
+            await self.resync()
+        self._loop_task = asyncio.create_task(self._refresh_loop(), name="cluster-refresh")
+
+    async def close(self) -> None:
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+
+    def status(self) -> dict[str, object]:
+        return {
+            "redis": "up" if self.bus.healthy else "down",
+            "process": self.me,
+            "published": self.bus.published,
+            "received": self.bus.received,
+            "dropped": self.bus.dropped,
+            "outages": self.bus.outages,
+            "filled_from_store": self.sequencer.filled,
+        }
+
+    def _spawn(self, awaitable: Awaitable[Any]) -> None:
+        future = asyncio.ensure_future(awaitable)
+        self._tasks.add(future)
+        future.add_done_callback(self._tasks.discard)
+
+    async def _reconnected(self) -> None:
+        with contextlib.suppress(RedisError, OSError):
+            await self._refresh_owned()
+            await self.resync()
+        await self.sequencer.catch_up()
+
+    # -- delivery ---------------------------------------------------------------------
+    def deliver(self, envelope: Envelope) -> None:
+        if envelope.control is not None:
+            try:
+                self._control(envelope.control, orjson.loads(envelope.frame))
+            except Exception:
+                log.exception("cluster: control event %s failed", envelope.control)
+        elif envelope.message_id is not None and envelope.channel:
+            self.sequencer.offer(envelope)
+        else:
+            self.service.deliver(envelope)
+
+    def _publish(self, kind: str, **body: Any) -> None:
+        body["proc"] = self.me
+        self._spawn(self.bus.publish(Envelope(orjson.dumps(body), control=kind)))
+
+    # -- names ------------------------------------------------------------------------
+    def _name_key(self, pseudonym: str) -> str:
+        return f"{self.prefix}name:{pseudonym_skeleton(pseudonym)}"
+
+    async def claim_name(self, chatter_id: str, profile: Profile) -> None:
+        """Hold the name cluster-wide, or ``pseudonym_taken``. Redis down: local rule only."""
+        if not self.bus.healthy:
+            return
+        try:
+            ok = await self._claim(
+                keys=[self._name_key(profile.pseudonym)],
+                args=[chatter_id, self.me, int(self.ttl)],
+            )
+        except (RedisError, OSError):
+            return
+        if not ok:
+            raise ChatError(ErrorCode.PSEUDONYM_TAKEN)
+
+    async def spend_challenge(self, challenge: str, ttl: float) -> None:
+        """A proof-of-work challenge is single-use across the cluster: ``pow_invalid`` when
+        another process already accepted it. Redis down: this process's own record only."""
+        if not self.bus.healthy:
+            return
+        key = f"{self.prefix}pow:{hashlib.sha256(challenge.encode()).hexdigest()[:32]}"
+        try:
+            fresh = await self.redis.set(key, b"1", nx=True, ex=max(1, int(ttl) + 1))
+        except (RedisError, OSError):
+            return
+        if not fresh:
+            raise ChatError(ErrorCode.POW_INVALID)
+
+    async def take_join(self, unit: str, per_hour: int, now: float) -> float:
+        """Joins from one address (unit) per clock hour, counted across the cluster: the
+        seconds to wait, or 0. Redis down: 0 (the process's own bucket still applies)."""
+        if not self.bus.healthy:
+            return 0.0
+        window = int(now // 3600)
+        key = f"{self.prefix}joins:{unit}:{window}"
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.incr(key)
+                pipe.expire(key, 3700)
+                count, _ = await pipe.execute()
+        except (RedisError, OSError):
+            return 0.0
+        if int(count) > per_hour:
+            return max(1.0, (window + 1) * 3600 - now)
+        return 0.0
+
+    def owns(self, chatter_id: str) -> bool:
+        return self.owner.get(chatter_id) == self.me
+
+    # -- this process's chatters --------------------------------------------------------
+    def _online_body(self, chatter_id: str) -> dict[str, Any] | None:
+        profile = self.service.presence.profiles.get(chatter_id)
+        if profile is None:
+            return None
+        return {
+            "id": chatter_id,
+            "proc": self.me,
+            "p": [
+                profile.pseudonym,
+                profile.age,
+                profile.gender.value,
+                profile.department,
+                profile.region,
+                profile.space.value,
+            ],
+            "rooms": sorted(self.service.presence.rooms_of(chatter_id)),
+        }
+
+    def online(self, chatter_id: str) -> None:
+        """This process now holds the chatter (joined, or connected here)."""
+        self.owner[chatter_id] = self.me
+        self._announce(chatter_id, "online")
+
+    def moved(self, chatter_id: str, kind: str, slug: str) -> None:
+        """The chatter entered or left a room here."""
+        if self.owns(chatter_id):
+            self._publish(kind, id=chatter_id, room=slug)
+            self._spawn(self._save_snapshot(chatter_id))
+
+    def _announce(self, chatter_id: str, kind: str) -> None:
+        body = self._online_body(chatter_id)
+        if body is not None:
+            self._publish(kind, **{k: v for k, v in body.items() if k != "proc"})
+            self._spawn(self._save_snapshot(chatter_id))
+
+    async def _save_snapshot(self, chatter_id: str) -> None:
+        body = self._online_body(chatter_id)
+        if body is None or not self.bus.healthy:
+            return
+        with contextlib.suppress(RedisError, OSError):
+            await self.redis.set(
+                f"{self.prefix}online:{chatter_id}", orjson.dumps(body), ex=int(self.ttl)
+            )
+
+    def offline(self, chatter_id: str, profile: Profile | None) -> None:
+        """The chatter held here went offline (grace over, or logout)."""
+        if self.owner.pop(chatter_id, None) != self.me:
+            return
+        self._publish("offline", id=chatter_id)
+        self._spawn(self._forget(chatter_id, profile))
+
+    async def _forget(self, chatter_id: str, profile: Profile | None) -> None:
+        if not self.bus.healthy:
+            return
+        with contextlib.suppress(RedisError, OSError):
+            await self.redis.delete(f"{self.prefix}online:{chatter_id}")
+            if profile is not None:
+                await self._release(
+                    keys=[self._name_key(profile.pseudonym)], args=[f"{chatter_id}:{self.me}"]
+                )
+
+    async def _refresh_owned(self) -> None:
+        owned = [c for c, p in self.owner.items() if p == self.me]
+        if not owned:
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for chatter_id in owned:
+                body = self._online_body(chatter_id)
+                if body is None:
+                    continue
+                pseudonym = body["p"][0]
+                pipe.set(self._name_key(pseudonym), f"{chatter_id}:{self.me}", ex=int(self.ttl))
+                pipe.set(f"{self.prefix}online:{chatter_id}", orjson.dumps(body), ex=int(self.ttl))
+            await pipe.execute()
+
+    async def _refresh_loop(self) -> None:
+        beat = 0
+        while True:
+            await asyncio.sleep(self.ttl / 3)
+            beat += 1
+            if not self.bus.healthy:
+                continue
+            try:
+                await self._refresh_owned()
+                if beat % 3 == 0:
+                    await self.resync()
+            except (RedisError, OSError) as exc:
+                log.warning("cluster: refresh failed: %s", exc)
+
+    # -- other processes' chatters --------------------------------------------------------
+    async def resync(self) -> None:
+        """Rebuild the mirror of other processes' chatters from the Redis snapshots."""
+        seen: dict[str, dict[str, Any]] = {}
+        async for key in self.redis.scan_iter(match=f"{self.prefix}online:*", count=1000):
+            raw = await self.redis.get(key)
+            if raw is not None:
+                body = orjson.loads(raw)
+                seen[body["id"]] = body
+        presence = self.service.presence
+        for chatter_id in list(presence.profiles):
+            if not self.owns(chatter_id) and chatter_id not in seen:
+                self._drop(chatter_id)
+        for chatter_id, body in seen.items():
+            if body["proc"] != self.me and not self.owns(chatter_id):
+                self._mirror(body)
+
+    def _drop(self, chatter_id: str) -> None:
+        self.owner.pop(chatter_id, None)
+        self.service.presence.release(chatter_id)
+
+    def _mirror(self, body: dict[str, Any]) -> None:
+        chatter_id = body["id"]
+        pseudonym, age, gender, department, region, space = body["p"]
+        profile = Profile(pseudonym, age, Gender(gender), department, region, Space(space))
+        presence = self.service.presence
+        try:
+            presence.claim(chatter_id, profile)
+        except ChatError:
+            # Redis holds names; a stale holder of this one in our mirror is gone.
+            holder = presence.find(pseudonym, Space.ADULT) or presence.find(pseudonym, Space.TEEN)
+            if holder is not None:
+                self._drop(holder)
+            presence.claim(chatter_id, profile)
+        rooms = set(body["rooms"])
+        for slug in presence.rooms_of(chatter_id) - rooms:
+            presence.exit(chatter_id, slug)
+        for slug in rooms:
+            presence.enter(chatter_id, slug)
+        self.owner[chatter_id] = body["proc"]
+
+    def _control(self, kind: str, body: dict[str, Any]) -> None:
+        proc = body["proc"]
+        if proc == self.me:
+            return
+        service = self.service
+        if kind == "online":
+            chatter_id = body["id"]
+            local = service.chatters.get(chatter_id)
+            if local is not None and self.owns(chatter_id):
+                # The chatter resumed on another process: that one holds it now.
+                self.owner[chatter_id] = proc
+                if local.grace is not None:
+                    local.grace.cancel()
+                    local.grace = None
+                if local.connection is not None:
+                    from causette.server.chat import CLOSE_REPLACED
+
+                    local.connection.close(CLOSE_REPLACED, "session opened elsewhere")
+            self._mirror(body)
+        elif kind == "offline":
+            if self.owner.get(body["id"]) == proc:
+                self._drop(body["id"])
+        elif kind in ("enter", "exit"):
+            chatter_id = body["id"]
+            if self.owner.get(chatter_id) == proc:
+                if kind == "enter":
+                    service.presence.enter(chatter_id, body["room"])
+                else:
+                    service.presence.exit(chatter_id, body["room"])
+        elif kind == "conv":
+            conv = Conversation(
+                body["id"], body["initiator"], body["recipient"], ConversationStatus(body["status"])
+            )
+            service.conversations[conv.id] = conv
+            for member in (conv.initiator, conv.recipient):
+                chatter = service.chatters.get(member)
+                if chatter is not None:
+                    chatter.conversation_ids.add(conv.id)
+        elif kind == "block":
+            blocker = service.chatters.get(body["blocker"])
+            blocked = service.chatters.get(body["blocked"])
+            if body["on"]:
+                if blocker is not None:
+                    blocker.blocked.add(body["blocked"])
+                if blocked is not None:
+                    blocked.blocked_by.add(body["blocker"])
+            else:
+                if blocker is not None:
+                    blocker.blocked.discard(body["blocked"])
+                if blocked is not None:
+                    blocked.blocked_by.discard(body["blocker"])
+        elif kind == "policy":
+            chatter = service.chatters.get(body["id"])
+            if chatter is not None:
+                chatter.pm_policy = PmPolicy(body["policy"])
+
+    # -- state changes made here, for the others -------------------------------------------
+    def conversation(self, conv: Conversation) -> None:
+        self._publish(
+            "conv",
+            id=conv.id,
+            initiator=conv.initiator,
+            recipient=conv.recipient,
+            status=conv.status.value,
+        )
+
+    def block(self, blocker: str, blocked: str, on: bool) -> None:
+        self._publish("block", blocker=blocker, blocked=blocked, on=on)
+
+    def policy(self, chatter_id: str, policy: str) -> None:
+        self._publish("policy", id=chatter_id, policy=policy)
+
+    async def refresh(self, chatter: Chatter) -> None:
+        """Re-read a chatter another process may have changed (rooms, blocks, policy)."""
+        store = self.service.store
+        records = await store.sessions_by_id([chatter.id])
+        record = records.get(chatter.id)
+        if record is not None:
+            chatter.pm_policy = PmPolicy(record.pm_policy)
+        chatter.blocked, chatter.blocked_by = await store.blocks_of(chatter.id)
+        catalogue, space = self.service.catalogue, chatter.space
+        chatter.rooms = {
+            slug
+            for slug in await store.memberships(chatter.id)
+            if catalogue.get(slug, space) is not None
+        }
+        for conv_id, initiator, recipient, status in await store.conversations_of(chatter.id):
+            self.service.conversations[conv_id] = Conversation(
+                conv_id, initiator, recipient, ConversationStatus(status)
+            )
+            chatter.conversation_ids.add(conv_id)

@@ -1,0 +1,20 @@
+"""Store tests run on both databases: SQLite in a temporary file and PostgreSQL in a
+private schema."""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.services import pg_schema
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    with pg_schema() as url:
+        yield url
