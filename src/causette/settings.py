@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     # A process refreshes its chatters' presence in Redis every third of this; a process
     # that dies frees their names after at most this long.
     cluster_ttl_s: float = Field(15.0, ge=1.0)
+    # Load balancers whose X-Forwarded-For is believed (addresses or networks, commas).
+    trusted_proxies: str = ""
     rooms_file: pathlib.Path | None = None
     # Signs proof-of-work challenges; generated per process when empty.
     secret: str = ""
@@ -47,6 +49,13 @@ class Settings(BaseSettings):
     msg_burst: int = 8
     msg_per_minute: int = 30
     new_pm_per_hour: int = 20
+
+    # Safety in the live chat (server/safety_layer.py).
+    safety_enabled: bool = True
+    fresh_account_s: float = 600.0
+    fresh_new_pm_max: int = 3
+    # Bearer token of the interim moderation API (/api/mod/*); empty disables it.
+    moderator_token: str = ""
 
     send_queue_max: int = 1000
     frame_max_bytes: int = 4096

@@ -6,7 +6,7 @@ Rules:
   hop; envelopes that come back from Redis with our own origin are dropped.
 - Publishing never blocks the caller: envelopes queue and one writer task sends them, in
   order, pipelined (many envelopes per round trip under load).
-- Pub/sub, not streams (docs/decisions/0003-redis-pubsub.md): what matters is durable in
+- Pub/sub, not streams (docs/decisions/006-redis-bus-and-presence.md): what matters is durable in
   the database already, so a message missed during an outage is recovered from there (the
   sequencer's catch-up), never from Redis.
 - Redis down: publishing drops (and counts) what cannot be sent, this process keeps serving

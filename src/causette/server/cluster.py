@@ -14,7 +14,8 @@ Owns, for one process on a Redis bus:
   control events and are applied at once, before the frames published after them.
 - **Order of messages**: the ``Sequencer`` delivers each channel's messages in id order,
   exactly once per process, whatever order the bus brings them in; a hole is filled from
-  the store, where every acknowledged message already is (docs/decisions/0002-message-ids.md).
+  the store, where every acknowledged message already is
+  (docs/decisions/005-message-ids-across-processes.md).
 
 Redis down: names fall back to this process's mirror (best effort), control events are
 lost; when Redis returns, the mirror is rebuilt from the snapshots and every channel is

@@ -22,6 +22,7 @@ from causette.server.chat import Chatter
 from causette.server.events import JoinRequest, parse_body
 from causette.server.keys import SERVICE
 from causette.server.openapi import openapi_document
+from causette.server.proxy import client_address
 from causette.server.sessions import (
     DEVICE_COOKIE,
     clear_session_cookie,
@@ -116,7 +117,9 @@ async def join(request: web.Request) -> web.Response:
     if form.lang is None:
         form = form.model_copy(update={"lang": request_lang(request)})
     token, device, chatter = await service.join(
-        form, request.remote or "unknown", request.cookies.get(DEVICE_COOKIE)
+        form,
+        client_address(request, service.settings.trusted_proxies),
+        request.cookies.get(DEVICE_COOKIE),
     )
     response = json_response({"token": token, "me": chatter.me()}, 201)
     set_session_cookies(response, request, token, device, int(service.settings.session_ttl_s))

@@ -11,7 +11,8 @@ Rules:
 - Message ids are taken in the transaction that stores the message, from one row per
   channel (``channel_heads``), locked until commit: with several processes on one
   PostgreSQL, ids per channel are unique and increase in commit order, with no holes from
-  failed writes (the rollback gives the id back). See docs/decisions/0002-message-ids.md.
+  failed writes (the rollback gives the id back).
+  See docs/decisions/005-message-ids-across-processes.md.
 - The schema is migrated (Alembic) when the store starts: ``migrate.upgrade``.
 - SQLite runs with ``synchronous=FULL`` by default: an acknowledged message survives a crash
   of the process *and* of the machine (``NORMAL`` keeps only the former, for speed).

@@ -1,7 +1,7 @@
 """Channel heads: the last id given per channel, the shared source of message ids.
 
 Several server processes write to one database; each message id is taken from this row
-inside the transaction that stores the message (docs/decisions/0002-message-ids.md).
+inside the transaction that stores the message (docs/decisions/005-message-ids-across-processes.md).
 
 Revision ID: 0002
 Revises: 0001

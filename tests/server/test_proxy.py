@@ -1,0 +1,25 @@
+"""The client address behind a trusted load balancer, and only behind one."""
+
+from __future__ import annotations
+
+from aiohttp.test_utils import make_mocked_request
+
+from causette.server.proxy import client_address
+
+
+def _request(peer: str, forwarded: str | None) -> object:
+    headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+    request = make_mocked_request("POST", "/api/join", headers=headers)
+    request._transport_peername = (peer, 1234)  # type: ignore[attr-defined]
+    return request
+
+
+def test_forwarded_for_is_believed_from_a_trusted_proxy_only():
+    """A trusted peer's header gives the right-most untrusted hop; others are ignored."""
+    trusted = "10.0.0.0/8, 127.0.0.1"
+    assert client_address(_request("10.0.0.5", "1.2.3.4"), trusted) == "1.2.3.4"
+    assert client_address(_request("10.0.0.5", "6.6.6.6, 1.2.3.4, 10.0.0.9"), trusted) == (
+        "1.2.3.4"
+    )
+    assert client_address(_request("8.8.8.8", "1.2.3.4"), trusted) == "8.8.8.8"
+    assert client_address(_request("10.0.0.5", "1.2.3.4"), "") == "10.0.0.5"
