@@ -391,11 +391,12 @@ class Cluster:
     async def resync(self) -> None:
         """Rebuild the mirror of other processes' chatters from the Redis snapshots."""
         seen: dict[str, dict[str, Any]] = {}
-        async for key in self.redis.scan_iter(match=f"{self.prefix}online:*", count=1000):
-            raw = await self.redis.get(key)
-            if raw is not None:
-                body = orjson.loads(raw)
-                seen[body["id"]] = body
+        keys = [k async for k in self.redis.scan_iter(match=f"{self.prefix}online:*", count=1000)]
+        for start in range(0, len(keys), 500):
+            for raw in await self.redis.mget(keys[start : start + 500]):
+                if raw is not None:
+                    body = orjson.loads(raw)
+                    seen[body["id"]] = body
         presence = self.service.presence
         for chatter_id in list(presence.profiles):
             if not self.owns(chatter_id) and chatter_id not in seen:
