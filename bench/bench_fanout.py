@@ -36,9 +36,9 @@ RATIOS = {
 def run(quick: bool) -> dict[str, Any]:
     uvloop.install()
     subscribers, messages = (500, 100) if quick else (1000, 1000)
-    rounds = int(os.environ.get("BENCH_ROUNDS", 1 if quick else 5))
+    rounds = int(os.environ.get("BENCH_ROUNDS", 1 if quick else 3))
     result = interleaved(
-        contenders(),
+        contenders(safety_off=True),
         lambda factory: measure(factory, subscribers, messages),
         rounds,
         KEYS,

@@ -47,6 +47,7 @@ async def run_idle(server: Server, connections: int) -> dict[str, Any]:
     clients = [Client(server.dialect) for _ in range(connections)]
     rooms = [f"r{i // PER_ROOM:03d}" for i in range(connections)]
     started = time.perf_counter()
+    server.profile()
     cpu_before = cpu_seconds(server.pid)
     await connect_all(server, clients, rooms, batch=250)
     connect_s = time.perf_counter() - started
@@ -84,9 +85,10 @@ KEYS = ("kb_per_connection", "rss_after_mb", "connect_s", "server_cpu_ms_per_con
 def run(quick: bool) -> dict[str, Any]:
     uvloop.install()
     sizes = [1000] if quick else [5000, 18000]
-    rounds = int(os.environ.get("BENCH_ROUNDS", 1 if quick else 3))
     out: dict[str, Any] = {"scenarios": []}
     for size in sizes:
+        # 18,000 connections take minutes per contender: one round there unless asked.
+        rounds = int(os.environ.get("BENCH_ROUNDS", 1 if quick or size > 10000 else 2))
         result = interleaved(
             contenders(),
             lambda factory, size=size: measure(factory, size),  # type: ignore[misc]

@@ -46,6 +46,8 @@ from bench.load import (
 
 P99_LIMIT_MS = 100.0
 SAMPLE_EVERY = 10
+# Joins/leaves per post (BENCH_PEAK_CHURN=0: none, to tell their cost apart).
+CHURN = float(os.environ.get("BENCH_PEAK_CHURN", "0.05"))
 
 
 def _layout(total: int) -> list[int]:
@@ -113,6 +115,7 @@ async def run_peak(
     wander_room = {i: room_of[i] for i in wanderers}
     await asyncio.sleep(1.0)  # let the set-up's presence notices and counts settle
 
+    server.profile()
     steps: list[dict[str, Any]] = []
     best = 0
     seq = 0
@@ -148,7 +151,7 @@ async def run_peak(
                     expected += sampled_in_room.get(room, 0)
                 seq += 1
                 sent += 1
-                if rng.random() < 0.05 and wanderers:
+                if rng.random() < CHURN and wanderers:
                     w = wanderers[rng.randrange(len(wanderers))]
                     clients[w].send({"type": "leave", "room": wander_room[w]})
                     wander_room[w] = small_rooms[rng.randrange(len(small_rooms))]
@@ -242,9 +245,9 @@ def run(quick: bool) -> dict[str, Any]:
     total = int(os.environ.get("BENCH_PEAK_CONNECTIONS", 1000 if quick else 18000))
     rates = [100, 250, 500, 1000] if quick else [100, 250, 500, 750, 1000, 1500, 2000, 3000, 4000]
     step_s = 2.0 if quick else 6.0
-    rounds = int(os.environ.get("BENCH_ROUNDS", 1 if quick else 2))
+    rounds = int(os.environ.get("BENCH_ROUNDS", 1))
     result = interleaved(
-        contenders(),
+        contenders(safety_off=True),
         lambda factory: measure(factory, total, rates, step_s),
         rounds,
         KEYS,

@@ -66,6 +66,7 @@ async def run_storm(server: Server, n: int) -> dict[str, Any]:
     targets = {f"room:{room}": BEFORE + MISSED for room in rooms}
     back_at: list[float] = []
     failures = 0
+    server.profile()
     cpu_before = cpu_seconds(server.pid)
     started = time.perf_counter()
 
@@ -127,7 +128,7 @@ KEYS = ("all_back_s", "p50_back_s", "p99_back_s", "server_cpu_s")
 def run(quick: bool) -> dict[str, Any]:
     uvloop.install()
     n = 1000 if quick else 10000
-    rounds = int(os.environ.get("BENCH_ROUNDS", 1 if quick else 3))
+    rounds = int(os.environ.get("BENCH_ROUNDS", 1 if quick else 2))
     result = interleaved(
         contenders(),
         lambda factory: measure(factory, n),

@@ -13,7 +13,7 @@ from typing import Any
 
 from bench.load import Server
 
-PEERS = ("bare-picows", "bare-aiohttp", "python-socketio", "node-socketio")
+PEERS = ("causette-nosafety", "bare-picows", "bare-aiohttp", "python-socketio", "node-socketio")
 
 
 def median_figures(runs: list[dict[str, Any]], keys: tuple[str, ...]) -> dict[str, Any]:

@@ -44,6 +44,7 @@ async def run_fanout(server: Server, subscribers: int, messages: int) -> dict[st
     sender = Client(server.dialect)
     everyone = [*clients, sender]
     await connect_all(server, everyone, ["general"] * len(everyone))
+    server.profile()
     cpu_before = cpu_seconds(server.pid)
     sender.ack_event = asyncio.Event()
     started = perf()

@@ -135,7 +135,6 @@ class Server:
                 break
             try:
                 with urllib.request.urlopen(self.health_url, timeout=1):
-                    self._profile()
                     return
             except OSError:
                 time.sleep(0.1)
@@ -144,11 +143,12 @@ class Server:
         self.stop()
         raise RuntimeError(f"{self.name} did not start: {log_text}")
 
-    def _profile(self) -> None:
+    def profile(self) -> None:
         """With BENCH_PYSPY_DIR set, sample the server with py-spy (raw, for flame graphs).
 
-        ``BENCH_PYSPY_DELAY`` seconds after start (skips the set-up), for
-        ``BENCH_PYSPY_SECONDS``; Python contenders only.
+        Each scenario calls it when its measured phase starts; sampling begins
+        ``BENCH_PYSPY_DELAY`` seconds later, for ``BENCH_PYSPY_SECONDS``; Python contenders
+        only. ``python -m bench.flame FILE`` summarises the result.
         """
         out_dir = os.environ.get("BENCH_PYSPY_DIR")
         if not out_dir or self.argv[0] != sys.executable:
@@ -271,10 +271,20 @@ def node_socketio_server() -> Server:
     )
 
 
-def contenders(*, node: bool = True) -> dict[str, Callable[[], Server]]:
-    """Every contender of the suite, causette first."""
-    out: dict[str, Callable[[], Server]] = {
-        "causette": causette_server,
+def causette_without_safety() -> Server:
+    """causette with the live-chat safety layer off (``CAUSETTE_SAFETY_ENABLED=false``)."""
+    server = causette_server(CAUSETTE_SAFETY_ENABLED="false")
+    server.name = "causette-nosafety"
+    return server
+
+
+def contenders(*, node: bool = True, safety_off: bool = False) -> dict[str, Callable[[], Server]]:
+    """Every contender of the suite, causette (persistence and safety on) first; with
+    ``safety_off`` also causette without its safety layer, to show what safety costs."""
+    out: dict[str, Callable[[], Server]] = {"causette": causette_server}
+    if safety_off:
+        out["causette-nosafety"] = causette_without_safety
+    out |= {
         "bare-picows": lambda: bare_server("picows"),
         "bare-aiohttp": lambda: bare_server("aiohttp"),
         "python-socketio": socketio_py_server,

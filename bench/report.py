@@ -11,9 +11,17 @@ import pathlib
 from typing import Any
 
 RESULTS = pathlib.Path(__file__).parent / "results"
-ORDER = ("causette", "bare-picows", "bare-aiohttp", "python-socketio", "node-socketio")
+ORDER = (
+    "causette",
+    "causette-nosafety",
+    "bare-picows",
+    "bare-aiohttp",
+    "python-socketio",
+    "node-socketio",
+)
 COLOURS = {
     "causette": "#c0392b",
+    "causette-nosafety": "#e67e22",
     "bare-picows": "#7f8c8d",
     "bare-aiohttp": "#95a5a6",
     "python-socketio": "#2980b9",
