@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from tests.cluster.conftest import eventually
 from tests.support.client import ChatClient
 from tests.support.process import ServerProcess
 
@@ -105,3 +106,24 @@ async def test_sigkill_during_stream_loses_nothing_acknowledged(servers):
             reader.task.cancel()
         for client in (alice, bob, carol):
             await client.close()
+
+
+async def test_dead_process_frees_names_and_leaves_rooms(servers, client_on):
+    """After a SIGKILL, the dead process's chatters leave the others' rooms (with a notice)
+    and their names are free again once the cluster TTL has passed."""
+    p1, p2 = servers(2, CAUSETTE_CLUSTER_TTL_S="2")
+    await (await client_on(p1, "Alice")).enter("general")
+    bob = await client_on(p2, "Bob", gender="m")
+    await bob.enter("general")
+
+    async def bob_sees(name: str) -> bool:
+        users = await bob.request({"type": "users", "room": "general"}, "users")
+        return name in {u["pseudonym"] for u in users["users"]}
+
+    await eventually(lambda: bob_sees("Alice"))
+    p1.kill()
+    left = await bob.expect("presence", left="Alice", timeout=15)
+    assert left["room"] == "general"
+    assert not await bob_sees("Alice")
+    newcomer = await client_on(p2, "Alice")
+    assert newcomer.me["pseudonym"] == "Alice"

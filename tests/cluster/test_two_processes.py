@@ -147,3 +147,29 @@ async def test_join_limits_and_proofs_are_shared(servers):
     finally:
         await trois.close()
         await quatre.close()
+
+
+async def test_logout_on_another_process_ends_the_socket(servers, client_on):
+    """Logging out through one process closes the chatter's socket held by another (4001)
+    and frees the name."""
+    p1, p2 = servers(2)
+    alice = await client_on(p1, "Alice")
+    async with alice.http.post(
+        f"{p2.url}api/logout", headers={"Authorization": f"Bearer {alice.token}"}
+    ) as resp:
+        assert resp.status == 204
+    with pytest.raises(ConnectionError):
+        await alice.recv(timeout=5)
+    assert alice.close_code == 4001
+
+    async def name_free() -> bool:
+        client = ChatClient(p2.url)
+        try:
+            await client.join("Alice")
+            return True
+        except JoinRefused:
+            return False
+        finally:
+            await client.close()
+
+    assert await eventually(name_free)

@@ -400,14 +400,26 @@ class Cluster:
         presence = self.service.presence
         for chatter_id in list(presence.profiles):
             if not self.owns(chatter_id) and chatter_id not in seen:
-                self._drop(chatter_id)
+                self._drop(chatter_id, notify=True)
         for chatter_id, body in seen.items():
             if body["proc"] != self.me and not self.owns(chatter_id):
                 self._mirror(body)
 
-    def _drop(self, chatter_id: str) -> None:
+    def _drop(self, chatter_id: str, *, notify: bool = False) -> None:
+        """Forget another process's chatter; ``notify``: tell our clients in their rooms
+        (a dead process could not say goodbye for them)."""
         self.owner.pop(chatter_id, None)
-        self.service.presence.release(chatter_id)
+        presence = self.service.presence
+        profile = presence.profiles.get(chatter_id)
+        rooms = presence.release(chatter_id)
+        if notify and profile is not None:
+            from causette.server.chat import frame
+
+            for slug in sorted(rooms):
+                notice = frame(
+                    "presence", room=slug, count=presence.count(slug), left=profile.pseudonym
+                )
+                self.service.deliver(Envelope(notice, room=slug, echo=False))
 
     def _mirror(self, body: dict[str, Any]) -> None:
         chatter_id = body["id"]
@@ -480,12 +492,25 @@ class Cluster:
                     blocker.blocked.discard(body["blocked"])
                 if blocked is not None:
                     blocked.blocked_by.discard(body["blocker"])
+        elif kind == "logout":
+            chatter = service.chatters.get(body["id"])
+            if chatter is not None:
+                chatter.ended = True
+                if chatter.connection is not None:
+                    from causette.server.chat import CLOSE_NOT_AUTHENTICATED
+
+                    chatter.connection.close(CLOSE_NOT_AUTHENTICATED, "logged out")
+                    chatter.connection = None
+                service._go_offline(chatter)
         elif kind == "policy":
             chatter = service.chatters.get(body["id"])
             if chatter is not None:
                 chatter.pm_policy = PmPolicy(body["policy"])
 
     # -- state changes made here, for the others -------------------------------------------
+    def logout(self, chatter_id: str) -> None:
+        self._publish("logout", id=chatter_id)
+
     def conversation(self, conv: Conversation) -> None:
         self._publish(
             "conv",

@@ -133,7 +133,11 @@ async def session(request: web.Request) -> web.Response:
 
 async def logout(request: web.Request) -> web.Response:
     chatter = await _chatter(request)
-    await request.app[SERVICE].logout(chatter)
+    service = request.app[SERVICE]
+    await service.logout(chatter)
+    if service.cluster is not None:
+        # The chatter's socket may be held by another process: it ends there too.
+        service.cluster.logout(chatter.id)
     response = web.Response(status=204)
     clear_session_cookie(response)
     return response
