@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from aiohttp.test_utils import make_mocked_request
 
-from causette.server.proxy import client_address
+from causette.server.proxy import client_address, is_https
 
 
-def _request(peer: str, forwarded: str | None) -> object:
+def _request(peer: str, forwarded: str | None, proto: str | None = None) -> object:
     headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+    if proto:
+        headers["X-Forwarded-Proto"] = proto
     request = make_mocked_request("POST", "/api/join", headers=headers)
     request._transport_peername = (peer, 1234)  # type: ignore[attr-defined]
     return request
@@ -23,3 +25,10 @@ def test_forwarded_for_is_believed_from_a_trusted_proxy_only():
     )
     assert client_address(_request("8.8.8.8", "1.2.3.4"), trusted) == "8.8.8.8"
     assert client_address(_request("10.0.0.5", "1.2.3.4"), "") == "10.0.0.5"
+
+
+def test_forwarded_proto_is_believed_from_a_trusted_proxy_only():
+    """Cookies are Secure when a trusted proxy ended TLS, not when anyone claims it."""
+    assert is_https(_request("10.0.0.5", None, "https"), "10.0.0.0/8")
+    assert not is_https(_request("8.8.8.8", None, "https"), "10.0.0.0/8")
+    assert not is_https(_request("10.0.0.5", None, "http"), "10.0.0.0/8")

@@ -1,9 +1,10 @@
-"""The client's address behind a load balancer.
+"""The client's address and scheme behind a load balancer.
 
-Rule: ``X-Forwarded-For`` is believed only when the TCP peer is a trusted proxy
-(``CAUSETTE_TRUSTED_PROXIES``, comma-separated addresses or networks); then the address
-is the right-most one in the header that is not itself a trusted proxy. Anyone else's
-header is ignored, so a client cannot pick the address its join limit is counted on.
+Rule: ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed only when the TCP peer is
+a trusted proxy (``CAUSETTE_TRUSTED_PROXIES``, comma-separated addresses or networks); then
+the address is the right-most one in the header that is not itself a trusted proxy.
+Anyone else's headers are ignored, so a client cannot pick the address its join limit is
+counted on.
 """
 
 from __future__ import annotations
@@ -41,3 +42,14 @@ def client_address(request: web.Request, trusted_proxies: str) -> str:
         if not _trusted(hop, networks):
             return hop
     return peer
+
+
+def is_https(request: web.Request, trusted_proxies: str) -> bool:
+    """HTTPS end to end, or TLS ended by a trusted proxy that says so."""
+    if request.secure:
+        return True
+    networks = _networks(trusted_proxies)
+    if not networks or not _trusted(request.remote or "", networks):
+        return False
+    proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    return proto == "https"

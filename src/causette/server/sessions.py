@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from causette.server.keys import SETTINGS
+from causette.server.proxy import is_https
+
 SESSION_COOKIE = "causette_session"
 DEVICE_COOKIE = "causette_device"
 DEVICE_MAX_AGE = 365 * 24 * 3600
@@ -34,7 +37,8 @@ def credentials(request: web.Request) -> tuple[str | None, str | None]:
 def set_session_cookies(
     response: web.StreamResponse, request: web.Request, token: str, device: str, max_age: int
 ) -> None:
-    secure = request.secure
+    # Behind a TLS-ending load balancer the hop to us is plain HTTP: trust its word.
+    secure = is_https(request, request.app[SETTINGS].trusted_proxies)
     response.set_cookie(
         SESSION_COOKIE,
         token,
