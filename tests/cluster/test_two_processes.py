@@ -173,3 +173,37 @@ async def test_logout_on_another_process_ends_the_socket(servers, client_on):
             await client.close()
 
     assert await eventually(name_free)
+
+
+async def test_two_senders_on_two_processes_same_room_in_order(servers, client_on):
+    """Posts racing from two processes into one room reach readers on both processes
+    exactly once and in id order (the sequencer puts the bus's order right)."""
+    import asyncio
+
+    p1, p2 = servers(2)
+    alice, carol = await client_on(p1, "Alice"), await client_on(p1, "Carol")
+    bob, dave = await client_on(p2, "Bob", gender="m"), await client_on(p2, "Dave", gender="m")
+    for client in (alice, bob, carol, dave):
+        await client.enter("general")
+    per_sender = 500
+
+    async def stream(client: ChatClient, tag: str) -> None:
+        for i in range(per_sender):
+            await client.send({"type": "post", "room": "general", "text": f"{tag}{i}"})
+            if i % 50 == 49:
+                await client.expect("ack", timeout=10)
+
+    async def read_all(client: ChatClient) -> list[int]:
+        ids: list[int] = []
+        while len(ids) < 2 * per_sender:
+            frame = await client.recv(timeout=15)
+            if frame["type"] == "message" and frame["channel"] == "room:general":
+                ids.append(frame["id"])
+            client.frames.clear()
+        return ids
+
+    readers = [asyncio.create_task(read_all(c)) for c in (carol, dave)]
+    await asyncio.gather(stream(alice, "a"), stream(bob, "b"))
+    for ids in await asyncio.gather(*readers):
+        assert ids == sorted(ids)
+        assert len(set(ids)) == len(ids) == 2 * per_sender

@@ -398,9 +398,13 @@ class Cluster:
                     body = orjson.loads(raw)
                     seen[body["id"]] = body
         presence = self.service.presence
-        for chatter_id in list(presence.profiles):
-            if not self.owns(chatter_id) and chatter_id not in seen:
-                self._drop(chatter_id, notify=True)
+        gone = [c for c in presence.profiles if not self.owns(c) and c not in seen]
+        for chatter_id in gone:
+            self._drop(chatter_id, notify=True)
+        if gone:
+            # Maybe a process died between a commit and its publish: what it stored and
+            # never sent is in the store.
+            self._spawn(self.sequencer.catch_up())
         for chatter_id, body in seen.items():
             if body["proc"] != self.me and not self.owns(chatter_id):
                 self._mirror(body)
