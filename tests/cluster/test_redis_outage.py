@@ -26,7 +26,8 @@ async def _health(url: str) -> dict:
 
 async def test_redis_stop_and_restart(servers, client_on):
     """During the outage each process serves its own clients and reports `degraded`;
-    after it, messages posted meanwhile reach the other process's clients, in order."""
+    after it, messages posted meanwhile reach the other process's clients, in order, and
+    a block made meanwhile holds on the other process."""
     redis = RedisServer(free_port()).start()
     try:
         p1, p2 = servers(2, CAUSETTE_REDIS_URL=redis.url)
@@ -37,6 +38,8 @@ async def test_redis_stop_and_restart(servers, client_on):
             await client.enter("general")
         await alice.post("general", "avant")
         await bob.expect("message", text="avant")
+        # Anna's process now holds a copy of Bob (a pending request to him).
+        assert (await anna.pm("Bob", "une question"))["type"] == "ack"
 
         redis.stop()
 
@@ -52,6 +55,9 @@ async def test_redis_stop_and_restart(servers, client_on):
         assert all(a["type"] == "ack" for a in during)
         for i in range(5):
             await anna.expect("message", text=f"pendant {i}")
+        # A block made during the outage reaches nobody on the bus...
+        blocked = await bob.request({"type": "block", "pseudonym": "Anna"}, "blocked")
+        assert blocked["pseudonym"] == "Anna"
 
         redis.start()
         await eventually(lambda: _up(p1.url), timeout=15)
@@ -64,6 +70,8 @@ async def test_redis_stop_and_restart(servers, client_on):
         ids = [m["id"] for m in bob.messages("room:general")]
         assert ids == sorted(set(ids))
         assert len(ids) == 7
+        # ...and holds on Anna's process once Redis is back (its copies were re-read).
+        assert (await anna.pm("Bob", "encore"))["code"] == "pm_refused"
     finally:
         redis.stop()
 

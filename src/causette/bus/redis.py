@@ -88,6 +88,7 @@ class RedisBus:
         self._tasks: list[asyncio.Task[None]] = []
         self._subscribed = asyncio.Event()
         self._hooks: set[asyncio.Future[None]] = set()
+        self._resubscribe = False
 
     async def start(self, deliver: Deliver) -> None:
         self._deliver = deliver
@@ -140,18 +141,29 @@ class RedisBus:
             while queue:
                 batch = [queue.popleft() for _ in range(min(PUBLISH_BATCH, len(queue)))]
                 try:
-                    if len(batch) == 1:
-                        await self.client.publish(self.channel, batch[0])
-                    else:
-                        async with self.client.pipeline(transaction=False) as pipe:
-                            for data in batch:
-                                pipe.publish(self.channel, data)
-                            await pipe.execute()
+                    try:
+                        await self._send(batch)
+                    except (RedisError, OSError):
+                        # A pooled connection from before a Redis restart fails once: the
+                        # retry takes a fresh one.
+                        await self._send(batch)
                     self.published += len(batch)
                 except (RedisError, OSError) as exc:
                     self.dropped += len(batch)
                     log.warning("redis bus: publish failed: %s", exc)
                     self._set_health(False)
+                    # The subscription may look fine: make it start over, so health comes
+                    # back only through a fresh subscription and its catch-up hooks.
+                    self._resubscribe = True
+
+    async def _send(self, batch: list[bytes]) -> None:
+        if len(batch) == 1:
+            await self.client.publish(self.channel, batch[0])
+            return
+        async with self.client.pipeline(transaction=False) as pipe:
+            for data in batch:
+                pipe.publish(self.channel, data)
+            await pipe.execute()
 
     async def _listen(self) -> None:
         delay = 0.1
@@ -169,6 +181,9 @@ class RedisBus:
                         self._hooks.add(future)
                         future.add_done_callback(self._hooks.discard)
                 while True:
+                    if self._resubscribe:
+                        self._resubscribe = False
+                        raise ConnectionError("publishing failed: subscribing again")
                     message = await pubsub.get_message(timeout=1.0)
                     if message is None or message["type"] != "message":
                         continue

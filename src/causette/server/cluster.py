@@ -226,8 +226,19 @@ class Cluster:
     async def _reconnected(self) -> None:
         with contextlib.suppress(RedisError, OSError):
             await self._refresh_owned()
-            await self.resync()
+            # Redis may have restarted empty and the others may not have rewritten their
+            # snapshots yet: add what is there, drop nothing now (the periodic resync will).
+            await self.resync(drop=False)
+        for chatter_id in [c for c, p in self.owner.items() if p == self.me]:
+            self._announce(chatter_id, "online")
         await self.sequencer.catch_up()
+        # Blocks, conversations and policies changed elsewhere during the outage were
+        # announced to nobody: re-read every chatter this process holds a copy of.
+        chatters = list(self.service.chatters.values())
+        for start in range(0, len(chatters), 50):
+            await asyncio.gather(
+                *(self.refresh(c) for c in chatters[start : start + 50]), return_exceptions=True
+            )
 
     # -- delivery ---------------------------------------------------------------------
     def deliver(self, envelope: Envelope) -> None:
@@ -388,7 +399,7 @@ class Cluster:
                 log.warning("cluster: refresh failed: %s", exc)
 
     # -- other processes' chatters --------------------------------------------------------
-    async def resync(self) -> None:
+    async def resync(self, *, drop: bool = True) -> None:
         """Rebuild the mirror of other processes' chatters from the Redis snapshots."""
         seen: dict[str, dict[str, Any]] = {}
         keys = [k async for k in self.redis.scan_iter(match=f"{self.prefix}online:*", count=1000)]
@@ -398,7 +409,7 @@ class Cluster:
                     body = orjson.loads(raw)
                     seen[body["id"]] = body
         presence = self.service.presence
-        gone = [c for c in presence.profiles if not self.owns(c) and c not in seen]
+        gone = [c for c in presence.profiles if drop and not self.owns(c) and c not in seen]
         for chatter_id in gone:
             self._drop(chatter_id, notify=True)
         if gone:
