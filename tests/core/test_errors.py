@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from causette.core.errors import _MESSAGES, LANGUAGES, ChatError, ErrorCode, bad_field
 
 # Placeholders each template may use, with a sample value.
-_PARAMS = {"detail": "age", "limit": 500}
+_PARAMS = {"detail": "age", "limit": 500, "reason_fr": "Insulte.", "reason_en": "Insult."}
 
 
 def test_every_code_has_a_message_in_each_language() -> None:

@@ -40,7 +40,13 @@ class ChatClient:
         self.close_code: int | None = None
 
     async def join(
-        self, pseudonym: str, age: int = 25, gender: str = "f", department: str = "75", **extra: Any
+        self,
+        pseudonym: str,
+        age: int = 25,
+        gender: str = "f",
+        department: str = "75",
+        device: str | None = None,
+        **extra: Any,
     ) -> dict[str, Any]:
         async with self.http.get(f"{self.base_url}/api/pow") as resp:
             challenge = await resp.json()
@@ -53,7 +59,8 @@ class ChatClient:
             "pow": {"challenge": challenge["challenge"], "nonce": nonce},
             **extra,
         }
-        async with self.http.post(f"{self.base_url}/api/join", json=body) as resp:
+        headers = {"Cookie": f"causette_device={device}"} if device else None
+        async with self.http.post(f"{self.base_url}/api/join", json=body, headers=headers) as resp:
             answer = await resp.json()
             if resp.status != 201:
                 raise JoinRefused(resp.status, answer)

@@ -38,6 +38,10 @@ class ErrorCode(StrEnum):
     PM_REFUSED = "pm_refused"
     PM_PENDING = "pm_pending"
     CONVERSATION_UNKNOWN = "conversation_unknown"
+    MESSAGE_BLOCKED = "message_blocked"
+    FRESH_NO_LINKS = "fresh_no_links"
+    FRESH_PM_LIMIT = "fresh_pm_limit"
+    ADULTS_OUT_OF_REACH = "adults_out_of_reach"
     INTERNAL = "internal"
 
 
@@ -115,6 +119,24 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "Wait until your request is accepted before writing again.",
     ),
     ErrorCode.CONVERSATION_UNKNOWN: ("Conversation inconnue.", "Unknown conversation."),
+    ErrorCode.MESSAGE_BLOCKED: (
+        "Message non envoyé. {reason_fr}",
+        "Message not sent. {reason_en}",
+    ),
+    ErrorCode.FRESH_NO_LINKS: (
+        "Compte tout récent : les liens seront possibles dans quelques minutes.",
+        "Brand-new account: links will be allowed in a few minutes.",
+    ),
+    ErrorCode.FRESH_PM_LIMIT: (
+        "Compte tout récent : pas plus de {limit} nouvelles conversations privées pour l'instant.",
+        "Brand-new account: no more than {limit} new private conversations for now.",
+    ),
+    ErrorCode.ADULTS_OUT_OF_REACH: (
+        "Tu as indiqué avoir moins de 18 ans : les salons et messages privés entre adultes "
+        "ne te sont plus accessibles.",
+        "You said you are under 18: adult rooms and private messages with adults are no "
+        "longer open to you.",
+    ),
     ErrorCode.INTERNAL: (
         "Erreur interne : rien n'a été appliqué.",
         "Internal error: nothing was applied.",

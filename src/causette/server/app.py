@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator
 from importlib import resources
@@ -10,9 +11,14 @@ from aiohttp import web
 
 from causette.bus import LocalBus
 from causette.core.rooms import Catalogue, parse_catalogue
+from causette.safety.engine import SafetyEngine
+from causette.safety.rules import Rules, load_rules
 from causette.server.chat import ChatService
 from causette.server.http_api import api_errors, setup_routes
 from causette.server.keys import SERVICE, SETTINGS
+from causette.server.mod_api import setup_moderation_routes
+from causette.server.safety_gate import SafetyGate
+from causette.server.safety_layer import SafetyLayer
 from causette.server.ws import websocket_handler
 from causette.settings import Settings
 from causette.store import SqlStore
@@ -26,6 +32,13 @@ def load_catalogue(settings: Settings) -> Catalogue:
     else:
         text = resources.files("causette").joinpath("data/rooms.toml").read_text("utf-8")
     return parse_catalogue(text)
+
+
+@functools.cache
+def shared_rules() -> Rules:
+    """The safety rules, loaded and validated once per process (an engine's state is its
+    own; its rules are read-only)."""
+    return load_rules()
 
 
 def build_app(settings: Settings) -> web.Application:
@@ -47,6 +60,11 @@ def build_app(settings: Settings) -> web.Application:
         service.cluster = Cluster(service, bus, settings.redis_prefix, settings.cluster_ttl_s)
     else:
         service = ChatService(settings, catalogue, store, LocalBus())
+    if settings.safety_enabled:
+        service.safety = SafetyLayer(
+            service,
+            SafetyGate(SafetyEngine(shared_rules()), settings),
+        )
     app[SERVICE] = service
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
@@ -59,6 +77,7 @@ def build_app(settings: Settings) -> web.Application:
 
     app.cleanup_ctx.append(lifecycle)
     setup_routes(app)
+    setup_moderation_routes(app)
     app.router.add_get("/ws", websocket_handler)
     try:
         from causette.server.web import setup_web

@@ -46,11 +46,13 @@ from causette.core.rooms import Catalogue, Room
 from causette.server import metrics
 from causette.server.connection import Connection
 from causette.server.events import JoinRequest
+from causette.server.safety_gate import device_key
 from causette.settings import Settings
 from causette.store import MessageRecord, SessionRecord, SqlStore
 
 if TYPE_CHECKING:
     from causette.server.cluster import Cluster
+    from causette.server.safety_layer import SafetyLayer
 
 CLOSE_NOT_AUTHENTICATED = 4001
 CLOSE_REPLACED = 4009
@@ -122,6 +124,11 @@ class Chatter:
     connection: Connection | None = None
     grace: asyncio.TimerHandle | None = None
     ended: bool = False
+    # Safety: flags (server/safety_layer.py), the device key the engine sees, and how many
+    # private conversations this chatter opened (fresh accounts are capped).
+    flags: set[str] = field(default_factory=set)
+    device_key: str = ""
+    opened_pm: int = 0
 
     @property
     def space(self) -> Space:
@@ -162,12 +169,20 @@ class ChatService:
         self._background: set[asyncio.Future[Any]] = set()
         # Several processes on Redis (server/cluster.py); None: this process is the chat.
         self.cluster: Cluster | None = None
+        # The safety engine on every message (server/safety_layer.py); None: off.
+        self.safety: SafetyLayer | None = None
 
-    def _spawn(self, awaitable: Awaitable[Any]) -> None:
+    def _spawn(self, awaitable: Awaitable[Any]) -> asyncio.Future[Any]:
         """Run a side job (a presence notice, a trim) without losing its reference."""
         future = asyncio.ensure_future(awaitable)
         self._background.add(future)
         future.add_done_callback(self._background.discard)
+        return future
+
+    async def _unless_cancelled(self, awaitable: Awaitable[Any]) -> None:
+        """Await a job that must finish even if the sender's connection goes away (an alert
+        must not be lost because the one who triggered it closed the tab)."""
+        await asyncio.shield(self._spawn(awaitable))
 
     # -- life cycle ---------------------------------------------------------------------
     async def start(self) -> None:
@@ -176,6 +191,8 @@ class ChatService:
             await self.cluster.start()
         else:
             await self.bus.start(self.deliver)
+        if self.safety is not None:
+            await self.safety.start()
         self._counts_task = asyncio.create_task(self._counts_loop(), name="room-counts")
 
     async def close(self) -> None:
@@ -186,6 +203,8 @@ class ChatService:
                 chatter.grace.cancel()
             if chatter.connection is not None:
                 chatter.connection.close(1001, "server shutting down")
+        if self.safety is not None:
+            await self.safety.close()
         if self.cluster is not None:
             await self.cluster.close()
         await self.bus.close()
@@ -249,6 +268,7 @@ class ChatService:
             lang=lang,
             pm_policy=default_policy(profile.space),
             device_hash=self.device_hash(device_token),
+            device_key=device_key(self.settings.signing_key(), device_token, ip_prefix(address)),
             token_hash=token_hash(token),
             created_at=now,
             last_seen=now,
@@ -388,14 +408,15 @@ class ChatService:
             blocked_by=blocked_by,
             conversation_ids=conversation_ids,
             ended=record.ended_at is not None,
+            flags=await self.safety.store.flags(chatter_id) if self.safety is not None else set(),
         )
 
-    async def logout(self, chatter: Chatter) -> None:
+    async def logout(self, chatter: Chatter, close_code: int = CLOSE_NOT_AUTHENTICATED) -> None:
         now = self.clock()
         chatter.ended = True
         await self.store.update_session(chatter.id, ended_at=now, last_seen=now)
         if chatter.connection is not None:
-            chatter.connection.close(CLOSE_NOT_AUTHENTICATED, "logged out")
+            chatter.connection.close(close_code, "session ended")
             chatter.connection = None
         self._go_offline(chatter)
 
@@ -545,6 +566,8 @@ class ChatService:
 
     async def join_room(self, chatter: Chatter, slug: str) -> None:
         room = self._room(chatter, slug)
+        if self.safety is not None:
+            self.safety.may_reach(chatter, room.space)
         conn = chatter.connection
         if conn is not None:
             conn.hold(room.channel)
@@ -629,25 +652,59 @@ class ChatService:
 
     async def post(
         self, chatter: Chatter, slug: str, raw_text: str, ref: str | None = None
-    ) -> MessageRecord:
+    ) -> MessageRecord | None:
+        """Store and deliver a room message; None when safety held it for a moderator."""
         room = self._room(chatter, slug)
         if slug not in chatter.rooms or not self.presence.is_online(chatter.id):
             raise ChatError(ErrorCode.NOT_IN_ROOM)
         text = clean_text(raw_text, self.settings.message_max_chars)
         self._take_message_token(chatter)
+        verdict = None
+        if self.safety is not None:
+            screened, verdict = await self.safety.screen(chatter, room.channel, text, ref)
+            if screened is None:
+                return None
+            text = screened
         record = self._next_record(chatter, room.channel, text)
         record = await self._persist(record)
         metrics.MESSAGES.labels(kind="room").inc()
         self._ack(chatter, record, ref)
-        await self.bus.publish(
-            Envelope(
+        await self._publish_message(record)
+        if self.safety is not None and verdict is not None:
+            await self._unless_cancelled(self.safety.after(chatter, room.channel, verdict, None))
+        return record
+
+    async def _publish_message(self, record: MessageRecord) -> None:
+        """Fan a stored message out: a room's online members, or a conversation's two sides."""
+        if record.channel.startswith("room:"):
+            envelope = Envelope(
                 message_frame(record),
-                room=slug,
+                room=record.channel.removeprefix("room:"),
                 channel=record.channel,
                 message_id=record.id,
-                sender_id=chatter.id,
+                sender_id=record.sender_id,
             )
-        )
+        else:
+            conv = self.conversations.get(record.channel.removeprefix("pm:"))
+            if conv is None:
+                # Not known to this process: stored, and delivered by the replay on resume.
+                return
+            envelope = Envelope(
+                message_frame(record),
+                targets=(conv.initiator, conv.recipient),
+                channel=record.channel,
+                message_id=record.id,
+                sender_id=record.sender_id,
+            )
+        await self.bus.publish(envelope)
+
+    async def store_and_deliver(
+        self, channel: str, sender_id: str, sender: str, text: str
+    ) -> MessageRecord:
+        """Store a message that was screened earlier (an approved held one) and deliver it."""
+        record = MessageRecord(channel, 0, self.clock(), sender_id, sender, text)
+        record = await self._persist(record)
+        await self._publish_message(record)
         return record
 
     def _conversations_of(self, chatter: Chatter) -> list[Conversation]:
@@ -693,8 +750,11 @@ class ChatService:
         conv_id: str | None,
         raw_text: str,
         ref: str | None = None,
-    ) -> MessageRecord:
+    ) -> MessageRecord | None:
+        """Store and deliver a private message; None when safety held it for a moderator."""
         partner = await self._partner(chatter, to, conv_id)
+        if self.safety is not None:
+            self.safety.check_reach(chatter, partner)
         conv = self._conversation_between(chatter, partner)
         outcome = decide_pm(
             sender=chatter.id,
@@ -708,20 +768,31 @@ class ChatService:
         text = clean_text(raw_text, self.settings.message_max_chars)
         now = self.clock()
         if outcome is PmOutcome.OPEN_REQUEST:
+            if self.safety is not None:
+                self.safety.check_new_conversation(chatter)
             wait = chatter.pm_bucket.take(now)
             if wait:
                 raise ChatError(ErrorCode.PM_RATE_LIMITED, retry_after=wait)
         self._take_message_token(chatter)
-        if outcome is PmOutcome.OPEN_REQUEST:
-            conv = Conversation(
-                secrets.token_hex(8), chatter.id, partner.id, ConversationStatus.PENDING
+        new_id = secrets.token_hex(8) if conv is None else conv.id
+        verdict = None
+        if self.safety is not None:
+            screened, verdict = await self.safety.screen(
+                chatter, f"pm:{new_id}", text, ref, recipient=partner
             )
+            if screened is None:
+                # Held: nobody was reached (a held first message opens no conversation).
+                return None
+            text = screened
+        if outcome is PmOutcome.OPEN_REQUEST:
+            conv = Conversation(new_id, chatter.id, partner.id, ConversationStatus.PENDING)
             await self.store.create_conversation(
                 conv.id, chatter.id, partner.id, conv.status.value, now
             )
             self.conversations[conv.id] = conv
             chatter.conversation_ids.add(conv.id)
             partner.conversation_ids.add(conv.id)
+            chatter.opened_pm += 1
             if self.cluster is not None:
                 self.cluster.conversation(conv)
             await self._announce_conversation(conv, (chatter.id, partner.id))
@@ -734,16 +805,21 @@ class ChatService:
         record = await self._persist(record)
         metrics.MESSAGES.labels(kind="pm").inc()
         self._ack(chatter, record, ref)
-        await self.bus.publish(
-            Envelope(
-                message_frame(record),
-                targets=(chatter.id, partner.id),
-                channel=record.channel,
-                message_id=record.id,
-                sender_id=chatter.id,
-            )
-        )
+        await self._publish_message(record)
+        if self.safety is not None and verdict is not None:
+            await self._unless_cancelled(self.safety.after(chatter, conv.channel, verdict, partner))
         return record
+
+    def conversations_of(self, chatter: Chatter) -> list[Conversation]:
+        return self._conversations_of(chatter)
+
+    async def set_conversation_status(
+        self, conv: Conversation, status: ConversationStatus
+    ) -> Conversation:
+        return await self._set_status(conv, status)
+
+    async def announce_conversation(self, conv: Conversation) -> None:
+        await self._announce_conversation(conv, (conv.initiator, conv.recipient))
 
     async def _set_status(self, conv: Conversation, status: ConversationStatus) -> Conversation:
         updated = Conversation(conv.id, conv.initiator, conv.recipient, status)

@@ -126,7 +126,12 @@ class Connection:
         out = self._out
         if not out or self.closed:
             return
-        if self._transport is None or self._protocol._paused or self._transport.is_closing():
+        if self._transport is not None and self._transport.is_closing():
+            # The peer is gone: nothing will ever drain; the reader side cleans up.
+            self.closed = True
+            out.clear()
+            return
+        if self._transport is None or self._protocol._paused:
             self._wake_writer()
             return
         parts: list[bytes] = []

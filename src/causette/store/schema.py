@@ -85,3 +85,56 @@ channel_heads = Table(
     Column("channel", String(64), primary_key=True),
     Column("head", Integer, nullable=False),
 )
+
+# -- safety in the live chat ----------------------------------------------------------------
+# A message the safety engine held: delivered to nobody until a moderator approves it (then
+# it is stored in its channel with the next id) or rejects it.
+held_messages = Table(
+    "held_messages",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("channel", String(64), nullable=False),
+    Column("sender_id", String(32), nullable=False),
+    Column("sender", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("ts", Float, nullable=False),
+    Column("reasons", Text, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("decided_at", Float, nullable=True),
+    Column("decided_by", String(64), nullable=True),
+    Index("ix_held_status", "status"),
+)
+
+# Automatic alerts for the moderators' queue, with the whole context as JSON.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("ts", Float, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("severity", Integer, nullable=False),
+    Column("channel", String(64), nullable=True),
+    Column("subject_id", String(32), nullable=True),
+    Column("context", Text, nullable=False),
+    Column("status", String(10), nullable=False),
+    Index("ix_alerts_status", "status"),
+)
+
+# Safety flags on a chatter: "adults_out_of_reach" (disclosed being a minor in the adult
+# space), "frozen" (a teen-space chatter who revealed an adult: held pending review).
+chatter_flags = Table(
+    "chatter_flags",
+    metadata,
+    Column("session_id", String(32), primary_key=True),
+    Column("flag", String(24), primary_key=True),
+    Column("created_at", Float, nullable=False),
+)
+
+# The safety engine's state (conversations, users, devices), as one JSON snapshot.
+safety_state = Table(
+    "safety_state",
+    metadata,
+    Column("key", String(32), primary_key=True),
+    Column("data", Text, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)

@@ -1,0 +1,142 @@
+"""The safety engine in the live chat: every message is judged before anyone receives it.
+
+Owns the translation between the chat's world (chatters, channels, device cookies, account
+ages, fresh-account limits) and the engine's (``MessageContext`` -> ``Decision``), and the
+outcome the chat service applies (``Verdict``). Rules:
+
+- The engine decides first; nothing is stored or delivered before ``check`` returns.
+- Engine names are pseudonyms (they are unique among online chatters); the verdict maps the
+  engine's card target back to a chatter id, so only that person sees the card.
+- Fresh accounts (younger than ``fresh_account_s``) may not post links, and open at most
+  ``fresh_new_pm_max`` private conversations: refusals the chatter is told about, with
+  the reason, never a silent drop.
+- The device key is a keyed hash of the browser's persistent token and the IP prefix: the
+  same browser behind several pseudonyms is one key; nobody ever sees it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+
+from causette.core.errors import ChatError, ErrorCode
+from causette.safety.engine import Decision, MessageContext, SafetyEngine
+from causette.safety.policy import Reason
+from causette.settings import Settings
+
+_LINK = re.compile(
+    r"(?:https?://|www\.)\S+|\b[a-z0-9-]{2,}\.(?:com|fr|net|org|io|gg|ly|me)\b", re.IGNORECASE
+)
+
+
+def device_key(secret: bytes, device_token: str, ip_prefix: str) -> str:
+    """One browser on one network: stable across pseudonyms, meaningless to anyone else."""
+    digest = hmac.new(secret, f"{device_token}|{ip_prefix}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """What the gate needs to know about a chatter."""
+
+    id: str
+    pseudonym: str
+    age: int
+    account_age_s: float
+    device: str
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    action: str  # allow | warn | mask | hold | block
+    text: str | None  # what to deliver (masked), None for hold/block
+    reasons: tuple[Reason, ...]
+    labels: tuple[str, ...]
+    risk: dict[str, float]
+    escalated_now: bool
+    card_kind: str | None = None
+    card_target: str | None = None  # a chatter id
+    disclosed_age: int | None = None  # the sender stated an age contradicting theirs
+
+    @property
+    def delivered(self) -> bool:
+        return self.action in ("allow", "warn", "mask")
+
+
+def reason_text(reasons: tuple[Reason, ...], lang: str) -> str:
+    texts = [r.en if lang == "en" else r.fr for r in reasons if (r.en if lang == "en" else r.fr)]
+    return " ".join(texts)
+
+
+class SafetyGate:
+    """Reads the fresh-account limits from the live settings (an operator may change them)."""
+
+    def __init__(self, engine: SafetyEngine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+
+    def is_fresh(self, sender: Party) -> bool:
+        return sender.account_age_s < self.settings.fresh_account_s
+
+    def check_new_conversation(self, sender: Party, opened: int) -> None:
+        """A fresh account's cap on new private conversations."""
+        limit = self.settings.fresh_new_pm_max
+        if self.is_fresh(sender) and opened >= limit:
+            raise ChatError(ErrorCode.FRESH_PM_LIMIT, limit=limit)
+
+    def check(
+        self,
+        *,
+        sender: Party,
+        channel: str,
+        text: str,
+        now: float,
+        recipient: Party | None = None,
+        room_members: dict[str, str] | None = None,
+    ) -> Verdict:
+        """Judge one message. ``room_members`` maps pseudonyms to chatter ids in a room."""
+        if self.is_fresh(sender) and _LINK.search(text):
+            raise ChatError(ErrorCode.FRESH_NO_LINKS)
+        context = MessageContext(
+            conversation=channel,
+            sender=sender.pseudonym,
+            text=text,
+            to=recipient.pseudonym if recipient is not None else "#" + channel,
+            sender_age=sender.age,
+            recipient_age=recipient.age if recipient is not None else None,
+            sender_account_age_s=sender.account_age_s,
+            sender_device=sender.device,
+        )
+        decision = self.engine.evaluate(context, now)
+        return self._verdict(decision, sender, recipient, room_members or {})
+
+    @staticmethod
+    def _verdict(
+        decision: Decision, sender: Party, recipient: Party | None, members: dict[str, str]
+    ) -> Verdict:
+        card_kind = card_target = None
+        if decision.card is not None:
+            names = {sender.pseudonym: sender.id, **members}
+            if recipient is not None:
+                names[recipient.pseudonym] = recipient.id
+            target = names.get(decision.card.target)
+            if target is not None and target != sender.id:
+                card_kind, card_target = decision.card.kind, target
+        disclosed = None
+        if decision.age_disclosure is not None and decision.age_disclosure.pseudonym == (
+            sender.pseudonym
+        ):
+            disclosed = decision.age_disclosure.disclosed_age
+        return Verdict(
+            action=decision.action,
+            text=decision.text,
+            reasons=decision.reasons,
+            labels=decision.labels,
+            risk=dict(decision.risk),
+            escalated_now=decision.escalated_now,
+            card_kind=card_kind,
+            card_target=card_target,
+            disclosed_age=disclosed,
+        )

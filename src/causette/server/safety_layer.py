@@ -1,0 +1,310 @@
+"""Safety actions in the live chat: what the chat service does with the engine's verdicts.
+
+Owns, for one process: the safety gate, the held messages, the moderators' alerts, the
+chatter flags (minors out of adults' reach, adults frozen in the teen space) and the
+engine's persisted state. Rules (safety.md, issue 5):
+
+- ``screen`` runs before a message is stored: ``block`` raises (the sender is told why, in
+  their language), ``hold`` stores it aside and tells the sender, otherwise it returns the
+  text to deliver (masked where the engine masked).
+- ``after`` runs once the message is delivered: the person at risk gets a safety card, an
+  escalation becomes one alert with the whole context, an age disclosure moves a minor out
+  of adults' reach (ending the session under 15) or freezes an adult in the teen space.
+- A held message reaches nobody until ``approve``; it is then stored with the channel's
+  next id and delivered like any message, so everyone still sees one ordered history.
+- The engine's state is saved every ``SAVE_EVERY_S`` seconds and at shutdown, and loaded at
+  start, so risk built up over a conversation survives reconnects and restarts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from causette.bus import Envelope
+from causette.core.consent import ConversationStatus
+from causette.core.errors import ChatError, ErrorCode
+from causette.core.identity import ADULT_AGE, MIN_AGE, Space
+from causette.server.safety_gate import Party, SafetyGate, Verdict, reason_text
+from causette.store import MessageRecord
+from causette.store.safety import SafetyStore
+
+if TYPE_CHECKING:
+    from causette.server.chat import ChatService, Chatter
+
+OUT_OF_REACH = "adults_out_of_reach"
+FROZEN = "frozen"
+SAVE_EVERY_S = 30.0
+CLOSE_UNDER_15 = 4011
+_SEVERITY = {"grooming": 3, "ambush": 3, "threat": 3, "minor": 3, "hate": 2, "harassment": 2}
+
+
+class SafetyLayer:
+    def __init__(self, service: ChatService, gate: SafetyGate) -> None:
+        self.service = service
+        self.gate = gate
+        self.store = SafetyStore(service.store)
+        self._saver: asyncio.Task[None] | None = None
+
+    # -- life cycle ---------------------------------------------------------------------
+    async def start(self) -> None:
+        state = await self.store.load_state()
+        if state:
+            self.gate.engine.import_state(state)
+        self._saver = asyncio.create_task(self._save_loop(), name="safety-state")
+
+    async def close(self) -> None:
+        if self._saver is not None:
+            self._saver.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._saver
+        await self.save()
+
+    async def save(self) -> None:
+        engine = self.gate.engine
+        engine.forget_idle(self.service.clock())
+        await self.store.save_state(engine.export_state(), self.service.clock())
+
+    async def _save_loop(self) -> None:
+        while True:
+            await asyncio.sleep(SAVE_EVERY_S)
+            await self.save()
+
+    async def load_flags(self, chatter: Chatter) -> None:
+        chatter.flags = await self.store.flags(chatter.id)
+
+    # -- before and after delivery ---------------------------------------------------------
+    def party(self, chatter: Chatter) -> Party:
+        return Party(
+            id=chatter.id,
+            pseudonym=chatter.profile.pseudonym,
+            age=chatter.profile.age,
+            account_age_s=self.service.clock() - chatter.created_at,
+            device=chatter.device_key or chatter.device_hash,
+        )
+
+    def check_new_conversation(self, chatter: Chatter) -> None:
+        self.gate.check_new_conversation(self.party(chatter), chatter.opened_pm)
+
+    async def screen(
+        self,
+        chatter: Chatter,
+        channel: str,
+        text: str,
+        ref: str | None,
+        recipient: Chatter | None = None,
+    ) -> tuple[str | None, Verdict]:
+        """(text to deliver or None when held, verdict); raises ``message_blocked``."""
+        service = self.service
+        room_members: dict[str, str] = {}
+        if recipient is None and channel.startswith("room:"):
+            slug = channel.removeprefix("room:")
+            room_members = {
+                service.chatters[m].profile.pseudonym: m
+                for m in service.presence.members(slug)
+                if m in service.chatters
+            }
+        verdict = self.gate.check(
+            sender=self.party(chatter),
+            channel=channel,
+            text=text,
+            now=service.clock(),
+            recipient=self.party(recipient) if recipient is not None else None,
+            room_members=room_members,
+        )
+        if FROZEN in chatter.flags and verdict.delivered:
+            reason = self.gate.engine.reason("conversation.frozen")
+            verdict = Verdict(
+                "hold",
+                None,
+                (reason,),
+                verdict.labels,
+                verdict.risk,
+                verdict.escalated_now,
+                disclosed_age=verdict.disclosed_age,
+            )
+        if verdict.action == "block":
+            await self.after(chatter, channel, verdict, recipient)
+            raise ChatError(
+                ErrorCode.MESSAGE_BLOCKED,
+                reason_fr=reason_text(verdict.reasons, "fr"),
+                reason_en=reason_text(verdict.reasons, "en"),
+            )
+        if verdict.action == "hold":
+            reasons = [asdict(r) for r in verdict.reasons]
+            sender = orjson.dumps(chatter.public).decode()
+            held_id = await self.store.hold(
+                channel, chatter.id, sender, text, service.clock(), reasons
+            )
+            self._tell(
+                chatter,
+                "held",
+                ref=ref,
+                channel=channel,
+                held_id=held_id,
+                reason=reason_text(verdict.reasons, chatter.lang),
+            )
+            await self.after(chatter, channel, verdict, recipient)
+            return None, verdict
+        return verdict.text if verdict.text is not None else text, verdict
+
+    async def after(
+        self, chatter: Chatter, channel: str, verdict: Verdict, recipient: Chatter | None
+    ) -> None:
+        """Cards, notices, alerts and age rules once the message went where it goes."""
+        if verdict.action == "mask":
+            self._tell(
+                chatter,
+                "notice",
+                code="masked",
+                channel=channel,
+                message=reason_text(verdict.reasons, chatter.lang),
+            )
+        if verdict.card_target is not None and verdict.card_kind is not None:
+            await self.service.bus.publish(
+                Envelope(
+                    orjson.dumps(
+                        {
+                            "type": "safety_card",
+                            "kind": verdict.card_kind,
+                            "channel": channel,
+                            "about": chatter.profile.pseudonym,
+                        }
+                    ),
+                    targets=(verdict.card_target,),
+                )
+            )
+        if verdict.escalated_now:
+            await self.alert(verdict_kind(verdict), channel, chatter, verdict, recipient)
+        if verdict.disclosed_age is not None:
+            await self.on_age_disclosed(chatter, verdict.disclosed_age, channel, verdict)
+
+    def _tell(self, chatter: Chatter, kind: str, **fields: Any) -> None:
+        if chatter.connection is not None:
+            chatter.connection.send(orjson.dumps({"type": kind, **fields}))
+
+    # -- alerts ----------------------------------------------------------------------------
+    async def alert(
+        self,
+        kind: str,
+        channel: str | None,
+        subject: Chatter,
+        verdict: Verdict | None = None,
+        other: Chatter | None = None,
+    ) -> str:
+        """One alert in the moderators' queue, with everything needed to judge it."""
+        service = self.service
+        recent: list[dict[str, Any]] = []
+        if channel is not None:
+            for record in await service.store.messages_before(channel, None, 20):
+                recent.append(
+                    {
+                        "id": record.id,
+                        "ts": record.ts,
+                        "from": orjson.loads(record.sender),
+                        "text": record.text,
+                    }
+                )
+        now = service.clock()
+        parties = [subject] + ([other] if other is not None else [])
+        context: dict[str, Any] = {
+            "channel": channel,
+            "recent": recent,
+            "parties": [
+                {
+                    **c.public,
+                    "space": c.space.value,
+                    "account_age_s": round(now - c.created_at),
+                    "flags": sorted(c.flags),
+                }
+                for c in parties
+            ],
+        }
+        if verdict is not None:
+            context.update(
+                labels=list(verdict.labels),
+                risk=verdict.risk,
+                reasons=[asdict(r) for r in verdict.reasons],
+            )
+        severity = _SEVERITY.get(kind.split(".", 1)[0], 1)
+        return await self.store.add_alert(kind, severity, now, context, channel, subject.id)
+
+    # -- minors ------------------------------------------------------------------------------
+    async def on_age_disclosed(
+        self, chatter: Chatter, age: int, channel: str, verdict: Verdict
+    ) -> None:
+        service = self.service
+        now = service.clock()
+        if chatter.space is Space.ADULT and age < ADULT_AGE:
+            if OUT_OF_REACH not in chatter.flags:
+                chatter.flags.add(OUT_OF_REACH)
+                await self.store.set_flag(chatter.id, OUT_OF_REACH, now)
+                for slug in sorted(chatter.rooms):
+                    await service.leave_room(chatter, slug)
+                    self._tell(chatter, "left", room=slug)
+                for conv in list(service.conversations_of(chatter)):
+                    if conv.status is not ConversationStatus.BLOCKED:
+                        updated = await service.set_conversation_status(
+                            conv, ConversationStatus.BLOCKED
+                        )
+                        await service.announce_conversation(updated)
+                self._tell(
+                    chatter,
+                    "error",
+                    **ChatError(ErrorCode.ADULTS_OUT_OF_REACH).as_dict(chatter.lang),
+                )
+                await self.alert("minor.in_adult_space", channel, chatter, verdict)
+            if age < MIN_AGE:
+                explanation = ChatError(ErrorCode.AGE_TOO_YOUNG).as_dict(chatter.lang)
+                self._tell(chatter, "error", **explanation)
+                await service.logout(chatter, close_code=CLOSE_UNDER_15)
+        elif chatter.space is Space.TEEN and age >= ADULT_AGE and FROZEN not in chatter.flags:
+            chatter.flags.add(FROZEN)
+            await self.store.set_flag(chatter.id, FROZEN, now)
+            await self.alert("adult.in_teen_space", channel, chatter, verdict)
+
+    def may_reach(self, chatter: Chatter, other_space: Space) -> None:
+        """A minor moved out of the adult space reaches no adult room and no adult."""
+        if OUT_OF_REACH in chatter.flags and other_space is Space.ADULT:
+            raise ChatError(ErrorCode.ADULTS_OUT_OF_REACH)
+
+    def check_reach(self, sender: Chatter, recipient: Chatter) -> None:
+        """Private messages between a minor moved out of reach and an adult: refused both
+        ways (two such minors may still talk)."""
+        if OUT_OF_REACH in sender.flags and OUT_OF_REACH not in recipient.flags:
+            raise ChatError(ErrorCode.ADULTS_OUT_OF_REACH)
+        if OUT_OF_REACH in recipient.flags and OUT_OF_REACH not in sender.flags:
+            raise ChatError(ErrorCode.PM_REFUSED)
+
+    # -- moderation of held messages ----------------------------------------------------------
+    async def approve(self, held_id: str, moderator: str) -> MessageRecord | None:
+        """Deliver a held message now, with its channel's next id; None if not pending."""
+        service = self.service
+        pending = {h.id: h for h in await self.store.held()}
+        held = pending.get(held_id)
+        if held is None or not await self.store.decide_held(
+            held_id, "approved", moderator, service.clock()
+        ):
+            return None
+        record = await service.store_and_deliver(
+            held.channel, held.sender_id, held.sender, held.text
+        )
+        sender = service.chatters.get(held.sender_id)
+        if sender is not None:
+            self._tell(sender, "released", held_id=held_id, channel=record.channel, id=record.id)
+        return record
+
+    async def reject(self, held_id: str, moderator: str) -> bool:
+        return await self.store.decide_held(held_id, "rejected", moderator, self.service.clock())
+
+
+def verdict_kind(verdict: Verdict) -> str:
+    """The alert kind of an escalation: the highest risk, else the first label's category."""
+    risky = [k for k, v in verdict.risk.items() if v >= 0.5]
+    if risky:
+        return max(risky, key=lambda k: verdict.risk[k])
+    return verdict.labels[0].split(".", 1)[0] if verdict.labels else "safety"

@@ -1,0 +1,195 @@
+"""What the safety layer keeps: held messages, moderators' alerts, chatter flags and the
+engine's state. Writes go through the same group-commit writer as everything else."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, delete, insert, select, update
+
+from causette.store import schema
+from causette.store.sql import SqlStore
+
+
+@dataclass(frozen=True, slots=True)
+class HeldMessage:
+    id: str
+    channel: str
+    sender_id: str
+    sender: str
+    text: str
+    ts: float
+    reasons: list[dict[str, Any]]
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    id: str
+    ts: float
+    kind: str
+    severity: int
+    channel: str | None
+    subject_id: str | None
+    context: dict[str, Any]
+    status: str
+
+
+class SafetyStore:
+    def __init__(self, store: SqlStore) -> None:
+        self.store = store
+
+    # -- held messages ------------------------------------------------------------------
+    async def hold(
+        self,
+        channel: str,
+        sender_id: str,
+        sender: str,
+        text: str,
+        ts: float,
+        reasons: list[dict[str, Any]],
+    ) -> str:
+        held_id = secrets.token_hex(8)
+        row = {
+            "id": held_id,
+            "channel": channel,
+            "sender_id": sender_id,
+            "sender": sender,
+            "text": text,
+            "ts": ts,
+            "reasons": orjson.dumps(reasons).decode(),
+            "status": "pending",
+        }
+        await self.store._submit(lambda conn: conn.execute(insert(schema.held_messages), row))
+        return held_id
+
+    async def held(self, status: str | None = "pending") -> list[HeldMessage]:
+        t = schema.held_messages
+
+        def q(conn: Connection) -> list[HeldMessage]:
+            stmt = select(
+                t.c.id,
+                t.c.channel,
+                t.c.sender_id,
+                t.c.sender,
+                t.c.text,
+                t.c.ts,
+                t.c.reasons,
+                t.c.status,
+            ).order_by(t.c.ts)
+            if status is not None:
+                stmt = stmt.where(t.c.status == status)
+            return [
+                HeldMessage(r[0], r[1], r[2], r[3], r[4], r[5], orjson.loads(r[6]), r[7])
+                for r in conn.execute(stmt)
+            ]
+
+        return await self.store._read(q)
+
+    async def decide_held(self, held_id: str, status: str, by: str, now: float) -> bool:
+        """Mark a pending held message approved/rejected; False if it was not pending."""
+        t = schema.held_messages
+        stmt = (
+            update(t)
+            .where(t.c.id == held_id, t.c.status == "pending")
+            .values(status=status, decided_at=now, decided_by=by)
+        )
+        result = await self.store._submit(lambda conn: conn.execute(stmt).rowcount)
+        return bool(result)
+
+    # -- alerts ----------------------------------------------------------------------------
+    async def add_alert(
+        self,
+        kind: str,
+        severity: int,
+        ts: float,
+        context: dict[str, Any],
+        channel: str | None = None,
+        subject_id: str | None = None,
+    ) -> str:
+        alert_id = secrets.token_hex(8)
+        row = {
+            "id": alert_id,
+            "ts": ts,
+            "kind": kind,
+            "severity": severity,
+            "channel": channel,
+            "subject_id": subject_id,
+            "context": orjson.dumps(context).decode(),
+            "status": "open",
+        }
+        await self.store._submit(lambda conn: conn.execute(insert(schema.alerts), row))
+        return alert_id
+
+    async def alerts(self, status: str | None = "open") -> list[Alert]:
+        t = schema.alerts
+
+        def q(conn: Connection) -> list[Alert]:
+            stmt = select(
+                t.c.id,
+                t.c.ts,
+                t.c.kind,
+                t.c.severity,
+                t.c.channel,
+                t.c.subject_id,
+                t.c.context,
+                t.c.status,
+            ).order_by(t.c.severity.desc(), t.c.ts)
+            if status is not None:
+                stmt = stmt.where(t.c.status == status)
+            return [
+                Alert(r[0], r[1], r[2], r[3], r[4], r[5], orjson.loads(r[6]), r[7])
+                for r in conn.execute(stmt)
+            ]
+
+        return await self.store._read(q)
+
+    # -- chatter flags ---------------------------------------------------------------------
+    async def set_flag(self, session_id: str, flag: str, now: float) -> None:
+        t = schema.chatter_flags
+
+        def op(conn: Connection) -> None:
+            found = conn.execute(
+                select(t.c.flag).where(t.c.session_id == session_id, t.c.flag == flag)
+            ).first()
+            if found is None:
+                conn.execute(insert(t).values(session_id=session_id, flag=flag, created_at=now))
+
+        await self.store._submit(op)
+
+    async def clear_flag(self, session_id: str, flag: str) -> None:
+        t = schema.chatter_flags
+        stmt = delete(t).where(t.c.session_id == session_id, t.c.flag == flag)
+        await self.store._submit(lambda conn: conn.execute(stmt))
+
+    async def flags(self, session_id: str) -> set[str]:
+        t = schema.chatter_flags
+
+        def q(conn: Connection) -> set[str]:
+            rows = conn.execute(select(t.c.flag).where(t.c.session_id == session_id))
+            return {flag for (flag,) in rows}
+
+        return await self.store._read(q)
+
+    # -- engine state ------------------------------------------------------------------------
+    async def save_state(self, data: dict[str, Any], now: float) -> None:
+        t = schema.safety_state
+        blob = orjson.dumps(data).decode()
+
+        def op(conn: Connection) -> None:
+            conn.execute(delete(t).where(t.c.key == "engine"))
+            conn.execute(insert(t).values(key="engine", data=blob, updated_at=now))
+
+        await self.store._submit(op)
+
+    async def load_state(self) -> dict[str, Any] | None:
+        t = schema.safety_state
+
+        def q(conn: Connection) -> dict[str, Any] | None:
+            row = conn.execute(select(t.c.data).where(t.c.key == "engine")).first()
+            return None if row is None else dict(orjson.loads(row[0]))
+
+        return await self.store._read(q)
