@@ -5,11 +5,13 @@ import {
   state, changed, channel, addMessage, lastIds, openTab, closeTab, replaceTab, setActive,
   persist, saved, notify, tabKeyForConversation,
 } from "./state.js";
-import { t, errorText } from "./i18n.js";
+import { t, errorText, lang } from "./i18n.js";
 
 let conn = null;
 const pending = new Map(); // ref -> {kind, channel?, to?, text?}
 let firstSync = true;
+// Refusals of a message that deserve to stay in sight above the composer.
+const SAFETY_CODES = new Set(["message_blocked", "fresh_no_links", "fresh_pm_limit", "adults_out_of_reach"]);
 
 export function start() {
   conn = new Connection({
@@ -18,7 +20,7 @@ export function start() {
       state.conn = s;
       changed("conn");
     },
-    helloFields: () => ({ last_ids: lastIds() }),
+    helloFields: () => ({ last_ids: lastIds(), lang: lang() }), // lang: the server's texts
   });
   conn.connect();
   return conn;
@@ -64,6 +66,7 @@ export function leaveRoom(slug) {
 }
 
 export function post(key, text) {
+  clearNote(key);
   if (key.startsWith("room:")) {
     return send({ type: "post", room: key.slice(5), text }, { kind: "post", channel: key, text });
   }
@@ -98,6 +101,80 @@ export function respond(conversationId, decision) {
 
 export function block(pseudonym) {
   send({ type: "block", pseudonym }, { kind: "block", pseudonym });
+}
+
+// ---- safety ----
+
+/** The note above the composer about my last message in `key` (masked, refused…). */
+function setNote(key, text, kind) {
+  if (!key) return;
+  state.notes.set(key, { text, kind });
+  changed("notes");
+}
+
+export function clearNote(key) {
+  if (state.notes.delete(key)) changed("notes");
+}
+
+export function dismissCard(id) {
+  state.cards = state.cards.filter((c) => c.id !== id);
+  changed("cards", "tabs");
+}
+
+/** The card's one tap: block the person it is about. In a private conversation the block
+ * closes it (as every block does); the card goes with it. */
+export function blockFromCard(id) {
+  const card = state.cards.find((c) => c.id === id);
+  if (!card) return;
+  block(card.about);
+  state.cards = state.cards.filter((c) => c.about !== card.about);
+  changed("cards", "tabs");
+}
+
+/** TODO(issue 6): report the person a card is about to moderators. There is no report API
+ * yet, so no button calls this; wire it to the card (views/conversation.js, safetyCard)
+ * once the reporting desk exists. Until then it refuses loudly rather than pretend. */
+export function reportFromCard(id) {
+  const card = state.cards.find((c) => c.id === id);
+  throw new Error(`reportFromCard(${card ? card.about : id}): no report API yet (issue 6)`);
+}
+
+let cardSeq = 0;
+function onSafetyCard(ev) {
+  if (!ev.channel || !ev.about || state.blocked.has(ev.about)) return;
+  const kind = ev.kind === "grooming" ? "grooming" : "ambush";
+  if (state.cards.some((c) => c.channel === ev.channel && c.kind === kind && c.about === ev.about)) return;
+  cardSeq += 1;
+  state.cards.push({ id: cardSeq, kind, channel: ev.channel, about: ev.about });
+  if (!state.tabs.includes(ev.channel) && (ev.channel.startsWith("room:") || state.conversations.has(ev.channel.slice(3)))) {
+    openTab(ev.channel, { activate: false });
+  }
+  if (state.active !== ev.channel) notify(t("safety.card_elsewhere", { name: ev.about }), "error");
+  changed("cards", "tabs");
+}
+
+function onHeld(ev) {
+  const p = ev.ref ? pending.get(ev.ref) : null;
+  if (ev.ref) pending.delete(ev.ref);
+  const key = ev.channel;
+  if (!key) return;
+  if (p && p.draft) replaceTab(p.draft, key);
+  const list = state.held.get(key) || [];
+  list.push({ heldId: ev.held_id, text: p ? p.text : "", reason: ev.reason || "", ts: Date.now() / 1000 });
+  state.held.set(key, list);
+  changed("messages", "tabs");
+}
+
+function onReleased(ev) {
+  const list = state.held.get(ev.channel) || [];
+  const item = list.find((x) => x.heldId === ev.held_id);
+  state.held.set(ev.channel, list.filter((x) => x !== item));
+  // The message also comes as a regular `message`; whichever is first shows, once.
+  if (item && typeof ev.id === "number") {
+    addMessage(ev.channel, { id: ev.id, ts: Date.now() / 1000, from: state.me, text: item.text });
+    persist();
+  }
+  changed("messages", "tabs");
 }
 
 export function unblock(pseudonym) {
@@ -135,8 +212,9 @@ function applyBlock(pseudonym) {
     }
   }
   closeTab(`draft:${pseudonym}`);
+  state.cards = state.cards.filter((c) => c.about !== pseudonym);
   if (!already) notify(t("chat.blocked_done", { name: pseudonym }));
-  changed("people", "messages", "pms", "tabs", "me");
+  changed("people", "messages", "pms", "tabs", "me", "cards");
 }
 
 function roomFrom(obj) {
@@ -173,9 +251,19 @@ function onMessage(ev) {
   const key = ev.channel;
   if (ev.from && state.blocked.has(ev.from.pseudonym)) return;
   const msg = { id: ev.id, ts: ev.ts, from: ev.from, text: ev.text };
-  if (!addMessage(key, msg)) return;
-  const c = channel(key);
   const mine = ev.from && state.me && ev.from.pseudonym === state.me.pseudonym;
+  if (!addMessage(key, msg)) {
+    // My ack came first with the text I typed; the server's copy is what others see
+    // (masked spans included), so that is what I see too.
+    const known = mine && channel(key).messages.find((m) => m.id === ev.id);
+    if (known && known.text !== ev.text) {
+      known.text = ev.text;
+      channel(key).version = (channel(key).version || 0) + 1; // the log redraws
+      changed("messages");
+    }
+    return;
+  }
+  const c = channel(key);
   if (key.startsWith("pm:")) {
     const conv = state.conversations.get(key.slice(3));
     if (conv && conv.state === "accepted" && !state.tabs.includes(key)) openTab(key, { activate: false });
@@ -259,7 +347,9 @@ function handle(ev) {
       }
       notify(errorText(ev), "error");
       if (p && (p.kind === "post" || p.kind === "pm")) {
+        // Nothing typed is lost: the text goes back to the composer, the reason stays above it.
         state.failedText = { key: p.channel || p.draft, text: p.text };
+        if (SAFETY_CODES.has(ev.code)) setNote(p.channel || p.draft, errorText(ev), "error");
         changed("failed");
       }
       break;
@@ -327,6 +417,18 @@ function handle(ev) {
       notify(t("chat.unblocked_done", { name: ev.pseudonym }));
       for (const r of state.rooms.values()) if (r.joined) send({ type: "users", room: r.slug });
       changed("people", "me");
+      break;
+    case "safety_card":
+      onSafetyCard(ev);
+      break;
+    case "held":
+      onHeld(ev);
+      break;
+    case "released":
+      onReleased(ev);
+      break;
+    case "notice":
+      setNote(ev.channel, ev.code === "masked" ? t("safety.masked", { reason: ev.message || "" }) : ev.message || "", "info");
       break;
     case "search":
       state.searchResults = ev.users || [];

@@ -54,6 +54,9 @@ export function errorText(error) {
   const code = error && error.code;
   const retry = error && error.retry_after != null ? Math.ceil(error.retry_after) : t("err.retry_after_unknown");
   const key = `err.${code}`;
+  // A refusal by the safety engine: only the server knows the reason, and it writes it in
+  // the language sent in hello. The catalogue string is the fallback.
+  if (code === "message_blocked" && error.message) return String(error.message);
   if (code && (key in catalogues[current])) return t(key, { retry_after: retry });
   return t("err.unknown", { message: (error && (error.message || error.code)) || "?" });
 }

@@ -1,7 +1,7 @@
 // Entry point: show the join screen, or the chat screen if this tab's session is alive.
 import { api } from "./api.js";
-import { onLangChange } from "./i18n.js";
-import { state, forget, resetListeners, changed } from "./state.js";
+import { onLangChange, t } from "./i18n.js";
+import { state, forget, resetListeners, changed, subscribe } from "./state.js";
 import { start, stop } from "./client.js";
 import { renderJoin } from "./views/join.js";
 import { renderChat } from "./views/chat.js";
@@ -20,9 +20,32 @@ async function loadMeta() {
   return state.meta;
 }
 
-function showJoin() {
+function showJoin(explanation = "") {
   screen = "join";
-  renderJoin(root, { meta: state.meta, onJoined: (me) => { state.me = me; showChat(); } });
+  root.dataset.screen = "join";
+  renderJoin(root, { meta: state.meta, explanation, onJoined: (me) => { state.me = me; showChat(); } });
+}
+
+/** Close 4011: the chatter said they are under 15. Back to the join screen, with the
+ * explanation, and no reconnection (the server has ended the session). */
+const TOO_YOUNG_KEY = "causette.too_young";
+function endTooYoung() {
+  stop();
+  forget();
+  // A fresh page is the cleanest way back to the join screen: no state of the old session
+  // survives. The flag makes the join screen explain why.
+  try { sessionStorage.setItem(TOO_YOUNG_KEY, "1"); } catch { /* ignore */ }
+  location.reload();
+}
+
+function takeTooYoungFlag() {
+  try {
+    const flag = sessionStorage.getItem(TOO_YOUNG_KEY);
+    sessionStorage.removeItem(TOO_YOUNG_KEY);
+    return flag === "1";
+  } catch {
+    return false;
+  }
 }
 
 function mountChat() {
@@ -41,6 +64,7 @@ function mountChat() {
       location.reload();
     },
   });
+  subscribe("conn", () => { if (state.conn.status === "too_young" && screen === "chat") endTooYoung(); });
   changed("me", "rooms", "tabs", "pms", "people", "messages", "conn", "view");
 }
 
@@ -60,6 +84,12 @@ onLangChange(() => {
 
 async function boot() {
   await loadMeta();
+  if (takeTooYoungFlag()) {
+    // The session was ended for age: never resume it, even if the cookie still answers.
+    try { await api.logout(); } catch { /* already over */ }
+    showJoin(t("join.too_young"));
+    return;
+  }
   try {
     const session = await api.session();
     state.me = session.me;

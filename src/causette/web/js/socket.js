@@ -9,13 +9,14 @@ const BACKOFF_BASE_MS = 500;
 const BACKOFF_MAX_MS = 30000;
 
 // Close codes after which reconnecting automatically would be wrong.
-const FINAL = { 4001: "ended", 4010: "taken", 4009: "elsewhere" };
+// 4011: the chatter said they are under 15; the session is over (an error explains why).
+const FINAL = { 4001: "ended", 4010: "taken", 4009: "elsewhere", 4011: "too_young" };
 
 export class Connection {
   /**
    * onEvent(event): every server event.
    * onState({status, retryAt?}): "connecting" | "syncing" | "online" | "waiting" |
-   *   "offline" | "ended" | "taken" | "elsewhere".
+   *   "offline" | "ended" | "taken" | "elsewhere" | "too_young".
    * helloFields(): extra fields of `hello` (last_ids).
    */
   constructor({ onEvent, onState, helloFields }) {

@@ -24,6 +24,11 @@ export const state = {
   filters: { ageMin: "", ageMax: "", gender: "", region: "", q: "" },
   notice: null, // {text, kind}
   view: "chat", // phone layout: "rooms" | "chat" | "people"
+  // Safety (docs/protocol.md "Safety"): cards shown to the person at risk, my messages
+  // held for moderators, and a note above the composer about my last message.
+  cards: [], // {id, kind, channel, about}
+  held: new Map(), // channel -> [{heldId, text, reason, ts}]
+  notes: new Map(), // channel -> {text, kind: "info" | "error"}
   synced: false,
 };
 

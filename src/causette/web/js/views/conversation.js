@@ -3,7 +3,7 @@
 import { h } from "../dom.js";
 import { t, formatTime } from "../i18n.js";
 import { state, subscribe, setActive, changed } from "../state.js";
-import { post, leaveRoom, closeTab, respond, olderHistory } from "../client.js";
+import { post, leaveRoom, closeTab, respond, olderHistory, dismissCard, blockFromCard, clearNote } from "../client.js";
 import { badge, genderClass, tabLabel, userDetails, userSummary } from "./common.js";
 
 export function mountConversation(pane, { onUser }) {
@@ -11,6 +11,11 @@ export function mountConversation(pane, { onUser }) {
   const title = h("h2", { class: "conv-title" });
   const subtitle = h("p", { class: "conv-subtitle" });
   const banner = h("div", { class: "conv-banner" });
+  // Safety cards of the active conversation: above the log, so no scrolling hides them.
+  const cardsBox = h("div", { class: "safety-cards" });
+  // My messages held for moderators, and the note about my last message, by the composer.
+  const heldBox = h("ul", { class: "held-list", attrs: { "aria-live": "polite", "aria-label": t("safety.held_list") } });
+  const noteBox = h("div", { class: "composer-note" });
   const log = h("ol", { class: "messages", attrs: { role: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0" } });
   const empty = h("div", { class: "no-tab" },
     h("p", { text: t("chat.no_tab") }),
@@ -31,7 +36,7 @@ export function mountConversation(pane, { onUser }) {
   const sendButton = h("button", { type: "submit", class: "primary", text: t("chat.send") });
   const composer = h("form", { class: "composer", on: { submit: onSend } }, input, sendButton);
   const panel = h("section", { id: "conv-panel", class: "conv-panel", attrs: { role: "tabpanel" } },
-    h("div", { class: "conv-head" }, title, subtitle), banner, log, composer);
+    h("div", { class: "conv-head" }, title, subtitle), banner, cardsBox, log, heldBox, noteBox, composer);
   // Pending PM requests, visible from any tab (on a phone the rooms pane is out of sight).
   const requestsBar = h("div", { class: "requests-bar", attrs: { "aria-label": t("chat.requests"), role: "region" } });
   pane.append(requestsBar, tablist, empty, panel);
@@ -71,6 +76,81 @@ export function mountConversation(pane, { onUser }) {
       h("span", { class: "msg-text", text: m.text }));
   }
 
+  const ADVICE = { ambush: ["place", "friend", "video", "address", "leave"], grooming: ["block", "apps", "pictures", "adult", "help"] };
+
+  function safetyCard(card) {
+    const id = `card-${card.id}`;
+    const name = card.about;
+    const isPm = card.channel.startsWith("pm:");
+    // reportFromCard() (client.js) waits for the report API of issue 6: no button for it yet.
+    return h("section", {
+      class: "safety-card", dataset: { kind: card.kind, about: name },
+      attrs: { role: "alert", "aria-labelledby": `${id}-title`, tabindex: "-1" },
+    },
+    h("h3", { id: `${id}-title`, class: "safety-title" },
+      h("span", { class: "safety-icon", attrs: { "aria-hidden": "true" }, text: "!" }),
+      t(`safety.${card.kind}.title`, { name })),
+    h("p", { class: "safety-intro", text: t(`safety.${card.kind}.intro`, { name }) }),
+    h("ul", { class: "safety-advice" }, ADVICE[card.kind].map((k) => h("li", { text: t(`safety.${card.kind}.${k}`, { name }) }))),
+    h("div", { class: "actions" },
+      h("button", {
+        type: "button", class: "danger-solid", dataset: { action: "block" },
+        text: isPm ? t("safety.block_and_leave") : t("safety.block", { name }),
+        attrs: isPm ? { "aria-label": `${t("safety.block_and_leave")} (${name})` } : {},
+        on: { click: () => blockFromCard(card.id) },
+      }),
+      h("button", {
+        type: "button", dataset: { action: "dismiss" }, text: t("safety.dismiss"),
+        attrs: { "aria-label": t("safety.dismiss_label") },
+        on: { click: () => { dismissCard(card.id); input.focus(); } },
+      })));
+  }
+
+  function renderCards() {
+    const key = state.active;
+    const cards = key ? state.cards.filter((c) => c.channel === key) : [];
+    const shown = new Set([...cardsBox.children].map((el) => el.dataset.cardId));
+    // Keep the nodes already shown (a redraw would re-announce them and lose focus).
+    const nodes = cards.map((c) => {
+      const old = shown.has(String(c.id)) ? cardsBox.querySelector(`[data-card-id="${c.id}"]`) : null;
+      if (old) return old;
+      const node = safetyCard(c);
+      node.dataset.cardId = String(c.id);
+      return node;
+    });
+    const hadFocus = cardsBox.contains(document.activeElement);
+    cardsBox.replaceChildren(...nodes);
+    cardsBox.hidden = nodes.length === 0;
+    if (hadFocus && !cardsBox.contains(document.activeElement)) input.focus();
+  }
+
+  function renderHeld() {
+    const key = state.active;
+    const list = (key && state.held.get(key)) || [];
+    heldBox.hidden = list.length === 0;
+    heldBox.replaceChildren(...list.map((x) => h("li", { class: "msg mine held", dataset: { heldId: x.heldId } },
+      h("span", { class: "msg-text", text: x.text }),
+      // Not x.reason: the server's reason is written for moderators (scores, labels, "safety
+      // card shown") and would tell a groomer that the person was warned. Kept in state only.
+      h("span", { class: "held-reason", text: t("safety.held", { reason: t("safety.held_no_reason") }) }))));
+  }
+
+  function renderNote() {
+    const key = state.active;
+    const note = key ? state.notes.get(key) : null;
+    noteBox.replaceChildren();
+    noteBox.hidden = !note;
+    if (!note) return;
+    noteBox.dataset.kind = note.kind;
+    noteBox.append(
+      h("p", { attrs: { role: note.kind === "error" ? "alert" : "status" }, text: note.text }),
+      h("button", {
+        type: "button", class: "note-close", text: "×",
+        attrs: { "aria-label": t("safety.note_close"), title: t("safety.note_close") },
+        on: { click: () => { clearNote(key); input.focus(); } },
+      }));
+  }
+
   function renderTabs() {
     const focusedKey = document.activeElement && document.activeElement.dataset && document.activeElement.dataset.tab;
     tablist.replaceChildren(...state.tabs.map((key, index) => {
@@ -83,7 +163,9 @@ export function mountConversation(pane, { onUser }) {
           type: "button", class: "tab", dataset: { tab: key }, id: `tab-${index}`,
           attrs: { role: "tab", "aria-selected": selected ? "true" : "false", "aria-controls": "conv-panel", tabindex: selected ? "0" : "-1" },
           on: { click: () => activate(key), keydown: onTabKey },
-        }, isRoom ? "# " : "@ ", name, badge(c && !selected ? c.unread : 0)),
+        }, isRoom ? "# " : "@ ", name,
+        state.cards.some((card) => card.channel === key) ? h("span", { class: "tab-alert", attrs: { "aria-label": t("safety.tab_alert") }, text: "!" }) : null,
+        badge(c && !selected ? c.unread : 0)),
         h("button", {
           type: "button", class: "tab-close",
           attrs: { "aria-label": isRoom ? t("chat.leave_room", { name }) : t("chat.close_tab", { name }), title: isRoom ? t("chat.leave_room", { name }) : t("chat.close_tab", { name }) },
@@ -170,7 +252,7 @@ export function mountConversation(pane, { onUser }) {
     const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
     const fromBottom = log.scrollHeight - log.scrollTop;
     const fresh = list.filter((m) => m.id > rendered.lastId);
-    if (rendered.key === key && rendered.count + fresh.length === list.length && rendered.gap === c.gap) {
+    if (rendered.key === key && rendered.count + fresh.length === list.length && rendered.gap === c.gap && rendered.version === (c.version || 0)) {
       for (const m of fresh) log.append(messageNode(m));
     } else {
       const nodes = list.map(messageNode);
@@ -180,7 +262,7 @@ export function mountConversation(pane, { onUser }) {
       if (rendered.key === key && !nearBottom) log.scrollTop = log.scrollHeight - fromBottom;
     }
     const sameKey = rendered.key === key;
-    rendered = { key, count: list.length, lastId: list.length ? list[list.length - 1].id : 0, gap: c.gap };
+    rendered = { key, count: list.length, lastId: list.length ? list[list.length - 1].id : 0, gap: c.gap, version: c.version || 0 };
     if (!sameKey || nearBottom) log.scrollTop = log.scrollHeight;
     loadingOlder = false;
   }
@@ -206,6 +288,9 @@ export function mountConversation(pane, { onUser }) {
     renderTabs();
     renderHead();
     renderMessages();
+    renderCards();
+    renderHeld();
+    renderNote();
   }
 
   renderAll();
@@ -219,5 +304,12 @@ export function mountConversation(pane, { onUser }) {
   subscribe("rooms", renderHead);
   subscribe("messages", renderMessages);
   subscribe("failed", renderFailed);
+  subscribe("cards", renderCards);
+  subscribe("active", renderCards);
+  subscribe("cards", renderTabs);
+  subscribe("messages", renderHeld);
+  subscribe("active", renderHeld);
+  subscribe("notes", renderNote);
+  subscribe("active", renderNote);
   return { focusComposer: () => input.focus() };
 }

@@ -7,7 +7,7 @@ import { ProofOfWork } from "../pow.js";
 
 const PSEUDONYM_RE = /^[\p{L}\p{N}_-]{3,20}$/u;
 
-export function renderJoin(root, { meta, onJoined, draft = {} }) {
+export function renderJoin(root, { meta, onJoined, draft = {}, explanation = "" }) {
   const ids = {
     pseudonym: nextId("pseudo"), age: nextId("age"), dept: nextId("dept"),
     error: nextId("err"), hint: nextId("hint"), visible: nextId("vis"),
@@ -60,6 +60,7 @@ export function renderJoin(root, { meta, onJoined, draft = {} }) {
   if (draft.department) dept.value = draft.department;
 
   const error = h("div", { id: ids.error, class: "form-error", attrs: { role: "alert" } });
+  if (explanation) error.textContent = explanation; // e.g. the session ended under 15 (4011)
   const submit = h("button", { type: "submit", class: "primary", text: t("join.submit") });
 
   function showError(text, field) {
