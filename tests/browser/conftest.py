@@ -31,6 +31,7 @@ CHROMIUM_ARGS = [
 ]
 REPO = pathlib.Path(__file__).resolve().parents[2]
 TIMEOUT_MS = 10_000
+MODERATOR_TOKEN = "browser-tests-moderator"
 
 
 def _free_port() -> int:
@@ -64,6 +65,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "CAUSETTE_NEW_PM_PER_HOUR": "1000",
         "CAUSETTE_MSG_BURST": "200",
         "CAUSETTE_MSG_PER_MINUTE": "2000",
+        "CAUSETTE_MODERATOR_TOKEN": MODERATOR_TOKEN,
     }
     log = (data_dir / "server.log").open("wb")
     proc = subprocess.Popen(
@@ -100,6 +102,12 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.kill()
             proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def moderator_token() -> str:
+    """The bearer token of the interim moderation API on the test server."""
+    return MODERATOR_TOKEN
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pathlib
 import re
+import urllib.request
 from typing import Any
 
 ADULT_ROOM = "general"
@@ -84,10 +85,21 @@ def test_ambush_card_warns_the_victim_only_and_blocks_in_one_tap(
     assert not (marc.errors or kev.errors or marc.csp_violations or kev.csp_violations)
 
 
-def test_grooming_card_for_a_teen_and_a_held_message_never_reaches_her(
-    chatters: Any, shots_dir: pathlib.Path
+def _approve(server_url: str, token: str, held_id: str) -> None:
+    request = urllib.request.Request(
+        f"{server_url}/api/mod/held/{held_id}/approve",
+        method="POST",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        assert answer.status == 200
+
+
+def test_grooming_card_for_a_teen_and_a_held_message_reaches_her_only_once_approved(
+    chatters: Any, shots_dir: pathlib.Path, server_url: str, moderator_token: str
 ) -> None:
-    """Tom presses Lea (15): she gets the grooming card with 3018; his secret is held."""
+    """Tom presses Lea (15): she gets the grooming card with 3018; his secret is held, reaches
+    nobody, and shows normally (once, on both sides) only after a moderator approves it."""
     lea = chatters(width=360, height=740)
     lea.join("Lea", 15, gender="f", department="35")
     tom = chatters()
@@ -121,6 +133,13 @@ def test_grooming_card_for_a_teen_and_a_held_message_never_reaches_her(
     lea.page.wait_for_timeout(500)
     assert secret not in lea.texts()
     assert lea.page.locator(".messages", has_text="notre secret").count() == 0
+
+    _approve(server_url, moderator_token, str(held.get_attribute("data-held-id")))
+    tom.page.wait_for_selector(".held-list .held", state="detached")
+    tom.wait_text(secret)
+    lea.wait_text(secret)
+    assert tom.texts().count(secret) == 1
+    assert lea.texts().count(secret) == 1
     assert not (lea.errors or tom.errors or lea.csp_violations or tom.csp_violations)
 
 
