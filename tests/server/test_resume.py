@@ -60,9 +60,11 @@ async def test_resume_during_live_traffic_has_no_duplicates(make_client, setting
     bob.last_ids = {"room:general": 0}
     await asyncio.sleep(0.05)
     writer = asyncio.create_task(_post_many(alice, 200, 400))
-    await bob.resume()
+    replayed = await bob.resume()
     await writer
-    await bob.expect("message", text="a399", timeout=10)
+    # With a fast store the whole stream may already be in the replay.
+    if "a399" not in [m["text"] for m in replayed]:
+        await bob.expect("message", text="a399", timeout=10)
     ids = [m["id"] for m in bob.messages("room:general")]
     assert ids == list(range(1, 401))
 
