@@ -30,6 +30,7 @@ from bench.load import (
     disconnect_all,
     join_room,
     open_socket,
+    quiet_gc,
     raise_nofile,
     track_ids,
 )
@@ -117,7 +118,8 @@ def measure(make_server: Callable[[], Server], n: int) -> dict[str, Any]:
     server = make_server()
     server.start()
     try:
-        return asyncio.run(run_storm(server, n))
+        with quiet_gc():
+            return asyncio.run(run_storm(server, n))
     finally:
         server.stop()
 

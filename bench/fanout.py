@@ -22,6 +22,7 @@ from bench.load import (
     disconnect_all,
     message_seq,
     percentile,
+    quiet_gc,
     raise_nofile,
 )
 
@@ -84,6 +85,7 @@ def measure(make_server: Callable[[], Server], subscribers: int, messages: int) 
     server = make_server()
     server.start()
     try:
-        return asyncio.run(run_fanout(server, subscribers, messages))
+        with quiet_gc():
+            return asyncio.run(run_fanout(server, subscribers, messages))
     finally:
         server.stop()
