@@ -128,6 +128,40 @@ async def test_under_15_disclosure_ends_the_session(make_client):
         assert resp.status == 401
 
 
+async def test_teen_disclosing_under_15_is_ended_and_alerted(make_client, base_url):
+    """A teen-space chatter who says they are 13 is shown the explanation and ended."""
+    kid = await make_client("Petit_Lu", age=15, gender="m")
+    await kid.enter("ados-general")
+    await kid.send({"type": "post", "room": "ados-general", "text": "en vrai j'ai 13 ans"})
+    assert "15" in (await kid.expect("error", code="age_too_young"))["message"]
+    with pytest.raises(ConnectionError):
+        while True:
+            await kid.recv()
+    assert kid.close_code == 4011
+    assert await _alerts(base_url, "minor.under_15")
+
+
+async def test_held_reason_never_tells_the_groomer_what_was_detected(make_client):
+    """The sender of a held message reads a neutral sentence, not the detection."""
+    lea = await make_client("Lea", age=15)
+    tom = await make_client("Tom", age=17, gender="m")
+    for client in (lea, tom):
+        await client.enter("ados-general")
+    await tom.pm("Lea", "salut t'as quel âge ?")
+    conv = (await lea.expect("conversation"))["conversation"]
+    await lea.send({"type": "pm_respond", "conversation": conv["id"], "decision": "accept"})
+    await lea.pm("Tom", "15 et toi")
+    for text in ("t'es trop mature pour ton âge", "tes parents sont là ? t'es seule ?"):
+        await tom.pm("Lea", text)
+    held = await tom.request(
+        {"type": "pm", "to": "Lea", "text": "c'est notre secret, n'en parle à personne"}, "held"
+    )
+    assert held["type"] == "held"
+    reason = held["reason"]
+    assert "carte" not in reason and "grooming" not in reason and "manipulation" not in reason
+    assert not any(ch.isdigit() for ch in reason)
+
+
 async def test_teen_revealing_an_adult_is_frozen(make_client, base_url):
     """A teen-space chatter who says they are 25 has every later message held."""
     max_ = await make_client("Maxime", age=16, gender="m")

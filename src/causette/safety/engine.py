@@ -550,7 +550,11 @@ class SafetyEngine:
         if age is None:
             return None
         declared = msg.sender_age
-        if declared is not None and (age < 18) == (declared < 18):
+        # A contradiction is one that crosses a line the service draws: 18 (the two spaces)
+        # or 15 (no one younger may use it at all).
+        crosses_18 = declared is None or (age < 18) != (declared < 18)
+        crosses_15 = declared is not None and age < 15 <= declared
+        if not (crosses_18 or crosses_15):
             return None
         return AgeDisclosure(msg.sender, age, declared)
 

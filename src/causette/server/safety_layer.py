@@ -131,8 +131,8 @@ class SafetyLayer:
             await self.after(chatter, channel, verdict, recipient)
             raise ChatError(
                 ErrorCode.MESSAGE_BLOCKED,
-                reason_fr=reason_text(verdict.reasons, "fr"),
-                reason_en=reason_text(verdict.reasons, "en"),
+                reason_fr=sender_reason(verdict, "fr"),
+                reason_en=sender_reason(verdict, "en"),
             )
         if verdict.action == "hold":
             reasons = [asdict(r) for r in verdict.reasons]
@@ -146,7 +146,7 @@ class SafetyLayer:
                 ref=ref,
                 channel=channel,
                 held_id=held_id,
-                reason=reason_text(verdict.reasons, chatter.lang),
+                reason=sender_reason(verdict, chatter.lang),
             )
             await self.after(chatter, channel, verdict, recipient)
             return None, verdict
@@ -162,7 +162,7 @@ class SafetyLayer:
                 "notice",
                 code="masked",
                 channel=channel,
-                message=reason_text(verdict.reasons, chatter.lang),
+                message=sender_reason(verdict, chatter.lang),
             )
         if verdict.card_target is not None and verdict.card_kind is not None:
             await self.service.bus.publish(
@@ -258,14 +258,17 @@ class SafetyLayer:
                     **ChatError(ErrorCode.ADULTS_OUT_OF_REACH).as_dict(chatter.lang),
                 )
                 await self.alert("minor.in_adult_space", channel, chatter, verdict)
-            if age < MIN_AGE:
-                explanation = ChatError(ErrorCode.AGE_TOO_YOUNG).as_dict(chatter.lang)
-                self._tell(chatter, "error", **explanation)
-                await service.logout(chatter, close_code=CLOSE_UNDER_15)
         elif chatter.space is Space.TEEN and age >= ADULT_AGE and FROZEN not in chatter.flags:
             chatter.flags.add(FROZEN)
             await self.store.set_flag(chatter.id, FROZEN, now)
             await self.alert("adult.in_teen_space", channel, chatter, verdict)
+        if age < MIN_AGE and not chatter.ended:
+            # Whatever the space: under 15 has no place here (the teen space is 15-17).
+            if chatter.space is Space.TEEN:
+                await self.alert("minor.under_15", channel, chatter, verdict)
+            explanation = ChatError(ErrorCode.AGE_TOO_YOUNG).as_dict(chatter.lang)
+            self._tell(chatter, "error", **explanation)
+            await service.logout(chatter, close_code=CLOSE_UNDER_15)
 
     def may_reach(self, chatter: Chatter, other_space: Space) -> None:
         """A minor moved out of the adult space reaches no adult room and no adult."""
@@ -300,6 +303,23 @@ class SafetyLayer:
 
     async def reject(self, held_id: str, moderator: str) -> bool:
         return await self.store.decide_held(held_id, "rejected", moderator, self.service.clock())
+
+
+# Reasons the sender may read. Grooming and ambush reasons are for moderators: telling the
+# sender that the other person was warned, or their risk score, would help them adapt.
+_SENDER_SAFE = ("hate.", "harassment.", "threat.", "pii.", "spam.", "sexual.")
+_NEUTRAL_HOLD = {
+    "fr": "Ton message a été transmis à l'équipe de modération avant d'être distribué.",
+    "en": "Your message was sent to the moderation team before delivery.",
+}
+
+
+def sender_reason(verdict: Verdict, lang: str) -> str:
+    """What the sender is told: the rule they broke, never what was detected about others."""
+    safe = tuple(r for r in verdict.reasons if r.code.startswith(_SENDER_SAFE))
+    if verdict.action == "hold" or not safe:
+        return _NEUTRAL_HOLD["en" if lang == "en" else "fr"]
+    return reason_text(safe, lang)
 
 
 def verdict_kind(verdict: Verdict) -> str:
