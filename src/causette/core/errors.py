@@ -154,6 +154,8 @@ class ChatError(Exception):
         self.code = code
         self.retry_after = None if retry_after is None else max(1, round(retry_after + 0.499))
         self.params = params
+        # The client's correlation id, when the refusal is about one of its events.
+        self.ref: str | None = None
 
     def message(self, lang: str = "fr") -> str:
         fr, en = _MESSAGES[self.code]

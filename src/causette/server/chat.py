@@ -46,6 +46,7 @@ from causette.core.rooms import Catalogue, Room
 from causette.server import metrics
 from causette.server.connection import Connection
 from causette.server.events import JoinRequest
+from causette.server.reports import Reports
 from causette.server.safety_gate import device_key
 from causette.settings import Settings
 from causette.store import MessageRecord, SessionRecord, SqlStore
@@ -171,6 +172,7 @@ class ChatService:
         self.cluster: Cluster | None = None
         # The safety engine on every message (server/safety_layer.py); None: off.
         self.safety: SafetyLayer | None = None
+        self.reports = Reports(self)
 
     def _spawn(self, awaitable: Awaitable[Any]) -> asyncio.Future[Any]:
         """Run a side job (a presence notice, a trim) without losing its reference."""
@@ -876,6 +878,10 @@ class ChatService:
             raise ChatError(ErrorCode.USER_UNKNOWN)
         return target
 
+    async def find_by_name(self, chatter: Chatter, pseudonym: str) -> Chatter:
+        """Someone this chatter can name: online in their space, or a conversation partner."""
+        return await self._find_by_name(chatter, pseudonym)
+
     async def block(self, chatter: Chatter, pseudonym: str) -> str:
         target = await self._find_by_name(chatter, pseudonym)
         await self._block(chatter, target)
@@ -917,6 +923,13 @@ class ChatService:
     async def history(
         self, chatter: Chatter, channel: str, before: int | None, limit: int
     ) -> list[bytes]:
+        records = await self.history_records(chatter, channel, before, limit)
+        return [message_frame(r) for r in records if r.sender_id not in chatter.blocked]
+
+    async def history_records(
+        self, chatter: Chatter, channel: str, before: int | None, limit: int
+    ) -> list[MessageRecord]:
+        """A channel's messages before an id, only if this chatter may read the channel."""
         if channel.startswith("room:"):
             slug = channel.removeprefix("room:")
             self._room(chatter, slug)
@@ -926,8 +939,7 @@ class ChatService:
             self._my_conversation(chatter, channel.removeprefix("pm:"))
         else:
             raise bad_field("channel: must start with 'room:' or 'pm:'")
-        records = await self.store.messages_before(channel, before, limit)
-        return [message_frame(r) for r in records if r.sender_id not in chatter.blocked]
+        return await self.store.messages_before(channel, before, limit)
 
     # -- delivery (every process, from the bus) ----------------------------------------------
     def deliver(self, envelope: Envelope) -> None:

@@ -99,6 +99,17 @@ class History(Event):
     limit: Annotated[StrictInt, Field(ge=1, le=50)] = 50
 
 
+class Report(Event):
+    """A report of a message (``channel`` + ``id``) or of a chatter (``pseudonym``)."""
+
+    type: Literal["report"]
+    category: Literal["grooming", "ambush", "hate", "harassment", "spam", "personal_data", "other"]
+    channel: Annotated[StrictStr, Field(max_length=64)] | None = None
+    id: Annotated[StrictInt, Field(ge=1)] | None = None
+    pseudonym: Pseudonym | None = None
+    text: Annotated[StrictStr, Field(max_length=500)] = ""
+
+
 class Ping(Event):
     type: Literal["ping"]
 
@@ -119,6 +130,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         Rooms,
         Search,
         History,
+        Report,
         Ping,
     )
 }
@@ -147,7 +159,9 @@ def parse_event(raw: str | bytes) -> tuple[Event, str | None]:
     try:
         return model.model_validate(data), ref
     except ValidationError as exc:
-        raise _first_error(exc) from None
+        error = _first_error(exc)
+        error.ref = ref  # the client can still match the refusal to what it sent
+        raise error from None
 
 
 class PowAnswer(BaseModel):

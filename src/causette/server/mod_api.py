@@ -1,8 +1,8 @@
 """The interim moderation API: alerts and held messages, for one operator token.
 
 Until the trust-and-safety desk (moderator accounts, roles, audit) exists, an operator who
-sets ``CAUSETTE_MODERATOR_TOKEN`` can read the alert queue and approve or reject held
-messages with ``Authorization: Bearer <token>``. Without the setting these routes answer 404,
+sets ``CAUSETTE_MODERATOR_TOKEN`` can read the alert and report queues and approve or reject
+held messages with ``Authorization: Bearer <token>``. Without the setting these routes answer 404,
 so nothing is exposed by default.
 """
 
@@ -41,6 +41,12 @@ async def held(request: web.Request) -> web.Response:
     return json_response({"held": [asdict(h) for h in await layer.store.held()]})
 
 
+async def reports(request: web.Request) -> web.Response:
+    _layer(request)
+    found = await request.app[SERVICE].reports.store.open_reports()
+    return json_response({"reports": [asdict(r) for r in found]})
+
+
 async def approve(request: web.Request) -> web.Response:
     layer = _layer(request)
     record = await layer.approve(request.match_info["held_id"], "operator")
@@ -59,5 +65,6 @@ async def reject(request: web.Request) -> web.Response:
 def setup_moderation_routes(app: web.Application) -> None:
     app.router.add_get("/api/mod/alerts", alerts)
     app.router.add_get("/api/mod/held", held)
+    app.router.add_get("/api/mod/reports", reports)
     app.router.add_post("/api/mod/held/{held_id}/approve", approve)
     app.router.add_post("/api/mod/held/{held_id}/reject", reject)

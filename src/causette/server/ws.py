@@ -110,6 +110,11 @@ async def _history(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> 
     )
 
 
+async def _report(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
+    assert isinstance(e, ev.Report)
+    return frame("report_ack", report_id=await s.reports.file(c, e), ref=ref)
+
+
 async def _ping(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
     return frame("pong", ref=ref)
 
@@ -132,6 +137,7 @@ HANDLERS: dict[type[ev.Event], Handler] = {
     ev.Rooms: _rooms,
     ev.Search: _search,
     ev.History: _history,
+    ev.Report: _report,
     ev.Ping: _ping,
 }
 
@@ -161,7 +167,7 @@ class _Session:
         try:
             event, ref = ev.parse_event(data)
         except ChatError as exc:
-            self.conn.send(_error(exc, self.chatter.lang, None))
+            self.conn.send(_error(exc, self.chatter.lang, exc.ref))
             return
         handler = HANDLERS[type(event)]
         if isinstance(event, ev.Post | ev.Pm):

@@ -138,3 +138,19 @@ safety_state = Table(
     Column("data", Text, nullable=False),
     Column("updated_at", Float, nullable=False),
 )
+
+# Reports by chatters (DSA art. 16): of a message (channel + id) or of a chatter.
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("ts", Float, nullable=False),
+    Column("reporter_id", String(32), nullable=False),
+    Column("category", String(20), nullable=False),
+    Column("channel", String(64), nullable=True),
+    Column("message_id", Integer, nullable=True),
+    Column("subject_id", String(32), nullable=True),
+    Column("text", Text, nullable=False),
+    Column("status", String(10), nullable=False),
+    Index("ix_reports_status", "status"),
+)

@@ -1,0 +1,71 @@
+"""Reporting from the chat (DSA art. 16): any chatter reports a message or a chatter.
+
+Rules:
+- A chatter may only report what they could see: a message of a room they are in or of
+  one of their conversations, or a chatter of their own space. Anything else answers as if
+  it did not exist (the wall holds here too).
+- The reporter gets an acknowledgement with the report's id; the report lands in the
+  moderators' queue. A grooming or ambush report also raises an alert (they are the
+  emergencies the service exists for).
+- Reports are rate-limited per chatter, so the queue cannot be flooded.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from causette.core.errors import ChatError, ErrorCode, bad_field
+from causette.core.ratelimit import TokenBucket, per_hour
+from causette.server.events import Report
+from causette.store.reports import ReportStore
+
+if TYPE_CHECKING:
+    from causette.server.chat import ChatService, Chatter
+
+REPORTS_PER_HOUR = 30
+URGENT = ("grooming", "ambush")
+
+
+class Reports:
+    def __init__(self, service: ChatService) -> None:
+        self.service = service
+        self.store = ReportStore(service.store)
+        self._buckets: dict[str, TokenBucket] = {}
+
+    async def file(self, reporter: Chatter, event: Report) -> str:
+        service = self.service
+        subject_id: str | None = None
+        channel = event.channel
+        if channel is not None:
+            if event.id is None:
+                raise bad_field("id: the reported message's id is required with 'channel'")
+            records = await service.history_records(reporter, channel, event.id + 1, 1)
+            if not records or records[0].id != event.id:
+                raise ChatError(ErrorCode.BAD_FIELD, detail="id: no such message")
+            subject_id = records[0].sender_id
+        elif event.pseudonym is not None:
+            subject_id = (await service.find_by_name(reporter, event.pseudonym)).id
+        else:
+            raise bad_field("give 'channel' and 'id' (a message) or 'pseudonym' (a chatter)")
+        if subject_id == reporter.id:
+            raise bad_field("you cannot report yourself")
+        bucket = self._buckets.setdefault(reporter.id, per_hour(REPORTS_PER_HOUR))
+        wait = bucket.take(service.clock())
+        if wait:
+            raise ChatError(ErrorCode.RATE_LIMITED, retry_after=wait)
+        report_id = await self.store.add(
+            ts=service.clock(),
+            reporter_id=reporter.id,
+            category=event.category,
+            channel=channel,
+            message_id=event.id,
+            subject_id=subject_id,
+            text=event.text.strip(),
+        )
+        if event.category in URGENT and service.safety is not None:
+            subject = await service.load_chatter(subject_id)
+            if subject is not None:
+                await service.safety.alert(
+                    f"report.{event.category}", channel, subject, other=reporter
+                )
+        return report_id
