@@ -72,6 +72,7 @@ class Sequencer:
         self.delivered: dict[str, int] = {}
         self.pending: dict[str, dict[int, Envelope]] = {}
         self._filling: dict[str, asyncio.Task[None]] = {}
+        self._upto: dict[str, int] = {}
         self.filled = 0
 
     def offer(self, envelope: Envelope) -> None:
@@ -107,46 +108,55 @@ class Sequencer:
         if not waiting:
             self.pending.pop(channel, None)
 
-    def fill(self, channel: str, *, wait: float = 0.0) -> None:
+    def fill(self, channel: str, *, wait: float = 0.0, upto: int = 0) -> None:
+        """Deliver from the store what precedes the held-back messages (and up to ``upto``)."""
+        if upto > self._upto.get(channel, 0):
+            self._upto[channel] = upto
         if channel not in self._filling:
             task = asyncio.create_task(self._fill(channel, wait), name=f"fill-{channel}")
             self._filling[channel] = task
 
+    def _target(self, channel: str) -> int:
+        """The id up to which the store must be read: every id below a held-back one is
+        committed (ids follow commit order), and so is a head the store reported."""
+        waiting = self.pending.get(channel)
+        held = min(waiting) - 1 if waiting else 0
+        return max(held, self._upto.get(channel, 0))
+
     async def _fill(self, channel: str, wait: float) -> None:
+        from causette.server.chat import message_frame
+
         try:
             if wait:
                 await asyncio.sleep(wait)
             while True:
-                waiting = self.pending.get(channel, {})
+                self._flush(channel)
                 last = self.delivered.get(channel, 0)
-                target = min(waiting) - 1 if waiting else None
-                if target is not None and target <= last:
-                    self._flush(channel)
-                    if channel not in self.pending:
+                target = self._target(channel)
+                if target <= last:
+                    self._upto.pop(channel, None)
+                    if not self.pending.get(channel):
                         return
                     continue
-                page = await self.service.store.messages_after(channel, last, FILL_PAGE)
-                from causette.server.chat import message_frame
-
+                page = await self.service.store.messages_after(
+                    channel, last, min(FILL_PAGE, target - last)
+                )
+                progressed = False
                 for record in page:
+                    if record.id > target:
+                        break
                     if record.id <= self.delivered.get(channel, 0):
                         continue
-                    if target is not None and record.id > target:
-                        break
+                    progressed = True
                     self.filled += 1
                     metrics.BUS_FILLED.inc()
                     self._deliver(
                         channel,
                         self.route(channel, record.id, record.sender_id, message_frame(record)),
                     )
-                self._flush(channel)
-                if len(page) < FILL_PAGE:
-                    waiting = self.pending.get(channel, {})
-                    if waiting:
-                        # The store has nothing before them (trimmed): skip the hole.
-                        self.delivered[channel] = min(waiting) - 1
-                        self._flush(channel)
-                    return
+                if not progressed and self.delivered.get(channel, 0) == last:
+                    # Nothing in the store between last and target: trimmed, skip the hole.
+                    self.delivered[channel] = target
         except Exception:
             log.exception("sequencer: filling %s failed", channel)
         finally:
@@ -172,7 +182,7 @@ class Sequencer:
         heads = await self.service.store.channel_heads()
         for channel, head in heads.items():
             if head > self.delivered.get(channel, 0):
-                self.fill(channel)
+                self.fill(channel, upto=head)
 
 
 class Cluster:
