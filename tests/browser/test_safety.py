@@ -70,6 +70,20 @@ def test_ambush_card_warns_the_victim_only_and_blocks_in_one_tap(
     kev.page.wait_for_timeout(300)
     assert kev.page.locator(".safety-card").count() == 0
 
+    # The card's report button opens the report dialog about Kev, pre-set to "ambush": the
+    # pre-set reason comes first and has the focus, so Enter sends it (issue 6).
+    card.locator('button[data-action="report"]').click()
+    dialog = marc.page.locator("dialog.report-dialog[open]")
+    dialog.wait_for()
+    assert "Kev" in dialog.locator("h2").inner_text()
+    preset = dialog.locator(".report-categories button").first
+    assert preset.get_attribute("data-category") == "ambush"
+    assert preset.inner_text() == "Guet-apens / menace pour la sécurité"
+    marc.page.keyboard.press("Enter")
+    dialog.locator(".report-sent", has_text="Signalement envoyé aux modérateurs").wait_for()
+    marc.page.keyboard.press("Escape")
+    marc.page.wait_for_selector("dialog.report-dialog[open]", state="detached")
+
     block_button.focus()
     marc.page.keyboard.press("Enter")
     marc.page.wait_for_selector(".safety-card", state="detached")

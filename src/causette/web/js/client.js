@@ -131,12 +131,69 @@ export function blockFromCard(id) {
   changed("cards", "tabs");
 }
 
-/** TODO(issue 6): report the person a card is about to moderators. There is no report API
- * yet, so no button calls this; wire it to the card (views/conversation.js, safetyCard)
- * once the reporting desk exists. Until then it refuses loudly rather than pretend. */
+// ---- reports (issue 6, docs/protocol.md `report`) ----
+
+export const REPORT_CATEGORIES = ["grooming", "ambush", "hate", "harassment", "spam", "personal_data", "other"];
+
+/** Ask the view to open the report dialog. `target`: {pseudonym} for a chatter, or
+ * {pseudonym, channel, id, text} for a message; `category` pre-selects one (a card's kind). */
+export function askReport(target, category = null) {
+  if (!target || !target.pseudonym) return;
+  state.report = { target, category, status: "choosing", seq: (state.report ? state.report.seq : 0) + 1 };
+  changed("report");
+}
+
+/** The second click: send the report. The dialog shows the acknowledgement or the error. */
+export function sendReport(category, text = "") {
+  const r = state.report;
+  if (!r || !REPORT_CATEGORIES.includes(category)) return;
+  const event = { type: "report", category };
+  if (r.target.channel && typeof r.target.id === "number") {
+    event.channel = r.target.channel;
+    event.id = r.target.id;
+  } else {
+    event.pseudonym = r.target.pseudonym;
+  }
+  const extra = String(text || "").trim().slice(0, 500);
+  if (extra) event.text = extra;
+  const ref = send(event, { kind: "report", seq: r.seq });
+  if (ref === null) {
+    r.status = "error";
+    r.error = t("conn.offline");
+  } else {
+    r.status = "sending";
+    r.category = category;
+  }
+  changed("report");
+}
+
+export function closeReport() {
+  if (!state.report) return;
+  state.report = null;
+  changed("report");
+}
+
+function onReportAnswer(p, ev) {
+  const r = state.report;
+  const text = ev.type === "report_ack" ? t("report.sent") : errorText(ev);
+  notify(text, ev.type === "report_ack" ? "info" : "error");
+  if (!r || r.seq !== p.seq) return; // the dialog was closed or reopened: the toast says it
+  if (ev.type === "report_ack") {
+    r.status = "sent";
+    r.reportId = ev.report_id || "";
+  } else {
+    r.status = "error";
+    r.error = text;
+  }
+  changed("report");
+}
+
+/** The card's report button: the same dialog, about the card's person, pre-set to its kind
+ * (ambush -> ambush, grooming -> grooming). */
 export function reportFromCard(id) {
   const card = state.cards.find((c) => c.id === id);
-  throw new Error(`reportFromCard(${card ? card.about : id}): no report API yet (issue 6)`);
+  if (!card) return;
+  askReport({ pseudonym: card.about }, card.kind === "grooming" ? "grooming" : "ambush");
 }
 
 let cardSeq = 0;
@@ -338,9 +395,19 @@ function handle(ev) {
       }
       break;
     }
+    case "report_ack": {
+      const p = pending.get(ev.ref);
+      pending.delete(ev.ref);
+      onReportAnswer(p || { seq: -1 }, ev);
+      break;
+    }
     case "error": {
       const p = ev.ref ? pending.get(ev.ref) : null;
       if (ev.ref) pending.delete(ev.ref);
+      if (p && p.kind === "report") {
+        onReportAnswer(p, ev);
+        break;
+      }
       if (ev.code === "not_authenticated") {
         state.conn = { status: "ended" };
         changed("conn");

@@ -29,6 +29,8 @@ export const state = {
   cards: [], // {id, kind, channel, about}
   held: new Map(), // channel -> [{heldId, text, reason, ts}]
   notes: new Map(), // channel -> {text, kind: "info" | "error"}
+  // The report dialog (issue 6): {target, category, status, seq, reportId?, error?} or null.
+  report: null,
   synced: false,
 };
 

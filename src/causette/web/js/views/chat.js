@@ -4,7 +4,8 @@
 import { h, nextId } from "../dom.js";
 import { t, toggleLang } from "../i18n.js";
 import { state, subscribe, changed, persist } from "../state.js";
-import { openPm, block, unblock, setPolicy, reconnect } from "../client.js";
+import { openPm, block, unblock, setPolicy, reconnect, askReport } from "../client.js";
+import { mountReport } from "./report.js";
 import { mountRooms } from "./rooms.js";
 import { mountConversation } from "./conversation.js";
 import { mountPeople } from "./people.js";
@@ -50,9 +51,10 @@ export function renderChat(root, { onLogout, onRejoin }) {
 
   const userDialog = h("dialog", { class: "user-dialog", attrs: { "aria-labelledby": "user-dialog-title" } });
   const settingsDialog = h("dialog", { class: "settings-dialog", attrs: { "aria-labelledby": "settings-title" } });
+  const reportDialog = h("dialog", { class: "report-dialog", attrs: { "aria-labelledby": "report-title" } });
 
   const screen = h("div", { class: "chat-screen" }, header, nav,
-    h("div", { class: "panes" }, roomsPane, convPane, peoplePane), notice, userDialog, settingsDialog);
+    h("div", { class: "panes" }, roomsPane, convPane, peoplePane), notice, userDialog, settingsDialog, reportDialog);
   root.replaceChildren(screen);
 
   function openUser(u) {
@@ -72,6 +74,11 @@ export function renderChat(root, { onLogout, onRejoin }) {
             confirm.focus();
           },
         },
+      }),
+      me ? null : h("button", {
+        type: "button", class: "report-button", text: t("report.action"),
+        attrs: { "aria-haspopup": "dialog", "aria-label": t("report.person_label", { name: u.pseudonym }) },
+        on: { click: () => { close(); askReport({ pseudonym: u.pseudonym }); } },
       }),
       h("button", { type: "button", text: t("settings.close"), on: { click: close } }));
     body.append(h("p", { class: "details", text: u.age ? userDetails(u) : "" }), actions);
@@ -108,6 +115,7 @@ export function renderChat(root, { onLogout, onRejoin }) {
   const conversation = mountConversation(convPane, { onUser: openUser });
   mountRooms(roomsPane);
   mountPeople(peoplePane, { onUser: openUser });
+  mountReport(reportDialog);
 
   function renderMe() {
     const me = state.me;

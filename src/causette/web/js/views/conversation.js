@@ -3,13 +3,19 @@
 import { h } from "../dom.js";
 import { t, formatTime } from "../i18n.js";
 import { state, subscribe, setActive, changed } from "../state.js";
-import { post, leaveRoom, closeTab, respond, olderHistory, dismissCard, blockFromCard, clearNote } from "../client.js";
+import { post, leaveRoom, closeTab, respond, olderHistory, dismissCard, blockFromCard, reportFromCard, askReport, clearNote } from "../client.js";
 import { badge, genderClass, tabLabel, userDetails, userSummary } from "./common.js";
 
 export function mountConversation(pane, { onUser }) {
   const tablist = h("div", { class: "tabs", attrs: { role: "tablist", "aria-label": t("chat.open_tabs") } });
   const title = h("h2", { class: "conv-title" });
   const subtitle = h("p", { class: "conv-subtitle" });
+  // In a private conversation: report the other person (issue 6).
+  const headReport = h("button", {
+    type: "button", class: "report-button small", dataset: { action: "report" }, text: t("report.action"),
+    attrs: { "aria-haspopup": "dialog" }, hidden: true,
+    on: { click: () => { if (headReport.dataset.pseudonym) askReport({ pseudonym: headReport.dataset.pseudonym }); } },
+  });
   const banner = h("div", { class: "conv-banner" });
   // Safety cards of the active conversation: above the log, so no scrolling hides them.
   const cardsBox = h("div", { class: "safety-cards" });
@@ -36,7 +42,7 @@ export function mountConversation(pane, { onUser }) {
   const sendButton = h("button", { type: "submit", class: "primary", text: t("chat.send") });
   const composer = h("form", { class: "composer", on: { submit: onSend } }, input, sendButton);
   const panel = h("section", { id: "conv-panel", class: "conv-panel", attrs: { role: "tabpanel" } },
-    h("div", { class: "conv-head" }, title, subtitle), banner, cardsBox, log, heldBox, noteBox, composer);
+    h("div", { class: "conv-head" }, h("div", { class: "conv-head-text" }, title, subtitle), headReport), banner, cardsBox, log, heldBox, noteBox, composer);
   // Pending PM requests, visible from any tab (on a phone the rooms pane is out of sight).
   const requestsBar = h("div", { class: "requests-bar", attrs: { "aria-label": t("chat.requests"), role: "region" } });
   pane.append(requestsBar, tablist, empty, panel);
@@ -63,6 +69,7 @@ export function mountConversation(pane, { onUser }) {
   function messageNode(m) {
     const me = state.me && m.from && m.from.pseudonym === state.me.pseudonym;
     const from = m.from || { pseudonym: "?", gender: "x" };
+    const key = state.active; // the log shows the active channel only
     return h("li", { class: ["msg", me && "mine"], dataset: { id: m.id } },
       h("time", { class: "msg-time", text: formatTime(m.ts) }),
       " ",
@@ -73,7 +80,13 @@ export function mountConversation(pane, { onUser }) {
       }),
       h("span", { class: "sr-only", text: ": " }),
       " ",
-      h("span", { class: "msg-text", text: m.text }));
+      h("span", { class: "msg-text", text: m.text }),
+      // Someone else's message: a small report action, a real button in the tab order.
+      me || !m.from ? null : [" ", h("button", {
+        type: "button", class: "msg-report link", dataset: { action: "report" }, text: t("report.action"),
+        attrs: { "aria-haspopup": "dialog", "aria-label": t("report.message_label", { name: from.pseudonym }) },
+        on: { click: () => askReport({ pseudonym: from.pseudonym, channel: key, id: m.id, text: m.text }) },
+      })]);
   }
 
   const ADVICE = { ambush: ["place", "friend", "video", "address", "leave"], grooming: ["block", "apps", "pictures", "adult", "help"] };
@@ -82,7 +95,6 @@ export function mountConversation(pane, { onUser }) {
     const id = `card-${card.id}`;
     const name = card.about;
     const isPm = card.channel.startsWith("pm:");
-    // reportFromCard() (client.js) waits for the report API of issue 6: no button for it yet.
     return h("section", {
       class: "safety-card", dataset: { kind: card.kind, about: name },
       attrs: { role: "alert", "aria-labelledby": `${id}-title`, tabindex: "-1" },
@@ -98,6 +110,11 @@ export function mountConversation(pane, { onUser }) {
         text: isPm ? t("safety.block_and_leave") : t("safety.block", { name }),
         attrs: isPm ? { "aria-label": `${t("safety.block_and_leave")} (${name})` } : {},
         on: { click: () => blockFromCard(card.id) },
+      }),
+      h("button", {
+        type: "button", dataset: { action: "report" }, text: t("report.action"),
+        attrs: { "aria-haspopup": "dialog", "aria-label": t("report.person_label", { name }) },
+        on: { click: () => reportFromCard(card.id) },
       }),
       h("button", {
         type: "button", dataset: { action: "dismiss" }, text: t("safety.dismiss"),
@@ -205,6 +222,7 @@ export function mountConversation(pane, { onUser }) {
     const key = state.active;
     banner.replaceChildren();
     banner.hidden = true;
+    headReport.hidden = true;
     let canWrite = state.conn.status === "online" || state.conn.status === "syncing";
     if (!key) return;
     if (key.startsWith("room:")) {
@@ -216,6 +234,9 @@ export function mountConversation(pane, { onUser }) {
       const who = conv ? conv.with : { pseudonym: key.slice(6) };
       title.textContent = conv ? t("chat.pm_with", { name: who.pseudonym }) : t("chat.pm_draft", { name: who.pseudonym });
       subtitle.textContent = who.age ? userDetails(who) : "";
+      headReport.hidden = false;
+      headReport.dataset.pseudonym = who.pseudonym;
+      headReport.setAttribute("aria-label", t("report.person_label", { name: who.pseudonym }));
       if (conv && conv.state !== "accepted") {
         banner.hidden = false;
         if (conv.state === "pending_in") {

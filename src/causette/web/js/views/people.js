@@ -3,6 +3,7 @@
 import { h, nextId } from "../dom.js";
 import { t } from "../i18n.js";
 import { state, subscribe } from "../state.js";
+import { askReport } from "../client.js";
 import { genderClass, userDetails, userSummary } from "./common.js";
 
 export function mountPeople(pane, { onUser }) {
@@ -92,7 +93,12 @@ export function mountPeople(pane, { onUser }) {
           on: { click: () => onUser(u) },
         },
         h("span", { class: "person-name", text: u.pseudonym }),
-        h("span", { class: "person-details", text: me ? `${userDetails(u)} ${t("people.you")}` : userDetails(u) })));
+        h("span", { class: "person-details", text: me ? `${userDetails(u)} ${t("people.you")}` : userDetails(u) })),
+        me ? null : h("button", {
+          type: "button", class: "report-button small", dataset: { action: "report" }, text: t("report.action"),
+          attrs: { "aria-haspopup": "dialog", "aria-label": t("report.person_label", { name: u.pseudonym }) },
+          on: { click: () => askReport({ pseudonym: u.pseudonym }) },
+        }));
     }) : [h("li", { class: "empty", text: t("people.empty") })]));
   }
 
