@@ -13,7 +13,8 @@ async def test_two_chatters_talk_in_a_room(make_client):
     joined = await bob.enter("general")
     assert {u["pseudonym"] for u in joined["users"]} == {"Alice", "Bob"}
     ack = await alice.post("general", "salut tout le monde")
-    assert ack["type"] == "ack" and ack["channel"] == "room:general" and ack["id"] == 1
+    assert ack["type"] == "ack", ack
+    assert ack["channel"] == "room:general" and ack["id"] == 1
     got = await bob.expect("message", channel="room:general")
     assert got["text"] == "salut tout le monde" and got["id"] == 1
     assert got["from"] == {
