@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from causette.core.errors import ChatError, ErrorCode
@@ -94,9 +95,10 @@ class SafetyGate:
         text: str,
         now: float,
         recipient: Party | None = None,
-        room_members: dict[str, str] | None = None,
+        resolve: Callable[[str], str | None] | None = None,
     ) -> Verdict:
-        """Judge one message. ``room_members`` maps pseudonyms to chatter ids in a room."""
+        """Judge one message. ``resolve`` maps a pseudonym to a chatter id (for a card's
+        target in a room); it is only called when the engine asks for a card."""
         if self.is_fresh(sender) and _LINK.search(text):
             raise ChatError(ErrorCode.FRESH_NO_LINKS)
         context = MessageContext(
@@ -110,18 +112,23 @@ class SafetyGate:
             sender_device=sender.device,
         )
         decision = self.engine.evaluate(context, now)
-        return self._verdict(decision, sender, recipient, room_members or {})
+        return self._verdict(decision, sender, recipient, resolve)
 
     @staticmethod
     def _verdict(
-        decision: Decision, sender: Party, recipient: Party | None, members: dict[str, str]
+        decision: Decision,
+        sender: Party,
+        recipient: Party | None,
+        resolve: Callable[[str], str | None] | None,
     ) -> Verdict:
         card_kind = card_target = None
         if decision.card is not None:
-            names = {sender.pseudonym: sender.id, **members}
-            if recipient is not None:
-                names[recipient.pseudonym] = recipient.id
-            target = names.get(decision.card.target)
+            name = decision.card.target
+            target: str | None = None
+            if recipient is not None and name == recipient.pseudonym:
+                target = recipient.id
+            elif resolve is not None and name != sender.pseudonym:
+                target = resolve(name)
             if target is not None and target != sender.id:
                 card_kind, card_target = decision.card.kind, target
         disclosed = None

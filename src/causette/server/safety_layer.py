@@ -100,21 +100,18 @@ class SafetyLayer:
     ) -> tuple[str | None, Verdict]:
         """(text to deliver or None when held, verdict); raises ``message_blocked``."""
         service = self.service
-        room_members: dict[str, str] = {}
-        if recipient is None and channel.startswith("room:"):
-            slug = channel.removeprefix("room:")
-            room_members = {
-                service.chatters[m].profile.pseudonym: m
-                for m in service.presence.members(slug)
-                if m in service.chatters
-            }
+
+        def resolve(pseudonym: str) -> str | None:
+            """A card target in a room: whoever holds that name in the sender's space."""
+            return service.presence.find(pseudonym, chatter.space)
+
         verdict = self.gate.check(
             sender=self.party(chatter),
             channel=channel,
             text=text,
             now=service.clock(),
             recipient=self.party(recipient) if recipient is not None else None,
-            room_members=room_members,
+            resolve=resolve,
         )
         if FROZEN in chatter.flags and verdict.delivered:
             reason = self.gate.engine.reason("conversation.frozen")
