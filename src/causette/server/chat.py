@@ -38,7 +38,8 @@ from causette.core.consent import (
     respond,
 )
 from causette.core.errors import ChatError, ErrorCode, bad_field
-from causette.core.identity import Gender, Profile, Space, make_profile
+from causette.core.geography import department
+from causette.core.identity import Gender, Profile, Space, make_profile, pseudonym_skeleton
 from causette.core.presence import Presence
 from causette.core.ratelimit import TokenBucket, per_hour, per_minute
 from causette.core.resume import plan_resume
@@ -371,8 +372,6 @@ class ChatService:
         if record is None:
             return None
         space = Space(record.space)
-        from causette.core.geography import department
-
         dept = department(record.department)
         profile = Profile(
             record.pseudonym,
@@ -866,8 +865,6 @@ class ChatService:
         found = self.presence.find(pseudonym, chatter.space)
         if found is None:
             # Offline chatters one has talked with privately can still be blocked.
-            from causette.core.identity import pseudonym_skeleton
-
             wanted = pseudonym_skeleton(pseudonym)
             for conv in self._conversations_of(chatter):
                 other = self.chatters.get(conv.other(chatter.id))
@@ -895,8 +892,6 @@ class ChatService:
             self.cluster.block(chatter.id, target.id, True)
 
     async def unblock(self, chatter: Chatter, pseudonym: str) -> str:
-        from causette.core.identity import pseudonym_skeleton
-
         wanted = pseudonym_skeleton(pseudonym)
         for blocked_id in list(chatter.blocked):
             target = await self.load_chatter(blocked_id)

@@ -284,8 +284,8 @@ class SafetyLayer:
     async def approve(self, held_id: str, moderator: str) -> MessageRecord | None:
         """Deliver a held message now, with its channel's next id; None if not pending."""
         service = self.service
-        pending = {h.id: h for h in await self.store.held()}
-        held = pending.get(held_id)
+        found = await self.store.held(held_id=held_id)
+        held = found[0] if found else None
         if held is None or not await self.store.decide_held(
             held_id, "approved", moderator, service.clock()
         ):

@@ -15,6 +15,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+import orjson
 from aiohttp import WSMsgType, web
 
 from causette.core.errors import ChatError, ErrorCode
@@ -102,8 +103,6 @@ async def _search(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> b
 
 async def _history(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
     assert isinstance(e, ev.History)
-    import orjson
-
     messages = await s.history(c, e.channel, e.before, e.limit)
     return frame(
         "history", channel=e.channel, messages=[orjson.Fragment(m) for m in messages], ref=ref

@@ -66,7 +66,10 @@ class SafetyStore:
         await self.store._submit(lambda conn: conn.execute(insert(schema.held_messages), row))
         return held_id
 
-    async def held(self, status: str | None = "pending") -> list[HeldMessage]:
+    async def held(
+        self, status: str | None = "pending", held_id: str | None = None
+    ) -> list[HeldMessage]:
+        """Held messages with this status (any with None), oldest first; or just one."""
         t = schema.held_messages
 
         def q(conn: Connection) -> list[HeldMessage]:
@@ -82,6 +85,8 @@ class SafetyStore:
             ).order_by(t.c.ts)
             if status is not None:
                 stmt = stmt.where(t.c.status == status)
+            if held_id is not None:
+                stmt = stmt.where(t.c.id == held_id)
             return [
                 HeldMessage(r[0], r[1], r[2], r[3], r[4], r[5], orjson.loads(r[6]), r[7])
                 for r in conn.execute(stmt)
