@@ -11,8 +11,11 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from causette.server.app import build_app
+from causette.server.desk import DESK
+from causette.server.desk.service import new_moderator
 from causette.settings import Settings
 from tests.support.client import ChatClient
+from tests.support.desk import PASSWORD, DeskClient
 
 TEST_SETTINGS: dict[str, Any] = {
     "pow_difficulty": 4,
@@ -63,4 +66,23 @@ async def make_client(base_url: str) -> AsyncIterator[Callable[..., Awaitable[Ch
 
     yield make
     for client in clients:
+        await client.close()
+
+
+@pytest.fixture
+async def make_moderator(
+    server: TestServer, base_url: str
+) -> AsyncIterator[Callable[..., Awaitable[DeskClient]]]:
+    """A moderator account on the test server, logged in: ``await make_moderator("mod")``."""
+    desks: list[DeskClient] = []
+
+    async def make(name: str = "modo", role: str = "moderator") -> DeskClient:
+        desk = server.app[DESK]
+        await desk.moderators.create(new_moderator(name, role, PASSWORD, desk.clock()), "test")
+        client = await DeskClient.login(base_url, name)
+        desks.append(client)
+        return client
+
+    yield make
+    for client in desks:
         await client.close()

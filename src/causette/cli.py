@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     from causette.safety.cli import register as register_safety
 
     register_safety(subparsers)
+    from causette.server.desk.cli import register as register_admin
+
+    register_admin(subparsers)
     return parser
 
 

@@ -34,7 +34,9 @@ class Settings(BaseSettings):
     # Load balancers whose X-Forwarded-For is believed (addresses or networks, commas).
     trusted_proxies: str = ""
     rooms_file: pathlib.Path | None = None
-    # Signs proof-of-work challenges; generated per process when empty.
+    # Signs proof-of-work challenges and keys device hashes (bans on a device key rely on
+    # it staying the same). Empty: generated once into <data_dir>/secret and kept there;
+    # processes of one cluster must share it (set it in each one's configuration).
     secret: str = ""
 
     pow_difficulty: int = Field(18, ge=0, le=32, description="leading zero bits required")
@@ -54,8 +56,10 @@ class Settings(BaseSettings):
     safety_enabled: bool = True
     fresh_account_s: float = 600.0
     fresh_new_pm_max: int = 3
-    # Bearer token of the interim moderation API (/api/mod/*); empty disables it.
-    moderator_token: str = ""
+    # The trust and safety desk (server/desk/): moderators' sessions and login throttling.
+    desk_session_ttl_s: float = 12 * 3600.0
+    desk_login_failures: int = Field(5, ge=1, description="failed logins allowed per window")
+    desk_login_window_s: float = 15 * 60.0
 
     send_queue_max: int = 1000
     frame_max_bytes: int = 4096
@@ -68,10 +72,30 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{self.data_dir / 'causette.db'}"
 
     def signing_key(self) -> bytes:
-        return (self.secret or _PROCESS_SECRET).encode()
+        return (self.secret or _kept_secret(self.data_dir)).encode()
 
 
-_PROCESS_SECRET = secrets.token_hex(32)
+_KEPT: dict[pathlib.Path, str] = {}
+
+
+def _kept_secret(data_dir: pathlib.Path) -> str:
+    """The generated secret of this data directory, made on first use (mode 0600)."""
+    path = (data_dir / "secret").resolve()
+    if path not in _KEPT:
+        try:
+            _KEPT[path] = path.read_text("ascii").strip()
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            value = secrets.token_hex(32)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another process made it first: use theirs
+                value = path.read_text("ascii").strip()
+            else:
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(value + "\n")
+            _KEPT[path] = value
+    return _KEPT[path]
 
 
 def load_settings(config_file: str | os.PathLike[str] | None = None, **overrides: Any) -> Settings:

@@ -7,6 +7,7 @@ temporary folder (so that ``make test`` leaves the working tree alone).
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import socket
@@ -31,7 +32,7 @@ CHROMIUM_ARGS = [
 ]
 REPO = pathlib.Path(__file__).resolve().parents[2]
 TIMEOUT_MS = 10_000
-MODERATOR_TOKEN = "browser-tests-moderator"
+MODERATOR_PASSWORD = "browser tests moderator"
 
 
 def _free_port() -> int:
@@ -53,10 +54,15 @@ def chromium_path() -> pathlib.Path:
 
 
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_data_dir(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    return tmp_path_factory.mktemp("causette-data")
+
+
+@pytest.fixture(scope="session")
+def server_url(server_data_dir: pathlib.Path) -> Iterator[str]:
     """A causette server on a free port with a fresh data directory and an easy PoW."""
     port = _free_port()
-    data_dir = tmp_path_factory.mktemp("causette-data")
+    data_dir = server_data_dir
     env = {
         **os.environ,
         "CAUSETTE_DATA_DIR": str(data_dir),
@@ -65,7 +71,6 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "CAUSETTE_NEW_PM_PER_HOUR": "1000",
         "CAUSETTE_MSG_BURST": "200",
         "CAUSETTE_MSG_PER_MINUTE": "2000",
-        "CAUSETTE_MODERATOR_TOKEN": MODERATOR_TOKEN,
     }
     log = (data_dir / "server.log").open("wb")
     proc = subprocess.Popen(
@@ -104,10 +109,38 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
+def create_moderator(data_dir: pathlib.Path, name: str, role: str = "moderator") -> None:
+    """An account on the test server's database, made as an operator would (the CLI)."""
+    command = ["admin", "create-moderator", name, "--role", role, "--password-stdin"]
+    subprocess.run(
+        [sys.executable, "-m", "causette", *command],
+        input=MODERATOR_PASSWORD + "\n",
+        text=True,
+        check=True,
+        capture_output=True,
+        env={**os.environ, "CAUSETTE_DATA_DIR": str(data_dir)},
+        cwd=data_dir,
+    )
+
+
+def desk_login(server_url: str, name: str) -> str:
+    """A desk session token for ``name`` (bearer)."""
+    request = urllib.request.Request(
+        f"{server_url}/api/desk/login",
+        data=json.dumps({"name": name, "password": MODERATOR_PASSWORD}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        token: str = json.load(answer)["token"]
+        return token
+
+
 @pytest.fixture(scope="session")
-def moderator_token() -> str:
-    """The bearer token of the interim moderation API on the test server."""
-    return MODERATOR_TOKEN
+def moderator_token(server_url: str, server_data_dir: pathlib.Path) -> str:
+    """A moderator's desk token on the test server."""
+    create_moderator(server_data_dir, "browser-modo")
+    return desk_login(server_url, "browser-modo")
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ ROOM = "general"
 
 def _open_reports(server_url: str, token: str) -> list[dict[str, Any]]:
     request = urllib.request.Request(
-        f"{server_url}/api/mod/reports", headers={"Authorization": f"Bearer {token}"}
+        f"{server_url}/api/desk/reports", headers={"Authorization": f"Bearer {token}"}
     )
     with urllib.request.urlopen(request, timeout=5) as answer:
         assert answer.status == 200

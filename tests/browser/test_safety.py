@@ -101,7 +101,7 @@ def test_ambush_card_warns_the_victim_only_and_blocks_in_one_tap(
 
 def _approve(server_url: str, token: str, held_id: str) -> None:
     request = urllib.request.Request(
-        f"{server_url}/api/mod/held/{held_id}/approve",
+        f"{server_url}/api/desk/held/{held_id}/approve",
         method="POST",
         headers={"Authorization": f"Bearer {token}"},
     )

@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-import aiohttp
 import pytest
 
-MOD_TOKEN = "mod-secret"
+from tests.support.desk import DeskClient
 
 
-@pytest.fixture(autouse=True)
-def _moderation(settings):
-    settings.moderator_token = MOD_TOKEN
+@pytest.fixture
+async def mod(make_moderator) -> DeskClient:
+    return await make_moderator("modo")
 
 
-async def _queue(base_url: str, what: str) -> list[dict]:
-    headers = {"Authorization": f"Bearer {MOD_TOKEN}"}
-    async with (
-        aiohttp.ClientSession() as http,
-        http.get(f"{base_url}api/mod/{what}", headers=headers) as resp,
-    ):
-        assert resp.status == 200
-        return list((await resp.json())[what])
+async def _queue(mod: DeskClient, what: str) -> list[dict]:
+    return list((await mod.get(f"/api/desk/{what}"))[what])
 
 
-async def test_report_a_message_reaches_the_queue(make_client, base_url):
+async def test_report_a_message_reaches_the_queue(make_client, base_url, mod):
     """A reported room message is acknowledged and queued with its sender as subject."""
     alice = await make_client("Alice")
     relou = await make_client("Relou99", gender="m")
@@ -41,14 +34,14 @@ async def test_report_a_message_reaches_the_queue(make_client, base_url):
         "report_ack",
     )
     assert ok["type"] == "report_ack" and ok["report_id"]
-    reports = await _queue(base_url, "reports")
+    reports = await _queue(mod, "reports")
     assert len(reports) == 1
     report = reports[0]
     assert report["id"] == ok["report_id"] and report["message_id"] == ack["id"]
     assert report["category"] == "harassment" and report["text"] == "il m'insulte"
 
 
-async def test_report_a_chatter_and_urgent_reports_alert(make_client, base_url):
+async def test_report_a_chatter_and_urgent_reports_alert(make_client, base_url, mod):
     """Reporting a chatter for an ambush also raises an alert for moderators."""
     marc = await make_client("Marc", age=35, gender="m")
     await make_client("Kev", age=25, gender="m")
@@ -56,8 +49,8 @@ async def test_report_a_chatter_and_urgent_reports_alert(make_client, base_url):
         {"type": "report", "category": "ambush", "pseudonym": "Kev"}, "report_ack"
     )
     assert ok["type"] == "report_ack"
-    assert [r["category"] for r in await _queue(base_url, "reports")] == ["ambush"]
-    kinds = [a["kind"] for a in await _queue(base_url, "alerts")]
+    assert [r["category"] for r in await _queue(mod, "reports")] == ["ambush"]
+    kinds = [a["kind"] for a in await _queue(mod, "alerts")]
     assert "report.ambush" in kinds
 
 

@@ -8,29 +8,24 @@ import asyncio
 import aiohttp
 import pytest
 
-MOD_TOKEN = "mod-secret"
+from tests.support.desk import DeskClient
 
 
-@pytest.fixture(autouse=True)
-def _moderation(settings):
-    settings.moderator_token = MOD_TOKEN
+@pytest.fixture
+async def mod(make_moderator) -> DeskClient:
+    return await make_moderator("modo")
 
 
-async def _mod(base_url: str, method: str, path: str) -> tuple[int, dict]:
-    headers = {"Authorization": f"Bearer {MOD_TOKEN}"}
-    async with (
-        aiohttp.ClientSession() as http,
-        http.request(method, f"{base_url}api/mod/{path}", headers=headers) as resp,
-    ):
-        body = await resp.json() if resp.content_type == "application/json" else {}
-        return resp.status, body
+async def _mod(mod: DeskClient, method: str, path: str) -> tuple[int, dict]:
+    status, body = await mod.call(method, f"/api/desk/{path}", expect=None)
+    return status, body or {}
 
 
-async def _alerts(base_url: str, kind: str, at_least: int = 1) -> list[dict]:
+async def _alerts(mod: DeskClient, kind: str, at_least: int = 1) -> list[dict]:
     """The open alerts of one kind, waiting a little: an alert is written just after the
     message that raised it was delivered."""
     for _ in range(60):
-        status, body = await _mod(base_url, "GET", "alerts")
+        status, body = await _mod(mod, "GET", "alerts")
         assert status == 200
         found = [a for a in body["alerts"] if a["kind"] == kind]
         if len(found) >= at_least:
@@ -39,7 +34,7 @@ async def _alerts(base_url: str, kind: str, at_least: int = 1) -> list[dict]:
     return found
 
 
-async def test_ambush_shows_the_victim_a_card_and_raises_one_alert(make_client, base_url):
+async def test_ambush_shows_the_victim_a_card_and_raises_one_alert(make_client, base_url, mod):
     """A fresh account pressing a man to come alone tonight: card for him, one alert."""
     marc = await make_client("Marc", age=35, gender="m")
     kev = await make_client("Kev", age=25, gender="m")
@@ -55,15 +50,15 @@ async def test_ambush_shows_the_victim_a_card_and_raises_one_alert(make_client, 
     # The one pressing gets no card; the alert is raised once, with its context.
     await kev.drain()
     assert not [f for f in kev.frames if f["type"] == "safety_card"]
-    alerts = await _alerts(base_url, "ambush")
+    alerts = await _alerts(mod, "ambush")
     await asyncio.sleep(0.3)
-    assert len(await _alerts(base_url, "ambush")) == len(alerts) == 1
+    assert len(await _alerts(mod, "ambush")) == len(alerts) == 1
     context = alerts[0]["context"]
     assert {p["pseudonym"] for p in context["parties"]} == {"Kev", "Marc"}
     assert any("viens seul" in m["text"] for m in context["recent"])
 
 
-async def test_grooming_in_the_teen_space_freezes_and_alerts(make_client, base_url):
+async def test_grooming_in_the_teen_space_freezes_and_alerts(make_client, base_url, mod):
     """A grooming sequence aimed at a teen: a card, then held messages, and an alert."""
     lea = await make_client("Lea", age=15)
     tom = await make_client("Tom", age=17, gender="m")
@@ -87,8 +82,8 @@ async def test_grooming_in_the_teen_space_freezes_and_alerts(make_client, base_u
     texts = [m["text"] for m in lea.messages()]
     assert "c'est notre secret, n'en parle à personne" not in texts
     assert "ajoute moi sur snap" not in texts
-    assert len(await _alerts(base_url, "grooming")) == 1
-    _, held_list = await _mod(base_url, "GET", "held")
+    assert len(await _alerts(mod, "grooming")) == 1
+    _, held_list = await _mod(mod, "GET", "held")
     assert len(held_list["held"]) == 2
 
 
@@ -128,7 +123,7 @@ async def test_under_15_disclosure_ends_the_session(make_client):
         assert resp.status == 401
 
 
-async def test_teen_disclosing_under_15_is_ended_and_alerted(make_client, base_url):
+async def test_teen_disclosing_under_15_is_ended_and_alerted(make_client, base_url, mod):
     """A teen-space chatter who says they are 13 is shown the explanation and ended."""
     kid = await make_client("Petit_Lu", age=15, gender="m")
     await kid.enter("ados-general")
@@ -138,7 +133,7 @@ async def test_teen_disclosing_under_15_is_ended_and_alerted(make_client, base_u
         while True:
             await kid.recv()
     assert kid.close_code == 4011
-    assert await _alerts(base_url, "minor.under_15")
+    assert await _alerts(mod, "minor.under_15")
 
 
 async def test_held_reason_never_tells_the_groomer_what_was_detected(make_client):
@@ -162,7 +157,7 @@ async def test_held_reason_never_tells_the_groomer_what_was_detected(make_client
     assert not any(ch.isdigit() for ch in reason)
 
 
-async def test_teen_revealing_an_adult_is_frozen(make_client, base_url):
+async def test_teen_revealing_an_adult_is_frozen(make_client, base_url, mod):
     """A teen-space chatter who says they are 25 has every later message held."""
     max_ = await make_client("Maxime", age=16, gender="m")
     await max_.enter("ados-general")
@@ -171,10 +166,10 @@ async def test_teen_revealing_an_adult_is_frozen(make_client, base_url):
         {"type": "post", "room": "ados-general", "text": "coucou tout le monde"}, "held"
     )
     assert held["type"] == "held"
-    assert await _alerts(base_url, "adult.in_teen_space")
+    assert await _alerts(mod, "adult.in_teen_space")
 
 
-async def test_held_message_is_delivered_only_after_approval_in_order(make_client, base_url):
+async def test_held_message_is_delivered_only_after_approval_in_order(make_client, base_url, mod):
     """A held message reaches nobody; approved, it arrives with the next id, in order."""
     bad = await make_client("Bad", age=30, gender="m")
     vic = await make_client("Vic", age=30)
@@ -186,24 +181,24 @@ async def test_held_message_is_delivered_only_after_approval_in_order(make_clien
     await vic.post("general", "bonjour")
     await vic.drain()
     assert "je vais te tuer" not in [m["text"] for m in vic.messages()]
-    status, body = await _mod(base_url, "POST", f"held/{held['held_id']}/approve")
+    status, body = await _mod(mod, "POST", f"held/{held['held_id']}/approve")
     assert status == 200 and body["id"] == first["id"] + 2
     released = await vic.expect("message", text="je vais te tuer")
     ids = [m["id"] for m in vic.messages("room:general")]
     assert released["id"] == max(ids) and ids == sorted(ids)
     await bad.expect("released", held_id=held["held_id"])
-    again, _ = await _mod(base_url, "POST", f"held/{held['held_id']}/approve")
+    again, _ = await _mod(mod, "POST", f"held/{held['held_id']}/approve")
     assert again == 404
 
 
-async def test_rejected_held_message_never_arrives(make_client, base_url):
+async def test_rejected_held_message_never_arrives(make_client, base_url, mod):
     """A rejected held message is never delivered."""
     bad = await make_client("Bad", age=30, gender="m")
     vic = await make_client("Vic", age=30)
     for client in (bad, vic):
         await client.enter("general")
     held = await bad.request({"type": "post", "room": "general", "text": "je vais te tuer"}, "held")
-    status, _ = await _mod(base_url, "POST", f"held/{held['held_id']}/reject")
+    status, _ = await _mod(mod, "POST", f"held/{held['held_id']}/reject")
     assert status == 204
     await vic.drain()
     assert "je vais te tuer" not in [m["text"] for m in vic.messages()]
@@ -245,7 +240,7 @@ async def test_fresh_account_links_and_pm_cap(make_client, settings):
     assert reply["type"] == "held"
 
 
-async def test_one_device_three_pseudonyms_courting_three_people_alerts(make_client, base_url):
+async def test_one_device_three_pseudonyms_courting_three_people_alerts(make_client, base_url, mod):
     """Three pseudonyms on one browser courting three men raise an alert."""
     targets = {
         name: await make_client(name, age=35, gender="m") for name in ("Marc", "Paul", "Luc")
@@ -260,18 +255,18 @@ async def test_one_device_three_pseudonyms_courting_three_people_alerts(make_cli
         reply = await suitor.pm(name, "on se voit ce soir ? t'es discret ?")
         assert reply["type"] == "ack", reply
         await suitor.disconnect()
-    alerts = await _alerts(base_url, "ambush")
+    alerts = await _alerts(mod, "ambush")
     subjects = {a["context"]["parties"][0]["pseudonym"] for a in alerts}
     assert "Kev3" in subjects
 
 
-async def test_moderation_api_needs_the_token(base_url, make_client):
-    """The interim moderation API refuses a chatter's token."""
+async def test_moderation_api_refuses_a_chatter(base_url, make_client):
+    """The desk refuses a chatter's session token."""
     alice = await make_client("Alice")
     async with (
         aiohttp.ClientSession() as http,
         http.get(
-            f"{base_url}api/mod/alerts", headers={"Authorization": f"Bearer {alice.token}"}
+            f"{base_url}api/desk/alerts", headers={"Authorization": f"Bearer {alice.token}"}
         ) as resp,
     ):
         assert resp.status == 401

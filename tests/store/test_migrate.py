@@ -15,6 +15,8 @@ from causette.store.sql import make_engine
 
 # What revision 0001 made: the tables of a database from before migrations.
 INITIAL_TABLES = {"sessions", "memberships", "blocks", "conversations", "messages"}
+# Columns later revisions added to those tables.
+LATER_COLUMNS = {"sessions": {"device_key", "ip_key"}}
 
 
 def test_upgrade_matches_schema(database_url):
@@ -48,7 +50,8 @@ def test_database_from_before_migrations_is_stamped_and_upgraded(tmp_path):
         old = sa.MetaData()
         for table in schema.metadata.sorted_tables:
             if table.name in INITIAL_TABLES:
-                table.to_metadata(old)
+                later = LATER_COLUMNS.get(table.name, set())
+                sa.Table(table.name, old, *[c.copy() for c in table.columns if c.name not in later])
         old.create_all(engine)
         with engine.begin() as conn:
             conn.execute(

@@ -42,6 +42,15 @@ class ErrorCode(StrEnum):
     FRESH_NO_LINKS = "fresh_no_links"
     FRESH_PM_LIMIT = "fresh_pm_limit"
     ADULTS_OUT_OF_REACH = "adults_out_of_reach"
+    # The trust and safety desk (moderators) and sanctions (chatters).
+    FORBIDDEN = "forbidden"
+    LOGIN_FAILED = "login_failed"
+    LOGIN_THROTTLED = "login_throttled"
+    NOT_FOUND = "not_found"
+    ALREADY_DECIDED = "already_decided"
+    SAME_MODERATOR = "same_moderator"
+    BANNED = "banned"
+    MUTED = "muted"
     INTERNAL = "internal"
 
 
@@ -136,6 +145,29 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "ne te sont plus accessibles.",
         "You said you are under 18: adult rooms and private messages with adults are no "
         "longer open to you.",
+    ),
+    ErrorCode.FORBIDDEN: (
+        "Votre rôle ne permet pas cette action.",
+        "Your role does not allow this action.",
+    ),
+    ErrorCode.LOGIN_FAILED: ("Nom ou mot de passe incorrect.", "Wrong name or password."),
+    ErrorCode.LOGIN_THROTTLED: (
+        "Trop d'essais : réessayez dans {retry_after} s.",
+        "Too many attempts: retry in {retry_after} s.",
+    ),
+    ErrorCode.NOT_FOUND: ("Introuvable.", "Not found."),
+    ErrorCode.ALREADY_DECIDED: ("Déjà traité.", "Already decided."),
+    ErrorCode.SAME_MODERATOR: (
+        "Un recours est tranché par un autre modérateur que l'auteur de la sanction.",
+        "An appeal is decided by a moderator other than the one who sanctioned.",
+    ),
+    ErrorCode.BANNED: (
+        "Accès suspendu {until_fr} : {reason}. Vous pouvez contester cette décision.",
+        "Access suspended {until_en}: {reason}. You can appeal this decision.",
+    ),
+    ErrorCode.MUTED: (
+        "Vous ne pouvez pas écrire {until_fr} : {reason}.",
+        "You cannot post {until_en}: {reason}.",
     ),
     ErrorCode.INTERNAL: (
         "Erreur interne : rien n'a été appliqué.",

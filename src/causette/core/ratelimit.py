@@ -33,6 +33,14 @@ class TokenBucket:
             return float("inf")
         return (cost - tokens) / self.rate
 
+    def wait_time(self, now: float, cost: float = 1.0) -> float:
+        """The seconds until ``cost`` tokens are there (0.0: now), spending nothing."""
+        elapsed = max(0.0, now - self.updated)
+        tokens = min(self.burst, self.tokens + elapsed * self.rate)
+        if tokens >= cost:
+            return 0.0
+        return float("inf") if self.rate <= 0 else (cost - tokens) / self.rate
+
     def full(self, now: float) -> bool:
         elapsed = max(0.0, now - self.updated)
         return self.tokens + elapsed * self.rate >= self.burst

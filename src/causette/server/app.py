@@ -14,9 +14,9 @@ from causette.core.rooms import Catalogue, parse_catalogue
 from causette.safety.engine import SafetyEngine
 from causette.safety.rules import Rules, load_rules
 from causette.server.chat import ChatService
+from causette.server.desk import setup_desk
 from causette.server.http_api import api_errors, setup_routes
 from causette.server.keys import SERVICE, SETTINGS
-from causette.server.mod_api import setup_moderation_routes
 from causette.server.safety_gate import SafetyGate
 from causette.server.safety_layer import SafetyLayer
 from causette.server.ws import websocket_handler
@@ -77,7 +77,7 @@ def build_app(settings: Settings) -> web.Application:
 
     app.cleanup_ctx.append(lifecycle)
     setup_routes(app)
-    setup_moderation_routes(app)
+    setup_desk(app)
     app.router.add_get("/ws", websocket_handler)
     try:
         from causette.server.web import setup_web

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import orjson
 from aiohttp import web
@@ -38,6 +39,13 @@ STATUS_BY_CODE = {
     ErrorCode.JOIN_RATE_LIMITED: 429,
     ErrorCode.POW_INVALID: 403,
     ErrorCode.POW_EXPIRED: 403,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.LOGIN_FAILED: 401,
+    ErrorCode.LOGIN_THROTTLED: 429,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.ALREADY_DECIDED: 409,
+    ErrorCode.SAME_MODERATOR: 403,
+    ErrorCode.BANNED: 403,
     ErrorCode.INTERNAL: 500,
 }
 MAX_BODY = 4096
@@ -106,14 +114,33 @@ async def pow_challenge(request: web.Request) -> web.Response:
     return json_response(request.app[SERVICE].issue_challenge())
 
 
+async def read_body(request: web.Request, max_bytes: int = MAX_BODY) -> bytes:
+    """The request body, refused (never truncated) past ``max_bytes``."""
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise ChatError(ErrorCode.BAD_FIELD, detail="body too large")
+    raw = await request.content.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise ChatError(ErrorCode.BAD_FIELD, detail="body too large")
+    return raw
+
+
+async def read_json(request: web.Request, max_bytes: int = MAX_BODY) -> dict[str, Any]:
+    """The body as a JSON object (an empty body is ``{}``), or ``bad_json``."""
+    raw = await read_body(request, max_bytes)
+    if not raw.strip():
+        return {}
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise ChatError(ErrorCode.BAD_JSON) from None
+    if not isinstance(body, dict):
+        raise ChatError(ErrorCode.BAD_JSON)
+    return body
+
+
 async def join(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        raise ChatError(ErrorCode.BAD_FIELD, detail="body too large")
-    raw = await request.content.read(MAX_BODY + 1)
-    if len(raw) > MAX_BODY:
-        raise ChatError(ErrorCode.BAD_FIELD, detail="body too large")
-    form = parse_body(JoinRequest, raw)
+    form = parse_body(JoinRequest, await read_body(request))
     if form.lang is None:
         form = form.model_copy(update={"lang": request_lang(request)})
     token, device, chatter = await service.join(

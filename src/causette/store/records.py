@@ -20,6 +20,8 @@ class SessionRecord:
     created_at: float
     last_seen: float
     ended_at: float | None = None
+    device_key: str | None = None
+    ip_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

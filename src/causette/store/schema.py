@@ -11,6 +11,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -35,6 +36,10 @@ sessions = Table(
     Column("created_at", Float, nullable=False),
     Column("last_seen", Float, nullable=False),
     Column("ended_at", Float, nullable=True),
+    # Keyed hashes for bans and "other pseudonyms on this device" (never an address).
+    Column("device_key", String(64), nullable=True),
+    Column("ip_key", String(64), nullable=True),
+    Index("ix_sessions_device_key", "device_key"),
 )
 
 memberships = Table(
@@ -152,5 +157,176 @@ reports = Table(
     Column("subject_id", String(32), nullable=True),
     Column("text", Text, nullable=False),
     Column("status", String(10), nullable=False),
+    # Public reports (no chat session): what they point at, and a token to read the outcome.
+    Column("target", Text, nullable=True),
+    Column("follow_token_hash", String(64), nullable=True),
+    Column("lang", String(2), nullable=True),
+    # The outcome, sent to the reporter: what was decided, when, by whom.
+    Column("outcome", String(16), nullable=True),
+    Column("outcome_text", Text, nullable=True),
+    Column("decided_at", Float, nullable=True),
+    Column("decided_by", String(32), nullable=True),
     Index("ix_reports_status", "status"),
+)
+
+# -- the trust and safety desk (issue 6) ----------------------------------------------------
+# Moderators are created by the operator (``causette admin create-moderator``); passwords
+# are argon2 hashes. Roles: moderator, admin, legal (core/roles.py says what each may do).
+moderators = Table(
+    "moderators",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(40), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("role", String(10), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("disabled_at", Float, nullable=True),
+)
+
+# Moderators' sessions: separate from chatters' (own cookie, own table, shorter life).
+desk_sessions = Table(
+    "desk_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("moderator_id", String(32), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Index("ix_desk_sessions_moderator", "moderator_id"),
+)
+
+# Every moderator action and every read of protected data, append-only and hash-chained:
+# hash = sha256(prev_hash + canonical row), see core/audit.py. ``seq`` is taken under the
+# ``channel_heads`` row "audit" so several processes append one chain.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("ts", Float, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# Sanctions with their statement of reasons (DSA art. 17). ``subject_id`` is the session;
+# ``device_key``/``ip_key`` are keyed hashes (never an address). ``scope`` says what a ban
+# applies to: pseudonym, device or ip. ``until`` NULL with a ban/mute means permanent.
+sanctions = Table(
+    "sanctions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("ts", Float, nullable=False),
+    Column("subject_id", String(32), nullable=True),
+    Column("pseudonym", Text, nullable=False),
+    Column("device_key", String(64), nullable=True),
+    Column("ip_key", String(64), nullable=True),
+    Column("action", String(16), nullable=False),
+    Column("scope", String(10), nullable=True),
+    Column("until", Float, nullable=True),
+    Column("rule", String(40), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("automated", Integer, nullable=False),
+    Column("decided_by", String(32), nullable=True),
+    Column("source_kind", String(10), nullable=True),
+    Column("source_id", String(32), nullable=True),
+    Column("channel", String(64), nullable=True),
+    Column("message_id", Integer, nullable=True),
+    Column("status", String(10), nullable=False),
+    Column("appeal_token_hash", String(64), nullable=True),
+    Column("reversed_at", Float, nullable=True),
+    Index("ix_sanctions_subject", "subject_id"),
+    Index("ix_sanctions_device", "device_key"),
+    Index("ix_sanctions_ip", "ip_key"),
+    Index("ix_sanctions_status", "status"),
+)
+
+# Appeals (DSA art. 20): decided by a moderator other than the one who sanctioned.
+appeals = Table(
+    "appeals",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("ts", Float, nullable=False),
+    Column("sanction_id", String(32), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("decided_by", String(32), nullable=True),
+    Column("decided_at", Float, nullable=True),
+    Column("decision", Text, nullable=True),
+    Index("ix_appeals_status", "status"),
+    Index("ix_appeals_sanction", "sanction_id"),
+)
+
+# Connection data that identify the source of each message and join (LCEN, décret
+# 2021-1362): kept one year, sealed (AES-GCM, key from the operator's configuration) so the
+# database alone reveals nothing; only a requisition export opens it.
+connection_log = Table(
+    "connection_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ts", Float, nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("session_id", String(32), nullable=False),
+    Column("channel", String(64), nullable=True),
+    Column("message_id", Integer, nullable=True),
+    Column("key_id", String(16), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+    Index("ix_connection_log_ts", "ts"),
+    Index("ix_connection_log_session", "session_id"),
+)
+
+# Data frozen past normal purge (a grooming/ambush report, a legal hold) until released.
+preservations = Table(
+    "preservations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("ts", Float, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("subject_id", String(32), nullable=True),
+    Column("channel", String(64), nullable=True),
+    Column("from_ts", Float, nullable=False),
+    Column("to_ts", Float, nullable=False),
+    Column("source_kind", String(12), nullable=True),
+    Column("source_id", String(32), nullable=True),
+    Column("released_at", Float, nullable=True),
+    Column("released_by", String(64), nullable=True),
+)
+
+# Requisitions from authorities, recorded by a legal officer, answered by a signed export.
+requisitions = Table(
+    "requisitions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("ts", Float, nullable=False),
+    Column("created_by", String(32), nullable=False),
+    Column("authority", Text, nullable=False),
+    Column("reference", Text, nullable=False),
+    Column("legal_basis", Text, nullable=False),
+    Column("scope", Text, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("progress", Float, nullable=False),
+    Column("archive_path", Text, nullable=True),
+    Column("archive_sha256", String(64), nullable=True),
+    Column("signature", Text, nullable=True),
+    Column("finished_at", Float, nullable=True),
+    Column("error", Text, nullable=True),
+)
+
+# Notifications to the authorities of a threat to life or safety (DSA art. 18).
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("ts", Float, nullable=False),
+    Column("alert_id", String(32), nullable=True),
+    Column("report_id", String(32), nullable=True),
+    Column("created_by", String(32), nullable=False),
+    Column("recipient", String(20), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("sent_at", Float, nullable=True),
+    Column("sent_by", String(32), nullable=True),
+    Column("sent_via", Text, nullable=True),
 )

@@ -1,0 +1,118 @@
+"""The desk's state for one process: its stores and the moderators' login throttle."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from causette.core.errors import ChatError, ErrorCode, bad_field
+from causette.core.ratelimit import TokenBucket
+from causette.core.roles import Role
+from causette.store.audit import AuditStore
+from causette.store.moderators import Moderator, ModeratorStore
+
+if TYPE_CHECKING:
+    from causette.server.chat import ChatService
+
+NAME_MIN, NAME_MAX = 3, 40
+PASSWORD_MIN = 12
+# Verified against when the name is unknown, so a wrong name costs as long as a wrong
+# password (no way to probe which names exist by timing).
+_HASHER = PasswordHasher()
+_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    if len(password) < PASSWORD_MIN:
+        raise bad_field(f"password: at least {PASSWORD_MIN} characters")
+    return _HASHER.hash(password)
+
+
+def check_password(password_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_moderator(name: str, role: Role | str, password: str, now: float) -> Moderator:
+    name = name.strip()
+    if not NAME_MIN <= len(name) <= NAME_MAX or not name.isprintable():
+        raise bad_field(f"name: {NAME_MIN} to {NAME_MAX} printable characters")
+    try:
+        role = Role(role)
+    except ValueError:
+        raise bad_field(f"role: one of {', '.join(r.value for r in Role)}") from None
+    return Moderator(secrets.token_hex(16), name, hash_password(password), role, now, None)
+
+
+class Desk:
+    def __init__(self, service: ChatService) -> None:
+        self.service = service
+        self.moderators = ModeratorStore(service.store)
+        self.audit = AuditStore(service.store)
+        self._failures: dict[str, TokenBucket] = {}
+
+    @property
+    def settings(self) -> Any:
+        return self.service.settings
+
+    def clock(self) -> float:
+        return self.service.clock()
+
+    async def audit_action(
+        self,
+        actor: Moderator | str,
+        action: str,
+        target: str,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        name = actor if isinstance(actor, str) else f"moderator:{actor.id}"
+        await self.audit.append(self.clock(), name, action, target, detail)
+
+    # -- login ------------------------------------------------------------------------------
+    def _throttle_keys(self, name: str, address: str) -> list[str]:
+        from causette.server.chat import ip_prefix
+
+        return [f"name:{name.casefold()}", f"ip:{ip_prefix(address)}"]
+
+    def _bucket(self, key: str) -> TokenBucket:
+        settings = self.settings
+        bucket = self._failures.get(key)
+        if bucket is None:
+            rate = settings.desk_login_failures / settings.desk_login_window_s
+            bucket = self._failures[key] = TokenBucket(settings.desk_login_failures, rate)
+        return bucket
+
+    async def login(self, name: str, password: str, address: str) -> Moderator:
+        """The moderator, or LOGIN_FAILED / LOGIN_THROTTLED. Failures are counted per name
+        and per address prefix; a success does not reset them (no free retries)."""
+        now = self.clock()
+        keys = self._throttle_keys(name, address)
+        for key in keys:
+            wait = self._bucket(key).wait_time(now)
+            if wait:
+                raise ChatError(ErrorCode.LOGIN_THROTTLED, retry_after=wait)
+        moderator = await self.moderators.by_name(name)
+        stored = moderator.password_hash if moderator else _DUMMY_HASH
+        loop = asyncio.get_running_loop()
+        # argon2 costs tens of milliseconds of CPU on purpose: not on the event loop.
+        ok = await loop.run_in_executor(None, check_password, stored, password)
+        if not ok or moderator is None or moderator.disabled_at is not None:
+            for key in keys:
+                self._bucket(key).take(now)
+            await self.audit_action(f"login:{name[:40]}", "desk.login_failed", "desk")
+            raise ChatError(ErrorCode.LOGIN_FAILED)
+        if _HASHER.check_needs_rehash(moderator.password_hash):
+            rehashed = await loop.run_in_executor(None, _HASHER.hash, password)
+            await self.moderators.set_password_hash(moderator.id, rehashed)
+        await self.audit_action(moderator, "desk.login", f"moderator:{moderator.id}")
+        return moderator
+
+
+DESK: web.AppKey[Desk] = web.AppKey("desk", Desk)
