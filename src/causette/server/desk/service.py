@@ -57,6 +57,7 @@ class Desk:
         self.moderators = ModeratorStore(service.store)
         self.audit = AuditStore(service.store)
         self._failures: dict[str, TokenBucket] = {}
+        self._watchers: set[asyncio.Queue[dict[str, Any]]] = set()
 
     @property
     def settings(self) -> Any:
@@ -74,6 +75,30 @@ class Desk:
     ) -> None:
         name = actor if isinstance(actor, str) else f"moderator:{actor.id}"
         await self.audit.append(self.clock(), name, action, target, detail)
+
+    # -- live updates of the console -------------------------------------------------------
+    def watch(self) -> asyncio.Queue[dict[str, Any]]:
+        """A queue of desk events (``{"type": …}``) for one open console."""
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=256)
+        self._watchers.add(queue)
+        return queue
+
+    def unwatch(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        self._watchers.discard(queue)
+
+    def publish(self, kind: str, **data: Any) -> None:
+        """Tell every open console that something changed (a new report, a decision…).
+
+        A console too slow to keep up gets one ``resync`` instead of an unbounded backlog.
+        """
+        event = {"type": kind, **data}
+        for queue in self._watchers:
+            if queue.full():
+                continue
+            if queue.qsize() == queue.maxsize - 1:
+                queue.put_nowait({"type": "resync"})
+            else:
+                queue.put_nowait(event)
 
     # -- login ------------------------------------------------------------------------------
     def _throttle_keys(self, name: str, address: str) -> list[str]:
