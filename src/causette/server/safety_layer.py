@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -51,10 +52,23 @@ class SafetyLayer:
         self._saver: asyncio.Task[None] | None = None
 
     # -- life cycle ---------------------------------------------------------------------
+    @property
+    def state_key(self) -> str:
+        """Where this process saves its engine state: one key per node of a cluster
+        (host name and port stay the same across restarts)."""
+        if self.service.cluster is None:
+            return "engine"
+        return f"engine:{socket.gethostname()}:{self.service.settings.port}"
+
     async def start(self) -> None:
-        state = await self.store.load_state()
-        if state:
-            self.gate.engine.import_state(state)
+        engine = self.gate.engine
+        since = self.service.clock() - engine.rules.policy.state_window_s
+        merged: dict[str, dict[str, Any]] = {"conversations": {}, "users": {}, "devices": {}}
+        # Newest last: where two processes knew the same conversation, the fresher wins.
+        for state in await self.store.load_states(since):
+            for part, entries in merged.items():
+                entries.update(state.get(part, {}))
+        engine.import_state(merged)
         self._saver = asyncio.create_task(self._save_loop(), name="safety-state")
 
     async def close(self) -> None:
@@ -67,7 +81,7 @@ class SafetyLayer:
     async def save(self) -> None:
         engine = self.gate.engine
         engine.forget_idle(self.service.clock())
-        await self.store.save_state(engine.export_state(), self.service.clock())
+        await self.store.save_state(engine.export_state(), self.service.clock(), self.state_key)
 
     async def _save_loop(self) -> None:
         while True:

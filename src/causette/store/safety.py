@@ -180,21 +180,29 @@ class SafetyStore:
         return await self.store._read(q)
 
     # -- engine state ------------------------------------------------------------------------
-    async def save_state(self, data: dict[str, Any], now: float) -> None:
+    async def save_state(self, data: dict[str, Any], now: float, key: str = "engine") -> None:
+        """Save one process's engine state under its own key (``engine`` alone, or
+        ``engine:<node>`` in a cluster, so processes never overwrite each other)."""
         t = schema.safety_state
         blob = orjson.dumps(data).decode()
 
         def op(conn: Connection) -> None:
-            conn.execute(delete(t).where(t.c.key == "engine"))
-            conn.execute(insert(t).values(key="engine", data=blob, updated_at=now))
+            conn.execute(delete(t).where(t.c.key == key))
+            conn.execute(insert(t).values(key=key, data=blob, updated_at=now))
 
         await self.store._submit(op)
 
-    async def load_state(self) -> dict[str, Any] | None:
+    async def load_states(self, since: float) -> list[dict[str, Any]]:
+        """Every engine snapshot saved since ``since``, oldest first (a process merges them
+        all at start, so a chatter's state follows them to whichever process they reach)."""
         t = schema.safety_state
 
-        def q(conn: Connection) -> dict[str, Any] | None:
-            row = conn.execute(select(t.c.data).where(t.c.key == "engine")).first()
-            return None if row is None else dict(orjson.loads(row[0]))
+        def q(conn: Connection) -> list[dict[str, Any]]:
+            rows = conn.execute(
+                select(t.c.data)
+                .where(t.c.key.startswith("engine"), t.c.updated_at >= since)
+                .order_by(t.c.updated_at)
+            )
+            return [dict(orjson.loads(data)) for (data,) in rows]
 
         return await self.store._read(q)
