@@ -28,7 +28,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -199,6 +199,8 @@ class Cluster:
         self._release = self.redis.register_script(_RELEASE)
         self._tasks: set[asyncio.Future[Any]] = set()
         self._loop_task: asyncio.Task[None] | None = None
+        # Control events that other parts of the server handle (the desk's live updates).
+        self.handlers: dict[str, Callable[[dict[str, Any]], None]] = {}
         bus.on_reconnect.append(self._reconnected)
         bus.on_health.append(lambda up: metrics.REDIS_UP.set(1 if up else 0))
 
@@ -265,6 +267,10 @@ class Cluster:
     def _publish(self, kind: str, **body: Any) -> None:
         body["proc"] = self.me
         self._spawn(self.bus.publish(Envelope(orjson.dumps(body), control=kind)))
+
+    def broadcast(self, kind: str, **body: Any) -> None:
+        """A control event for ``handlers[kind]`` of the other processes."""
+        self._publish(kind, **body)
 
     # -- names ------------------------------------------------------------------------
     def _name_key(self, pseudonym: str) -> str:
@@ -469,6 +475,10 @@ class Cluster:
     def _control(self, kind: str, body: dict[str, Any]) -> None:
         proc = body["proc"]
         if proc == self.me:
+            return
+        handler = self.handlers.get(kind)
+        if handler is not None:
+            handler(body)
             return
         service = self.service
         if kind == "online":

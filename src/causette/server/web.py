@@ -77,7 +77,10 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
 
 
 async def _on_prepare(request: web.Request, response: web.StreamResponse) -> None:
-    _apply_headers(response)
+    # Called from inside ``prepare``, when ``response.prepared`` already reads True but the
+    # headers are not written yet: set them unconditionally.
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
 
 
 def _file_response(path: pathlib.Path) -> web.FileResponse:

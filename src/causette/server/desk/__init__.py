@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from causette.server.desk import auth, moderation
+from causette.server.desk import auth, live, moderation
 from causette.server.desk.service import DESK, Desk
 from causette.server.keys import SERVICE
 
@@ -20,3 +20,4 @@ def setup_desk(app: web.Application) -> None:
     app[DESK] = Desk(app[SERVICE])
     auth.setup_routes(app)
     moderation.setup_routes(app)
+    live.setup_routes(app)

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 NAME_MIN, NAME_MAX = 3, 40
 PASSWORD_MIN = 12
+# The bus control event that carries a desk event to the other processes.
+DESK_TOPIC = "desk"
 # Verified against when the name is unknown, so a wrong name costs as long as a wrong
 # password (no way to probe which names exist by timing).
 _HASHER = PasswordHasher()
@@ -58,6 +60,9 @@ class Desk:
         self.audit = AuditStore(service.store)
         self._failures: dict[str, TokenBucket] = {}
         self._watchers: set[asyncio.Queue[dict[str, Any]]] = set()
+        if service.cluster is not None:
+            # Events published by the other processes reach this one's consoles.
+            service.cluster.handlers[DESK_TOPIC] = lambda body: self.deliver(body["event"])
 
     @property
     def settings(self) -> Any:
@@ -87,11 +92,16 @@ class Desk:
         self._watchers.discard(queue)
 
     def publish(self, kind: str, **data: Any) -> None:
-        """Tell every open console that something changed (a new report, a decision…).
-
-        A console too slow to keep up gets one ``resync`` instead of an unbounded backlog.
-        """
+        """Tell every open console that something changed (a new report, a decision…):
+        those of this process, and through the bus those of the others (cluster mode)."""
         event = {"type": kind, **data}
+        self.deliver(event)
+        if self.service.cluster is not None:
+            self.service.cluster.broadcast(DESK_TOPIC, event=event)
+
+    def deliver(self, event: dict[str, Any]) -> None:
+        """Hand ``event`` to this process's consoles. A console too slow to keep up gets
+        one ``resync`` instead of an unbounded backlog."""
         for queue in self._watchers:
             if queue.full():
                 continue
