@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from causette.server.desk import auth, live, moderation
+from causette.server.desk import auth, live, moderation, transparency
 from causette.server.desk.service import DESK, Desk
 from causette.server.keys import SERVICE
 
@@ -21,3 +21,4 @@ def setup_desk(app: web.Application) -> None:
     auth.setup_routes(app)
     moderation.setup_routes(app)
     live.setup_routes(app)
+    transparency.setup_routes(app)

@@ -151,6 +151,10 @@ def register(subparsers: Subparsers) -> None:
     )
     disable.add_argument("name")
     add_command(commands, "verify-audit", "check the audit log's hash chain", _verify_audit)
+    # Imported here: the module imports this one for ``add_command`` and ``run_with_store``.
+    from causette.server.desk import transparency
+
+    transparency.register(commands)
 
 
 __all__ = ["add_command", "open_store", "register", "run_with_store"]
