@@ -60,6 +60,31 @@ class Settings(BaseSettings):
     desk_session_ttl_s: float = 12 * 3600.0
     desk_login_failures: int = Field(5, ge=1, description="failed logins allowed per window")
     desk_login_window_s: float = 15 * 60.0
+    # Repeat offenders (DSA art. 23, core/sanctions.py): this many warnings, mutes or kicks
+    # within the window → an automatic suspension (a timed ban) of this length. 0: off.
+    repeat_count: int = Field(3, ge=0)
+    repeat_window_days: float = Field(90.0, gt=0)
+    repeat_suspension_hours: float = Field(72.0, gt=0)
+
+    # Retention (server/retention.py, docs/deploy.md). Connection data (IP, source port,
+    # times, pseudonym, device key, message id) are sealed with AES-GCM: ``retention_key`` is
+    # base64 of 32 bytes (empty: generated once into <data_dir>/retention.key, with a
+    # warning); ``retention_old_keys`` (commas) still open rows sealed before a rotation.
+    retention_key: str = ""
+    retention_old_keys: str = ""
+    # Ed25519 private key (PEM) that signs requisition archives; empty: generated once into
+    # <data_dir>/export-signing.pem. Exports are written to <data_dir>/exports/.
+    export_signing_key: pathlib.Path | None = None
+    # Days kept before the purge deletes (data under a preservation are kept until released).
+    retention_connection_days: int = Field(365, ge=1)
+    retention_session_days: int = Field(365, ge=1)
+    retention_room_days: int = Field(90, ge=1)
+    retention_pm_days: int = Field(90, ge=1)
+    retention_moderation_days: int = Field(730, ge=1)
+    # The purge runs in the server this often (0: only ``causette admin purge``).
+    purge_interval_s: float = Field(24 * 3600.0, ge=0)
+    # Who the authorities call back about an emergency notification (name, e-mail, phone).
+    legal_contact: str = ""
 
     send_queue_max: int = 1000
     frame_max_bytes: int = 4096

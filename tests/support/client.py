@@ -102,8 +102,11 @@ class ChatClient:
             aiohttp.WSMsgType.CLOSED,
             aiohttp.WSMsgType.CLOSING,
         ):
-            self.close_code = self.ws.close_code
-            raise ConnectionError(f"closed with {self.ws.close_code}")
+            # The code the server sent; the socket's own may read 1006 when the server
+            # dropped the connection right after its close frame.
+            code = msg.data if msg.type is aiohttp.WSMsgType.CLOSE else self.ws.close_code
+            self.close_code = code
+            raise ConnectionError(f"closed with {code}")
         if msg.type is not aiohttp.WSMsgType.TEXT:
             raise AssertionError(f"unexpected frame {msg.type}: {msg.data!r}")
         frame: dict[str, Any] = orjson.loads(msg.data)

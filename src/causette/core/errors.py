@@ -51,6 +51,7 @@ class ErrorCode(StrEnum):
     SAME_MODERATOR = "same_moderator"
     BANNED = "banned"
     MUTED = "muted"
+    MOVED_OUT = "moved_out"
     INTERNAL = "internal"
 
 
@@ -169,6 +170,12 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "Vous ne pouvez pas écrire {until_fr} : {reason}.",
         "You cannot post {until_en}: {reason}.",
     ),
+    ErrorCode.MOVED_OUT: (
+        "Un modérateur t'a retiré de cet espace : ses salons et messages privés ne te sont "
+        "plus accessibles.",
+        "A moderator moved you out of this space: its rooms and private messages are no "
+        "longer open to you.",
+    ),
     ErrorCode.INTERNAL: (
         "Erreur interne : rien n'a été appliqué.",
         "Internal error: nothing was applied.",
@@ -188,6 +195,8 @@ class ChatError(Exception):
         self.params = params
         # The client's correlation id, when the refusal is about one of its events.
         self.ref: str | None = None
+        # Structured fields sent with the message (a ban's statement of reasons).
+        self.extra: dict[str, Any] = {}
 
     def message(self, lang: str = "fr") -> str:
         fr, en = _MESSAGES[self.code]
@@ -198,6 +207,7 @@ class ChatError(Exception):
         body: dict[str, Any] = {"code": self.code.value, "message": self.message(lang)}
         if self.retry_after is not None:
             body["retry_after"] = self.retry_after
+        body.update(self.extra)
         return body
 
 

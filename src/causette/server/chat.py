@@ -44,11 +44,13 @@ from causette.core.presence import Presence
 from causette.core.ratelimit import TokenBucket, per_hour, per_minute
 from causette.core.resume import plan_resume
 from causette.core.rooms import Catalogue, Room
+from causette.core.sanctions import ip_key
 from causette.server import metrics
 from causette.server.connection import Connection
 from causette.server.events import JoinRequest
 from causette.server.reports import Reports
 from causette.server.safety_gate import device_key
+from causette.server.sanctions import Sanctions
 from causette.settings import Settings
 from causette.store import MessageRecord, SessionRecord, SqlStore
 
@@ -131,6 +133,8 @@ class Chatter:
     flags: set[str] = field(default_factory=set)
     device_key: str = ""
     opened_pm: int = 0
+    # The keyed IP prefix an IP ban names (server/sanctions.py).
+    ip_key: str = ""
 
     @property
     def space(self) -> Space:
@@ -174,6 +178,8 @@ class ChatService:
         # The safety engine on every message (server/safety_layer.py); None: off.
         self.safety: SafetyLayer | None = None
         self.reports = Reports(self)
+        # Bans, mutes, kicks… in the live chat (server/sanctions.py).
+        self.sanctions = Sanctions(self)
 
     def _spawn(self, awaitable: Awaitable[Any]) -> asyncio.Future[Any]:
         """Run a side job (a presence notice, a trim) without losing its reference."""
@@ -190,6 +196,7 @@ class ChatService:
     # -- life cycle ---------------------------------------------------------------------
     async def start(self) -> None:
         self.heads = await self.store.channel_heads()
+        self.sanctions.start()
         if self.cluster is not None:
             await self.cluster.start()
         else:
@@ -265,13 +272,18 @@ class ChatService:
         token = secrets.token_urlsafe(32)
         device_token = device_token or secrets.token_urlsafe(24)
         lang = form.lang or "fr"
+        secret = self.settings.signing_key()
+        new_device_key = device_key(secret, device_token, ip_prefix(address))
+        new_ip_key = ip_key(secret, ip_prefix(address))
+        await self.sanctions.check_join(new_device_key, new_ip_key, lang)
         chatter = Chatter(
             id=chatter_id,
             profile=profile,
             lang=lang,
             pm_policy=default_policy(profile.space),
             device_hash=self.device_hash(device_token),
-            device_key=device_key(self.settings.signing_key(), device_token, ip_prefix(address)),
+            device_key=new_device_key,
+            ip_key=new_ip_key,
             token_hash=token_hash(token),
             created_at=now,
             last_seen=now,
@@ -317,6 +329,8 @@ class ChatService:
             pm_policy=chatter.pm_policy.value,
             created_at=chatter.created_at,
             last_seen=chatter.last_seen,
+            device_key=chatter.device_key or None,
+            ip_key=chatter.ip_key or None,
         )
 
     # -- sessions ------------------------------------------------------------------------
@@ -409,6 +423,8 @@ class ChatService:
             blocked_by=blocked_by,
             conversation_ids=conversation_ids,
             ended=record.ended_at is not None,
+            device_key=record.device_key or "",
+            ip_key=record.ip_key or "",
             flags=await self.safety.store.flags(chatter_id) if self.safety is not None else set(),
         )
 
@@ -567,6 +583,7 @@ class ChatService:
 
     async def join_room(self, chatter: Chatter, slug: str) -> None:
         room = self._room(chatter, slug)
+        self.sanctions.check_reach(chatter)
         if self.safety is not None:
             self.safety.may_reach(chatter, room.space)
         conn = chatter.connection
@@ -658,6 +675,7 @@ class ChatService:
         room = self._room(chatter, slug)
         if slug not in chatter.rooms or not self.presence.is_online(chatter.id):
             raise ChatError(ErrorCode.NOT_IN_ROOM)
+        self.sanctions.check_post(chatter)
         text = clean_text(raw_text, self.settings.message_max_chars)
         self._take_message_token(chatter)
         verdict = None
@@ -754,6 +772,7 @@ class ChatService:
     ) -> MessageRecord | None:
         """Store and deliver a private message; None when safety held it for a moderator."""
         partner = await self._partner(chatter, to, conv_id)
+        self.sanctions.check_pm(chatter, partner)
         if self.safety is not None:
             self.safety.check_reach(chatter, partner)
         conv = self._conversation_between(chatter, partner)

@@ -238,3 +238,8 @@ class Connection:
         if self._writer is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
+        if self._closing is not None:
+            # A close started by another task (a moderator's kick) while the reader waited:
+            # let it send its close frame before the handler returns and the socket goes.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(self._closing), 1.0)

@@ -46,6 +46,7 @@ STATUS_BY_CODE = {
     ErrorCode.ALREADY_DECIDED: 409,
     ErrorCode.SAME_MODERATOR: 403,
     ErrorCode.BANNED: 403,
+    ErrorCode.MUTED: 403,
     ErrorCode.INTERNAL: 500,
 }
 MAX_BODY = 4096

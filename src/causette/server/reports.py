@@ -68,4 +68,5 @@ class Reports:
                 await service.safety.alert(
                     f"report.{event.category}", channel, subject, other=reporter
                 )
+        service.sanctions.queue_changed("added", "report", report_id)
         return report_id

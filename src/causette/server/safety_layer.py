@@ -151,6 +151,7 @@ class SafetyLayer:
             held_id = await self.store.hold(
                 channel, chatter.id, sender, text, service.clock(), reasons
             )
+            service.sanctions.queue_changed("added", "held", held_id)
             self._tell(
                 chatter,
                 "held",
@@ -242,7 +243,9 @@ class SafetyLayer:
                 reasons=[asdict(r) for r in verdict.reasons],
             )
         severity = _SEVERITY.get(kind.split(".", 1)[0], 1)
-        return await self.store.add_alert(kind, severity, now, context, channel, subject.id)
+        alert_id = await self.store.add_alert(kind, severity, now, context, channel, subject.id)
+        service.sanctions.queue_changed("added", "alert", alert_id)
+        return alert_id
 
     # -- minors ------------------------------------------------------------------------------
     async def on_age_disclosed(

@@ -29,6 +29,7 @@ from causette.server.chat import (
 )
 from causette.server.connection import Connection
 from causette.server.keys import SERVICE
+from causette.server.sanctions import CLOSE_SANCTIONED
 from causette.server.sessions import credentials
 
 log = logging.getLogger(__name__)
@@ -231,6 +232,12 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
         return ws
     if hello.lang:
         chatter.lang = hello.lang
+    try:
+        await service.sanctions.check_hello(chatter)
+    except ChatError as exc:
+        await _refuse(ws, exc, CLOSE_SANCTIONED, chatter.lang)
+        return ws
+    away_since = chatter.last_seen
     conn = Connection(ws, chatter.id, queue_max=service.settings.send_queue_max)
     try:
         try:
@@ -239,6 +246,9 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
             await conn.stop()
             await _refuse(ws, exc, CLOSE_NAME_TAKEN, chatter.lang)
             return ws
+        # Statements of reasons of sanctions taken while away (DSA art. 17).
+        for missed in await service.sanctions.missed(chatter, away_since):
+            conn.send(missed)
         session = _Session(service, chatter, conn)
         async for msg in ws:
             if msg.type is WSMsgType.TEXT:

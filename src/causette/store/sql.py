@@ -25,10 +25,20 @@ import pathlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import astuple, replace
+from dataclasses import astuple, dataclass, replace
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
@@ -37,6 +47,18 @@ from causette.store.records import MessageRecord, SessionRecord
 
 T = TypeVar("T")
 WriteOp = Callable[[Connection], Any]
+# A row to write with a message, in its transaction, once its id is known (the connection
+# data of its sender, server/retention.py): (table, values) from the stored record.
+Sidecar = Callable[[MessageRecord], tuple[Table, dict[str, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class _WithSidecar:
+    record: MessageRecord
+    sidecar: Sidecar
+
+
+Write = WriteOp | MessageRecord | _WithSidecar
 
 _MESSAGE_COLUMNS = ("channel", "id", "ts", "sender_id", "sender", "text")
 _SESSION_COLUMNS = tuple(c.name for c in schema.sessions.columns)
@@ -70,7 +92,7 @@ class SqlStore:
         self.batch_max = batch_max
         self._writer_pool = ThreadPoolExecutor(1, thread_name_prefix="causette-writer")
         self._reader_pool = ThreadPoolExecutor(2, thread_name_prefix="causette-reader")
-        self._pending: list[tuple[WriteOp | MessageRecord, asyncio.Future[Any]]] = []
+        self._pending: list[tuple[Write, asyncio.Future[Any]]] = []
         self._wakeup = asyncio.Event()
         self._writer_task: asyncio.Task[None] | None = None
         self.commits = 0
@@ -94,7 +116,7 @@ class SqlStore:
         self.engine.dispose()
 
     # -- the writer -----------------------------------------------------------------------
-    def _submit(self, op: WriteOp | MessageRecord) -> asyncio.Future[Any]:
+    def _submit(self, op: Write) -> asyncio.Future[Any]:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending.append((op, future))
         self._wakeup.set()
@@ -119,7 +141,7 @@ class SqlStore:
                     else:
                         future.set_exception(value)
 
-    def _write_batch(self, ops: list[WriteOp | MessageRecord]) -> list[tuple[bool, Any]]:
+    def _write_batch(self, ops: list[Write]) -> list[tuple[bool, Any]]:
         try:
             with self.engine.begin() as conn:
                 results = self._apply(conn, ops)
@@ -161,18 +183,28 @@ class SqlStore:
         return before
 
     @classmethod
-    def _apply(cls, conn: Connection, ops: list[WriteOp | MessageRecord]) -> list[Any]:
-        records = [op for op in ops if isinstance(op, MessageRecord)]
+    def _apply(cls, conn: Connection, ops: list[Write]) -> list[Any]:
+        messages = [op for op in ops if isinstance(op, MessageRecord | _WithSidecar)]
         stored: list[MessageRecord] = []
-        if records:
+        if messages:
+            records = [op.record if isinstance(op, _WithSidecar) else op for op in messages]
             heads = cls._take_ids(conn, Counter(r.channel for r in records))
             for record in records:
                 heads[record.channel] += 1
                 stored.append(replace(record, id=heads[record.channel]))
             rows = [dict(zip(_MESSAGE_COLUMNS, astuple(r), strict=True)) for r in stored]
             conn.execute(insert(schema.messages), rows)
+            sidecars: dict[Table, list[dict[str, Any]]] = {}
+            for op, record in zip(messages, stored, strict=True):
+                if isinstance(op, _WithSidecar):
+                    table, values = op.sidecar(record)
+                    sidecars.setdefault(table, []).append(values)
+            for table, values_list in sidecars.items():
+                conn.execute(insert(table), values_list)
         given = iter(stored)
-        return [next(given) if isinstance(op, MessageRecord) else op(conn) for op in ops]
+        return [
+            next(given) if isinstance(op, MessageRecord | _WithSidecar) else op(conn) for op in ops
+        ]
 
     async def _read(self, fn: Callable[[Connection], T]) -> T:
         def run() -> T:
@@ -182,12 +214,16 @@ class SqlStore:
         return await asyncio.get_running_loop().run_in_executor(self._reader_pool, run)
 
     # -- messages ---------------------------------------------------------------------------
-    async def append_message(self, record: MessageRecord) -> MessageRecord:
+    async def append_message(
+        self, record: MessageRecord, sidecar: Sidecar | None = None
+    ) -> MessageRecord:
         """Durably store a message; returns it with its id, once it is committed.
 
         The id of ``record`` is ignored: the store gives the next one of its channel.
+        ``sidecar`` gives a row written in the same transaction, from the stored record.
         """
-        stored: MessageRecord = await self._submit(record)
+        op = record if sidecar is None else _WithSidecar(record, sidecar)
+        stored: MessageRecord = await self._submit(op)
         return stored
 
     async def channel_heads(self, channels: Iterable[str] | None = None) -> dict[str, int]:

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from causette.server.desk import auth, live, moderation, transparency
+from causette.server.desk import (
+    actions,
+    appeals,
+    auth,
+    live,
+    moderation,
+    queue,
+    transparency,
+)
 from causette.server.desk.service import DESK, Desk
 from causette.server.keys import SERVICE
 
@@ -17,8 +25,13 @@ __all__ = ["DESK", "Desk", "setup_desk"]
 
 
 def setup_desk(app: web.Application) -> None:
-    app[DESK] = Desk(app[SERVICE])
+    desk = app[DESK] = Desk(app[SERVICE])
+    # New and closed queue items reach every open console (server/sanctions.py).
+    app[SERVICE].sanctions.on_queue = lambda change: desk.publish("queue", **change)
     auth.setup_routes(app)
     moderation.setup_routes(app)
+    queue.setup_routes(app)
+    actions.setup_routes(app)
+    appeals.setup_routes(app)
     live.setup_routes(app)
     transparency.setup_routes(app)

@@ -1,0 +1,232 @@
+"""Connection data of every join, connection and message, and the daily purge.
+
+Rules:
+- The source of a request is the TCP peer, or behind a trusted proxy the client it names
+  (``X-Forwarded-For``; the source port from ``X-Forwarded-Port``, which the proxy must set
+  to the client's source port), see server/proxy.py. Anyone else's headers are ignored.
+- A message's connection row is written in the message's transaction (the store's sidecar);
+  joins and connections are written through the same group-commit writer. Nothing here
+  makes a chatter wait for more than the write the chat does anyway.
+- Keys come from the settings; with none configured a key is generated once into the data
+  directory (mode 0600) with a warning, like the signing secret: fine for ``make run``, not
+  for production (a lost key makes a year of connection data unreadable).
+- The purge runs every ``purge_interval_s`` (first a few minutes after start) and is audited
+  as ``system:purge``; ``causette admin purge`` runs the same code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import pathlib
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from causette.core.sealing import (
+    KEY_BYTES,
+    Keyring,
+    encode_key,
+    new_signing_key,
+    parse_keyring,
+    parse_signing_key,
+    signing_key_pem,
+)
+from causette.server.proxy import client_address
+from causette.settings import Settings
+from causette.store.legal import LegalStore, Preservation
+from causette.store.retention import (
+    CONNECT,
+    JOIN,
+    ConnectionEntry,
+    RetentionPolicy,
+    RetentionStore,
+    Source,
+)
+from causette.store.sql import Sidecar, SqlStore
+
+if TYPE_CHECKING:
+    from causette.server.chat import ChatService, Chatter
+
+log = logging.getLogger(__name__)
+
+RETENTION_KEY_FILE = "retention.key"
+SIGNING_KEY_FILE = "export-signing.pem"
+PURGE_ACTOR = "system:purge"
+FIRST_PURGE_DELAY_S = 300.0
+# A grooming/ambush report or an emergency freezes the related data in this window.
+PRESERVE_BEFORE_S = 30 * 86400.0
+PRESERVE_AFTER_S = 30 * 86400.0
+
+
+def _kept_file(path: pathlib.Path, make: bytes, what: str) -> bytes:
+    """A file's content, made once (mode 0600) when missing; another process's if it won."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes()
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(make)
+    log.warning(
+        "no %s configured: generated %s; keep it safe and backed up (docs/deploy.md)", what, path
+    )
+    return make
+
+
+def load_keyring(settings: Settings) -> Keyring:
+    if settings.retention_key:
+        return parse_keyring(settings.retention_key, settings.retention_old_keys)
+    fresh = (encode_key(os.urandom(KEY_BYTES)) + "\n").encode()
+    kept = _kept_file(settings.data_dir / RETENTION_KEY_FILE, fresh, "retention_key")
+    return parse_keyring(kept.decode("ascii"), settings.retention_old_keys)
+
+
+def load_signing_key(settings: Settings) -> Ed25519PrivateKey:
+    if settings.export_signing_key is not None:
+        return parse_signing_key(settings.export_signing_key.read_bytes())
+    fresh = signing_key_pem(new_signing_key())
+    return parse_signing_key(
+        _kept_file(settings.data_dir / SIGNING_KEY_FILE, fresh, "export_signing_key")
+    )
+
+
+def policy_of(settings: Settings) -> RetentionPolicy:
+    return RetentionPolicy.from_days(
+        settings.retention_connection_days,
+        settings.retention_session_days,
+        settings.retention_room_days,
+        settings.retention_pm_days,
+        settings.retention_moderation_days,
+    )
+
+
+def source_of(request: web.Request, trusted_proxies: str, now: float) -> Source:
+    """The client's address and source port, as the law asks them kept."""
+    address = client_address(request, trusted_proxies)
+    port: int | None = None
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    if isinstance(peer, tuple) and len(peer) >= 2 and isinstance(peer[1], int):
+        port = peer[1]
+    # client_address names someone else than the peer only when the peer is a trusted proxy.
+    if address != (request.remote or "unknown"):
+        forwarded = request.headers.get("X-Forwarded-Port", "").split(",")[-1].strip()
+        port = int(forwarded) if forwarded.isdigit() and int(forwarded) < 65536 else None
+    return Source(address, port, now)
+
+
+class Retention:
+    """One process's retention: the sealed log, the legal store and the purge task."""
+
+    def __init__(self, service: ChatService, keyring: Keyring) -> None:
+        self.service = service
+        self.log = RetentionStore(service.store, keyring)
+        self.legal = LegalStore(service.store)
+        self.policy = policy_of(service.settings)
+        self._purge_task: asyncio.Task[None] | None = None
+
+    @property
+    def keyring(self) -> Keyring:
+        return self.log.keyring
+
+    def _entry(self, kind: str, chatter: Chatter, source: Source) -> ConnectionEntry:
+        return ConnectionEntry(
+            kind,
+            chatter.id,
+            self.service.clock(),
+            None,
+            None,
+            source.ip,
+            source.port,
+            source.connected_at,
+            chatter.profile.pseudonym,
+            chatter.device_key,
+        )
+
+    async def joined(self, chatter: Chatter, source: Source) -> None:
+        chatter.source = source
+        await self.log.log(self._entry(JOIN, chatter, source))
+
+    async def connected(self, chatter: Chatter, source: Source) -> None:
+        chatter.source = source
+        await self.log.log(self._entry(CONNECT, chatter, source))
+
+    def sidecar_for(self, sender_id: str) -> Sidecar | None:
+        """The connection row to write with a message of this sender (its last source)."""
+        chatter = self.service.chatters.get(sender_id)
+        if chatter is None or chatter.source is None:
+            return None
+        return self.log.sidecar(chatter.source, chatter.profile.pseudonym, chatter.device_key)
+
+    async def preserve_around(
+        self,
+        *,
+        actor: str,
+        reason: str,
+        subject_id: str | None,
+        channel: str | None,
+        ts: float,
+        source_kind: str,
+        source_id: str,
+    ) -> Preservation:
+        """Freeze a case's data: its subject and channel, 30 days before to 30 days after."""
+        return await self.legal.preserve(
+            ts=self.service.clock(),
+            actor=actor,
+            reason=reason,
+            subject_id=subject_id,
+            channel=channel,
+            from_ts=ts - PRESERVE_BEFORE_S,
+            to_ts=ts + PRESERVE_AFTER_S,
+            source_kind=source_kind,
+            source_id=source_id,
+        )
+
+    async def preserve_report(
+        self, report_id: str, category: str, subject_id: str | None, channel: str | None
+    ) -> Preservation:
+        """The automatic preservation of a grooming or ambush report (chat or public)."""
+        return await self.preserve_around(
+            actor="system:report",
+            reason=f"report of {category}",
+            subject_id=subject_id,
+            channel=channel,
+            ts=self.service.clock(),
+            source_kind="report",
+            source_id=report_id,
+        )
+
+    async def purge(self, actor: str, *, dry_run: bool = False) -> dict[str, int]:
+        return await self.log.purge(self.policy, self.service.clock(), actor, dry_run=dry_run)
+
+    # -- the periodic purge ---------------------------------------------------------------
+    def start(self) -> None:
+        interval = self.service.settings.purge_interval_s
+        if interval > 0:
+            self._purge_task = asyncio.create_task(self._purge_loop(interval), name="purge")
+
+    async def close(self) -> None:
+        if self._purge_task is not None:
+            self._purge_task.cancel()
+            await asyncio.gather(self._purge_task, return_exceptions=True)
+
+    async def _purge_loop(self, interval: float) -> None:
+        await asyncio.sleep(min(interval, FIRST_PURGE_DELAY_S))
+        while True:
+            try:
+                counts = await self.purge(PURGE_ACTOR)
+                log.info("purge: %s", ", ".join(f"{k}={v}" for k, v in counts.items()))
+            except Exception:
+                log.exception("purge failed; next run in %.0f s", interval)
+            await asyncio.sleep(interval)
+
+
+def open_retention(store: SqlStore, settings: Settings) -> tuple[RetentionStore, LegalStore]:
+    """The stores for a command run beside the server (``causette admin purge``)."""
+    return RetentionStore(store, load_keyring(settings)), LegalStore(store)

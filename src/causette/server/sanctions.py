@@ -1,0 +1,268 @@
+"""Sanctions in the live chat: what a ban, a mute, a kick… does to a chatter, on every process.
+
+Owns, for one process:
+- **Checks**: a new join from a banned device key or IP key, and a hello from a banned
+  chatter, are refused with ``banned`` and the statement of reasons; posts and private
+  messages of a muted chatter are refused with ``muted``; a chatter moved out of their space
+  reaches none of its rooms and nobody by PM.
+- **Carrying out** a sanction the desk stored: the statement reaches the chatter (event
+  ``sanction``) where their connection is; a kick or a ban then closes it with
+  ``CLOSE_SANCTIONED``; a delete removes the message for everyone (event ``deleted``); a
+  closed conversation is closed for both; a move-out takes the chatter out of their rooms
+  and conversations.
+- **Cluster mode**: every effect travels as one control event (``sanction``) so the process
+  holding the chatter's socket applies it; hello re-reads what is in force from the
+  database, so a process that missed an event still refuses what it must.
+- **Statements missed** while offline are sent right after the next welcome (every sanction
+  newer than the chatter's last sight).
+- The queue's live updates (``queue_changed``) go to the desk's consoles when a desk is set.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from causette.bus import Envelope
+from causette.core.consent import ConversationStatus
+from causette.core.errors import ChatError, ErrorCode
+from causette.core.sanctions import (
+    DISCONNECTING,
+    Action,
+    RepeatPolicy,
+    Sanction,
+    appeal_token,
+    forbids_joining,
+    forbids_posting,
+    moves_out,
+    refusal,
+    statement,
+)
+from causette.store.sanctions import SanctionRecord, SanctionStore
+
+if TYPE_CHECKING:
+    from causette.server.chat import ChatService, Chatter
+
+log = logging.getLogger(__name__)
+
+CLOSE_SANCTIONED = 4012
+TOPIC = "sanction"
+
+
+def _frame(kind: str, **fields: Any) -> bytes:
+    return orjson.dumps({"type": kind, **fields})
+
+
+class Sanctions:
+    def __init__(self, service: ChatService) -> None:
+        self.service = service
+        self.store = SanctionStore(service.store)
+        # Lasting sanctions (mutes, move-outs) of chatters this process has seen, by id.
+        self.lasting: dict[str, dict[str, Sanction]] = {}
+        # Set by the desk: a queue item was added or removed (live consoles).
+        self.on_queue: Callable[[dict[str, Any]], None] | None = None
+
+    def start(self) -> None:
+        if self.service.cluster is not None:
+            self.service.cluster.handlers[TOPIC] = self._apply_here
+
+    @property
+    def policy(self) -> RepeatPolicy:
+        s = self.service.settings
+        return RepeatPolicy(
+            s.repeat_count, s.repeat_window_days * 86400.0, s.repeat_suspension_hours * 3600.0
+        )
+
+    def token(self, sanction_id: str) -> str:
+        return appeal_token(self.service.settings.signing_key(), sanction_id)
+
+    def statement(self, record: SanctionRecord, lang: str) -> dict[str, Any]:
+        return statement(record.core(), lang, self.token(record.id))
+
+    def queue_changed(self, change: str, kind: str, item_id: str) -> None:
+        if self.on_queue is not None:
+            self.on_queue({"change": change, "item_kind": kind, "id": item_id})
+
+    # -- checks --------------------------------------------------------------------------
+    async def check_join(self, device_key: str, ip_key: str, lang: str) -> None:
+        """A new pseudonym from a banned device or network is refused."""
+        now = self.service.clock()
+        for record in await self.store.bans_on(now, device_key, ip_key):
+            raise refusal(ErrorCode.BANNED, record.core(), lang, self.token(record.id))
+
+    async def check_hello(self, chatter: Chatter) -> None:
+        """Refuse a banned chatter; remember this chatter's mutes and move-outs."""
+        now = self.service.clock()
+        found = await self.store.in_force(now, chatter.id, chatter.device_key, chatter.ip_key)
+        for record in found:
+            if forbids_joining(record.core(), now):
+                raise refusal(ErrorCode.BANNED, record.core(), chatter.lang, self.token(record.id))
+        self.lasting[chatter.id] = {
+            r.id: r.core() for r in found if r.subject_id == chatter.id and r.action != "ban"
+        }
+
+    async def missed(self, chatter: Chatter, since: float) -> list[bytes]:
+        """Statements of sanctions taken while this chatter was away."""
+        return [
+            _frame("sanction", statement=self.statement(r, chatter.lang))
+            for r in await self.store.of_subject(chatter.id, since)
+            if r.status == "active"
+        ]
+
+    def _lasting(self, chatter_id: str) -> list[Sanction]:
+        return list(self.lasting.get(chatter_id, {}).values())
+
+    def check_post(self, chatter: Chatter) -> None:
+        now = self.service.clock()
+        for sanction in self._lasting(chatter.id):
+            if forbids_posting(sanction, now):
+                raise refusal(ErrorCode.MUTED, sanction, chatter.lang, self.token(sanction.id))
+        self.check_reach(chatter)
+
+    def check_reach(self, chatter: Chatter) -> None:
+        now = self.service.clock()
+        if any(moves_out(s, now) for s in self._lasting(chatter.id)):
+            raise ChatError(ErrorCode.MOVED_OUT)
+
+    def check_pm(self, sender: Chatter, recipient: Chatter) -> None:
+        self.check_post(sender)
+        now = self.service.clock()
+        if any(moves_out(s, now) for s in self._lasting(recipient.id)):
+            raise ChatError(ErrorCode.PM_REFUSED)
+
+    # -- carrying a sanction out ------------------------------------------------------------
+    async def carry_out(self, record: SanctionRecord) -> None:
+        """Everything a stored sanction does in the chat, then its statement to the chatter."""
+        service = self.service
+        subject_id = record.subject_id
+        if subject_id is None:
+            return
+        action = Action(record.action)
+        if action is Action.DELETE and record.channel and record.message_id:
+            await self._announce_deleted(record.channel, record.message_id, subject_id)
+        if action is Action.CLOSE_PM and record.channel:
+            await self._close_conversation(record.channel.removeprefix("pm:"), subject_id)
+        if action is Action.MOVE_OUT:
+            await self._move_out_everywhere(subject_id)
+        lang = await self._lang(subject_id)
+        effect = {
+            "id": subject_id,
+            "sanction": _sanction_body(record),
+            "frame": _frame("sanction", statement=self.statement(record, lang)).decode(),
+            "close": action in DISCONNECTING,
+        }
+        self._apply_here(effect)
+        if service.cluster is not None:
+            service.cluster.broadcast(TOPIC, **effect)
+
+    async def lift(self, record: SanctionRecord, decided: dict[str, Any]) -> None:
+        """A reversed (or upheld) appeal: the chatter is told; a reversal lifts what lasts."""
+        if record.subject_id is None:
+            return
+        effect = {
+            "id": record.subject_id,
+            "lift": record.id if decided["decision"] == "reverse" else None,
+            "frame": _frame("appeal_decided", **decided).decode(),
+            "close": False,
+        }
+        self._apply_here(effect)
+        if self.service.cluster is not None:
+            self.service.cluster.broadcast(TOPIC, **effect)
+
+    def _apply_here(self, effect: dict[str, Any]) -> None:
+        """One effect on this process (called directly, and for the others' control events)."""
+        chatter_id = effect["id"]
+        body = effect.get("sanction")
+        if body is not None and body["action"] in ("mute", "move_out"):
+            self.lasting.setdefault(chatter_id, {})[body["id"]] = Sanction(**body)
+        lifted = effect.get("lift")
+        if lifted:
+            self.lasting.get(chatter_id, {}).pop(lifted, None)
+        chatter = self.service.chatters.get(chatter_id)
+        if chatter is None or chatter.connection is None:
+            return
+        conn = chatter.connection
+        conn.send(effect["frame"].encode())
+        if body is not None and body["action"] == "move_out":
+            self.service._spawn(self._move_out_here(chatter))
+        if effect.get("close"):
+            # The statement first, then the close (closing drops what is still queued).
+            conn.flush()
+            conn.close(CLOSE_SANCTIONED, "sanctioned")
+
+    async def _lang(self, chatter_id: str) -> str:
+        chatter = self.service.chatters.get(chatter_id)
+        if chatter is not None:
+            return chatter.lang
+        found = await self.service.store.sessions_by_id([chatter_id])
+        record = found.get(chatter_id)
+        return record.lang if record is not None else "fr"
+
+    async def _announce_deleted(self, channel: str, message_id: int, sender_id: str) -> None:
+        service = self.service
+        data = _frame("deleted", channel=channel, id=message_id)
+        if channel.startswith("room:"):
+            envelope = Envelope(data, room=channel.removeprefix("room:"))
+        else:
+            conv_id = channel.removeprefix("pm:")
+            conv = service.conversations.get(conv_id)
+            if conv is None:
+                for cid, initiator, recipient, _ in await service.store.conversations_of(sender_id):
+                    if cid == conv_id:
+                        envelope = Envelope(data, targets=(initiator, recipient))
+                        break
+                else:
+                    return
+            else:
+                envelope = Envelope(data, targets=(conv.initiator, conv.recipient))
+        await service.bus.publish(envelope)
+
+    async def _close_conversation(self, conv_id: str, subject_id: str) -> None:
+        service = self.service
+        subject = await service.load_chatter(subject_id)
+        conv = service.conversations.get(conv_id)
+        if subject is None or conv is None:
+            return
+        if conv.status is not ConversationStatus.BLOCKED:
+            updated = await service.set_conversation_status(conv, ConversationStatus.BLOCKED)
+            await service.announce_conversation(updated)
+
+    async def _move_out_everywhere(self, subject_id: str) -> None:
+        """The stored part of a move-out (any process): no more rooms, conversations closed."""
+        service = self.service
+        for slug in await service.store.memberships(subject_id):
+            await service.store.remove_membership(subject_id, slug)
+        for conv_id, _, _, _ in await service.store.conversations_of(subject_id):
+            await self._close_conversation(conv_id, subject_id)
+
+    async def _move_out_here(self, chatter: Chatter) -> None:
+        """The live part, where the chatter's socket is: out of every room, now."""
+        try:
+            for slug in sorted(chatter.rooms):
+                await self.service.leave_room(chatter, slug)
+                if chatter.connection is not None:
+                    chatter.connection.send(_frame("left", room=slug))
+        except Exception:
+            log.exception("move-out of %s failed", chatter.id)
+
+    async def notify(self, chatter_id: str, kind: str, **fields: Any) -> None:
+        """An event for one chatter, wherever their socket is (a report's outcome)."""
+        await self.service.bus.publish(Envelope(_frame(kind, **fields), targets=(chatter_id,)))
+
+
+def _sanction_body(record: SanctionRecord) -> dict[str, Any]:
+    core = record.core()
+    return {
+        "id": core.id,
+        "ts": core.ts,
+        "action": core.action,
+        "scope": core.scope,
+        "until": core.until,
+        "rule": core.rule,
+        "reason": core.reason,
+        "automated": core.automated,
+        "status": core.status,
+    }

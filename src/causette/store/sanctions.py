@@ -1,0 +1,415 @@
+"""Sanctions, appeals and the outcome of queue items, as the database keeps them.
+
+Rules:
+- A moderator's action is one transaction: its sanctions, the queue item it closes (with
+  the report's outcome), the message it deletes and its audit entries commit together or
+  not at all. A queue item already closed refuses the whole action (``already_decided``).
+- An appeal is decided in one transaction with its audit entry; the check that the decider
+  is not the sanction's author runs inside it, so two decisions cannot race.
+- Nothing here deletes a sanction: a reversal marks it ``reversed`` with the time.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+
+from causette.core.errors import ChatError, ErrorCode
+from causette.core.sanctions import LASTING, Sanction, Status
+from causette.store import schema
+from causette.store.audit import append_in
+from causette.store.sql import SqlStore
+
+
+@dataclass(frozen=True, slots=True)
+class SanctionRecord:
+    id: str
+    ts: float
+    subject_id: str | None
+    pseudonym: str
+    device_key: str | None
+    ip_key: str | None
+    action: str
+    scope: str | None
+    until: float | None
+    rule: str
+    reason: str
+    automated: bool
+    decided_by: str | None
+    source_kind: str | None
+    source_id: str | None
+    channel: str | None
+    message_id: int | None
+    status: str
+    appeal_token_hash: str | None
+    reversed_at: float | None
+
+    def core(self) -> Sanction:
+        return Sanction(
+            self.id,
+            self.ts,
+            self.action,
+            self.scope,
+            self.until,
+            self.rule,
+            self.reason,
+            self.automated,
+            self.status,
+        )
+
+    def public(self) -> dict[str, Any]:
+        """What the desk shows (never the device or IP key, never the token's hash)."""
+        return {
+            "id": self.id,
+            "ts": self.ts,
+            "subject_id": self.subject_id,
+            "pseudonym": self.pseudonym,
+            "action": self.action,
+            "scope": self.scope,
+            "until": self.until,
+            "rule": self.rule,
+            "reason": self.reason,
+            "automated": self.automated,
+            "decided_by": self.decided_by,
+            "source": (
+                {"kind": self.source_kind, "id": self.source_id} if self.source_kind else None
+            ),
+            "channel": self.channel,
+            "message_id": self.message_id,
+            "status": self.status,
+            "reversed_at": self.reversed_at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AppealRecord:
+    id: str
+    ts: float
+    sanction_id: str
+    text: str
+    status: str
+    decided_by: str | None
+    decided_at: float | None
+    decision: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    """An audit entry to write in the same transaction."""
+
+    actor: str
+    action: str
+    target: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a queue item is closed: the report's outcome for its reporter."""
+
+    kind: str
+    id: str
+    outcome: str
+    text: str
+    decided_by: str
+
+
+_S = [f.name for f in fields(SanctionRecord)]
+_A = [f.name for f in fields(AppealRecord)]
+
+
+def new_sanction_id() -> str:
+    return secrets.token_hex(12)
+
+
+def _sanction(row: Sequence[Any]) -> SanctionRecord:
+    values = dict(zip(_S, row, strict=True))
+    values["automated"] = bool(values["automated"])
+    return SanctionRecord(**values)
+
+
+def _select_sanctions() -> Any:
+    t = schema.sanctions
+    return select(*[t.c[c] for c in _S])
+
+
+def _close_item(conn: Connection, outcome: Outcome, now: float) -> None:
+    """Close an open queue item, or refuse the whole transaction."""
+    if outcome.kind == "report":
+        t = schema.reports
+        stmt = (
+            update(t)
+            .where(t.c.id == outcome.id, t.c.status == "open")
+            .values(
+                status="closed",
+                outcome=outcome.outcome,
+                outcome_text=outcome.text,
+                decided_at=now,
+                decided_by=outcome.decided_by,
+            )
+        )
+    elif outcome.kind == "alert":
+        t = schema.alerts
+        stmt = update(t).where(t.c.id == outcome.id, t.c.status == "open").values(status="closed")
+    elif outcome.kind == "held":
+        t = schema.held_messages
+        stmt = (
+            update(t)
+            .where(t.c.id == outcome.id, t.c.status == "pending")
+            .values(status="rejected", decided_at=now, decided_by=outcome.decided_by)
+        )
+    else:
+        raise ChatError(ErrorCode.BAD_FIELD, detail="source: report, alert or held")
+    if not conn.execute(stmt).rowcount:
+        exists = conn.execute(select(t.c.id).where(t.c.id == outcome.id)).first()
+        raise ChatError(ErrorCode.ALREADY_DECIDED if exists else ErrorCode.NOT_FOUND)
+
+
+class SanctionStore:
+    def __init__(self, store: SqlStore) -> None:
+        self.store = store
+
+    # -- writing ----------------------------------------------------------------------------
+    async def record(
+        self,
+        now: float,
+        sanctions: Sequence[SanctionRecord],
+        audits: Sequence[Audit],
+        close: Outcome | None = None,
+        delete_message: tuple[str, int] | None = None,
+    ) -> None:
+        """One action: sanctions, the item it closes, the message it deletes, its audit."""
+        rows = [
+            {name: getattr(s, name) for name in _S} | {"automated": int(s.automated)}
+            for s in sanctions
+        ]
+
+        def op(conn: Connection) -> None:
+            if close is not None:
+                _close_item(conn, close, now)
+            if delete_message is not None:
+                m = schema.messages
+                channel, message_id = delete_message
+                gone = conn.execute(
+                    delete(m).where(m.c.channel == channel, m.c.id == message_id)
+                ).rowcount
+                if not gone:
+                    raise ChatError(ErrorCode.NOT_FOUND)
+            if rows:
+                conn.execute(insert(schema.sanctions), rows)
+            for entry in audits:
+                append_in(conn, now, entry.actor, entry.action, entry.target, entry.detail)
+
+        await self.store._submit(op)
+
+    async def add_appeal(self, sanction_id: str, text: str, now: float) -> str:
+        """A new appeal; ``already_decided`` if this sanction already has one."""
+        appeal_id = secrets.token_hex(8)
+        t = schema.appeals
+
+        def op(conn: Connection) -> None:
+            if conn.execute(select(t.c.id).where(t.c.sanction_id == sanction_id)).first():
+                raise ChatError(ErrorCode.ALREADY_DECIDED)
+            conn.execute(
+                insert(t).values(
+                    id=appeal_id, ts=now, sanction_id=sanction_id, text=text, status="open"
+                )
+            )
+            append_in(conn, now, "chatter", "appeal.filed", f"sanction:{sanction_id}", {})
+
+        await self.store._submit(op)
+        return appeal_id
+
+    async def decide_appeal(
+        self, appeal_id: str, moderator_id: str, reverse: bool, text: str, now: float
+    ) -> tuple[AppealRecord, SanctionRecord]:
+        a, s = schema.appeals, schema.sanctions
+
+        def op(conn: Connection) -> tuple[AppealRecord, SanctionRecord]:
+            row = conn.execute(select(*[a.c[c] for c in _A]).where(a.c.id == appeal_id)).first()
+            if row is None:
+                raise ChatError(ErrorCode.NOT_FOUND)
+            appeal = AppealRecord(*row)
+            if appeal.status != "open":
+                raise ChatError(ErrorCode.ALREADY_DECIDED)
+            found = conn.execute(_select_sanctions().where(s.c.id == appeal.sanction_id)).first()
+            if found is None:
+                raise ChatError(ErrorCode.NOT_FOUND)
+            sanction = _sanction(found)
+            if sanction.decided_by == moderator_id:
+                raise ChatError(ErrorCode.SAME_MODERATOR)
+            status = "reversed" if reverse else "upheld"
+            conn.execute(
+                update(a)
+                .where(a.c.id == appeal_id)
+                .values(status=status, decided_by=moderator_id, decided_at=now, decision=text)
+            )
+            if reverse:
+                conn.execute(
+                    update(s)
+                    .where(s.c.id == sanction.id)
+                    .values(status=Status.REVERSED.value, reversed_at=now)
+                )
+            append_in(
+                conn,
+                now,
+                f"moderator:{moderator_id}",
+                f"appeal.{'reverse' if reverse else 'uphold'}",
+                f"appeal:{appeal_id}",
+                {"sanction_id": sanction.id, "subject_id": sanction.subject_id, "text": text},
+            )
+            decided = AppealRecord(
+                appeal.id,
+                appeal.ts,
+                appeal.sanction_id,
+                appeal.text,
+                status,
+                moderator_id,
+                now,
+                text,
+            )
+            if reverse:
+                fields_now = {name: getattr(sanction, name) for name in _S}
+                fields_now.update(status=Status.REVERSED.value, reversed_at=now)
+                sanction = SanctionRecord(**fields_now)
+            return decided, sanction
+
+        result: tuple[AppealRecord, SanctionRecord] = await self.store._submit(op)
+        return result
+
+    # -- reading ------------------------------------------------------------------------------
+    async def in_force(
+        self, now: float, subject_id: str, device_key: str | None, ip_key: str | None
+    ) -> list[SanctionRecord]:
+        """Lasting sanctions that hold now on this chatter, their device or their network."""
+        t = schema.sanctions
+        reach = [t.c.subject_id == subject_id]
+        if device_key:
+            reach.append(and_(t.c.scope == "device", t.c.device_key == device_key))
+        if ip_key:
+            reach.append(and_(t.c.scope == "ip", t.c.ip_key == ip_key))
+        return await self._query(
+            _select_sanctions()
+            .where(
+                t.c.status == Status.ACTIVE.value,
+                t.c.action.in_([a.value for a in LASTING]),
+                or_(t.c.until.is_(None), t.c.until > now),
+                or_(*reach),
+            )
+            .order_by(t.c.ts)
+        )
+
+    async def bans_on(
+        self, now: float, device_key: str | None, ip_key: str | None
+    ) -> list[SanctionRecord]:
+        """Bans that refuse a new join from this device or network."""
+        t = schema.sanctions
+        reach = []
+        if device_key:
+            reach.append(and_(t.c.scope == "device", t.c.device_key == device_key))
+        if ip_key:
+            reach.append(and_(t.c.scope == "ip", t.c.ip_key == ip_key))
+        if not reach:
+            return []
+        return await self._query(
+            _select_sanctions().where(
+                t.c.status == Status.ACTIVE.value,
+                t.c.action == "ban",
+                or_(t.c.until.is_(None), t.c.until > now),
+                or_(*reach),
+            )
+        )
+
+    async def of_subject(self, subject_id: str, since: float | None = None) -> list[SanctionRecord]:
+        t = schema.sanctions
+        stmt = _select_sanctions().where(t.c.subject_id == subject_id)
+        if since is not None:
+            stmt = stmt.where(t.c.ts > since)
+        return await self._query(stmt.order_by(t.c.ts))
+
+    async def by_id(self, sanction_id: str) -> SanctionRecord | None:
+        found = await self._query(_select_sanctions().where(schema.sanctions.c.id == sanction_id))
+        return found[0] if found else None
+
+    async def by_token_hash(self, digest: str) -> SanctionRecord | None:
+        t = schema.sanctions
+        found = await self._query(_select_sanctions().where(t.c.appeal_token_hash == digest))
+        return found[0] if found else None
+
+    async def _query(self, stmt: Any) -> list[SanctionRecord]:
+        def q(conn: Connection) -> list[SanctionRecord]:
+            return [_sanction(row) for row in conn.execute(stmt)]
+
+        return await self.store._read(q)
+
+    async def appeals(
+        self,
+        status: str | None = None,
+        sanction_id: str | None = None,
+        appeal_id: str | None = None,
+    ) -> list[tuple[AppealRecord, SanctionRecord]]:
+        a, s = schema.appeals, schema.sanctions
+        stmt = select(*[a.c[c] for c in _A], *[s.c[c] for c in _S]).join(
+            s, s.c.id == a.c.sanction_id
+        )
+        if status is not None:
+            stmt = stmt.where(a.c.status == status)
+        if sanction_id is not None:
+            stmt = stmt.where(a.c.sanction_id == sanction_id)
+        if appeal_id is not None:
+            stmt = stmt.where(a.c.id == appeal_id)
+        stmt = stmt.order_by(a.c.ts)
+        n = len(_A)
+
+        def q(conn: Connection) -> list[tuple[AppealRecord, SanctionRecord]]:
+            return [(AppealRecord(*row[:n]), _sanction(row[n:])) for row in conn.execute(stmt)]
+
+        return await self.store._read(q)
+
+    async def same_device(self, subject_id: str) -> list[tuple[str, str]]:
+        """(id, pseudonym) of the other sessions on this chatter's device key."""
+        t = schema.sessions
+
+        def q(conn: Connection) -> list[tuple[str, str]]:
+            key = conn.execute(select(t.c.device_key).where(t.c.id == subject_id)).scalar()
+            if not key:
+                return []
+            rows = conn.execute(
+                select(t.c.id, t.c.pseudonym)
+                .where(t.c.device_key == key, t.c.id != subject_id)
+                .order_by(t.c.created_at)
+            )
+            return [(r[0], r[1]) for r in rows]
+
+        return await self.store._read(q)
+
+    async def report(self, report_id: str) -> dict[str, Any] | None:
+        t = schema.reports
+
+        def q(conn: Connection) -> dict[str, Any] | None:
+            row = conn.execute(select(t).where(t.c.id == report_id)).mappings().first()
+            return None if row is None else dict(row)
+
+        return await self.store._read(q)
+
+    async def alert(self, alert_id: str) -> dict[str, Any] | None:
+        t = schema.alerts
+
+        def q(conn: Connection) -> dict[str, Any] | None:
+            row = conn.execute(select(t).where(t.c.id == alert_id)).mappings().first()
+            return None if row is None else dict(row)
+
+        return await self.store._read(q)
+
+    async def held(self, held_id: str) -> dict[str, Any] | None:
+        t = schema.held_messages
+
+        def q(conn: Connection) -> dict[str, Any] | None:
+            row = conn.execute(select(t).where(t.c.id == held_id)).mappings().first()
+            return None if row is None else dict(row)
+
+        return await self.store._read(q)
