@@ -107,7 +107,7 @@ async def test_report_queue_device_ban_appeal_and_reversal(
     assert appeal[0] == 201
     appeal_id = appeal[1]["appeal_id"]
     assert any(i["id"] == appeal_id for i in (await mod.get("/api/desk/queue"))["items"])
-    status, body = await mod.call(
+    _, body = await mod.call(
         "POST", f"/api/desk/appeals/{appeal_id}/decide", {"decision": "reverse"}, expect=403
     )
     assert body["error"]["code"] == "same_moderator"
@@ -117,7 +117,7 @@ async def test_report_queue_device_ban_appeal_and_reversal(
     )
     assert decided["appeal"]["status"] == "reversed"
     assert decided["appeal"]["sanction"]["status"] == "reversed"
-    status, body = await other.call(
+    _, body = await other.call(
         "POST", f"/api/desk/appeals/{appeal_id}/decide", {"decision": "uphold"}, expect=409
     )
     followed = await _get_public(alice, f"/api/appeals/{statement['appeal_token']}")
@@ -323,7 +323,7 @@ async def test_dismiss_records_the_outcome(make_client, server, mod):
     assert answer == {"dismissed": {"kind": "report", "id": report_id}}
     outcome = await alice.expect("report_outcome")
     assert outcome["outcome"] == "dismiss"
-    status, body = await mod.call(
+    _, body = await mod.call(
         "POST",
         "/api/desk/actions",
         {"action": "dismiss", "source": {"kind": "report", "id": report_id}},
@@ -346,5 +346,5 @@ async def test_dismiss_records_the_outcome(make_client, server, mod):
     ],
 )
 async def test_bad_actions_are_refused_whole(mod, body):
-    status, answer = await mod.call("POST", "/api/desk/actions", body, expect=400)
+    _, answer = await mod.call("POST", "/api/desk/actions", body, expect=400)
     assert answer["error"]["code"] == "bad_field"
