@@ -9,7 +9,15 @@ from hypothesis import strategies as st
 from causette.core.errors import _MESSAGES, LANGUAGES, ChatError, ErrorCode, bad_field
 
 # Placeholders each template may use, with a sample value.
-_PARAMS = {"detail": "age", "limit": 500, "reason_fr": "Insulte.", "reason_en": "Insult."}
+_PARAMS = {
+    "detail": "age",
+    "limit": 500,
+    "reason_fr": "Insulte.",
+    "reason_en": "Insult.",
+    "reason": "harcèlement",
+    "until_fr": "jusqu'au 2030-01-01 00:00 UTC",
+    "until_en": "until 2030-01-01 00:00 UTC",
+}
 
 
 def test_every_code_has_a_message_in_each_language() -> None:
