@@ -28,6 +28,7 @@ class ErrorCode(StrEnum):
     POW_INVALID = "pow_invalid"
     POW_EXPIRED = "pow_expired"
     JOIN_RATE_LIMITED = "join_rate_limited"
+    REPORT_RATE_LIMITED = "report_rate_limited"
     ROOM_UNKNOWN = "room_unknown"
     NOT_IN_ROOM = "not_in_room"
     TEXT_EMPTY = "text_empty"
@@ -100,6 +101,10 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.JOIN_RATE_LIMITED: (
         "Trop d'entrées depuis cette connexion : réessayez dans {retry_after} s.",
         "Too many joins from this connection: retry in {retry_after} s.",
+    ),
+    ErrorCode.REPORT_RATE_LIMITED: (
+        "Trop de signalements depuis cette connexion : réessayez dans {retry_after} s.",
+        "Too many reports from this connection: retry in {retry_after} s.",
     ),
     ErrorCode.ROOM_UNKNOWN: ("Salon inconnu.", "Unknown room."),
     ErrorCode.NOT_IN_ROOM: ("Vous n'êtes pas dans ce salon.", "You are not in this room."),

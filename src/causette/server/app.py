@@ -17,6 +17,7 @@ from causette.server.chat import ChatService
 from causette.server.desk import setup_desk
 from causette.server.http_api import api_errors, setup_routes
 from causette.server.keys import SERVICE, SETTINGS
+from causette.server.public_reports import setup_routes as setup_public_reports
 from causette.server.safety_gate import SafetyGate
 from causette.server.safety_layer import SafetyLayer
 from causette.server.ws import websocket_handler
@@ -78,6 +79,7 @@ def build_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(lifecycle)
     setup_routes(app)
     setup_desk(app)
+    setup_public_reports(app)
     app.router.add_get("/ws", websocket_handler)
     try:
         from causette.server.web import setup_web

@@ -235,6 +235,22 @@ class ChatService:
             "expires_in": self.settings.pow_ttl_s,
         }
 
+    async def spend_challenge(self, challenge: object, nonce: object) -> None:
+        """Accept a solved proof of work once, cluster-wide, or raise ``pow_*``: for the
+        other forms the public can send without a session (the public report page)."""
+        if self.settings.pow_difficulty <= 0:
+            return
+        proof_of_work.verify(
+            self.settings.signing_key(),
+            challenge,
+            nonce,
+            now=self.clock(),
+            min_difficulty=self.settings.pow_difficulty,
+            spent=self._spent,
+        )
+        if self.cluster is not None:
+            await self.cluster.spend_challenge(str(challenge), self.settings.pow_ttl_s)
+
     async def join(
         self, form: JoinRequest, address: str, device_token: str | None
     ) -> tuple[str, str, Chatter]:

@@ -37,6 +37,7 @@ STATUS_BY_CODE = {
     ErrorCode.NOT_AUTHENTICATED: 401,
     ErrorCode.PSEUDONYM_TAKEN: 409,
     ErrorCode.JOIN_RATE_LIMITED: 429,
+    ErrorCode.REPORT_RATE_LIMITED: 429,
     ErrorCode.POW_INVALID: 403,
     ErrorCode.POW_EXPIRED: 403,
     ErrorCode.FORBIDDEN: 403,

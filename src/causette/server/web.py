@@ -119,10 +119,25 @@ def make_handlers(root: pathlib.Path) -> tuple[Handler, Handler]:
     return index, static
 
 
+def page_handler(root: pathlib.Path, name: str) -> Handler:
+    """A handler for one top-level page of the web folder (``/report.html``: the public
+    report page, for people who are not in the chat)."""
+    root = root.resolve()
+
+    async def page(request: web.Request) -> web.StreamResponse:
+        path = _resolve(root, name)
+        if path is None:
+            raise web.HTTPNotFound()
+        return _file_response(path)
+
+    return page
+
+
 def setup_web(app: web.Application, root: pathlib.Path | None = None) -> None:
     """Serve the browser client from ``root`` (the package's web folder) and harden headers."""
     index, static = make_handlers(root or WEB_ROOT)
     app.router.add_get("/", index)
+    app.router.add_get("/report.html", page_handler(root or WEB_ROOT, "report.html"))
     app.router.add_get("/static/{path:.+}", static)
     app.middlewares.append(security_headers)
     app.on_response_prepare.append(_on_prepare)

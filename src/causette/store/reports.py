@@ -22,6 +22,22 @@ class ReportRecord:
     subject_id: str | None
     text: str
     status: str
+    # A public report (no chat session): what it points at, as a JSON object.
+    target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PublicReportStatus:
+    """What the author of a public report may read back with their follow token."""
+
+    id: str
+    ts: float
+    category: str
+    status: str
+    outcome: str | None
+    outcome_text: str | None
+    decided_at: float | None
+    lang: str | None
 
 
 class ReportStore:
@@ -53,6 +69,49 @@ class ReportStore:
         }
         await self.store._submit(lambda conn: conn.execute(insert(schema.reports), row))
         return report_id
+
+    async def add_public(
+        self,
+        *,
+        ts: float,
+        reporter_id: str,
+        category: str,
+        target: str,
+        text: str,
+        follow_token_hash: str,
+        lang: str,
+    ) -> str:
+        """A report from the public page (DSA art. 16): no session, no channel; ``target``
+        says what it is about, the follow token (kept hashed) reads its outcome."""
+        report_id = secrets.token_hex(8)
+        row = {
+            "id": report_id,
+            "ts": ts,
+            "reporter_id": reporter_id,
+            "category": category,
+            "channel": None,
+            "message_id": None,
+            "subject_id": None,
+            "text": text,
+            "status": "open",
+            "target": target,
+            "follow_token_hash": follow_token_hash,
+            "lang": lang,
+        }
+        await self.store._submit(lambda conn: conn.execute(insert(schema.reports), row))
+        return report_id
+
+    async def public_status(self, follow_token_hash: str) -> PublicReportStatus | None:
+        t = schema.reports
+
+        def q(conn: Connection) -> PublicReportStatus | None:
+            columns = [t.c[c] for c in PublicReportStatus.__slots__]
+            row = conn.execute(
+                select(*columns).where(t.c.follow_token_hash == follow_token_hash)
+            ).first()
+            return None if row is None else PublicReportStatus(*row)
+
+        return await self.store._read(q)
 
     async def open_reports(self) -> list[ReportRecord]:
         t = schema.reports
