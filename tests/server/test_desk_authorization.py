@@ -47,6 +47,9 @@ ENDPOINTS = [
         404,
         {"decision": "uphold"},
     ),
+    Endpoint(
+        "GET", "/api/desk/transparency?from=2026-11-01&to=2026-11-30", Permission.OPERATE, 200
+    ),
 ]
 
 CALLERS = ["nobody", "chatter", *[role.value for role in Role]]
