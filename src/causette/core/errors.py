@@ -50,6 +50,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     ALREADY_DECIDED = "already_decided"
     SAME_MODERATOR = "same_moderator"
+    NOT_READY = "not_ready"
     BANNED = "banned"
     MUTED = "muted"
     MOVED_OUT = "moved_out"
@@ -163,6 +164,10 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ),
     ErrorCode.NOT_FOUND: ("Introuvable.", "Not found."),
     ErrorCode.ALREADY_DECIDED: ("Déjà traité.", "Already decided."),
+    ErrorCode.NOT_READY: (
+        "Pas encore prêt : l'export est en cours ou n'a pas été lancé.",
+        "Not ready yet: the export is running or was not started.",
+    ),
     ErrorCode.SAME_MODERATOR: (
         "Un recours est tranché par un autre modérateur que l'auteur de la sanction.",
         "An appeal is decided by a moderator other than the one who sanctioned.",

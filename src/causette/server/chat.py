@@ -56,7 +56,9 @@ from causette.store import MessageRecord, SessionRecord, SqlStore
 
 if TYPE_CHECKING:
     from causette.server.cluster import Cluster
+    from causette.server.retention import Retention
     from causette.server.safety_layer import SafetyLayer
+    from causette.store.retention import Source
 
 CLOSE_NOT_AUTHENTICATED = 4001
 CLOSE_REPLACED = 4009
@@ -135,6 +137,8 @@ class Chatter:
     opened_pm: int = 0
     # The keyed IP prefix an IP ban names (server/sanctions.py).
     ip_key: str = ""
+    # Where the current connection comes from (kept sealed with each message, never shown).
+    source: Source | None = None
 
     @property
     def space(self) -> Space:
@@ -180,6 +184,8 @@ class ChatService:
         self.reports = Reports(self)
         # Bans, mutes, kicks… in the live chat (server/sanctions.py).
         self.sanctions = Sanctions(self)
+        # Connection data kept for the law, and the purge (server/retention.py); None: off.
+        self.retention: Retention | None = None
 
     def _spawn(self, awaitable: Awaitable[Any]) -> asyncio.Future[Any]:
         """Run a side job (a presence notice, a trim) without losing its reference."""
@@ -671,7 +677,9 @@ class ChatService:
         return MessageRecord(channel, 0, self.clock(), chatter.id, sender, text)
 
     async def _persist(self, record: MessageRecord) -> MessageRecord:
-        stored = await self.store.append_message(record)
+        retention = self.retention
+        sidecar = retention.sidecar_for(record.sender_id) if retention is not None else None
+        stored = await self.store.append_message(record, sidecar)
         if stored.id > self.heads.get(stored.channel, 0):
             self.heads[stored.channel] = stored.id
         if stored.id % 1000 == 0:

@@ -24,6 +24,7 @@ from causette.server.events import JoinRequest, parse_body
 from causette.server.keys import SERVICE
 from causette.server.openapi import openapi_document
 from causette.server.proxy import client_address
+from causette.server.retention import source_of
 from causette.server.sessions import (
     DEVICE_COOKIE,
     clear_session_cookie,
@@ -45,6 +46,7 @@ STATUS_BY_CODE = {
     ErrorCode.LOGIN_THROTTLED: 429,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.ALREADY_DECIDED: 409,
+    ErrorCode.NOT_READY: 409,
     ErrorCode.SAME_MODERATOR: 403,
     ErrorCode.BANNED: 403,
     ErrorCode.MUTED: 403,
@@ -150,6 +152,9 @@ async def join(request: web.Request) -> web.Response:
         client_address(request, service.settings.trusted_proxies),
         request.cookies.get(DEVICE_COOKIE),
     )
+    if service.retention is not None:
+        source = source_of(request, service.settings.trusted_proxies, service.clock())
+        await service.retention.joined(chatter, source)
     response = json_response({"token": token, "me": chatter.me()}, 201)
     set_session_cookies(response, request, token, device, int(service.settings.session_ttl_s))
     return response

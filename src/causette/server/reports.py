@@ -62,6 +62,9 @@ class Reports:
             subject_id=subject_id,
             text=event.text.strip(),
         )
+        if event.category in URGENT and service.retention is not None:
+            # Frozen past the purge until a legal officer releases it (server/retention.py).
+            await service.retention.preserve_report(report_id, event.category, subject_id, channel)
         if event.category in URGENT and service.safety is not None:
             subject = await service.load_chatter(subject_id)
             if subject is not None:

@@ -29,6 +29,7 @@ from causette.server.chat import (
 )
 from causette.server.connection import Connection
 from causette.server.keys import SERVICE
+from causette.server.retention import source_of
 from causette.server.sanctions import CLOSE_SANCTIONED
 from causette.server.sessions import credentials
 
@@ -249,6 +250,9 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
         # Statements of reasons of sanctions taken while away (DSA art. 17).
         for missed in await service.sanctions.missed(chatter, away_since):
             conn.send(missed)
+        if service.retention is not None:
+            source = source_of(request, service.settings.trusted_proxies, service.clock())
+            await service.retention.connected(chatter, source)
         session = _Session(service, chatter, conn)
         async for msg in ws:
             if msg.type is WSMsgType.TEXT:

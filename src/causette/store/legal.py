@@ -422,6 +422,21 @@ def sessions_by(
     return sorted(found.values(), key=lambda r: (r["created_at"], r["id"]))
 
 
+def sessions_with_rows(
+    conn: Connection, session_ids: Sequence[str], from_ts: float, to_ts: float
+) -> set[str]:
+    """Which of these sessions have connection data in the window."""
+    if not session_ids:
+        return set()
+    t = schema.connection_log
+    stmt = (
+        select(t.c.session_id)
+        .where(t.c.session_id.in_(list(session_ids)), t.c.ts >= from_ts, t.c.ts <= to_ts)
+        .distinct()
+    )
+    return {sid for (sid,) in conn.execute(stmt)}
+
+
 def messages_of_senders(
     conn: Connection,
     sender_ids: Sequence[str],

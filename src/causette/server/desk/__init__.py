@@ -13,6 +13,7 @@ from causette.server.desk import (
     actions,
     appeals,
     auth,
+    legal,
     live,
     moderation,
     queue,
@@ -35,3 +36,4 @@ def setup_desk(app: web.Application) -> None:
     appeals.setup_routes(app)
     live.setup_routes(app)
     transparency.setup_routes(app)
+    legal.setup_routes(app)

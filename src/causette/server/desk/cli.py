@@ -155,6 +155,9 @@ def register(subparsers: Subparsers) -> None:
     from causette.server.desk import transparency
 
     transparency.register(commands)
+    from causette.server.desk import legal
+
+    legal.register_cli(commands)
 
 
 __all__ = ["add_command", "open_store", "register", "run_with_store"]

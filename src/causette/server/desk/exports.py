@@ -45,6 +45,7 @@ from causette.store.legal import (
     messages_by_ids,
     messages_of_senders,
     sessions_by,
+    sessions_with_rows,
 )
 from causette.store.records import MessageRecord
 from causette.store.retention import SealedRow, connection_rows, open_connection
@@ -289,6 +290,7 @@ class ExportJob:
         exports_dir: pathlib.Path,
         actor: str,
         clock: Any,
+        session_ttl_s: float,
     ) -> None:
         self.store = store
         self.legal = legal
@@ -299,6 +301,7 @@ class ExportJob:
         self.exports_dir = exports_dir
         self.actor = actor
         self.clock = clock
+        self.session_ttl_s = session_ttl_s
         self._reported = 0.0
         self.unreadable = 0
 
@@ -349,11 +352,30 @@ class ExportJob:
         on_device = await read(
             lambda c: sessions_by(c, ids=sorted(found_by_rows), device_keys=sorted(keys))
         )
-        sessions: dict[str, dict[str, Any]] = {}
-        for s in (*named, *seeds, *on_device):
-            if s["created_at"] <= scope.to_ts and s["last_seen"] >= scope.from_ts:
-                sessions[s["id"]] = s
+        candidates = {s["id"]: s for s in (*named, *seeds, *on_device)}
+        with_rows = await read(
+            functools.partial(
+                sessions_with_rows,
+                session_ids=sorted(candidates),
+                from_ts=scope.from_ts,
+                to_ts=scope.to_ts,
+            )
+        )
+        sessions = {
+            sid: s for sid, s in candidates.items() if self._alive_in_window(s, sid in with_rows)
+        }
         return list(sessions.values()), set(sessions)
+
+    def _alive_in_window(self, session: dict[str, Any], has_rows: bool) -> bool:
+        """A session the window saw: begun before its end, not ended before its start, and
+        active in it (connection data there, or seen recently enough to still be valid: a
+        pseudonym is reused over a year, its old sessions are someone else)."""
+        scope = self.scope
+        if session["created_at"] > scope.to_ts:
+            return False
+        if session["ended_at"] is not None and session["ended_at"] < scope.from_ts:
+            return False
+        return has_rows or session["last_seen"] + self.session_ttl_s >= scope.from_ts
 
     async def _sealed(
         self,

@@ -14,10 +14,13 @@ Rules:
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import pathlib
+import sys
+import time
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from aiohttp import web
@@ -26,16 +29,28 @@ from sqlalchemy import Connection, select
 
 from causette.core.errors import ChatError, ErrorCode, bad_field
 from causette.core.roles import Permission
-from causette.core.sealing import public_key_id, public_key_pem
+from causette.core.sealing import parse_public_key, public_key_id, public_key_pem
 from causette.server.desk.auth import require
-from causette.server.desk.exports import ExportJob, Exports, parse_scope
+from causette.server.desk.cli import OPERATOR, add_command, run_with_store
+from causette.server.desk.exports import ExportJob, Exports, parse_scope, verify_archive
 from causette.server.desk.service import DESK
 from causette.server.http_api import json_response, read_json
 from causette.server.keys import SERVICE
-from causette.server.retention import Retention, load_keyring, load_signing_key
+from causette.server.retention import (
+    Retention,
+    load_keyring,
+    load_signing_key,
+    open_retention,
+    policy_of,
+)
+from causette.settings import Settings, load_settings
 from causette.store import schema
 from causette.store.legal import DONE, RUNNING, Notification
 from causette.store.moderators import Moderator
+from causette.store.sql import SqlStore
+
+if TYPE_CHECKING:
+    from causette.server.desk.cli import Subparsers
 
 RECIPIENTS = ("pharos", "police")
 TEXT_MAX = 2000
@@ -139,6 +154,7 @@ async def start_export(request: web.Request) -> web.Response:
         state.exports_dir,
         _actor(moderator),
         desk.clock,
+        desk.settings.session_ttl_s,
     )
     state.exports.start(job)
     return json_response({"requisition": {**requisition.public, "status": RUNNING}}, 202)
@@ -496,3 +512,71 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/api/desk/notifications", list_notifications)
     r.add_post("/api/desk/notifications/{notification_id}/sent", notification_sent)
     r.add_post("/api/desk/purge", purge)
+
+
+# -- the operator's commands (``causette admin purge|verify-export|export-public-key``) ----------
+def _purge_command(args: argparse.Namespace) -> int:
+    async def body(store: SqlStore, settings: Settings) -> int:
+        retention_log, _legal = open_retention(store, settings)
+        counts = await retention_log.purge(
+            policy_of(settings), time.time(), OPERATOR, dry_run=args.dry_run
+        )
+        verb = "would delete" if args.dry_run else "deleted"
+        for table, count in counts.items():
+            print(f"{table}\t{count}")
+        print(f"causette: purge {verb} {sum(counts.values())} rows (audited)")
+        return 0
+
+    return run_with_store(args, body)
+
+
+def _public_key_command(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    sys.stdout.write(public_key_pem(load_signing_key(settings)).decode("ascii"))
+    return 0
+
+
+def _verify_export_command(args: argparse.Namespace) -> int:
+    if args.public_key:
+        key = parse_public_key(pathlib.Path(args.public_key).read_bytes())
+    else:
+        key = load_signing_key(load_settings(args.config)).public_key()
+    try:
+        data = pathlib.Path(args.archive).read_bytes()
+    except OSError as exc:
+        print(f"causette: cannot read {args.archive}: {exc}", file=sys.stderr)
+        return 2
+    result = verify_archive(data, key)
+    if result.ok and result.manifest is not None:
+        requisition = result.manifest.get("requisition", {})
+        print(
+            f"causette: archive intact and signed (requisition {requisition.get('id')}, "
+            f"reference {requisition.get('reference')!r}, counts {result.manifest.get('counts')})"
+        )
+        return 0
+    for problem in result.problems:
+        print(f"causette: {problem}", file=sys.stderr)
+    print("causette: archive NOT verified", file=sys.stderr)
+    return 1
+
+
+def register_cli(commands: Subparsers) -> None:
+    purge_parser = add_command(
+        commands, "purge", "delete data past its retention time (keeps preserved data)",
+        _purge_command,
+    )  # fmt: skip
+    purge_parser.add_argument(
+        "--dry-run", action="store_true", help="count what would be deleted, delete nothing"
+    )
+    verify = add_command(
+        commands, "verify-export", "check a requisition archive's signature and files",
+        _verify_export_command,
+    )  # fmt: skip
+    verify.add_argument("archive", help="the .zip downloaded for a requisition")
+    verify.add_argument(
+        "--public-key", default=None, help="a PEM public key (default: this service's own)"
+    )
+    add_command(
+        commands, "export-public-key", "print the public key that verifies exports (PEM)",
+        _public_key_command,
+    )  # fmt: skip
