@@ -35,7 +35,6 @@ from causette.core.identity import Space
 from causette.core.ratelimit import TokenBucket, per_hour
 from causette.core.transparency import CATEGORIES, PUBLIC_PREFIX
 from causette.server.chat import ChatService, ip_prefix
-from causette.server.desk.service import DESK
 from causette.server.http_api import json_response, read_json, request_lang
 from causette.server.keys import SERVICE
 from causette.server.proxy import client_address
@@ -162,6 +161,8 @@ class PublicReports:
         )
         if report.category in URGENT:
             await self._alert(report_id, report, now)
+        # Open consoles see the new queue item at once (as a chat report's).
+        self.service.sanctions.queue_changed("added", "report", report_id)
         return {"report_id": report_id, "follow_token": token}
 
     async def _alert(self, report_id: str, report: PublicReport, now: float) -> None:
@@ -211,9 +212,6 @@ async def file_report(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     address = client_address(request, service.settings.trusted_proxies)
     answer = await request.app[PUBLIC_REPORTS].file(report, body.get("pow"), address)
-    desk = request.app.get(DESK)
-    if desk is not None:
-        desk.publish("queue", change="added", item_kind="report", id=answer["report_id"])
     return json_response(answer, 201)
 
 
