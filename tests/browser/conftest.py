@@ -255,3 +255,55 @@ def chatters(browser: Any, server_url: str) -> Iterator[Any]:
     yield make
     for chatter in made:
         chatter.context.close()
+
+
+@dataclass
+class Console:
+    """One moderator's console (/desk/) in its own browser context."""
+
+    context: Any
+    page: Any
+    errors: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
+
+    def login(self, name: str, password: str = MODERATOR_PASSWORD) -> None:
+        """Fill the login form with the keyboard and wait for the console's tabs."""
+        page = self.page
+        page.fill("form.login-form input[name=name]", name)
+        page.fill("form.login-form input[name=password]", password)
+        page.press("form.login-form input[name=password]", "Enter")
+        page.wait_for_selector("nav.tabs", timeout=TIMEOUT_MS)
+
+    def wait_live(self) -> None:
+        self.page.wait_for_selector('.live-status[data-state="online"]', timeout=TIMEOUT_MS)
+
+
+@pytest.fixture
+def consoles(browser: Any, server_url: str) -> Iterator[Any]:
+    """A factory of moderation consoles, each in its own browser context (own cookies)."""
+    made: list[Console] = []
+
+    def make(locale: str = "fr-FR", width: int = 1280, height: int = 800) -> Console:
+        context = browser.new_context(
+            locale=locale, viewport={"width": width, "height": height}, base_url=server_url
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        console = Console(context=context, page=page)
+        page.on("pageerror", lambda exc: console.errors.append(str(exc)))
+        page.on(
+            "console",
+            lambda msg: (
+                console.csp_violations.append(msg.text)
+                if "Content Security Policy" in msg.text
+                else None
+            ),
+        )
+        page.goto("/desk/")
+        page.wait_for_selector("form.login-form")
+        made.append(console)
+        return console
+
+    yield make
+    for console in made:
+        console.context.close()

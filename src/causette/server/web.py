@@ -5,7 +5,8 @@
 1. serves ``src/causette/web/``: ``index.html`` at ``/`` and every other file under
    ``/static/<path>``, with explicit content types (``.js`` is always ``text/javascript``,
    whatever the host's mimetypes table says) and ``Cache-Control: no-cache`` so a new
-   version is picked up at the next reload;
+   version is picked up at the next reload; the moderation console's page
+   (``web/desk/index.html``) at ``/desk/``, its files under ``/static/desk/``;
 2. appends a middleware, and an ``on_response_prepare`` hook for responses that never pass
    through a middleware (WebSocket handshakes, errors raised before routing), which set the
    strict Content-Security-Policy and the usual hardening headers on every response.
@@ -119,6 +120,10 @@ def make_handlers(root: pathlib.Path) -> tuple[Handler, Handler]:
     return index, static
 
 
+async def _to_desk(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPFound("/desk/")
+
+
 def page_handler(root: pathlib.Path, name: str) -> Handler:
     """A handler for one top-level page of the web folder (``/report.html``: the public
     report page, for people who are not in the chat)."""
@@ -139,5 +144,9 @@ def setup_web(app: web.Application, root: pathlib.Path | None = None) -> None:
     app.router.add_get("/", index)
     app.router.add_get("/report.html", page_handler(root or WEB_ROOT, "report.html"))
     app.router.add_get("/static/{path:.+}", static)
+    # The moderation console (web/desk/): its page at /desk/, its files under /static/desk/.
+    desk_index, _ = make_handlers((root or WEB_ROOT) / "desk")
+    app.router.add_get("/desk/", desk_index)
+    app.router.add_get("/desk", _to_desk)
     app.middlewares.append(security_headers)
     app.on_response_prepare.append(_on_prepare)

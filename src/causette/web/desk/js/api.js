@@ -1,0 +1,57 @@
+// The desk's HTTP API (docs/desk-api.md). Every failure becomes an ApiError carrying the
+// server's stable code, status and retry delay, or "network" when the server was not
+// reached. The desk session is the HttpOnly cookie set by login: nothing is kept in JS.
+import { lang } from "./i18n.js";
+
+export class ApiError extends Error {
+  constructor(code, message, status = 0, retryAfter = null) {
+    super(message || code);
+    this.code = code;
+    this.status = status;
+    this.retry_after = retryAfter;
+  }
+}
+
+async function call(method, path, body) {
+  let response;
+  try {
+    const headers = { "Accept-Language": lang() };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    response = await fetch(path, {
+      method,
+      credentials: "same-origin",
+      headers,
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+      cache: "no-store",
+    });
+  } catch (err) {
+    throw new ApiError("network", String(err));
+  }
+  if (response.status === 204) return null;
+  let data = null;
+  try { data = await response.json(); } catch { data = null; }
+  if (!response.ok) {
+    const e = (data && data.error) || {};
+    const retry = e.retry_after ?? (Number(response.headers.get("Retry-After")) || null);
+    throw new ApiError(e.code || `http_${response.status}`, e.message || response.statusText, response.status, retry);
+  }
+  return data;
+}
+
+const seg = encodeURIComponent;
+
+export const desk = {
+  login: (name, password) => call("POST", "/api/desk/login", { name, password }),
+  logout: () => call("POST", "/api/desk/logout"),
+  me: () => call("GET", "/api/desk/me"),
+  queue: () => call("GET", "/api/desk/queue"),
+  caseOf: (kind, id) => call("GET", `/api/desk/cases/${seg(kind)}/${seg(id)}`),
+  chatter: (id) => call("GET", `/api/desk/chatters/${seg(id)}`),
+  act: (body) => call("POST", "/api/desk/actions", body),
+  approveHeld: (id) => call("POST", `/api/desk/held/${seg(id)}/approve`),
+  rejectHeld: (id) => call("POST", `/api/desk/held/${seg(id)}/reject`),
+  appeals: () => call("GET", "/api/desk/appeals"),
+  decideAppeal: (id, decision, text) => call("POST", `/api/desk/appeals/${seg(id)}/decide`, { decision, text }),
+  // The legal officer's lists; each may not exist on this server yet (404 is shown as such).
+  legalList: (what) => call("GET", `/api/desk/${seg(what)}`),
+};
