@@ -50,8 +50,9 @@ async def test_report_a_chatter_and_urgent_reports_alert(make_client, base_url, 
     )
     assert ok["type"] == "report_ack"
     assert [r["category"] for r in await _queue(mod, "reports")] == ["ambush"]
-    kinds = [a["kind"] for a in await _queue(mod, "alerts")]
-    assert "report.ambush" in kinds
+    alerts = {a["kind"]: a for a in await _queue(mod, "alerts")}
+    # As urgent as the engine's own ambush alerts.
+    assert alerts["report.ambush"]["severity"] == 3
 
 
 async def test_reports_respect_the_wall_and_what_one_could_see(make_client):

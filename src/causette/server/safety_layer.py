@@ -242,7 +242,9 @@ class SafetyLayer:
                 risk=verdict.risk,
                 reasons=[asdict(r) for r in verdict.reasons],
             )
-        severity = _SEVERITY.get(kind.split(".", 1)[0], 1)
+        # "report.grooming" (a chatter's report) weighs what "grooming" (the engine's) does.
+        label = kind.removeprefix("report.").split(".", 1)[0]
+        severity = _SEVERITY.get(label, 1)
         alert_id = await self.store.add_alert(kind, severity, now, context, channel, subject.id)
         service.sanctions.queue_changed("added", "alert", alert_id)
         return alert_id
