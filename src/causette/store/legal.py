@@ -323,6 +323,26 @@ class LegalStore:
 
         await self.store._submit(op)
 
+    async def fail_interrupted(self, actor: str, now: float) -> int:
+        """Exports left running by a process that stopped: failed, so they can be restarted."""
+        t = schema.requisitions
+
+        def op(conn: Connection) -> int:
+            ids = [i for (i,) in conn.execute(select(t.c.id).where(t.c.status == RUNNING))]
+            for requisition_id in ids:
+                conn.execute(
+                    update(t)
+                    .where(t.c.id == requisition_id)
+                    .values(status=FAILED, error="interrupted by a restart", finished_at=now)
+                )
+                target = f"requisition:{requisition_id}"
+                append_in(conn, now, actor, "requisition.export_fail", target,
+                          {"error": "interrupted by a restart"})  # fmt: skip
+            return len(ids)
+
+        count: int = await self.store._submit(op)
+        return count
+
     # -- notifications (DSA art. 18) --------------------------------------------------------
     async def notify(
         self,

@@ -491,6 +491,10 @@ def setup_routes(app: web.Application) -> None:
     app[LEGAL] = state
 
     async def lifecycle(_app: web.Application) -> Any:
+        if not settings.redis_url:
+            # One process: an export still "running" died with the previous one. (With
+            # several processes another one may be running it: left as it is.)
+            await retention.legal.fail_interrupted("system:start", service.clock())
         retention.start()
         yield
         await state.exports.close()
