@@ -162,6 +162,9 @@ async def test_a_grooming_report_raises_an_alert_for_the_queue(
     assert context["target"] == {"pseudonym": "Prof_Max", "message": "room:general#42"}
     # A harassment report is queued but raises no alert.
     assert not [a for a in alerts if harassment["report_id"] in str(a["context"])]
+    # The grooming report froze its data past the purge; the harassment one did not.
+    kept = (await moderator.get("/api/desk/preservations"))["preservations"]
+    assert [p["source_id"] for p in kept] == [body["report_id"]]
 
 
 @pytest.mark.parametrize(

@@ -160,22 +160,41 @@ class PublicReports:
             lang=report.lang,
         )
         if report.category in URGENT:
-            await self._alert(report_id, report, now)
+            subject_id = await self._alert(report_id, report, now)
+            await self._preserve(report_id, report, subject_id)
         # Open consoles see the new queue item at once (as a chat report's).
         self.service.sanctions.queue_changed("added", "report", report_id)
         return {"report_id": report_id, "follow_token": token}
 
-    async def _alert(self, report_id: str, report: PublicReport, now: float) -> None:
-        """An alert for the queue, as a chat report of grooming or ambush raises one."""
-        service = self.service
-        if service.safety is None:
-            return
-        subject_id = None
+    def _subject(self, report: PublicReport) -> str | None:
+        """The chatter the report names, when someone by that name is online."""
         pseudonym = report.target.get("pseudonym")
+        subject_id = None
         if pseudonym:
             # The page's visitor is in neither space: the name may be in either.
             for space in Space:
-                subject_id = subject_id or service.presence.find(pseudonym, space)
+                subject_id = subject_id or self.service.presence.find(pseudonym, space)
+        return subject_id
+
+    async def _preserve(self, report_id: str, report: PublicReport, subject_id: str | None) -> None:
+        """Freeze the data around a grooming/ambush report past the purge, as for a chat
+        report. Naming neither a chatter nor a known room, it freezes the whole window: a
+        legal officer narrows it by releasing it."""
+        retention = self.service.retention
+        if retention is None:
+            return
+        room = report.target.get("room")
+        known = any(r.slug == room for r in self.service.catalogue.rooms)
+        channel = f"room:{room}" if known else None
+        await retention.preserve_report(report_id, report.category, subject_id, channel)
+
+    async def _alert(self, report_id: str, report: PublicReport, now: float) -> str | None:
+        """An alert for the queue, as a chat report of grooming or ambush raises one;
+        returns the subject it names, if found."""
+        service = self.service
+        subject_id = self._subject(report)
+        if service.safety is None:
+            return subject_id
         context = {
             "source": "public_report",
             "report_id": report_id,
@@ -186,6 +205,7 @@ class PublicReports:
         await service.safety.store.add_alert(
             f"report.{report.category}", URGENT_SEVERITY, now, context, None, subject_id
         )
+        return subject_id
 
     async def status(self, token: str) -> dict[str, Any]:
         if not _TOKEN.fullmatch(token):
