@@ -63,6 +63,8 @@ class Desk:
         if service.cluster is not None:
             # Events published by the other processes reach this one's consoles.
             service.cluster.handlers[DESK_TOPIC] = lambda body: self.deliver(body["event"])
+            # Events of other processes were lost while Redis was away: consoles re-read.
+            service.cluster.bus.on_reconnect.append(self._bus_back)
 
     @property
     def settings(self) -> Any:
@@ -98,6 +100,9 @@ class Desk:
         self.deliver(event)
         if self.service.cluster is not None:
             self.service.cluster.broadcast(DESK_TOPIC, event=event)
+
+    async def _bus_back(self) -> None:
+        self.deliver({"type": "resync"})
 
     def deliver(self, event: dict[str, Any]) -> None:
         """Hand ``event`` to this process's consoles. A console too slow to keep up gets
