@@ -100,6 +100,11 @@ async def test_report_queue_device_ban_appeal_and_reversal(
     await relou.send({"type": "hello", "token": relou.token})
     error = await relou.expect("error")
     assert error["code"] == "banned" and error["statement"]["appeal_token"]
+    # And the page's session check says so (the client shows the statement on reload).
+    async with relou.http.get(
+        f"{relou.base_url}/api/session", headers={"Authorization": f"Bearer {relou.token}"}
+    ) as resp:
+        assert resp.status == 403 and (await resp.json())["error"]["code"] == "banned"
 
     appeal = await _post_public(
         alice, "/api/appeals", {"token": statement["appeal_token"], "text": "Je m'excuse"}

@@ -162,6 +162,8 @@ async def join(request: web.Request) -> web.Response:
 
 async def session(request: web.Request) -> web.Response:
     chatter = await _chatter(request)
+    # A banned chatter's session is not "still open": say why, with the statement.
+    await request.app[SERVICE].sanctions.check_hello(chatter)
     return json_response({"me": chatter.me()})
 
 
