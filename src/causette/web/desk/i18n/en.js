@@ -192,7 +192,7 @@ export default {
   "err.login_failed": "Wrong name or password.",
   "err.login_throttled": "Too many attempts: retry in {retry_after} s.",
   "err.not_authenticated": "No session or an expired one: log in again.",
-  "err.login_required": "No session or an expired one: log in again.",
+  "err.not_authenticated": "No session or an expired one: log in again.",
   "err.forbidden": "Your role does not allow this action.",
   "err.same_moderator": "An appeal is decided by a moderator other than the one who sanctioned.",
   "err.already_decided": "Already decided (by you or someone else).",

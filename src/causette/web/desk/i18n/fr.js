@@ -193,7 +193,7 @@ export default {
   "err.login_failed": "Nom ou mot de passe incorrect.",
   "err.login_throttled": "Trop d'essais : réessayez dans {retry_after} s.",
   "err.not_authenticated": "Session absente ou expirée : reconnectez-vous.",
-  "err.login_required": "Session absente ou expirée : reconnectez-vous.",
+  "err.not_authenticated": "Session absente ou expirée : reconnectez-vous.",
   "err.forbidden": "Votre rôle ne permet pas cette action.",
   "err.same_moderator": "Un recours est tranché par un autre modérateur que l'auteur de la sanction.",
   "err.already_decided": "Déjà traité (par vous ou quelqu'un d'autre).",
