@@ -10,13 +10,13 @@ export class ApiError extends Error {
   }
 }
 
-async function call(method, path, body) {
+async function call(method, path, body, headers = {}) {
   let response;
   try {
     response = await fetch(path, {
       method,
       credentials: "same-origin",
-      headers: body ? { "Content-Type": "application/json" } : {},
+      headers: body ? { "Content-Type": "application/json", ...headers } : headers,
       body: body ? JSON.stringify(body) : undefined,
       cache: "no-store",
     });
@@ -28,7 +28,9 @@ async function call(method, path, body) {
   try { data = await response.json(); } catch { data = null; }
   if (!response.ok) {
     const e = (data && data.error) || {};
-    throw new ApiError(e.code || "internal", e.message || response.statusText, response.status, e.retry_after ?? data?.retry_after ?? null);
+    const error = new ApiError(e.code || "internal", e.message || response.statusText, response.status, e.retry_after ?? data?.retry_after ?? null);
+    if (e.statement) error.statement = e.statement; // banned, muted: the statement of reasons
+    throw error;
   }
   return data;
 }
@@ -40,4 +42,7 @@ export const api = {
   session: () => call("GET", "/api/session"),
   logout: () => call("POST", "/api/logout"),
   rooms: () => call("GET", "/api/rooms"),
+  // Appeals (DSA art. 20): no session needed, the statement's token is the key.
+  appeal: (token, text) => call("POST", "/api/appeals", { token, text }),
+  appealStatus: (token, lang) => call("GET", `/api/appeals/${encodeURIComponent(token)}`, null, { "Accept-Language": lang }),
 };

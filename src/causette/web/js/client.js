@@ -6,12 +6,13 @@ import {
   persist, saved, notify, tabKeyForConversation,
 } from "./state.js";
 import { t, errorText, lang } from "./i18n.js";
+import { onModerationEvent, addStatement, mutedNote, rememberReport } from "./sanctions.js";
 
 let conn = null;
 const pending = new Map(); // ref -> {kind, channel?, to?, text?}
 let firstSync = true;
 // Refusals of a message that deserve to stay in sight above the composer.
-const SAFETY_CODES = new Set(["message_blocked", "fresh_no_links", "fresh_pm_limit", "adults_out_of_reach"]);
+const SAFETY_CODES = new Set(["message_blocked", "fresh_no_links", "fresh_pm_limit", "adults_out_of_reach", "moved_out"]);
 
 export function start() {
   conn = new Connection({
@@ -156,7 +157,7 @@ export function sendReport(category, text = "") {
   }
   const extra = String(text || "").trim().slice(0, 500);
   if (extra) event.text = extra;
-  const ref = send(event, { kind: "report", seq: r.seq });
+  const ref = send(event, { kind: "report", seq: r.seq, about: r.target.pseudonym });
   if (ref === null) {
     r.status = "error";
     r.error = t("conn.offline");
@@ -398,6 +399,7 @@ function handle(ev) {
     case "report_ack": {
       const p = pending.get(ev.ref);
       pending.delete(ev.ref);
+      if (p) rememberReport(ev.report_id, p.about); // its outcome will name the person
       onReportAnswer(p || { seq: -1 }, ev);
       break;
     }
@@ -412,11 +414,14 @@ function handle(ev) {
         state.conn = { status: "ended" };
         changed("conn");
       }
-      notify(errorText(ev), "error");
+      if (ev.statement) addStatement(ev.statement); // banned, muted: the decision and the appeal
+      // A refused post while muted: the note above the composer says it, with the end.
+      if (!(ev.code === "muted" && p && (p.kind === "post" || p.kind === "pm"))) notify(errorText(ev), "error");
       if (p && (p.kind === "post" || p.kind === "pm")) {
         // Nothing typed is lost: the text goes back to the composer, the reason stays above it.
         state.failedText = { key: p.channel || p.draft, text: p.text };
-        if (SAFETY_CODES.has(ev.code)) setNote(p.channel || p.draft, errorText(ev), "error");
+        if (ev.code === "muted") setNote(p.channel || p.draft, mutedNote(ev.statement), "error");
+        else if (SAFETY_CODES.has(ev.code)) setNote(p.channel || p.draft, errorText(ev), "error");
         changed("failed");
       }
       break;
@@ -500,6 +505,12 @@ function handle(ev) {
     case "search":
       state.searchResults = ev.users || [];
       changed("people");
+      break;
+    case "sanction":
+    case "deleted":
+    case "report_outcome":
+    case "appeal_decided":
+      onModerationEvent(ev); // moderation (issue 6): sanctions.js
       break;
     default:
       break;

@@ -10,13 +10,14 @@ const BACKOFF_MAX_MS = 30000;
 
 // Close codes after which reconnecting automatically would be wrong.
 // 4011: the chatter said they are under 15; the session is over (an error explains why).
-const FINAL = { 4001: "ended", 4010: "taken", 4009: "elsewhere", 4011: "too_young" };
+// 4012: kicked or banned; the statement of reasons came just before (never a retry loop).
+const FINAL = { 4001: "ended", 4010: "taken", 4009: "elsewhere", 4011: "too_young", 4012: "sanctioned" };
 
 export class Connection {
   /**
    * onEvent(event): every server event.
    * onState({status, retryAt?}): "connecting" | "syncing" | "online" | "waiting" |
-   *   "offline" | "ended" | "taken" | "elsewhere" | "too_young".
+   *   "offline" | "ended" | "taken" | "elsewhere" | "too_young" | "sanctioned".
    * helloFields(): extra fields of `hello` (last_ids).
    */
   constructor({ onEvent, onState, helloFields }) {

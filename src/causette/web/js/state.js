@@ -31,6 +31,11 @@ export const state = {
   notes: new Map(), // channel -> {text, kind: "info" | "error"}
   // The report dialog (issue 6): {target, category, status, seq, reportId?, error?} or null.
   report: null,
+  // Moderation (issue 6): statements of reasons received (DSA art. 17), the one that ended
+  // the session (kick, ban: close 4012), and notices (a report's outcome, an appeal's decision).
+  statements: [],
+  sanctionEnd: null,
+  modNotices: [], // {id, kind, title, lines}
   synced: false,
 };
 

@@ -6,6 +6,7 @@ import { t, toggleLang } from "../i18n.js";
 import { state, subscribe, changed, persist } from "../state.js";
 import { openPm, block, unblock, setPolicy, reconnect, askReport } from "../client.js";
 import { mountReport } from "./report.js";
+import { mountModeration, loadStatements } from "../sanctions.js";
 import { mountRooms } from "./rooms.js";
 import { mountConversation } from "./conversation.js";
 import { mountPeople } from "./people.js";
@@ -48,12 +49,14 @@ export function renderChat(root, { onLogout, onRejoin }) {
   const convPane = h("main", { id: "main", class: "pane conv-pane" });
   const peoplePane = h("aside", { class: "pane people-pane", attrs: { "aria-labelledby": "people-title" } });
   const notice = h("div", { class: "notice", attrs: { role: "status", "aria-live": "polite" } });
+  // Moderation decisions about me and notices (issue 6): above the panes, seen from each of them.
+  const moderation = h("div", { class: "moderation-area", attrs: { role: "region", "aria-label": t("moderation.area") } });
 
   const userDialog = h("dialog", { class: "user-dialog", attrs: { "aria-labelledby": "user-dialog-title" } });
   const settingsDialog = h("dialog", { class: "settings-dialog", attrs: { "aria-labelledby": "settings-title" } });
   const reportDialog = h("dialog", { class: "report-dialog", attrs: { "aria-labelledby": "report-title" } });
 
-  const screen = h("div", { class: "chat-screen" }, header, nav,
+  const screen = h("div", { class: "chat-screen" }, header, nav, moderation,
     h("div", { class: "panes" }, roomsPane, convPane, peoplePane), notice, userDialog, settingsDialog, reportDialog);
   root.replaceChildren(screen);
 
@@ -116,6 +119,8 @@ export function renderChat(root, { onLogout, onRejoin }) {
   mountRooms(roomsPane);
   mountPeople(peoplePane, { onUser: openUser });
   mountReport(reportDialog);
+  loadStatements();
+  mountModeration(moderation, subscribe);
 
   function renderMe() {
     const me = state.me;
@@ -142,6 +147,11 @@ export function renderChat(root, { onLogout, onRejoin }) {
     } else if (s.status === "elsewhere") {
       text.textContent = t("conn.elsewhere");
       parts.push(h("button", { type: "button", class: "small", text: t("conn.reconnect"), on: { click: reconnect } }));
+    } else if (s.status === "sanctioned") {
+      // Close 4012: the statement of reasons is shown above; never an automatic retry.
+      const action = state.sanctionEnd ? state.sanctionEnd.action : "";
+      text.textContent = t(action === "kick" ? "conn.kicked" : action === "ban" ? "conn.banned" : "conn.sanctioned");
+      if (action === "kick") parts.push(h("button", { type: "button", class: "small", text: t("conn.come_back"), on: { click: reconnect } }));
     } else if (s.status === "ended" || s.status === "taken") {
       text.textContent = t(s.status === "ended" ? "conn.ended" : "conn.taken");
       parts.push(h("button", { type: "button", class: "small primary", text: t("join.submit"), on: { click: onRejoin } }));

@@ -1,9 +1,10 @@
 // The join screen: pseudonym, age, gender, département; what others will see; the rules;
 // the proof of work running in the background with its progress.
 import { h, nextId } from "../dom.js";
-import { t, errorText, toggleLang } from "../i18n.js";
+import { t, errorText, toggleLang, lang } from "../i18n.js";
 import { api } from "../api.js";
 import { ProofOfWork } from "../pow.js";
+import { joinStatements } from "../sanctions.js";
 
 const PSEUDONYM_RE = /^[\p{L}\p{N}_-]{3,20}$/u;
 
@@ -60,6 +61,8 @@ export function renderJoin(root, { meta, onJoined, draft = {}, explanation = "" 
   if (draft.department) dept.value = draft.department;
 
   const error = h("div", { id: ids.error, class: "form-error", attrs: { role: "alert" } });
+  // Decisions that keep this browser out (a ban), kept from before: why, and the appeal.
+  const statements = joinStatements();
   if (explanation) error.textContent = explanation; // e.g. the session ended under 15 (4011)
   const submit = h("button", { type: "submit", class: "primary", text: t("join.submit") });
 
@@ -101,7 +104,7 @@ export function renderJoin(root, { meta, onJoined, draft = {}, explanation = "" 
       let answer;
       for (let attempt = 0; ; attempt++) {
         try {
-          answer = await api.join({ ...data, pow: await pow.solution() });
+          answer = await api.join({ ...data, lang: lang(), pow: await pow.solution() });
           break;
         } catch (err) {
           if ((err.code === "pow_invalid" || err.code === "pow_expired") && attempt < 2) continue;
@@ -113,6 +116,8 @@ export function renderJoin(root, { meta, onJoined, draft = {}, explanation = "" 
     } catch (err) {
       const text = err.code === "age_too_young" ? t("join.too_young") : errorText(err);
       showError(text, fieldFor(err.code));
+      // Banned (403): why, with the statement of reasons and the appeal form.
+      if (err.code === "banned" && err.statement) statements.show(err.statement);
       pow.start(); // the challenge may have been used
     } finally {
       busy = false;
@@ -162,6 +167,7 @@ export function renderJoin(root, { meta, onJoined, draft = {}, explanation = "" 
       h("main", { id: "main", class: "join-card" },
         h("h1", { id: "join-title", text: t("join.title") }),
         h("p", { class: "tagline", text: t("app.tagline") }),
+        statements.box,
         form)),
   );
   if (!draft.pseudonym) pseudonym.focus();
