@@ -156,13 +156,12 @@ async def test_a_slow_console_gets_one_resync(server):
     assert events[0]["id"] == "0"
 
 
+@pytest.mark.parametrize("backend", ["cluster"], indirect=True)
 async def test_events_reach_consoles_on_another_process(
     backend: str, settings: Settings, server, make_moderator, open_stream
 ):
-    """Cluster mode: a change published on one process reaches a console open on another
-    (a second app on the same PostgreSQL and Redis), exactly once."""
-    if backend != "cluster":
-        pytest.skip("one process on the embedded backend: nothing to cross")
+    """Cluster mode only: a change published on one process reaches a console open on
+    another (a second app on the same PostgreSQL and Redis), exactly once."""
     second = TestServer(build_app(settings), host="127.0.0.1")
     await second.start_server()
     try:

@@ -29,6 +29,10 @@ from causette.server.desk.service import DESK
 from causette.store.moderators import Moderator
 
 KEEPALIVE_S = 15.0
+# A console that stops reading (a frozen tab, a dead link) would hold this handler in a
+# blocked write, past logout and shutdown: past this, the stream is dropped (the console's
+# EventSource reconnects and resyncs if it is alive).
+WRITE_TIMEOUT_S = 10.0
 RETRY_MS = 3000
 _CLOSE: dict[str, Any] = {"type": "_close"}
 
@@ -78,29 +82,39 @@ async def events(request: web.Request) -> web.StreamResponse:
     queue = desk.watch()
     streams = request.app[_STREAMS]
     streams.add(queue)
+
+    async def send(data: bytes) -> None:
+        await asyncio.wait_for(response.write(data), WRITE_TIMEOUT_S)
+
+    loop = asyncio.get_running_loop()
+    checked = loop.time()
     try:
-        await response.write(f"retry: {RETRY_MS}\n\n".encode())
-        await response.write(_frame({"type": "hello", "role": moderator.role.value}))
+        await send(f"retry: {RETRY_MS}\n\n".encode())
+        await send(_frame({"type": "hello", "role": moderator.role.value}))
         while True:
             try:
                 event = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
             except TimeoutError:
-                if not await _still_open(request):
-                    await response.write(_frame({"type": "logged_out"}))
-                    break
-                await response.write(b": keep-alive\n\n")
-                continue
+                event = None
             if event is _CLOSE:
                 break
-            if visible(moderator, event):
-                await response.write(_frame(event))
-    except (ConnectionResetError, ConnectionError):
-        pass  # the console went away
+            # The session is checked at least every KEEPALIVE_S, busy stream or not.
+            if loop.time() - checked >= KEEPALIVE_S:
+                checked = loop.time()
+                if not await _still_open(request):
+                    await send(_frame({"type": "logged_out"}))
+                    break
+            if event is None:
+                await send(b": keep-alive\n\n")
+            elif visible(moderator, event):
+                await send(_frame(event))
+    except (ConnectionResetError, ConnectionError, TimeoutError):
+        pass  # the console went away, or stopped reading
     finally:
         desk.unwatch(queue)
         streams.discard(queue)
-    with contextlib.suppress(ConnectionError):
-        await response.write_eof()
+    with contextlib.suppress(ConnectionError, TimeoutError):
+        await asyncio.wait_for(response.write_eof(), WRITE_TIMEOUT_S)
     return response
 
 
