@@ -111,6 +111,7 @@ async def record_requisition(request: web.Request) -> web.Response:
         legal_basis=_text(body, "legal_basis"),
         scope=scope.as_json(),
     )
+    request.app[DESK].publish("requisition", id=requisition.id, status=requisition.status)
     return json_response({"requisition": requisition.public}, 201)
 
 
@@ -157,6 +158,12 @@ async def start_export(request: web.Request) -> web.Response:
         desk.settings.session_ttl_s,
     )
     state.exports.start(job)
+    desk.publish("requisition", id=requisition.id, status=RUNNING)
+    # Consoles re-read the requisition when its export ends (done or failed); they poll
+    # its progress meanwhile.
+    task = state.exports.tasks.get(requisition.id)
+    if task is not None:
+        task.add_done_callback(lambda _task: desk.publish("export", id=requisition.id))
     return json_response({"requisition": {**requisition.public, "status": RUNNING}}, 202)
 
 
@@ -233,6 +240,7 @@ async def create_preservation(request: web.Request) -> web.Response:
         source_kind="moderator",
         source_id=moderator.id,
     )
+    request.app[DESK].publish("preservation", id=preservation.id)
     return json_response({"preservation": asdict(preservation)}, 201)
 
 
@@ -243,6 +251,7 @@ async def release_preservation(request: web.Request) -> web.Response:
     if not await legal.release(preservation_id, _actor(moderator), request.app[DESK].clock()):
         found = [p for p in await legal.preservations(False) if p.id == preservation_id]
         raise ChatError(ErrorCode.ALREADY_DECIDED if found else ErrorCode.NOT_FOUND)
+    request.app[DESK].publish("preservation", id=preservation_id)
     return web.Response(status=204)
 
 
@@ -420,6 +429,8 @@ async def _emergency(
         alert_id=case_id if kind == "alert" else None,
         report_id=case_id if kind == "report" else None,
     )
+    desk.publish("preservation", id=preservation.id)
+    desk.publish("notification", id=notification.id)
     return json_response({"notification": _notification_json(notification)}, 201)
 
 
@@ -465,6 +476,7 @@ async def notification_sent(request: web.Request) -> web.Response:
     if not done:
         exists = any(n.id == notification_id for n in await legal.notifications())
         raise ChatError(ErrorCode.ALREADY_DECIDED if exists else ErrorCode.NOT_FOUND)
+    request.app[DESK].publish("notification", id=notification_id)
     return web.Response(status=204)
 
 
