@@ -18,6 +18,7 @@ from causette.core.sealing import parse_public_key
 from causette.server.desk.exports import verify_archive
 from causette.server.desk.legal import LEGAL
 from causette.store import schema
+from tests.server.test_desk_actions import chatter_id
 from tests.support.desk import DeskClient
 
 
@@ -245,3 +246,39 @@ async def test_archive_is_not_ready_before_the_export(make_moderator):
     rid = created["requisition"]["id"]
     _, answer = await legal.call("GET", f"/api/desk/requisitions/{rid}/archive", expect=409)
     assert answer["error"]["code"] == "not_ready"
+
+
+async def test_a_message_removed_by_moderation_is_still_in_the_export(
+    server, make_client, make_moderator
+):
+    """Deleting a message takes it out of the chat, not out of the evidence."""
+    from_ts = time.time()
+    relou = await make_client("Relou", gender="m")
+    await relou.enter("general")
+    kept = await relou.post("general", "message gardé")
+    gone = await relou.post("general", "message supprimé par la modération")
+    modo = await make_moderator("modo")
+    subject_id = chatter_id(server, "Relou")
+    await modo.post(
+        "/api/desk/actions",
+        {
+            "action": "delete",
+            "subject_id": subject_id,
+            "channel": "room:general",
+            "message_id": gone["id"],
+            "rule": "harassment",
+            "reason": "Insulte",
+        },
+    )
+    history = await relou.request(
+        {"type": "history", "channel": "room:general", "limit": 50}, "history"
+    )
+    assert [m["id"] for m in history["messages"]] == [kept["id"]]
+    legal = await make_moderator("juriste", "legal")
+    _, archive = await _export(
+        legal, {"pseudonyms": ["Relou"], "from_ts": from_ts, "to_ts": time.time() + 60}
+    )
+    rows = {m["id"]: m for m in _table(archive, "messages")}
+    assert set(rows) == {kept["id"], gone["id"]}
+    assert rows[gone["id"]]["removed"] is True and rows[kept["id"]]["removed"] is False
+    assert rows[gone["id"]]["text"] == "message supprimé par la modération"

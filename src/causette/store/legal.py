@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, func, insert, select, tuple_, update
+from sqlalchemy import ColumnElement, Connection, func, insert, or_, select, tuple_, update
 
 from causette.store import schema
 from causette.store.audit import append_in
@@ -474,6 +474,31 @@ def messages_of_senders(
         stmt = stmt.where(tuple_(m.c.channel, m.c.id) > tuple_(*after))
     stmt = stmt.order_by(m.c.channel, m.c.id).limit(limit)
     return [MessageRecord(*row) for row in conn.execute(stmt)]
+
+
+def removed_messages(
+    conn: Connection,
+    sender_ids: Sequence[str],
+    wanted: set[tuple[str, int]],
+    from_ts: float,
+    to_ts: float,
+) -> list[MessageRecord]:
+    """Messages moderators removed from the chat (kept among held messages, status
+    ``removed``) that these sessions sent, or that ``wanted`` names, in the window."""
+    h = schema.held_messages
+    wanted_channels = {channel for channel, _ in wanted}
+    stmt = select(h.c.channel, h.c.reasons, h.c.ts, h.c.sender_id, h.c.sender, h.c.text).where(
+        h.c.status == "removed",
+        h.c.ts >= from_ts,
+        h.c.ts <= to_ts,
+        or_(h.c.sender_id.in_(list(sender_ids)), h.c.channel.in_(list(wanted_channels))),
+    )
+    found: list[MessageRecord] = []
+    for channel, reasons, ts, sender_id, sender, text in conn.execute(stmt):
+        message_id = int(orjson.loads(reasons)[0]["removed"]["message_id"])
+        if sender_id in sender_ids or (channel, message_id) in wanted:
+            found.append(MessageRecord(channel, message_id, ts, sender_id, sender, text))
+    return sorted(found, key=lambda r: (r.channel, r.id))
 
 
 def messages_by_ids(

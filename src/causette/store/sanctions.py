@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, and_, delete, insert, or_, select, update
 
 from causette.core.errors import ChatError, ErrorCode
@@ -192,13 +193,7 @@ class SanctionStore:
             if close is not None:
                 _close_item(conn, close, now)
             if delete_message is not None:
-                m = schema.messages
-                channel, message_id = delete_message
-                gone = conn.execute(
-                    delete(m).where(m.c.channel == channel, m.c.id == message_id)
-                ).rowcount
-                if not gone:
-                    raise ChatError(ErrorCode.NOT_FOUND)
+                _remove_message(conn, *delete_message, now, audits[0].actor if audits else "")
             if rows:
                 conn.execute(insert(schema.sanctions), rows)
             for entry in audits:
@@ -413,3 +408,32 @@ class SanctionStore:
             return None if row is None else dict(row)
 
         return await self.store._read(q)
+
+
+def _remove_message(conn: Connection, channel: str, message_id: int, now: float, by: str) -> None:
+    """Take a message out of its channel (history, resume, search) but keep it, as evidence
+    for an appeal, a preservation or a requisition, among held messages with the status
+    ``removed`` (purged with moderation data, kept while preserved)."""
+    m = schema.messages
+    row = conn.execute(
+        select(m.c.ts, m.c.sender_id, m.c.sender, m.c.text).where(
+            m.c.channel == channel, m.c.id == message_id
+        )
+    ).first()
+    if row is None:
+        raise ChatError(ErrorCode.NOT_FOUND)
+    conn.execute(delete(m).where(m.c.channel == channel, m.c.id == message_id))
+    conn.execute(
+        insert(schema.held_messages).values(
+            id=secrets.token_hex(8),
+            channel=channel,
+            sender_id=row.sender_id,
+            sender=row.sender,
+            text=row.text,
+            ts=row.ts,
+            reasons=orjson.dumps([{"removed": {"message_id": message_id}}]).decode(),
+            status="removed",
+            decided_at=now,
+            decided_by=by[:64],
+        )
+    )

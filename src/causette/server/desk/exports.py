@@ -44,6 +44,7 @@ from causette.store.legal import (
     Requisition,
     messages_by_ids,
     messages_of_senders,
+    removed_messages,
     sessions_by,
     sessions_with_rows,
 )
@@ -59,7 +60,8 @@ SCOPE_LIST_MAX = 500
 MANIFEST, SIGNATURE = "manifest.json", "signature.sig"
 TABLES = ("sessions", "messages", "connections")
 
-MESSAGE_FIELDS = ("channel", "id", "ts", "ts_utc", "sender_id", "pseudonym", "text")
+# ``removed``: taken out of the chat by a moderator (kept as evidence, see store/sanctions.py).
+MESSAGE_FIELDS = ("channel", "id", "ts", "ts_utc", "sender_id", "pseudonym", "text", "removed")
 CONNECTION_FIELDS = (
     "row_id", "kind", "ts", "ts_utc", "session_id", "channel", "message_id", "ip", "port",
     "connected_at", "connected_at_utc", "pseudonym", "device_key", "key_id", "error",
@@ -177,7 +179,7 @@ class _TableFiles:
         }
 
 
-def _message_row(record: MessageRecord) -> dict[str, Any]:
+def _message_row(record: MessageRecord, removed: bool = False) -> dict[str, Any]:
     try:
         pseudonym = orjson.loads(record.sender).get("pseudonym")
     except orjson.JSONDecodeError:
@@ -190,6 +192,7 @@ def _message_row(record: MessageRecord) -> dict[str, Any]:
         "sender_id": record.sender_id,
         "pseudonym": pseudonym,
         "text": record.text,
+        "removed": removed,
     }
 
 
@@ -463,6 +466,14 @@ class ExportJob:
             if len(page) < BATCH:
                 break
             after = (page[-1].channel, page[-1].id)
+        # Messages a moderator removed from the chat are evidence too.
+        wanted = set(scope.message_ids)
+        for record in await read(
+            lambda c: removed_messages(c, subjects, wanted, scope.from_ts, scope.to_ts)
+        ):
+            if (record.channel, record.id) not in seen:
+                seen.add((record.channel, record.id))
+                messages.add(_message_row(record, removed=True))
 
         connections = _TableFiles("connections", CONNECTION_FIELDS)
         seen_rows: set[int] = set()
