@@ -8,6 +8,7 @@ reads the outcome of the report. A device ban ends the session without a reconne
 loop; the banned chatter appeals from the statement with the keyboard, reloads, is refused
 at the join screen with the statement, a second moderator reverses the ban and the
 chatter reads the decision and joins again. Both at 360 px without horizontal scrolling.
+After a kick, no automatic retry either, but the chatter may come back with one button.
 """
 
 from __future__ import annotations
@@ -345,3 +346,50 @@ def test_a_device_ban_ends_the_session_and_a_reversed_appeal_lets_the_chatter_ba
     for who in (carl, dana):
         assert not who.errors, who.errors
         assert not who.csp_violations, who.csp_violations
+
+
+def test_after_a_kick_the_chatter_may_come_back_by_choice(
+    chatters: Any, server_url: str, moderators: tuple[str, str]
+) -> None:
+    """A kick ends the session (4012) with its statement; no automatic retry, but a
+    « Revenir » button, since a kick does not last."""
+    alpha, _ = moderators
+    eve = chatters()
+    sockets: list[str] = []
+    eve.page.on("websocket", lambda socket: sockets.append(socket.url))
+    eve.join("Eve_sanc", 24, gender="f", department="59")
+    fred = chatters()
+    fred.join("Fred_sanc", 40, gender="m", department="59")
+    for who in (eve, fred):
+        who.enter_room(ROOM)
+    person = fred.page.locator('.person[data-pseudonym="Eve_sanc"]')
+    person.locator(".report-button").click()
+    fred.page.locator('dialog.report-dialog[open] button[data-category="other"]').click()
+    fred.page.locator(".report-sent").wait_for()
+    item = _report_item(server_url, alpha, "Eve_sanc")
+    _desk(
+        server_url,
+        alpha,
+        "POST",
+        "/api/desk/actions",
+        {
+            "action": "kick",
+            "subject_id": item["subject"]["id"],
+            "rule": "other",
+            "reason": "Calmez-vous un moment.",
+        },
+    )
+    page = eve.page
+    page.wait_for_selector('.chat-screen[data-conn="sanctioned"]')
+    card = page.locator(".sanction-statement[data-action=kick]")
+    assert "Vous pouvez revenir" in card.inner_text()
+    assert "Exclu·e de la session" in page.locator(".conn").inner_text()
+    opened = len(sockets)
+    page.wait_for_timeout(2000)
+    assert len(sockets) == opened, sockets
+    page.locator(".conn").get_by_role("button", name="Revenir").click()
+    eve.wait_online()
+    assert len(sockets) == opened + 1
+    card.locator("[data-action=hide]").click()
+    card.wait_for(state="detached")
+    assert not eve.errors and not eve.csp_violations
