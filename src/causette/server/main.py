@@ -15,6 +15,7 @@ import logging
 
 from aiohttp import web
 
+from causette.server import metrics
 from causette.server.app import build_app
 from causette.settings import Settings
 
@@ -33,6 +34,7 @@ def serve(settings: Settings) -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(100_000, 50, 1000)
+    metrics.watch_gc()
     print(f"causette: http://{settings.host}:{settings.port}/", flush=True)
     web.run_app(
         app,

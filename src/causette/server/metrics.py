@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge
+import gc
+import time
+
+from prometheus_client import Counter, Gauge, Histogram
 
 CONNECTIONS = Gauge("causette_connections", "Open WebSocket connections")
 JOINS = Counter("causette_joins_total", "Chatters who joined", ["space"])
@@ -14,3 +17,28 @@ REDIS_UP = Gauge("causette_redis_up", "1 when this process reaches Redis (multi-
 BUS_FILLED = Counter(
     "causette_bus_filled_total", "Messages delivered from the store because the bus missed them"
 )
+GC_PAUSE = Histogram(
+    "causette_gc_pause_seconds",
+    "Garbage-collector pauses (the event loop stands still meanwhile)",
+    ["generation"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
+
+_gc_started = 0.0
+
+
+def _time_gc(phase: str, info: dict[str, int]) -> None:
+    global _gc_started
+    if phase == "start":
+        _gc_started = time.perf_counter()
+    else:
+        GC_PAUSE.labels(generation=str(info["generation"])).observe(
+            time.perf_counter() - _gc_started
+        )
+
+
+def watch_gc() -> None:
+    """Time every collection (once per process): a long pause is a latency spike for every
+    chatter, and this is where it shows."""
+    if _time_gc not in gc.callbacks:
+        gc.callbacks.append(_time_gc)
