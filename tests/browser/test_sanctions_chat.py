@@ -290,22 +290,20 @@ def test_a_device_ban_ends_the_session_and_a_reversed_appeal_lets_the_chatter_ba
     card.locator(".appeal-status", has_text="Recours reçu").wait_for()
     assert _focused(page)["action"] == "check", _focused(page)
 
-    # A reload: still refused (banned on hello), the statement and the appeal's status shown.
-    page.reload()
-    page.wait_for_selector('.chat-screen[data-conn="sanctioned"]')
-    card = page.locator(".sanction-statement[data-action=ban]")
-    card.locator(".appeal-status", has_text="Recours en cours d'examen").wait_for()
-    opened = len(sockets)
-    page.wait_for_timeout(2000)
-    assert len(sockets) == opened, sockets
-
-    # Leaving: the join screen keeps the decision (from this browser's storage) and a new
-    # pseudonym is refused with it, at 360 px without horizontal scrolling.
+    # A reload at 360 px: the session is refused (403 banned), so the join screen says why,
+    # with the decision and the appeal's status; no socket is opened.
     page.set_viewport_size({"width": 360, "height": 740})
-    page.get_by_role("button", name="Quitter").first.click()
+    opened = len(sockets)
+    page.reload()
     page.wait_for_selector("form.join-form")
+    page.locator(".form-error", has_text="Votre accès est suspendu").wait_for()
     kept = page.locator(".join-statements .sanction-statement[data-action=ban]")
     kept.locator(".appeal-status", has_text="Recours en cours d'examen").wait_for()
+    assert reason in kept.inner_text()
+    page.wait_for_timeout(1000)
+    assert len(sockets) == opened, sockets
+
+    # A new pseudonym from this browser is refused too, with the same decision.
     page.fill("input[name=pseudonym]", "Carl_neuf")
     page.fill("input[name=age]", "35")
     page.check("input[name=gender][value=m]")
@@ -341,8 +339,11 @@ def test_a_device_ban_ends_the_session_and_a_reversed_appeal_lets_the_chatter_ba
     assert explanation in kept.inner_text()
     assert kept.get_attribute("data-state") == "lifted"
     page.screenshot(path=str(shots_dir / "sanction-lifted-360.png"), full_page=True)
-    carl.join("Carl_sanc", 35, gender="m", department="13")
     assert page.evaluate("localStorage.getItem('causette.statements')") is None
+    # Lifted: the same session is welcome again.
+    page.reload()
+    carl.wait_online()
+    assert page.locator(".sanction-statement").count() == 0
     for who in (carl, dana):
         assert not who.errors, who.errors
         assert not who.csp_violations, who.csp_violations

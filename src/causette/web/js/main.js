@@ -1,6 +1,6 @@
 // Entry point: show the join screen, or the chat screen if this tab's session is alive.
 import { api } from "./api.js";
-import { onLangChange, t } from "./i18n.js";
+import { onLangChange, t, errorText } from "./i18n.js";
 import { state, forget, resetListeners, changed, subscribe } from "./state.js";
 import { start, stop } from "./client.js";
 import { renderJoin } from "./views/join.js";
@@ -20,10 +20,10 @@ async function loadMeta() {
   return state.meta;
 }
 
-function showJoin(explanation = "") {
+function showJoin(explanation = "", statement = null) {
   screen = "join";
   root.dataset.screen = "join";
-  renderJoin(root, { meta: state.meta, explanation, onJoined: (me) => { state.me = me; showChat(); } });
+  renderJoin(root, { meta: state.meta, explanation, statement, onJoined: (me) => { state.me = me; showChat(); } });
 }
 
 /** Close 4011: the chatter said they are under 15. Back to the join screen, with the
@@ -94,8 +94,10 @@ async function boot() {
     const session = await api.session();
     state.me = session.me;
     showChat();
-  } catch {
-    showJoin();
+  } catch (err) {
+    // A banned session (403): the join screen says why, with the statement and the appeal.
+    if (err.code === "banned") showJoin(errorText(err), err.statement || null);
+    else showJoin();
   }
 }
 

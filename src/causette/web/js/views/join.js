@@ -8,7 +8,7 @@ import { joinStatements } from "../sanctions.js";
 
 const PSEUDONYM_RE = /^[\p{L}\p{N}_-]{3,20}$/u;
 
-export function renderJoin(root, { meta, onJoined, draft = {}, explanation = "" }) {
+export function renderJoin(root, { meta, onJoined, draft = {}, explanation = "", statement = null }) {
   const ids = {
     pseudonym: nextId("pseudo"), age: nextId("age"), dept: nextId("dept"),
     error: nextId("err"), hint: nextId("hint"), visible: nextId("vis"),
@@ -63,6 +63,7 @@ export function renderJoin(root, { meta, onJoined, draft = {}, explanation = "" 
   const error = h("div", { id: ids.error, class: "form-error", attrs: { role: "alert" } });
   // Decisions that keep this browser out (a ban), kept from before: why, and the appeal.
   const statements = joinStatements();
+  if (statement) statements.show(statement); // a banned session, refused on arrival
   if (explanation) error.textContent = explanation; // e.g. the session ended under 15 (4011)
   const submit = h("button", { type: "submit", class: "primary", text: t("join.submit") });
 
