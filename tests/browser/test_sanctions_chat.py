@@ -8,7 +8,7 @@ reads the outcome of the report. A device ban ends the session without a reconne
 loop; the banned chatter appeals from the statement with the keyboard, reloads, is refused
 at the join screen with the statement, a second moderator reverses the ban and the
 chatter reads the decision and joins again. Both at 360 px without horizontal scrolling.
-After a kick, no automatic retry either, but the chatter may come back with one button.
+After a kick (in English), no automatic retry either, but the chatter may come back.
 """
 
 from __future__ import annotations
@@ -338,6 +338,7 @@ def test_a_device_ban_ends_the_session_and_a_reversed_appeal_lets_the_chatter_ba
     kept.locator(".appeal-status", has_text="la sanction a été levée").wait_for()
     assert explanation in kept.inner_text()
     assert kept.get_attribute("data-state") == "lifted"
+    assert page.locator(".form-error").inner_text() == ""  # the refusal no longer holds
     page.screenshot(path=str(shots_dir / "sanction-lifted-360.png"), full_page=True)
     assert page.evaluate("localStorage.getItem('causette.statements')") is None
     # Lifted: the same session is welcome again.
@@ -353,9 +354,9 @@ def test_after_a_kick_the_chatter_may_come_back_by_choice(
     chatters: Any, server_url: str, moderators: tuple[str, str]
 ) -> None:
     """A kick ends the session (4012) with its statement; no automatic retry, but a
-    « Revenir » button, since a kick does not last."""
+    "Come back" button, since a kick does not last. In English, statement included."""
     alpha, _ = moderators
-    eve = chatters()
+    eve = chatters(locale="en-GB")
     sockets: list[str] = []
     eve.page.on("websocket", lambda socket: sockets.append(socket.url))
     eve.join("Eve_sanc", 24, gender="f", department="59")
@@ -383,12 +384,16 @@ def test_after_a_kick_the_chatter_may_come_back_by_choice(
     page = eve.page
     page.wait_for_selector('.chat-screen[data-conn="sanctioned"]')
     card = page.locator(".sanction-statement[data-action=kick]")
-    assert "Vous pouvez revenir" in card.inner_text()
-    assert "Exclu·e de la session" in page.locator(".conn").inner_text()
+    text = card.inner_text()
+    assert "Removed from the session" in text and "You may come back." in text
+    assert "Calmez-vous un moment." in text  # the moderator's own words, as written
+    assert "a moderator (a person)" in text
+    assert card.get_by_role("button", name="Appeal this decision").count() == 1
+    assert "Removed from the session" in page.locator(".conn").inner_text()
     opened = len(sockets)
     page.wait_for_timeout(2000)
     assert len(sockets) == opened, sockets
-    page.locator(".conn").get_by_role("button", name="Revenir").click()
+    page.locator(".conn").get_by_role("button", name="Come back").click()
     eve.wait_online()
     assert len(sockets) == opened + 1
     card.locator("[data-action=hide]").click()

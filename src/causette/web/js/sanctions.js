@@ -105,6 +105,7 @@ export function statementCard(st, { onHide = null, announce = false, heading = "
   ].filter(Boolean);
 
   const status = h("p", { class: "appeal-status", attrs: { role: "status", "aria-live": "polite" } });
+  const intro = h("p", { class: "sanction-appeal-intro", text: t("sanction.appeal_intro") });
   const decision = h("p", { class: "appeal-decision", hidden: true });
   const appealButton = h("button", {
     type: "button", class: "primary", dataset: { action: "appeal" }, text: t("sanction.appeal"),
@@ -140,7 +141,7 @@ export function statementCard(st, { onHide = null, announce = false, heading = "
     t(`sanction.action.${st.action}`)),
   h("p", { class: "sanction-what", text: whatText(st) }),
   h("dl", { class: "sanction-facts" }, facts.map(([label, value]) => h("div", {}, h("dt", { text: label }), h("dd", { text: value })))),
-  h("p", { class: "sanction-appeal-intro", text: t("sanction.appeal_intro") }),
+  intro,
   h("div", { class: "actions" }, appealButton, checkButton, hideButton),
   form, status, decision);
 
@@ -164,6 +165,7 @@ export function statementCard(st, { onHide = null, announce = false, heading = "
   /** An appeal exists: no second one (one per sanction); its status can be checked. */
   function appealed(moveFocus = form.contains(document.activeElement) || appealButton === document.activeElement) {
     form.hidden = true;
+    intro.hidden = true; // the status below says where the appeal is
     appealButton.hidden = true;
     appealButton.setAttribute("aria-expanded", "false");
     checkButton.hidden = false;
@@ -181,7 +183,10 @@ export function statementCard(st, { onHide = null, announce = false, heading = "
     say(t(outcome === "reverse" ? "sanction.appeal_status.reversed" : "sanction.appeal_status.upheld"), outcome === "reverse" ? "ok" : "info");
     decision.hidden = !text;
     decision.textContent = text ? t("sanction.explanation", { text }) : "";
-    if (outcome === "reverse") forgetStatement(st.sanction_id);
+    if (outcome === "reverse") {
+      forgetStatement(st.sanction_id);
+      card.dispatchEvent(new CustomEvent("sanction-lifted", { bubbles: true }));
+    }
   }
 
   async function onSubmit(event) {

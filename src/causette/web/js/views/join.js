@@ -64,6 +64,8 @@ export function renderJoin(root, { meta, onJoined, draft = {}, explanation = "",
   // Decisions that keep this browser out (a ban), kept from before: why, and the appeal.
   const statements = joinStatements();
   if (statement) statements.show(statement); // a banned session, refused on arrival
+  // A ban lifted (its appeal checked here): the refusal above no longer holds.
+  statements.box.addEventListener("sanction-lifted", () => showError(""));
   if (explanation) error.textContent = explanation; // e.g. the session ended under 15 (4011)
   const submit = h("button", { type: "submit", class: "primary", text: t("join.submit") });
 
