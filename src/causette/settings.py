@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     # Who the authorities call back about an emergency notification (name, e-mail, phone).
     legal_contact: str = ""
 
+    # Log the Python stack when the event loop is blocked longer than this (0: off);
+    # server/watchdog.py.
+    stall_log_ms: float = Field(0.0, ge=0)
+
     send_queue_max: int = 1000
     frame_max_bytes: int = 4096
     group_commit_max: int = 512
@@ -105,7 +109,7 @@ _KEPT: dict[pathlib.Path, str] = {}
 
 def _kept_secret(data_dir: pathlib.Path) -> str:
     """The generated secret of this data directory, made on first use (mode 0600)."""
-    path = (data_dir / "secret").resolve()
+    path = data_dir / "secret"  # not resolved: this runs on every join and connection
     if path not in _KEPT:
         try:
             _KEPT[path] = path.read_text("ascii").strip()

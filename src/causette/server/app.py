@@ -20,6 +20,7 @@ from causette.server.keys import SERVICE, SETTINGS
 from causette.server.public_reports import setup_routes as setup_public_reports
 from causette.server.safety_gate import SafetyGate
 from causette.server.safety_layer import SafetyLayer
+from causette.server.watchdog import StallWatchdog
 from causette.server.ws import websocket_handler
 from causette.settings import Settings
 from causette.store import SqlStore
@@ -69,12 +70,17 @@ def build_app(settings: Settings) -> web.Application:
     app[SERVICE] = service
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        watchdog = StallWatchdog(settings.stall_log_ms / 1000) if settings.stall_log_ms else None
+        if watchdog is not None:
+            watchdog.start()
         await store.start()
         await service.start()
         log.info("causette ready: %d rooms, store %s", len(catalogue.rooms), store.url)
         yield
         await service.close()
         await store.close()
+        if watchdog is not None:
+            await watchdog.stop()
 
     app.cleanup_ctx.append(lifecycle)
     setup_routes(app)
