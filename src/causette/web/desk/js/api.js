@@ -54,4 +54,19 @@ export const desk = {
   decideAppeal: (id, decision, text) => call("POST", `/api/desk/appeals/${seg(id)}/decide`, { decision, text }),
   // The legal officer's lists; each may not exist on this server yet (404 is shown as such).
   legalList: (what) => call("GET", `/api/desk/${seg(what)}`),
+  // Legal (docs/desk-api.md § Legal) and the admin's panels.
+  requisitions: () => call("GET", "/api/desk/requisitions"),
+  requisition: (id) => call("GET", `/api/desk/requisitions/${seg(id)}`),
+  recordRequisition: (body) => call("POST", "/api/desk/requisitions", body),
+  startExport: (id) => call("POST", `/api/desk/requisitions/${seg(id)}/export`),
+  archiveUrl: (id) => `/api/desk/requisitions/${seg(id)}/archive`,
+  publicKey: () => call("GET", "/api/desk/requisitions/public-key"),
+  preservations: (all) => call("GET", `/api/desk/preservations${all ? "?all=1" : ""}`),
+  preserve: (body) => call("POST", "/api/desk/preservations", body),
+  releasePreservation: (id) => call("POST", `/api/desk/preservations/${seg(id)}/release`),
+  emergency: (kind, id, body) => call("POST", `/api/desk/${kind === "alert" ? "alerts" : "reports"}/${seg(id)}/emergency`, body),
+  notifications: () => call("GET", "/api/desk/notifications"),
+  markSent: (id, body) => call("POST", `/api/desk/notifications/${seg(id)}/sent`, body),
+  purge: (dryRun) => call("POST", "/api/desk/purge", { dry_run: dryRun }),
+  transparency: (from, to) => call("GET", `/api/desk/transparency?from=${seg(from)}&to=${seg(to)}`),
 };

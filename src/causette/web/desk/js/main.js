@@ -1,6 +1,7 @@
 // The moderation console: the login screen, then the shell (top bar, tabs for what the
 // role may see, the live status) and the view named by the URL's hash:
-//   #/queue, #/case/<kind>/<id>, #/chatter/<id>, #/appeals, #/legal.
+//   #/queue, #/case/<kind>/<id>, #/chatter/<id>, #/appeals, #/legal (and
+//   #/legal/requisition/new|<id>), #/admin.
 // The queue re-reads itself on every live event (live.js) and marks what is new.
 import { h } from "../../js/dom.js";
 import { t, toggleLang, onLangChange } from "./i18n.js";
@@ -12,7 +13,8 @@ import { renderLogin } from "./views/login.js";
 import { renderQueue } from "./views/queue.js";
 import { renderCase, renderChatter } from "./views/case.js";
 import { renderAppeals } from "./views/appeals.js";
-import { renderLegal } from "./views/legal.js";
+import { renderLegal, legalVisible } from "./views/legal.js";
+import { renderAdmin } from "./views/admin.js";
 
 const root = document.getElementById("desk");
 let live = null;
@@ -47,14 +49,16 @@ function parseRoute() {
   const name = parts[0] || "";
   if (name === "case" && parts[1] && parts[2]) return { name, kind: parts[1], id: parts.slice(2).join("/") };
   if (name === "chatter" && parts[1]) return { name, id: parts[1] };
-  if (["queue", "appeals", "legal"].includes(name)) return { name };
-  return { name: can("queue_read") ? "queue" : can("requisition") ? "legal" : "none" };
+  if (name === "legal" && parts[1] === "requisition" && parts[2]) return { name, sub: "requisition", id: parts.slice(2).join("/") };
+  if (["queue", "appeals", "legal", "admin"].includes(name)) return { name };
+  return { name: can("queue_read") ? "queue" : legalVisible() ? "legal" : "none" };
 }
 
 function tabs() {
   const list = [];
   if (can("queue_read")) list.push(["queue", "nav.queue"], ["appeals", "nav.appeals"]);
-  if (can("requisition")) list.push(["legal", "nav.legal"]);
+  if (legalVisible()) list.push(["legal", "nav.legal"]);
+  if (can("operate")) list.push(["admin", "nav.admin"]);
   return list;
 }
 
@@ -125,9 +129,11 @@ function show() {
   main.className = "desk-main single";
   if (route.name === "appeals" && can("queue_read")) {
     renderAppeals(main).then(() => main.querySelector("#view-title")?.focus());
-  } else if (route.name === "legal" && can("requisition")) {
-    renderLegal(main);
-    legalRefresh = () => renderLegal(main);
+  } else if (route.name === "legal" && legalVisible()) {
+    const view = renderLegal(main, route);
+    legalRefresh = (event) => view.refresh(event);
+  } else if (route.name === "admin" && can("operate")) {
+    renderAdmin(main);
   } else {
     main.replaceChildren(h("p", { class: "error", attrs: { role: "alert" }, text: t("err.forbidden") }));
   }
@@ -146,11 +152,12 @@ function onLiveEvent(event) {
       break;
     case "resync":
       refreshQueue();
-      if (legalRefresh) legalRefresh();
+      if (legalRefresh) legalRefresh(event);
       break;
     default:
-      // requisition, preservation, notification, export: the legal tab re-reads its lists.
-      if (legalRefresh) legalRefresh();
+      // requisition, export, preservation, notification: the legal tab re-reads the part
+      // concerned (never the forms being typed).
+      if (legalRefresh) legalRefresh(event);
   }
 }
 

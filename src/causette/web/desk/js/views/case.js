@@ -9,6 +9,8 @@ import { can, keyOf, markSeen, refreshQueue } from "../state.js";
 import { badge, known, labelText, sanctionItem, severityClass, statusLine, setStatus } from "./common.js";
 import { actionForm } from "./actions.js";
 import { appealDecision } from "./appeals.js";
+import { emergencyPanel } from "./notifications.js";
+import { preservePanel } from "./preservations.js";
 
 export async function renderCase(pane, kind, id) {
   pane.replaceChildren(h("p", { class: "hint", attrs: { role: "status" }, text: t("case.loading") }));
@@ -50,6 +52,16 @@ export async function renderCase(pane, kind, id) {
           message: focus ? { channel: focus.channel, id: focus.id } : null,
           sameDeviceCount: subjectInfo && subjectInfo.same_device ? subjectInfo.same_device.count : 0,
           onDone: () => refreshQueue(),
+        })
+        : null,
+      // Legal steps from a case: notify the authorities (alerts and reports), freeze data.
+      (item.kind === "alert" || item.kind === "report") && can("emergency") ? emergencyPanel(item.kind, item.id) : null,
+      can("preserve")
+        ? preservePanel({
+          subject_id: profile ? profile.id : null,
+          channel: focus ? focus.channel : messages.length ? messages[0].channel : null,
+          ts: item.ts,
+          reason: t("pres.case_reason", { kind: known("kind", item.kind), label: labelText(item.label) }),
         })
         : null));
 }

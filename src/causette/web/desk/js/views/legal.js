@@ -1,43 +1,59 @@
-// The legal officer's tab: requisitions, data preservations and notifications to the
-// authorities, as the server lists them. A list this server does not offer yet says so.
-// Each entry's fields are shown as plain name/value text.
+// The legal tab: what the role may see of requisitions (legal officer), preservations
+// (whoever may preserve) and notifications to the authorities (whoever handles
+// emergencies), one section each; and the pages of a requisition:
+//   #/legal, #/legal/requisition/new, #/legal/requisition/<id>.
+// Live events re-read only the part they concern, never the forms being typed.
 import { h } from "../../../js/dom.js";
-import { t, errorText, dateTime } from "../i18n.js";
-import { desk } from "../api.js";
+import { t } from "../i18n.js";
+import { can } from "../state.js";
+import { requisitionsSection, renderRequisitionForm, renderRequisition } from "./requisitions.js";
+import { preservationsSection } from "./preservations.js";
+import { notificationsSection } from "./notifications.js";
 
-const LISTS = ["requisitions", "preservations", "notifications"];
+// Which live event concerns which section.
+const SECTION_OF_EVENT = {
+  requisition: "requisitions",
+  export: "requisitions",
+  preservation: "preservations",
+  notification: "notifications",
+};
 
-function value(v) {
-  if (v === null || v === undefined) return "—";
-  if (typeof v === "number" && v > 1e9 && v < 1e11) return dateTime(v);
-  if (typeof v === "object") return JSON.stringify(v);
-  return String(v);
+/** Whether the role sees the legal tab at all. */
+export function legalVisible() {
+  return can("requisition") || can("preserve") || can("emergency");
 }
 
-function entry(record) {
-  return h("li", { class: "legal-entry" },
-    h("dl", {}, Object.entries(record).map(([k, v]) => [h("dt", { text: k }), h("dd", { text: value(v) })])));
-}
-
-async function fill(list, what) {
-  try {
-    const data = await desk.legalList(what);
-    const records = Array.isArray(data && data[what]) ? data[what] : [];
-    list.replaceChildren(records.length ? h("ul", { class: "legal-list" }, records.map(entry)) : h("p", { class: "empty", text: t("legal.empty") }));
-  } catch (err) {
-    const text = err.status === 404 || err.status === 405 ? t("legal.unavailable") : errorText(err);
-    list.replaceChildren(h("p", { class: "hint", text }));
+/** Render the legal route into `pane`; returns {refresh(event)} for live events. */
+export function renderLegal(pane, route = {}) {
+  const forbidden = () => {
+    pane.replaceChildren(h("p", { class: "error", attrs: { role: "alert" }, text: t("err.forbidden") }));
+    return { refresh() {} };
+  };
+  if (route.sub === "requisition") {
+    if (!can("requisition")) return forbidden();
+    if (route.id === "new") return renderRequisitionForm(pane);
+    const view = renderRequisition(pane, route.id);
+    return {
+      refresh(event) {
+        if (event.type === "resync" || SECTION_OF_EVENT[event.type] === "requisitions") view.refresh(event);
+      },
+    };
   }
-}
-
-export function renderLegal(pane) {
-  const sections = LISTS.map((what) => {
-    const list = h("div", { class: "legal-body" }, h("p", { class: "hint", text: t("queue.loading") }));
-    fill(list, what);
-    return h("section", { class: "case-section legal-section", dataset: { list: what } }, h("h2", { text: t(`legal.${what}`) }), list);
-  });
+  if (!legalVisible()) return forbidden();
+  const sections = {};
+  if (can("requisition")) sections.requisitions = requisitionsSection();
+  if (can("preserve")) sections.preservations = preservationsSection();
+  if (can("emergency")) sections.notifications = notificationsSection();
   pane.replaceChildren(
     h("h1", { id: "view-title", attrs: { tabindex: "-1" }, text: t("legal.title") }),
-    h("p", { class: "hint", text: t("legal.hint") }),
-    ...sections);
+    h("p", { class: "hint", text: can("requisition") ? t("legal.hint") : t("legal.hint_moderator") }),
+    ...Object.values(sections).map((s) => s.el));
+  return {
+    refresh(event) {
+      const which = SECTION_OF_EVENT[event.type];
+      for (const [name, section] of Object.entries(sections)) {
+        if (event.type === "resync" || name === which) section.refresh();
+      }
+    },
+  };
 }
