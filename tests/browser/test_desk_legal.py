@@ -397,13 +397,19 @@ def test_the_legal_screens_at_360_px(
     page.screenshot(path=str(shots_dir / "desk-legal-360-requisition.png"), full_page=True)
     assert not console.errors and not console.csp_violations
 
-    admin = consoles(width=360, height=740)
+    # The admin's screens, in English this time (a browser that prefers it).
+    admin = consoles(locale="en-US", width=360, height=740)
     admin.login("admin-mobile")
     admin.page.locator("nav.tabs a[data-tab=admin]").click()
-    admin.page.locator("section[data-panel=purge] button.purge-dry").click()
-    admin.page.locator("table.purge-counts").wait_for()
+    dry_run = admin.page.locator("section[data-panel=purge] button.purge-dry")
+    assert dry_run.inner_text() == "Dry run (count)"
+    dry_run.click()
+    caption = admin.page.locator("table.purge-counts caption").inner_text()
+    assert caption.startswith("Would delete:"), caption
     admin.page.locator("section[data-panel=transparency] button[type=submit]").click()
-    admin.page.locator("section[data-panel=transparency] table.figures").first.wait_for()
+    tables = admin.page.locator("section[data-panel=transparency] table.figures")
+    tables.first.wait_for()
+    assert "Reports" in tables.locator("caption").all_inner_texts()
     _no_horizontal_scroll(admin.page)
     assert admin.page.evaluate(CONTRAST_PROBE) == []
     admin.page.screenshot(path=str(shots_dir / "desk-legal-360-admin.png"), full_page=True)

@@ -274,11 +274,15 @@ export function renderRequisition(pane, id) {
     if (running) timer = setTimeout(load, POLL_MS);
   }
 
+  // The pane stays in the page when the route changes: this view is alive while its
+  // own parts are.
+  const alive = () => head.isConnected;
+
   async function load() {
-    if (!pane.isConnected) return;
+    if (!alive()) return;
     try {
       const { requisition } = await desk.requisition(id);
-      if (pane.isConnected) update(requisition);
+      if (alive()) update(requisition);
     } catch (err) {
       if (shown === null) {
         const text = err.code === "not_found" ? t("req.not_found") : errorText(err);
