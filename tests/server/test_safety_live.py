@@ -218,6 +218,19 @@ async def test_fresh_account_phone_is_masked_with_an_explanation(make_client):
     assert notice["message"]
 
 
+async def test_a_room_called_a_salon_is_not_a_shop(make_client):
+    """In French a chat room is a "salon": mentioning it does not make the next phone
+    number a business's (it once did, through the English "hair salon" cue)."""
+    kev = await make_client("Kev_Urg", age=28, gender="m")
+    new = await make_client("Nouveau", age=30, gender="m")
+    for client in (kev, new):
+        await client.enter("general")
+    await kev.post("general", "salut, tu viens souvent dans ce salon ?")
+    ack = await new.post("general", "appelle moi au 06 12 34 56 78")
+    got = await kev.expect("message", channel="room:general", id=ack["id"])
+    assert "06 12 34 56 78" not in got["text"], got
+
+
 async def test_fresh_account_links_and_pm_cap(make_client, settings):
     """Fresh accounts cannot post links and open at most N new conversations."""
     settings.fresh_new_pm_max = 2
