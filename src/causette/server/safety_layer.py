@@ -81,7 +81,9 @@ class SafetyLayer:
     async def save(self) -> None:
         engine = self.gate.engine
         engine.forget_idle(self.service.clock())
-        await self.store.save_state(engine.export_state(), self.service.clock(), self.state_key)
+        await self.store.save_state(
+            engine.export_state_json(), self.service.clock(), self.state_key
+        )
 
     async def _save_loop(self) -> None:
         while True:

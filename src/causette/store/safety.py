@@ -180,11 +180,14 @@ class SafetyStore:
         return await self.store._read(q)
 
     # -- engine state ------------------------------------------------------------------------
-    async def save_state(self, data: dict[str, Any], now: float, key: str = "engine") -> None:
-        """Save one process's engine state under its own key (``engine`` alone, or
-        ``engine:<node>`` in a cluster, so processes never overwrite each other)."""
+    async def save_state(
+        self, data: dict[str, Any] | bytes, now: float, key: str = "engine"
+    ) -> None:
+        """Save one process's engine state (a dict, or its JSON) under its own key
+        (``engine`` alone, or ``engine:<node>`` in a cluster, so processes never overwrite
+        each other)."""
         t = schema.safety_state
-        blob = orjson.dumps(data).decode()
+        blob = (data if isinstance(data, bytes) else orjson.dumps(data)).decode()
 
         def op(conn: Connection) -> None:
             conn.execute(delete(t).where(t.c.key == key))
