@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from causette.server.chat import counts_interval
+
 
 async def test_two_chatters_talk_in_a_room(make_client):
     """A message posted in a room is acked with an id and reaches every member once."""
@@ -143,3 +145,12 @@ async def test_counts_are_pushed(make_client):
     assert counts["counts"]["lgbt"] == 1
     assert not any(slug.startswith("ados") for slug in counts["counts"])
     await asyncio.sleep(0)
+
+
+def test_count_pushes_slow_down_with_the_crowd():
+    """Every 2 s for a small chat; at most ~2,000 count writes per second for a crowd."""
+    assert counts_interval(0) == counts_interval(4000) == 2.0
+    assert counts_interval(18000) == 9.0
+    assert counts_interval(100_000) == 10.0
+    for online in (5000, 10_000, 18_000):
+        assert online / counts_interval(online) <= 2000

@@ -100,6 +100,19 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Room counts cost one write per online chatter each time they change: at most this many
+# such writes per second, so a crowded evening does not spend its CPU on counters.
+COUNTS_WRITES_PER_S = 2000
+COUNTS_MIN_INTERVAL_S, COUNTS_MAX_INTERVAL_S = 2.0, 10.0
+
+
+def counts_interval(online: int) -> float:
+    """Seconds between room-count pushes: every 2 s up to 4,000 connections, then slower
+    (10 s at 20,000): counts stay live, their writes stay within the budget."""
+    wanted = online / COUNTS_WRITES_PER_S
+    return min(COUNTS_MAX_INTERVAL_S, max(COUNTS_MIN_INTERVAL_S, wanted))
+
+
 def ip_prefix(address: str) -> str:
     """The unit a join rate applies to: one IPv4 address, or one IPv6 /64 (one household)."""
     try:
@@ -1013,7 +1026,7 @@ class ChatService:
 
     async def _counts_loop(self) -> None:
         while True:
-            await asyncio.sleep(2.0)
+            await asyncio.sleep(counts_interval(len(self.presence.profiles)))
             await self.broadcast_counts()
 
     async def broadcast_counts(self, batch: int = 500) -> None:
