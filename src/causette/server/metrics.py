@@ -17,6 +17,11 @@ REDIS_UP = Gauge("causette_redis_up", "1 when this process reaches Redis (multi-
 BUS_FILLED = Counter(
     "causette_bus_filled_total", "Messages delivered from the store because the bus missed them"
 )
+LOOP_LAG = Histogram(
+    "causette_loop_lag_seconds",
+    "How late the event loop ran a 10 ms timer (with CAUSETTE_STALL_LOG_MS set)",
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
+)
 GC_PAUSE = Histogram(
     "causette_gc_pause_seconds",
     "Garbage-collector pauses (the event loop stands still meanwhile)",

@@ -16,6 +16,8 @@ import threading
 import time
 import traceback
 
+from causette.server import metrics
+
 log = logging.getLogger(__name__)
 
 
@@ -43,8 +45,11 @@ class StallWatchdog:
 
     async def _heartbeat(self) -> None:
         while True:
-            self.beat = time.monotonic()
+            before = time.monotonic()
+            self.beat = before
             await asyncio.sleep(self.tick_s)
+            # How much later than asked the loop came back: the whole stall, measured.
+            metrics.LOOP_LAG.observe(max(0.0, time.monotonic() - before - self.tick_s))
 
     def _watch(self) -> None:
         reported = 0.0
