@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from causette.core.errors import ChatError, ErrorCode, bad_field
 from causette.core.ratelimit import TokenBucket
 from causette.core.roles import Role
+from causette.server.chat import ip_prefix
 from causette.store.audit import AuditStore
 from causette.store.moderators import Moderator, ModeratorStore
 
@@ -117,8 +118,6 @@ class Desk:
 
     # -- login ------------------------------------------------------------------------------
     def _throttle_keys(self, name: str, address: str) -> list[str]:
-        from causette.server.chat import ip_prefix
-
         return [f"name:{name.casefold()}", f"ip:{ip_prefix(address)}"]
 
     def _bucket(self, key: str) -> TokenBucket:
