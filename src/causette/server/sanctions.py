@@ -93,24 +93,25 @@ class Sanctions:
         for record in await self.store.bans_on(now, device_key, ip_key):
             raise refusal(ErrorCode.BANNED, record.core(), lang, self.token(record.id))
 
-    async def check_hello(self, chatter: Chatter) -> None:
-        """Refuse a banned chatter; remember this chatter's mutes and move-outs."""
+    async def check_hello(self, chatter: Chatter, away_since: float | None = None) -> list[bytes]:
+        """Refuse a banned chatter; remember this chatter's mutes and move-outs. Returns
+        the statements of sanctions taken since ``away_since`` (none without it), read in
+        the same query."""
         now = self.service.clock()
-        found = await self.store.in_force(now, chatter.id, chatter.device_key, chatter.ip_key)
+        found, new = await self.store.at_hello(
+            now,
+            chatter.id,
+            chatter.device_key,
+            chatter.ip_key,
+            now if away_since is None else away_since,
+        )
         for record in found:
             if forbids_joining(record.core(), now):
                 raise refusal(ErrorCode.BANNED, record.core(), chatter.lang, self.token(record.id))
         self.lasting[chatter.id] = {
             r.id: r.core() for r in found if r.subject_id == chatter.id and r.action != "ban"
         }
-
-    async def missed(self, chatter: Chatter, since: float) -> list[bytes]:
-        """Statements of sanctions taken while this chatter was away."""
-        return [
-            _frame("sanction", statement=self.statement(r, chatter.lang))
-            for r in await self.store.of_subject(chatter.id, since)
-            if r.status == "active"
-        ]
+        return [_frame("sanction", statement=self.statement(r, chatter.lang)) for r in new]
 
     def _lasting(self, chatter_id: str) -> list[Sanction]:
         return list(self.lasting.get(chatter_id, {}).values())

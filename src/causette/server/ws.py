@@ -234,11 +234,10 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     if hello.lang:
         chatter.lang = hello.lang
     try:
-        await service.sanctions.check_hello(chatter)
+        missed = await service.sanctions.check_hello(chatter, away_since=chatter.last_seen)
     except ChatError as exc:
         await _refuse(ws, exc, CLOSE_SANCTIONED, chatter.lang)
         return ws
-    away_since = chatter.last_seen
     conn = Connection(ws, chatter.id, queue_max=service.settings.send_queue_max)
     try:
         try:
@@ -248,8 +247,8 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
             await _refuse(ws, exc, CLOSE_NAME_TAKEN, chatter.lang)
             return ws
         # Statements of reasons of sanctions taken while away (DSA art. 17).
-        for missed in await service.sanctions.missed(chatter, away_since):
-            conn.send(missed)
+        for statement in missed:
+            conn.send(statement)
         if service.retention is not None:
             source = source_of(request, service.settings.trusted_proxies, service.clock())
             await service.retention.connected(chatter, source)

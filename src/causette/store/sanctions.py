@@ -277,26 +277,48 @@ class SanctionStore:
         return result
 
     # -- reading ------------------------------------------------------------------------------
-    async def in_force(
-        self, now: float, subject_id: str, device_key: str | None, ip_key: str | None
-    ) -> list[SanctionRecord]:
-        """Lasting sanctions that hold now on this chatter, their device or their network."""
+    async def at_hello(
+        self,
+        now: float,
+        subject_id: str,
+        device_key: str | None,
+        ip_key: str | None,
+        since: float,
+    ) -> tuple[list[SanctionRecord], list[SanctionRecord]]:
+        """(lasting sanctions in force on this chatter, their device or network; active
+        sanctions of theirs taken after ``since``), in one query: a reconnect storm makes
+        one of these per chatter."""
         t = schema.sanctions
         reach = [t.c.subject_id == subject_id]
         if device_key:
             reach.append(and_(t.c.scope == "device", t.c.device_key == device_key))
         if ip_key:
             reach.append(and_(t.c.scope == "ip", t.c.ip_key == ip_key))
-        return await self._query(
+        lasting = [a.value for a in LASTING]
+        in_force = and_(
+            t.c.action.in_(lasting), or_(t.c.until.is_(None), t.c.until > now), or_(*reach)
+        )
+        missed = and_(t.c.subject_id == subject_id, t.c.ts > since)
+        found = await self._query(
             _select_sanctions()
-            .where(
-                t.c.status == Status.ACTIVE.value,
-                t.c.action.in_([a.value for a in LASTING]),
-                or_(t.c.until.is_(None), t.c.until > now),
-                or_(*reach),
-            )
+            .where(t.c.status == Status.ACTIVE.value, or_(in_force, missed))
             .order_by(t.c.ts)
         )
+
+        def reaches(r: SanctionRecord) -> bool:
+            return (
+                r.subject_id == subject_id
+                or (bool(device_key) and r.scope == "device" and r.device_key == device_key)
+                or (bool(ip_key) and r.scope == "ip" and r.ip_key == ip_key)
+            )
+
+        forcing = [
+            r
+            for r in found
+            if r.action in lasting and (r.until is None or r.until > now) and reaches(r)
+        ]
+        new = [r for r in found if r.subject_id == subject_id and r.ts > since]
+        return forcing, new
 
     async def bans_on(
         self, now: float, device_key: str | None, ip_key: str | None
