@@ -14,6 +14,8 @@ from typing import Any, Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from causette.keyfiles import kept_file
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CAUSETTE_", extra="forbid")
@@ -111,19 +113,8 @@ def _kept_secret(data_dir: pathlib.Path) -> str:
     """The generated secret of this data directory, made on first use (mode 0600)."""
     path = data_dir / "secret"  # not resolved: this runs on every join and connection
     if path not in _KEPT:
-        try:
-            _KEPT[path] = path.read_text("ascii").strip()
-        except FileNotFoundError:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            value = secrets.token_hex(32)
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:  # another process made it first: use theirs
-                value = path.read_text("ascii").strip()
-            else:
-                with os.fdopen(fd, "w") as fh:
-                    fh.write(value + "\n")
-            _KEPT[path] = value
+        fresh = (secrets.token_hex(32) + "\n").encode()
+        _KEPT[path] = kept_file(path, fresh, "secret").decode("ascii").strip()
     return _KEPT[path]
 
 

@@ -424,10 +424,6 @@ def appeal_token(secret: bytes, sanction_id: str) -> str:
     return hmac.new(secret, f"appeal|{sanction_id}".encode(), hashlib.sha256).hexdigest()[:40]
 
 
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def ip_key(secret: bytes, ip_prefix: str) -> str:
     """An IP prefix as a ban can name it: keyed, so the database holds no address."""
     return hmac.new(secret, f"ip|{ip_prefix}".encode(), hashlib.sha256).hexdigest()[:32]

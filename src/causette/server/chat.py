@@ -45,6 +45,7 @@ from causette.core.ratelimit import TokenBucket, per_hour, per_minute
 from causette.core.resume import plan_resume
 from causette.core.rooms import Catalogue, Room
 from causette.core.sanctions import ip_key
+from causette.core.tokens import token_hash
 from causette.server import metrics
 from causette.server.connection import Connection
 from causette.server.events import JoinRequest
@@ -94,10 +95,6 @@ def clean_text(raw: str, limit: int) -> str:
     if len(text) > limit:
         raise ChatError(ErrorCode.TEXT_TOO_LONG, limit=limit)
     return text
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # Room counts cost one write per online chatter each time they change: at most this many

@@ -21,7 +21,6 @@ Rules:
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from aiohttp import web
 from causette.core.errors import ChatError, ErrorCode, bad_field
 from causette.core.identity import Space
 from causette.core.ratelimit import TokenBucket, per_hour
+from causette.core.tokens import token_hash
 from causette.core.transparency import CATEGORIES, PUBLIC_PREFIX
 from causette.server.chat import ChatService, ip_prefix
 from causette.server.http_api import json_response, read_json, request_lang
@@ -112,10 +112,6 @@ def parse_form(body: dict[str, Any], default_lang: str) -> PublicReport:
     return PublicReport(category, target, text, contact, lang)
 
 
-def follow_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 class PublicReports:
     def __init__(self, service: ChatService) -> None:
         self.service = service
@@ -156,7 +152,7 @@ class PublicReports:
             category=report.category,
             target=orjson.dumps(target).decode(),
             text=report.text,
-            follow_token_hash=follow_token_hash(token),
+            follow_token_hash=token_hash(token),
             lang=report.lang,
         )
         if report.category in URGENT:
@@ -210,7 +206,7 @@ class PublicReports:
     async def status(self, token: str) -> dict[str, Any]:
         if not _TOKEN.fullmatch(token):
             raise ChatError(ErrorCode.NOT_FOUND)
-        found = await self.store.public_status(follow_token_hash(token))
+        found = await self.store.public_status(token_hash(token))
         if found is None:
             raise ChatError(ErrorCode.NOT_FOUND)
         return {

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import pathlib
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -34,6 +33,7 @@ from causette.core.sealing import (
     parse_signing_key,
     signing_key_pem,
 )
+from causette.keyfiles import kept_file
 from causette.server.proxy import client_address
 from causette.settings import Settings
 from causette.store.legal import LegalStore, Preservation
@@ -61,30 +61,11 @@ PRESERVE_BEFORE_S = 30 * 86400.0
 PRESERVE_AFTER_S = 30 * 86400.0
 
 
-def _kept_file(path: pathlib.Path, make: bytes, what: str) -> bytes:
-    """A file's content, made once (mode 0600) when missing; another process's if it won."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes()
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(make)
-    log.warning(
-        "no %s configured: generated %s; keep it safe and backed up (docs/deploy.md)", what, path
-    )
-    return make
-
-
 def load_keyring(settings: Settings) -> Keyring:
     if settings.retention_key:
         return parse_keyring(settings.retention_key, settings.retention_old_keys)
     fresh = (encode_key(os.urandom(KEY_BYTES)) + "\n").encode()
-    kept = _kept_file(settings.data_dir / RETENTION_KEY_FILE, fresh, "retention_key")
+    kept = kept_file(settings.data_dir / RETENTION_KEY_FILE, fresh, "retention_key")
     return parse_keyring(kept.decode("ascii"), settings.retention_old_keys)
 
 
@@ -93,7 +74,7 @@ def load_signing_key(settings: Settings) -> Ed25519PrivateKey:
         return parse_signing_key(settings.export_signing_key.read_bytes())
     fresh = signing_key_pem(new_signing_key())
     return parse_signing_key(
-        _kept_file(settings.data_dir / SIGNING_KEY_FILE, fresh, "export_signing_key")
+        kept_file(settings.data_dir / SIGNING_KEY_FILE, fresh, "export_signing_key")
     )
 
 

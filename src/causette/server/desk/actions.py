@@ -29,8 +29,8 @@ from causette.core.sanctions import (
     parse_action,
     repeat_offence,
     repeat_reason,
-    token_digest,
 )
+from causette.core.tokens import token_hash
 from causette.server.chat import ChatService
 from causette.server.desk.auth import require
 from causette.server.desk.service import DESK
@@ -128,7 +128,7 @@ def _record(
         channel=channel,
         message_id=message_id,
         status=Status.ACTIVE.value,
-        appeal_token_hash=token_digest(sanctions.token(sanction_id)),
+        appeal_token_hash=token_hash(sanctions.token(sanction_id)),
         reversed_at=None,
     )
 

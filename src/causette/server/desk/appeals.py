@@ -17,7 +17,7 @@ from aiohttp import web
 
 from causette.core.errors import ChatError, ErrorCode, bad_field
 from causette.core.roles import Permission
-from causette.core.sanctions import token_digest
+from causette.core.tokens import token_hash
 from causette.server.desk.auth import require
 from causette.server.http_api import json_response, read_json, request_lang
 from causette.server.keys import SERVICE
@@ -80,7 +80,7 @@ async def decide(request: web.Request) -> web.Response:
 async def _sanction_of(request: web.Request, token: object) -> SanctionRecord:
     if not isinstance(token, str) or not 0 < len(token) <= TOKEN_MAX:
         raise ChatError(ErrorCode.NOT_FOUND)
-    found = await request.app[SERVICE].sanctions.store.by_token_hash(token_digest(token))
+    found = await request.app[SERVICE].sanctions.store.by_token_hash(token_hash(token))
     if found is None:
         raise ChatError(ErrorCode.NOT_FOUND)
     return found

@@ -10,13 +10,13 @@ Rules:
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from aiohttp import web
 
 from causette.core.errors import ChatError, ErrorCode
 from causette.core.roles import Permission, allowed
+from causette.core.tokens import token_hash
 from causette.server.desk.service import DESK
 from causette.server.http_api import json_response, read_json
 from causette.server.keys import SETTINGS
@@ -29,10 +29,6 @@ COOKIE_PATH = "/api/desk"
 MODERATOR: web.RequestKey[Moderator] = web.RequestKey("moderator", Moderator)
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _desk_token(request: web.Request) -> str | None:
     return bearer_token(request) or request.cookies.get(DESK_COOKIE)
 
@@ -42,7 +38,7 @@ async def current_moderator(request: web.Request) -> Moderator:
     if not token or len(token) > 128:
         raise ChatError(ErrorCode.NOT_AUTHENTICATED)
     desk = request.app[DESK]
-    moderator = await desk.moderators.session_moderator(_token_hash(token), desk.clock())
+    moderator = await desk.moderators.session_moderator(token_hash(token), desk.clock())
     if moderator is None:
         raise ChatError(ErrorCode.NOT_AUTHENTICATED)
     return moderator
@@ -67,7 +63,7 @@ async def login(request: web.Request) -> web.Response:
     token = secrets.token_urlsafe(32)
     now = desk.clock()
     ttl = desk.settings.desk_session_ttl_s
-    await desk.moderators.open_session(_token_hash(token), moderator.id, now, now + ttl)
+    await desk.moderators.open_session(token_hash(token), moderator.id, now, now + ttl)
     response = json_response({"moderator": moderator.public, "token": token, "expires_in": ttl})
     response.set_cookie(
         DESK_COOKIE,
@@ -84,7 +80,7 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     token = _desk_token(request)
     if token:
-        await request.app[DESK].moderators.close_session(_token_hash(token))
+        await request.app[DESK].moderators.close_session(token_hash(token))
     response = web.Response(status=204)
     response.del_cookie(DESK_COOKIE, path=COOKIE_PATH)
     return response
