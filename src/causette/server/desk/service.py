@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ from causette.core.errors import ChatError, ErrorCode, bad_field
 from causette.core.ratelimit import TokenBucket
 from causette.core.roles import Role
 from causette.server.chat import ip_prefix
+from causette.settings import Settings
 from causette.store.audit import AuditStore
 from causette.store.moderators import Moderator, ModeratorStore
 
@@ -24,10 +26,15 @@ NAME_MIN, NAME_MAX = 3, 40
 PASSWORD_MIN = 12
 # The bus control event that carries a desk event to the other processes.
 DESK_TOPIC = "desk"
-# Verified against when the name is unknown, so a wrong name costs as long as a wrong
-# password (no way to probe which names exist by timing).
 _HASHER = PasswordHasher()
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the name is unknown, so a wrong name costs as long as a wrong
+    password (no way to probe which names exist by timing). Made on the first login, not
+    at import: every `causette admin` command imports this module."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
 
 
 def hash_password(password: str) -> str:
@@ -68,7 +75,7 @@ class Desk:
             service.cluster.bus.on_reconnect.append(self._bus_back)
 
     @property
-    def settings(self) -> Any:
+    def settings(self) -> Settings:
         return self.service.settings
 
     def clock(self) -> float:
@@ -124,6 +131,9 @@ class Desk:
         settings = self.settings
         bucket = self._failures.get(key)
         if bucket is None:
+            if len(self._failures) > 10_000:  # names guessed at random must not grow it forever
+                now = self.clock()
+                self._failures = {k: b for k, b in self._failures.items() if not b.full(now)}
             rate = settings.desk_login_failures / settings.desk_login_window_s
             bucket = self._failures[key] = TokenBucket(settings.desk_login_failures, rate)
         return bucket
@@ -138,7 +148,7 @@ class Desk:
             if wait:
                 raise ChatError(ErrorCode.LOGIN_THROTTLED, retry_after=wait)
         moderator = await self.moderators.by_name(name)
-        stored = moderator.password_hash if moderator else _DUMMY_HASH
+        stored = moderator.password_hash if moderator else _dummy_hash()
         loop = asyncio.get_running_loop()
         # argon2 costs tens of milliseconds of CPU on purpose: not on the event loop.
         ok = await loop.run_in_executor(None, check_password, stored, password)
