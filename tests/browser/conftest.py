@@ -307,3 +307,19 @@ def consoles(browser: Any, server_url: str) -> Iterator[Any]:
     yield make
     for console in made:
         console.context.close()
+
+
+def desk_fetch(page: Any, method: str, path: str, body: Any = None) -> dict[str, Any]:
+    """A request from the page itself (its cookies): {"status", "body"}."""
+    result: dict[str, Any] = page.evaluate(
+        """async ([method, path, body]) => {
+            const init = {method, headers: {"Content-Type": "application/json"}};
+            if (body !== null) init.body = JSON.stringify(body);
+            const r = await fetch(path, init);
+            let data = null;
+            try { data = await r.json(); } catch {}
+            return {status: r.status, body: data};
+        }""",
+        [method, path, body],
+    )
+    return result

@@ -14,7 +14,7 @@ import json
 import pathlib
 from typing import Any
 
-from tests.browser.conftest import TIMEOUT_MS, create_moderator
+from tests.browser.conftest import TIMEOUT_MS, create_moderator, desk_fetch
 
 ROOM = "general"
 
@@ -87,22 +87,6 @@ def page_join_refused(chatter: Any, pseudonym: str) -> None:
     assert response.json()["error"]["code"] == "banned"
     page.locator(".form-error[role=alert]:not(:empty)").wait_for()
     assert page.locator(".chat-screen").count() == 0
-
-
-def _desk_fetch(page: Any, method: str, path: str, body: Any = None) -> dict[str, Any]:
-    """A request from the page itself (its cookies): {"status", "body"}."""
-    result: dict[str, Any] = page.evaluate(
-        """async ([method, path, body]) => {
-            const init = {method, headers: {"Content-Type": "application/json"}};
-            if (body !== null) init.body = JSON.stringify(body);
-            const r = await fetch(path, init);
-            let data = null;
-            try { data = await r.json(); } catch {}
-            return {status: r.status, body: data};
-        }""",
-        [method, path, body],
-    )
-    return result
 
 
 def test_a_report_flows_live_to_a_ban_an_appeal_and_a_reversal(
@@ -201,7 +185,7 @@ def test_a_report_flows_live_to_a_ban_an_appeal_and_a_reversal(
 
     # The chatter appeals with the statement's token (no chat session needed).
     appeal_text = "Je me suis emporté, je ne recommencerai pas."
-    filed = _desk_fetch(
+    filed = desk_fetch(
         brute.page,
         "POST",
         "/api/appeals",
@@ -220,7 +204,7 @@ def test_a_report_flows_live_to_a_ban_an_appeal_and_a_reversal(
     assert "un autre modérateur doit trancher" in own
     page.screenshot(path=str(shots_dir / "desk-appeal-own.png"), full_page=True)
     appeal_id = card.get_attribute("data-id")
-    refused = _desk_fetch(
+    refused = desk_fetch(
         page, "POST", f"/api/desk/appeals/{appeal_id}/decide", {"decision": "reverse", "text": "x"}
     )
     assert refused["status"] == 403 and refused["body"]["error"]["code"] == "same_moderator"
@@ -352,9 +336,9 @@ def test_a_legal_officer_sees_no_sanction_buttons(
     for label in ("Bannir", "Avertir", "Expulser", "Rendre muet", "Classer sans suite"):
         assert label not in body
     # And the server refuses anyway.
-    refused = _desk_fetch(page, "POST", "/api/desk/actions", {"action": "warn"})
+    refused = desk_fetch(page, "POST", "/api/desk/actions", {"action": "warn"})
     assert refused["status"] == 403 and refused["body"]["error"]["code"] == "forbidden"
-    assert _desk_fetch(page, "GET", "/api/desk/queue")["status"] == 403
+    assert desk_fetch(page, "GET", "/api/desk/queue")["status"] == 403
     assert not console.errors and not console.csp_violations
 
 

@@ -21,7 +21,7 @@ import sys
 import zipfile
 from typing import Any
 
-from tests.browser.conftest import TIMEOUT_MS, create_moderator
+from tests.browser.conftest import TIMEOUT_MS, create_moderator, desk_fetch
 from tests.browser.test_desk_console import CONTRAST_PROBE
 
 ROOM = "general"
@@ -45,22 +45,6 @@ def _verify_export(data_dir: pathlib.Path, archive: pathlib.Path, *extra: str) -
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
-
-
-def _desk_fetch(page: Any, method: str, path: str, body: Any = None) -> dict[str, Any]:
-    """A request from the page itself (its cookies): {"status", "body"}."""
-    result: dict[str, Any] = page.evaluate(
-        """async ([method, path, body]) => {
-            const init = {method, headers: {"Content-Type": "application/json"}};
-            if (body !== null) init.body = JSON.stringify(body);
-            const r = await fetch(path, init);
-            let data = null;
-            try { data = await r.json(); } catch {}
-            return {status: r.status, body: data};
-        }""",
-        [method, path, body],
-    )
-    return result
 
 
 def test_a_requisition_is_recorded_exported_downloaded_and_verified(
@@ -271,7 +255,7 @@ def test_a_moderator_notifies_the_authorities_from_an_ambush_alert(
     page.evaluate("location.hash = '#/legal/requisition/new'")
     page.locator("main .error[role=alert]").wait_for()
     assert page.locator("form.req-form").count() == 0
-    assert _desk_fetch(page, "GET", "/api/desk/requisitions")["status"] == 403
+    assert desk_fetch(page, "GET", "/api/desk/requisitions")["status"] == 403
     for who in (console, marc, kev):
         assert not who.errors, who.errors
         assert not who.csp_violations, who.csp_violations
@@ -316,12 +300,12 @@ def test_a_legal_officer_releases_a_preservation(
     released = section.locator(".pres-item[data-state=released]", has_text=reason)
     released.wait_for()
     assert "libéré" in released.inner_text()
-    everything = _desk_fetch(page, "GET", "/api/desk/preservations?all=1")["body"]
+    everything = desk_fetch(page, "GET", "/api/desk/preservations?all=1")["body"]
     found = next(p for p in everything["preservations"] if p["reason"] == reason)
     assert found["released_at"] is not None and found["channel"] == "room:general"
     # No admin tab for a legal officer, and the server refuses the purge anyway.
     assert page.locator("nav.tabs a.tab").all_inner_texts() == ["Juridique"]
-    refused = _desk_fetch(page, "POST", "/api/desk/purge", {"dry_run": True})
+    refused = desk_fetch(page, "POST", "/api/desk/purge", {"dry_run": True})
     assert refused["status"] == 403 and refused["body"]["error"]["code"] == "forbidden"
     assert not console.errors and not console.csp_violations
 
