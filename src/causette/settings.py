@@ -92,6 +92,10 @@ class Settings(BaseSettings):
     # server/watchdog.py.
     stall_log_ms: float = Field(0.0, ge=0)
 
+    # A WebSocket silent this long is pinged, and dropped if it does not answer within half
+    # of it (server/keepalive.py): a vanished phone frees its name and places.
+    keepalive_s: float = Field(30.0, gt=0)
+
     send_queue_max: int = 1000
     frame_max_bytes: int = 4096
     group_commit_max: int = 512

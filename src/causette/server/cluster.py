@@ -513,20 +513,20 @@ class Cluster:
             for member in (conv.initiator, conv.recipient):
                 chatter = service.chatters.get(member)
                 if chatter is not None:
-                    chatter.conversation_ids.add(conv.id)
+                    chatter.conversation_ids |= {conv.id}
         elif kind == "block":
             blocker = service.chatters.get(body["blocker"])
             blocked = service.chatters.get(body["blocked"])
             if body["on"]:
                 if blocker is not None:
-                    blocker.blocked.add(body["blocked"])
+                    blocker.blocked |= {body["blocked"]}
                 if blocked is not None:
-                    blocked.blocked_by.add(body["blocker"])
+                    blocked.blocked_by |= {body["blocker"]}
             else:
                 if blocker is not None:
-                    blocker.blocked.discard(body["blocked"])
+                    blocker.blocked -= {body["blocked"]}
                 if blocked is not None:
-                    blocked.blocked_by.discard(body["blocker"])
+                    blocked.blocked_by -= {body["blocker"]}
         elif kind == "logout":
             chatter = service.chatters.get(body["id"])
             if chatter is not None:
@@ -568,7 +568,8 @@ class Cluster:
         record = records.get(chatter.id)
         if record is not None:
             chatter.pm_policy = PmPolicy(record.pm_policy)
-        chatter.blocked, chatter.blocked_by = await store.blocks_of(chatter.id)
+        blocked, blocked_by = await store.blocks_of(chatter.id)
+        chatter.blocked, chatter.blocked_by = frozenset(blocked), frozenset(blocked_by)
         catalogue, space = self.service.catalogue, chatter.space
         chatter.rooms = {
             slug
@@ -579,4 +580,4 @@ class Cluster:
             self.service.conversations[conv_id] = Conversation(
                 conv_id, initiator, recipient, ConversationStatus(status)
             )
-            chatter.conversation_ids.add(conv_id)
+            chatter.conversation_ids |= {conv_id}

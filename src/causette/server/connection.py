@@ -33,6 +33,10 @@ TEXT = WSMsgType.TEXT
 _FIN_TEXT = 0x81
 _LEN16 = struct.Struct("!BBH").pack
 _LEN64 = struct.Struct("!BBQ").pack
+PING_FRAME = b"\x89\x00"  # final, opcode 9, no payload
+# No live message waits behind a replay: one shared, never-mutated dict, so an idle
+# connection does not hold an empty one of its own.
+_NOTHING_HELD: dict[str | None, list[tuple[str, int, bytes]]] = {}
 
 
 def text_header(length: int) -> bytes:
@@ -78,6 +82,29 @@ def _flusher() -> _TickFlusher:
 
 
 class Connection:
+    # One per online chatter: slots keep an idle one small (issue 8's memory budget).
+    __slots__ = (
+        "_closing",
+        "_drained",
+        "_flusher",
+        "_held",
+        "_marked",
+        "_out",
+        "_pinging",
+        "_protocol",
+        "_transport",
+        "_wakeup",
+        "_writer",
+        "chatter_id",
+        "close_code",
+        "closed",
+        "heard_at",
+        "pinged_at",
+        "queue_max",
+        "seen",
+        "ws",
+    )
+
     def __init__(self, ws: web.WebSocketResponse, chatter_id: str, *, queue_max: int) -> None:
         self.ws = ws
         self.chatter_id = chatter_id
@@ -90,12 +117,17 @@ class Connection:
         self._flusher = _flusher()
         # Live messages waiting behind a replay: every channel (None) or named channels.
         self._held: dict[str | None, list[tuple[str, int, bytes]]] = {None: []}
+        # Keepalive (server/keepalive.py): when the peer was last heard from (loop time),
+        # and when it was pinged without answering yet.
+        self.heard_at = asyncio.get_running_loop().time()
+        self.pinged_at: float | None = None
         # The writer task and its events exist only once the socket has backed up (or a
         # replay waits): an idle connection holds none of them (~4 KB saved per connection).
         self._wakeup: asyncio.Event | None = None
         self._drained: asyncio.Event | None = None
         self._writer: asyncio.Task[None] | None = None
         self._closing: asyncio.Future[bool] | None = None
+        self._pinging: asyncio.Future[None] | None = None
         # The raw transport and aiohttp's flow-control flag. If a future aiohttp moves them,
         # the writer task sends every frame through the public API (correct, only slower).
         writer = getattr(ws, "_writer", None)
@@ -183,12 +215,47 @@ class Connection:
 
     def hold(self, channel: str) -> None:
         """Keep live messages of one channel back until ``release(channel)``."""
+        if self._held is _NOTHING_HELD:
+            self._held = {}
         self._held.setdefault(channel, [])
 
     def release(self, channel: str | None = None) -> None:
         """End a replay (of one channel, or of all with None) and deliver what waited."""
-        for channel_, message_id, frame in self._held.pop(channel, []):
+        waiting = self._held.pop(channel, [])
+        if not self._held:
+            self._held = _NOTHING_HELD
+        for channel_, message_id, frame in waiting:
             self.send_message(channel_, message_id, frame)
+
+    def heard(self, now: float) -> None:
+        """The peer sent something: it is alive."""
+        self.heard_at = now
+        self.pinged_at = None
+
+    def ping(self, now: float) -> None:
+        """Ask a silent peer to show it is still there (it answers with a pong)."""
+        self.pinged_at = now
+        if self.closed:
+            return
+        if self._transport is None:
+            self._pinging = asyncio.ensure_future(self.ws.ping())
+        elif not self._protocol._paused:
+            # Behind a backed-up socket the ping would not get through anyway: a peer that
+            # reads nothing for half an interval counts as gone, like a silent one.
+            self._transport.write(PING_FRAME)
+
+    def abort(self) -> None:
+        """Drop a peer that stopped answering: no close handshake, nobody would reply."""
+        if self.closed:
+            return
+        self.closed = True
+        self.close_code = 1006
+        self._out.clear()
+        self._stop_writer()
+        if self._transport is not None:
+            self._transport.abort()
+        else:
+            self._closing = asyncio.ensure_future(self.ws.close(code=1001, message=b"gone"))
 
     def close(self, code: int, reason: str) -> None:
         if self.closed:

@@ -13,6 +13,9 @@ MESSAGES = Counter("causette_messages_total", "Messages stored", ["kind"])
 DELIVERIES = Counter("causette_deliveries_total", "Frames queued for delivery of messages/events")
 REFUSED = Counter("causette_refused_total", "Client actions refused", ["code"])
 SLOW_CLOSES = Counter("causette_slow_consumer_closes_total", "Connections closed as too slow")
+DEAD_PEERS = Counter(
+    "causette_dead_peers_total", "Connections dropped because the peer stopped answering pings"
+)
 REDIS_UP = Gauge("causette_redis_up", "1 when this process reaches Redis (multi-process mode)")
 BUS_FILLED = Counter(
     "causette_bus_filled_total", "Messages delivered from the store because the bus missed them"

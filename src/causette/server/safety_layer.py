@@ -91,7 +91,7 @@ class SafetyLayer:
             await self.save()
 
     async def load_flags(self, chatter: Chatter) -> None:
-        chatter.flags = await self.store.flags(chatter.id)
+        chatter.flags = frozenset(await self.store.flags(chatter.id))
 
     # -- before and after delivery ---------------------------------------------------------
     def party(self, chatter: Chatter) -> Party:
@@ -259,7 +259,7 @@ class SafetyLayer:
         now = service.clock()
         if chatter.space is Space.ADULT and age < ADULT_AGE:
             if OUT_OF_REACH not in chatter.flags:
-                chatter.flags.add(OUT_OF_REACH)
+                chatter.flags |= {OUT_OF_REACH}
                 await self.store.set_flag(chatter.id, OUT_OF_REACH, now)
                 for slug in sorted(chatter.rooms):
                     await service.leave_room(chatter, slug)
@@ -277,7 +277,7 @@ class SafetyLayer:
                 )
                 await self.alert("minor.in_adult_space", channel, chatter, verdict)
         elif chatter.space is Space.TEEN and age >= ADULT_AGE and FROZEN not in chatter.flags:
-            chatter.flags.add(FROZEN)
+            chatter.flags |= {FROZEN}
             await self.store.set_flag(chatter.id, FROZEN, now)
             await self.alert("adult.in_teen_space", channel, chatter, verdict)
         if age < MIN_AGE and not chatter.ended:

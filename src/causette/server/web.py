@@ -79,7 +79,10 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
 
 async def _on_prepare(request: web.Request, response: web.StreamResponse) -> None:
     # Called from inside ``prepare``, when ``response.prepared`` already reads True but the
-    # headers are not written yet: set them unconditionally.
+    # headers are not written yet: set them unconditionally. Not on a WebSocket's 101: no
+    # document is rendered from it, and its headers stay in memory as long as the socket.
+    if isinstance(response, web.WebSocketResponse):
+        return
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
 

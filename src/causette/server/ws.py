@@ -16,7 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 import orjson
-from aiohttp import WSMsgType, web
+from aiohttp import WSMessage, WSMsgType, web
 
 from causette.core.errors import ChatError, ErrorCode
 from causette.server import events as ev
@@ -153,13 +153,22 @@ def _error(exc: ChatError, lang: str, ref: str | None) -> bytes:
 class _Session:
     """One authenticated socket: reads frames and answers them, in order."""
 
+    __slots__ = ("_in_flight", "chatter", "conn", "frame_limit", "service", "tasks")
+
     def __init__(self, service: ChatService, chatter: Chatter, conn: Connection) -> None:
         self.service = service
         self.chatter = chatter
         self.conn = conn
         self.frame_limit = service.settings.frame_max_bytes
-        self.in_flight = asyncio.Semaphore(POSTS_IN_FLIGHT)
-        self.tasks: set[asyncio.Task[None]] = set()
+        # Made at the first post: most of a crowd reads and never posts (memory, issue 8).
+        self._in_flight: asyncio.Semaphore | None = None
+        self.tasks: set[asyncio.Task[None]] | None = None
+
+    @property
+    def in_flight(self) -> asyncio.Semaphore:
+        if self._in_flight is None:
+            self._in_flight = asyncio.Semaphore(POSTS_IN_FLIGHT)
+        return self._in_flight
 
     async def handle_text(self, data: str) -> None:
         if len(data) * 4 > self.frame_limit and len(data.encode()) > self.frame_limit:
@@ -174,6 +183,8 @@ class _Session:
         if isinstance(event, ev.Post | ev.Pm):
             await self.in_flight.acquire()
             task = asyncio.create_task(self._run(handler, event, ref, release=True))
+            if self.tasks is None:
+                self.tasks = set()
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
         else:
@@ -201,47 +212,84 @@ async def _refuse(ws: web.WebSocketResponse, exc: ChatError, close_code: int, la
     await ws.close(code=close_code, message=exc.code.value.encode())
 
 
-async def websocket_handler(request: web.Request) -> web.StreamResponse:
-    service = request.app[SERVICE]
-    ws = web.WebSocketResponse(
-        max_msg_size=HARD_FRAME_LIMIT, compress=False, heartbeat=30.0, autoping=True
-    )
-    await ws.prepare(request)
-    try:
-        first = await ws.receive(timeout=HELLO_TIMEOUT_S)
-    except TimeoutError:
+async def _first_frame(ws: web.WebSocketResponse) -> WSMessage | None:
+    """The first data frame (pings before it are answered), or None after a timeout."""
+    while True:
+        try:
+            msg = await ws.receive(timeout=HELLO_TIMEOUT_S)
+        except TimeoutError:
+            return None
+        if msg.type is WSMsgType.PING:
+            await ws.pong(msg.data)
+        elif msg.type is not WSMsgType.PONG:
+            return msg
+
+
+async def _hello(ws: web.WebSocketResponse) -> ev.Hello | None:
+    """Read and check the hello; on anything else, refuse and return None."""
+    first = await _first_frame(ws)
+    if first is None:
         await _refuse(ws, ChatError(ErrorCode.HELLO_REQUIRED), CLOSE_HELLO_REQUIRED, "fr")
-        return ws
+        return None
     if first.type is not WSMsgType.TEXT:
         if first.type is WSMsgType.BINARY:
             await _refuse(ws, ChatError(ErrorCode.HELLO_REQUIRED), CLOSE_HELLO_REQUIRED, "fr")
-        return ws
+        return None
     try:
         hello, _ = ev.parse_event(first.data)
     except ChatError as exc:
         await _refuse(ws, exc, CLOSE_HELLO_REQUIRED, "fr")
-        return ws
+        return None
     if not isinstance(hello, ev.Hello):
         await _refuse(ws, ChatError(ErrorCode.HELLO_REQUIRED), CLOSE_HELLO_REQUIRED, "fr")
-        return ws
+        return None
+    return hello
+
+
+async def _authenticate(
+    service: ChatService, ws: web.WebSocketResponse, request: web.Request
+) -> tuple[Chatter, list[bytes], dict[str, int]] | None:
+    """Hello, session and sanctions: the chatter, the statements it missed, its last ids.
+
+    A function of its own so the hello's objects are freed once it returns: the handler's
+    frame lives as long as the connection (issue 8's memory per idle chatter).
+    """
+    hello = await _hello(ws)
+    if hello is None:
+        return None
     lang = hello.lang or "fr"
     token, device = (hello.token, None) if hello.token else credentials(request)
     try:
         chatter = await service.authenticate(token, device)
     except ChatError as exc:
         await _refuse(ws, exc, CLOSE_NOT_AUTHENTICATED, lang)
-        return ws
+        return None
     if hello.lang:
         chatter.lang = hello.lang
     try:
         missed = await service.sanctions.check_hello(chatter, away_since=chatter.last_seen)
     except ChatError as exc:
         await _refuse(ws, exc, CLOSE_SANCTIONED, chatter.lang)
+        return None
+    return chatter, missed, hello.last_ids
+
+
+async def websocket_handler(request: web.Request) -> web.StreamResponse:
+    service = request.app[SERVICE]
+    # No aiohttp heartbeat: pings are ours (server/keepalive.py), one sweep for all sockets.
+    ws = web.WebSocketResponse(
+        max_msg_size=HARD_FRAME_LIMIT, compress=False, heartbeat=None, autoping=False
+    )
+    await ws.prepare(request)
+    authenticated = await _authenticate(service, ws, request)
+    if authenticated is None:
         return ws
+    chatter, missed, last_ids = authenticated
+    del authenticated
     conn = Connection(ws, chatter.id, queue_max=service.settings.send_queue_max)
     try:
         try:
-            await service.connect(chatter, conn, hello.last_ids)
+            await service.connect(chatter, conn, last_ids)
         except ChatError as exc:
             await conn.stop()
             await _refuse(ws, exc, CLOSE_NAME_TAKEN, chatter.lang)
@@ -249,13 +297,19 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
         # Statements of reasons of sanctions taken while away (DSA art. 17).
         for statement in missed:
             conn.send(statement)
+        del missed, last_ids
         if service.retention is not None:
             source = source_of(request, service.settings.trusted_proxies, service.clock())
             await service.retention.connected(chatter, source)
+            del source
         session = _Session(service, chatter, conn)
+        clock = asyncio.get_running_loop().time
         async for msg in ws:
+            conn.heard(clock())
             if msg.type is WSMsgType.TEXT:
                 await session.handle_text(msg.data)
+            elif msg.type is WSMsgType.PING:
+                await ws.pong(msg.data)
             elif msg.type is WSMsgType.BINARY:
                 conn.send(_error(ChatError(ErrorCode.BINARY_UNSUPPORTED), chatter.lang, None))
             elif msg.type is WSMsgType.ERROR:
