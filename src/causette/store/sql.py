@@ -21,6 +21,7 @@ Rules:
 from __future__ import annotations
 
 import asyncio
+import functools
 import pathlib
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -61,6 +62,21 @@ class _WithSidecar:
 Write = WriteOp | MessageRecord | _WithSidecar
 
 _MESSAGE_COLUMNS = ("channel", "id", "ts", "sender_id", "sender", "text")
+
+
+@functools.cache
+def _heads_upsert(dialect: str) -> Any:
+    """``channel_heads += n`` for many channels, returning the new heads.
+
+    Built once and run with a list of rows (SQLAlchemy sends them as one multi-row
+    statement): a statement built with the rows inside was compiled anew for every batch,
+    ~1 ms of the writer's CPU per commit (profiled at 250 posts/s).
+    """
+    t = schema.channel_heads
+    upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(t)
+    return upsert.on_conflict_do_update(
+        index_elements=[t.c.channel], set_={"head": t.c.head + upsert.excluded.head}
+    ).returning(t.c.channel, t.c.head)
 _SESSION_COLUMNS = tuple(c.name for c in schema.sessions.columns)
 
 
@@ -170,14 +186,10 @@ class SqlStore:
         with many small rooms, most of the writer's time). Its rows are in sorted channel
         order, so two writers lock channels in the same order and never deadlock.
         """
-        t = schema.channel_heads
-        dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
         channels = sorted(counts)
-        upsert = dialect_insert(t).values([{"channel": c, "head": counts[c]} for c in channels])
-        stmt = upsert.on_conflict_do_update(
-            index_elements=[t.c.channel], set_={"head": t.c.head + upsert.excluded.head}
-        ).returning(t.c.channel, t.c.head)
-        before = {channel: int(head) - counts[channel] for channel, head in conn.execute(stmt)}
+        rows = [{"channel": c, "head": counts[c]} for c in channels]
+        result = conn.execute(_heads_upsert(conn.dialect.name), rows)
+        before = {channel: int(head) - counts[channel] for channel, head in result}
         if len(before) != len(channels):
             raise RuntimeError("channel heads: the upsert did not return every channel")
         return before
