@@ -221,7 +221,7 @@ class ChatService:
     # -- life cycle ---------------------------------------------------------------------
     async def start(self) -> None:
         self.heads = await self.store.channel_heads()
-        self.sanctions.start()
+        await self.sanctions.start()
         if self.cluster is not None:
             await self.cluster.start()
         else:

@@ -12,7 +12,9 @@ Owns, for one process:
   and conversations.
 - **Cluster mode**: every effect travels as one control event (``sanction``) so the process
   holding the chatter's socket applies it; hello re-reads what is in force from the
-  database, so a process that missed an event still refuses what it must.
+  database, so a process that missed an event still refuses what it must. One process
+  records every sanction itself, so it knows which keys some sanction names: a hello naming
+  none of them skips the query (store/sanctions.py ``track_names``).
 - **Statements missed** while offline are sent right after the next welcome (every sanction
   newer than the chatter's last sight).
 - The queue's live updates (``queue_changed``) go to the desk's consoles when a desk is set.
@@ -65,9 +67,12 @@ class Sanctions:
         # Set by the desk: a queue item was added or removed (live consoles).
         self.on_queue: Callable[[dict[str, Any]], None] | None = None
 
-    def start(self) -> None:
+    async def start(self) -> None:
         if self.service.cluster is not None:
             self.service.cluster.handlers[TOPIC] = self._apply_here
+        else:
+            # One process records every sanction: hellos of the unsanctioned skip the query.
+            await self.store.track_names()
 
     @property
     def policy(self) -> RepeatPolicy:

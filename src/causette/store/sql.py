@@ -77,6 +77,8 @@ def _heads_upsert(dialect: str) -> Any:
     return upsert.on_conflict_do_update(
         index_elements=[t.c.channel], set_={"head": t.c.head + upsert.excluded.head}
     ).returning(t.c.channel, t.c.head)
+
+
 _SESSION_COLUMNS = tuple(c.name for c in schema.sessions.columns)
 
 
