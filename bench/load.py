@@ -96,6 +96,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
+def command_cpu_seconds(*commands: str) -> float:
+    """CPU seconds of every process named one of ``commands`` (``/proc/PID/comm``, e.g.
+    ``redis-server``, ``postgres``), summed: whoever runs them, so the machine's, not only
+    this benchmark's; processes that ended in between are missed."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/comm") as fh:
+                if fh.read().strip() not in commands:
+                    continue
+            total += cpu_seconds(int(entry))
+        except OSError:
+            continue
+    return total
+
+
 def rss_bytes(pid: int) -> int:
     with open(f"/proc/{pid}/status") as fh:
         for line in fh:
@@ -330,6 +348,7 @@ class Client(WSListener):
         self.messages = 0
         self.acks = 0
         self.errors = 0
+        self.last_error: bytes | None = None
         self.on_message = on_message
         self.waiting: dict[bytes, asyncio.Future[bytes]] = {}
         self.ack_event: asyncio.Event | None = None
@@ -374,6 +393,7 @@ class Client(WSListener):
             return
         if kind == b"error":
             self.errors += 1
+            self.last_error = data
             return
         if kind == b"ack":
             self.acks += 1
@@ -411,6 +431,16 @@ def message_seq(data: bytes) -> int:
     if start < 8 or end < 0 or not data[start:end].isdigit():
         return -1
     return int(data[start:end])
+
+
+def error_code(client: Client) -> str | None:
+    """The code of the last error frame the client got (``{"code": ...}``), if any."""
+    if client.last_error is None:
+        return None
+    try:
+        return str(orjson.loads(client.last_error).get("code"))
+    except orjson.JSONDecodeError:
+        return "?"
 
 
 def track_ids(client: Client, data: bytes) -> None:
@@ -481,26 +511,46 @@ async def connect_all(
     *,
     batch: int = 200,
     name_prefix: str = "b",
+    failures: list[BaseException] | None = None,
+    deadline: float | None = None,
 ) -> None:
-    """Log every client in (causette: an HTTP join for a token), connect, join its room."""
+    """Log every client in (causette: an HTTP join for a token), connect, join its room.
+
+    With ``failures``, a client that fails is disconnected and its exception appended there
+    instead of raised; with ``deadline`` (``time.monotonic()``), no batch starts after it.
+    Either way ``connected`` tells the clients that made it.
+    """
     rooms = list(rooms)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=50)) as http:
 
         async def one(i: int) -> None:
             client = clients[i]
             client.name = f"{name_prefix}{i:05d}"
-            if client.token is None:
-                if server.dialect == "causette":
-                    client.token = await get_token(http, server, client.name)
-                else:
-                    client.token = client.name
-            await open_socket(server, client)
-            room = rooms[i]
-            if room is not None:
-                await join_room(client, room)
+            try:
+                if client.token is None:
+                    if server.dialect == "causette":
+                        client.token = await get_token(http, server, client.name)
+                    else:
+                        client.token = client.name
+                await open_socket(server, client)
+                room = rooms[i]
+                if room is not None:
+                    await join_room(client, room)
+            except Exception as exc:
+                if failures is None:
+                    raise
+                client.disconnect()
+                failures.append(exc)
 
         for start in range(0, len(clients), batch):
+            if deadline is not None and time.monotonic() > deadline:
+                break
             await asyncio.gather(*(one(i) for i in range(start, min(start + batch, len(clients)))))
+
+
+def connected(client: Client) -> bool:
+    """Connected and not closed since (a client never connected has no transport)."""
+    return client.transport is not None and not client.closed
 
 
 def disconnect_all(clients: Iterable[Client]) -> None:

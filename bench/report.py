@@ -67,6 +67,88 @@ def _table(contenders: dict[str, Any], columns: list[tuple[str, str]]) -> list[s
     return lines
 
 
+def _grid(header: list[str], rows: list[list[Any]]) -> list[str]:
+    """A plain markdown table; lists in a cell are joined with " / "."""
+
+    def cell(value: Any) -> str:
+        if isinstance(value, list):
+            return " / ".join(_fmt(v) for v in value)
+        return _fmt(value)
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+
+
+def _scaleout(result: dict[str, Any]) -> list[str]:
+    n = result["server_processes"]
+    out = [
+        "",
+        f"## Evening peak across processes: {result['connections_asked']:,} connections on "
+        f"{n} causette processes, PostgreSQL + Redis bus",
+        "",
+        f"Rooms: {result.get('room_sizes')}; {result.get('pm_pairs')} PM pairs (1 post in 5);"
+        f" chatter i on process i mod {n}, so most deliveries take the Redis hop. "
+        f"{result['generator_processes']} load-generator processes. Rate stepped up "
+        f"({', '.join(str(r) for r in result['rates'])} posts/s, {result['step_s']} s each) "
+        "until p99 >= 100 ms, a sampled delivery is lost or the generators fall behind. "
+        "Lists are per process.",
+        "",
+    ]
+    out += _grid(
+        [
+            "connections established",
+            "alive at the end",
+            "set-up s",
+            "server RSS MB",
+            "highest posts/s held (p99 < 100 ms)",
+            "first failing step limited by",
+        ],
+        [
+            [
+                result["connections_established"],
+                result["connections_alive"],
+                result["setup_s"],
+                result["rss_mb_per_process"],
+                result["highest_rate_held"],
+                result.get("first_failing_step_limited_by"),
+            ]
+        ],
+    )
+    out += [""]
+    out += _grid(
+        [
+            "posts/s asked",
+            "sent",
+            "p50 ms",
+            "p99 ms",
+            "p50 ms same / other process",
+            "server CPU, cores (sum)",
+            "server CPU, cores",
+            "generator CPU, cores",
+            "Redis CPU, cores",
+            "PostgreSQL CPU, cores",
+            "holds",
+        ],
+        [
+            [
+                s["rate"],
+                s["achieved_posts_per_s"],
+                s["p50_ms"],
+                s["p99_ms"],
+                [s["p50_ms_same_process"], s["p50_ms_other_process"]],
+                s["server_cpu_share"],
+                s["server_cpu_share_per_process"],
+                s["loadgen_cpu_share_per_process"],
+                s["redis_cpu_share"],
+                s["postgres_cpu_share"],
+                "yes" if s["holds"] else "no",
+            ]
+            for s in result.get("steps", [])
+        ],
+    )
+    return out
+
+
 def _ratios(result: dict[str, Any]) -> list[str]:
     ratios = result.get("causette_advantage_vs") or {}
     if not ratios:
@@ -206,6 +288,9 @@ def write() -> pathlib.Path:
             ],
         )
         out += _ratios(peak)
+    scaleout = _load("scaleout")
+    if scaleout and "steps" in scaleout:
+        out += _scaleout(scaleout)
     idle = _load("idle")
     if idle and "scenarios" in idle:
         for scenario in idle["scenarios"]:
