@@ -22,14 +22,21 @@ another one (the Redis hop).
 
 Rules: set-up within a time budget (full: 420 s; no batch starts after it): a client that
 fails is counted, not retried, and the figures say how many are alive
-(``connections_alive``); only connected chatters post and only connected samplers are
-expected. Then the rate is stepped up (the evening peak's steps, 5 s each; each generator
-sends its share, all starting on the same clock tick); a step holds when p99 < 100 ms, no
-sampled delivery is missing 2 s after the step and >= 95 % of the rate was sent; the
-highest rate held is the figure. Per step: server CPU per process and summed, each
-generator's CPU (near 100 %: it is the limit, not the servers), and the CPU of every
-``redis-server`` and ``postgres`` process on the machine. Everything shares 2 cores: read
-the figures as what this machine allows, not as what 3 processes would do on 3 machines.
+(``connections_alive``); at most 60 logins are in flight per server process
+(``IN_FLIGHT_PER_SERVER``). Only connected chatters post and only connected samplers are
+expected; a conversation whose acceptance is refused (``conversation_unknown``: the request
+beat the control event to the recipient's process) is accepted again after 1 s and counted,
+a pair that still fails is left out and counted. Then the rate is stepped up (the evening
+peak's steps, 5 s each; each generator sends its share, all starting on the same clock
+tick); a step holds when p99 < 100 ms, no sampled delivery is missing 2 s after the step
+and >= 95 % of the rate was sent; the highest rate held is the figure. Per step: server CPU
+per process and summed, each generator's CPU (near 100 %: it is the limit, not the
+servers), the CPU of every ``redis-server`` and ``postgres`` process on the machine, the
+machine's busy cores (and what other processes took of them: the machine is shared), the
+p50 of each second's posts (climbing: a backlog; flat with a high p99: stalls), and the
+servers' own counters (event-loop stalls >= 100 ms and where their watchdog caught the
+loop, GC pauses, bus holes filled from the store). Everything shares 2 cores: read the
+figures as what this machine allows, not as what 3 processes would do on 3 machines.
 """
 
 from __future__ import annotations
@@ -79,6 +86,7 @@ from bench.load import (
     cpu_seconds,
     disconnect_all,
     error_code,
+    machine_cpu_seconds,
     message_seq,
     percentile,
     quiet_gc,
@@ -124,8 +132,8 @@ class Generator:
         self.sent_at, self.step_of, self.origin = shared
         self.pop = population(plan.total, random.Random(SEED), group=plan.generator_of)
         self.mine = [i for i in range(plan.total) if plan.generator_of(i) == g]
-        self.near: dict[int, list[float]] = {}  # step -> latencies, receiver on the sender's
-        self.far: dict[int, list[float]] = {}  # ... and on another server (the Redis hop)
+        # step -> (send time, latency, 1.0 when the receiver is on another server) per sample
+        self.samples: dict[int, array[float]] = {}
         samplers = [self._sampler(k) for k in range(len(plan.ws_urls))]
         self.clients = {
             i: Client("causette", samplers[plan.server_of(i)] if self.pop.sampled[i] else None)
@@ -137,14 +145,18 @@ class Generator:
 
     def _sampler(self, server: int) -> Any:
         perf, sent_at, step_of, origin = time.perf_counter, self.sent_at, self.step_of, self.origin
-        near, far, capacity = self.near, self.far, self.plan.capacity
+        samples, capacity = self.samples, self.plan.capacity
 
         def record(client: Client, data: bytes) -> None:
             now = perf()
             seq = message_seq(data)
             if 0 <= seq < capacity and sent_at[seq]:
-                into = near if origin[seq] == server else far
-                into.setdefault(step_of[seq], []).append(now - sent_at[seq])
+                sent = sent_at[seq]
+                step = step_of[seq]
+                into = samples.get(step)
+                if into is None:
+                    into = samples[step] = array("d")
+                into.extend((sent, now - sent, float(origin[seq] != server)))
 
         return record
 
@@ -237,12 +249,11 @@ class Generator:
         return asdict(done)
 
     def count(self, step: int) -> int:
-        return len(self.near.get(step, ())) + len(self.far.get(step, ()))
+        return len(self.samples.get(step, ())) // 3
 
     def collect(self, step: int) -> dict[str, Any]:
         return {
-            "near": array("d", self.near.pop(step, [])).tobytes(),
-            "far": array("d", self.far.pop(step, [])).tobytes(),
+            "samples": self.samples.pop(step, array("d")).tobytes(),
             "cpu_share": (loadgen_cpu() - self.cpu0) / (time.perf_counter() - self.started),
         }
 
@@ -300,6 +311,7 @@ OVER = {
     "causette_gc_pause_seconds": ("gc_pauses_over_50ms", "0.05"),
     "causette_loop_lag_seconds": ("loop_stalls_over_100ms", "0.1"),
 }
+IDLE_S = 5.0  # measured before the first step
 STALL_LOG_MS = 100  # the servers' watchdog logs where their event loop is stuck past this
 LOG_RECORD = re.compile(r"\n(?=\d{4}-\d\d-\d\d )")
 CAUSETTE_FRAME = re.compile(r'/causette/([\w/]+)\.py", line \d+, in (\w+)')
@@ -396,6 +408,22 @@ def _settle(servers: list[Server], at_most_s: float) -> float:
     return round(time.perf_counter() - started, 1)
 
 
+def _idle(servers: list[Server], seconds: float) -> dict[str, Any]:
+    """What the servers spend with every chatter connected and nobody posting (presence
+    refreshes, room counts, pings): the floor under every step."""
+    print(f"    scaleout: {seconds:g} s idle", flush=True)
+    cpu = [cpu_seconds(s.pid) for s in servers]
+    machine = machine_cpu_seconds()
+    started = time.perf_counter()
+    time.sleep(seconds)
+    elapsed = time.perf_counter() - started
+    per_server = [(cpu_seconds(s.pid) - c) / elapsed for s, c in zip(servers, cpu, strict=True)]
+    return {
+        "server_cpu_share_per_process": [round(x, 2) for x in per_server],
+        "machine_cpu_share": round((machine_cpu_seconds() - machine) / elapsed, 2),
+    }
+
+
 def _limited_by(figures: dict[str, Any]) -> str:
     if max(figures["loadgen_cpu_share_per_process"]) > 0.9:
         return "load generator"
@@ -405,15 +433,14 @@ def _limited_by(figures: dict[str, Any]) -> str:
         return "redis"
     if figures["postgres_cpu_share"] > 0.9:
         return "postgresql"
-    busy = (
-        figures["server_cpu_share"]
-        + sum(figures["loadgen_cpu_share_per_process"])
-        + figures["redis_cpu_share"]
-        + figures["postgres_cpu_share"]
-    )
-    if busy > 0.85 * (os.cpu_count() or 1):
-        return "the machine's cores (servers, generators, Redis and PostgreSQL together)"
-    return "latency (no process at a full core)"
+    if figures["machine_cpu_share"] > 0.85 * (os.cpu_count() or 1):
+        cause = "the machine's cores (servers, generators, Redis and PostgreSQL together"
+        others = figures["others_cpu_share"]
+        cause += f"; other processes: {others} cores)" if others >= 0.2 else ")"
+    else:
+        cause = "latency (no process at a full core)"
+    stalls = sum(figures["loop_stalls_over_100ms_per_process"])
+    return f"{cause}; {stalls} event-loop stalls >= 100 ms" if stalls else cause
 
 
 def _steps(
@@ -422,9 +449,11 @@ def _steps(
     perf = time.perf_counter
     steps: list[dict[str, Any]] = []
     for step, rate in enumerate(rates):
+        counted = [_counters(s) for s in servers]
         start = perf() + 0.2  # every generator starts on this tick of the shared clock
         cpu = [cpu_seconds(s.pid) for s in servers]
         redis, postgres = command_cpu_seconds("redis-server"), command_cpu_seconds("postgres")
+        machine = machine_cpu_seconds()
         share = rate / len(conns)
         sent = _ask(conns, ("step", step, share, step_s, start), step_s + 60)
         done = StepSent(
@@ -439,19 +468,45 @@ def _steps(
             time.sleep(0.05)
         got = _ask(conns, ("collect", step), 60)
         elapsed = perf() - start
-        near = sorted(x for g in got for x in array("d", g["near"]))
-        far = sorted(x for g in got for x in array("d", g["far"]))
+        samples = [x for g in got for x in array("d", g["samples"])]
+        triples = list(zip(samples[0::3], samples[1::3], samples[2::3], strict=True))
+        near = sorted(lat for _, lat, far in triples if not far)
+        far = sorted(lat for _, lat, far in triples if far)
+        by_second: dict[int, list[float]] = {}
+        for sent_at, lat, _ in triples:
+            by_second.setdefault(int(sent_at - done.started), []).append(lat)
         figures = step_figures(rate, done, sorted(near + far))
         per_server = [(cpu_seconds(s.pid) - c) / elapsed for s, c in zip(servers, cpu, strict=True)]
         figures |= {
             "p50_ms_same_process": round(percentile(near, 0.5) * 1000, 2),
             "p50_ms_other_process": round(percentile(far, 0.5) * 1000, 2),
             "other_process_share": round(len(far) / max(1, len(near) + len(far)), 2),
+            # p50 of the posts sent in each second of the step: climbing = a backlog
+            "p50_ms_by_second": [
+                round(percentile(sorted(by_second[k]), 0.5) * 1000, 1) for k in sorted(by_second)
+            ],
             "server_cpu_share": round(sum(per_server), 2),
             "server_cpu_share_per_process": [round(x, 2) for x in per_server],
             "loadgen_cpu_share_per_process": [round(g["cpu_share"], 2) for g in got],
             "redis_cpu_share": round((command_cpu_seconds("redis-server") - redis) / elapsed, 2),
             "postgres_cpu_share": round((command_cpu_seconds("postgres") - postgres) / elapsed, 2),
+            "machine_cpu_share": round((machine_cpu_seconds() - machine) / elapsed, 2),
+        }
+        ours = (
+            figures["server_cpu_share"]
+            + sum(figures["loadgen_cpu_share_per_process"])
+            + figures["redis_cpu_share"]
+            + figures["postgres_cpu_share"]
+        )
+        figures["others_cpu_share"] = round(max(0.0, figures["machine_cpu_share"] - ours), 2)
+        grown = _counted(servers, counted)
+        figures |= {
+            "loop_stalls_over_100ms_per_process": grown["loop_stalls_over_100ms"],
+            "gc_pauses_over_50ms_per_process": grown["gc_pauses_over_50ms"],
+            "bus_filled_from_store": sum(grown["bus_filled_from_store"]),
+            "stall_sites": dict(
+                sum((Counter(sites) for sites in grown["stall_sites"]), Counter()).most_common(4)
+            ),
         }
         figures["holds"] = step_holds(figures, rate, done)
         steps.append(figures)
@@ -520,6 +575,7 @@ def measure(
         conversations_s = perf() - started
         settle_s = _settle(servers, 60)
         counted_setup = _counted(servers, counted)
+        idle = _idle(servers, IDLE_S)
         counted = [_counters(s) for s in servers]
         for server in servers:
             server.profile()
@@ -556,6 +612,7 @@ def measure(
         "setup_s_per_generator": [round(g["setup_s"], 1) for g in setup],
         "conversations_s": round(conversations_s, 1),
         "settle_s": settle_s,
+        "idle": idle,
         "rooms": len(pop.sizes),
         "room_sizes": pop.room_sizes,
         "pm_pairs": sum(p["pairs"] for p in prepared),

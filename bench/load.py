@@ -96,6 +96,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
+def machine_cpu_seconds() -> float:
+    """Busy CPU seconds of the whole machine since boot, all cores (``/proc/stat``: all but
+    idle and iowait)."""
+    with open("/proc/stat") as fh:
+        fields = [int(x) for x in fh.readline().split()[1:9]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def command_cpu_seconds(*commands: str) -> float:
     """CPU seconds of every process named one of ``commands`` (``/proc/PID/comm``, e.g.
     ``redis-server``, ``postgres``), summed: whoever runs them, so the machine's, not only

@@ -102,6 +102,7 @@ def _scaleout(result: dict[str, Any]) -> list[str]:
             "server RSS MB",
             "highest posts/s held (p99 < 100 ms)",
             "first failing step limited by",
+            "server CPU at idle, cores",
         ],
         [
             [
@@ -111,6 +112,7 @@ def _scaleout(result: dict[str, Any]) -> list[str]:
                 result["rss_mb_per_process"],
                 result["highest_rate_held"],
                 result.get("first_failing_step_limited_by"),
+                (result.get("idle") or {}).get("server_cpu_share_per_process"),
             ]
         ],
     )
@@ -127,6 +129,9 @@ def _scaleout(result: dict[str, Any]) -> list[str]:
             "generator CPU, cores",
             "Redis CPU, cores",
             "PostgreSQL CPU, cores",
+            "machine busy, cores (other processes)",
+            "loop stalls >= 100 ms",
+            "p50 ms of each second's posts",
             "holds",
         ],
         [
@@ -141,6 +146,9 @@ def _scaleout(result: dict[str, Any]) -> list[str]:
                 s["loadgen_cpu_share_per_process"],
                 s["redis_cpu_share"],
                 s["postgres_cpu_share"],
+                f"{_fmt(s.get('machine_cpu_share'))} ({_fmt(s.get('others_cpu_share'))})",
+                s.get("loop_stalls_over_100ms_per_process"),
+                s.get("p50_ms_by_second"),
                 "yes" if s["holds"] else "no",
             ]
             for s in result.get("steps", [])
