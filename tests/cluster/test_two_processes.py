@@ -207,3 +207,31 @@ async def test_two_senders_on_two_processes_same_room_in_order(servers, client_o
     for ids in await asyncio.gather(*readers):
         assert ids == sorted(ids)
         assert len(set(ids)) == len(ids) == 2 * per_sender
+
+
+async def test_an_immediate_answer_on_another_process_finds_the_conversation(servers, client_on):
+    """The recipient accepts the moment the request arrives, on another process than the
+    initiator's: the conversation is known there already, and each side's `conversation`
+    event names the other (a chatter held elsewhere is known by its presence mirror)."""
+    p1, p2 = servers(2)
+    alice = await client_on(p1, "Alice")
+    names = [f"Bob{i}" for i in range(3)]  # a fresh account opens at most 3 conversations
+    bobs = [await client_on(p2, name, gender="m") for name in names]
+    for name, bob in zip(names, bobs, strict=True):
+        ack = await _pm_when_seen(alice, name, "bonsoir")
+        assert ack["type"] == "ack", ack
+        request = await bob.expect("conversation")
+        assert request["conversation"]["with"]["pseudonym"] == "Alice"
+        conv_id = request["conversation"]["id"]
+        await bob.send({"type": "pm_respond", "conversation": conv_id, "decision": "accept"})
+        while (event := await alice.expect("conversation"))["conversation"]["state"] != "accepted":
+            assert event["conversation"]["state"] == "pending_out"  # her own, first
+        assert event["conversation"]["id"] == conv_id
+        assert event["conversation"]["with"]["pseudonym"] == name
+        mine = await bob.expect("conversation")  # the acceptance, as the recipient sees it
+        assert mine["conversation"]["state"] == "accepted"
+        assert mine["conversation"]["with"]["pseudonym"] == "Alice"
+    for bob in bobs:
+        await bob.drain()
+        errors = [f for f in bob.frames if f["type"] == "error"]
+        assert errors == [], errors

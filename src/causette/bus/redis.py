@@ -34,6 +34,8 @@ from causette.bus.base import Deliver, Envelope
 log = logging.getLogger(__name__)
 
 PUBLISH_BATCH = 256
+POOL_MAX = 64
+POOL_WAIT_S = 10.0
 QUEUE_MAX = 100_000
 
 
@@ -72,9 +74,19 @@ class RedisBus:
         self.url = url
         self.channel = f"{prefix}bus"
         self.origin = origin or secrets.token_hex(6)
-        self.client: aioredis.Redis = aioredis.Redis.from_url(
-            url, socket_connect_timeout=1.0, socket_timeout=5.0, health_check_interval=5
+        # A blocking pool: when every connection is busy (hundreds of joins at once, each
+        # claiming its name), a command waits for one. The default pool refused with "Too
+        # many connections" past 100, and a refused publish looked like a Redis outage
+        # (found at 40,000 connections by bench/bench_scaleout.py).
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=POOL_MAX,
+            timeout=POOL_WAIT_S,
+            socket_connect_timeout=1.0,
+            socket_timeout=5.0,
+            health_check_interval=5,
         )
+        self.client: aioredis.Redis = aioredis.Redis.from_pool(pool)
         self.healthy = False
         self.published = 0
         self.received = 0
@@ -101,6 +113,11 @@ class RedisBus:
             await asyncio.wait_for(self._subscribed.wait(), 3.0)
 
     async def publish(self, envelope: Envelope) -> None:
+        self.send(envelope)
+
+    def send(self, envelope: Envelope) -> None:
+        """Publish without waiting: envelopes leave in the order they were sent (a control
+        event sent before a frame reaches every process before that frame)."""
         if envelope.control is None and self._deliver is not None:
             self._deliver(envelope)
         if not self.healthy:

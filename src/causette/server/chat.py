@@ -792,10 +792,13 @@ class ChatService:
         return None
 
     def _conversation_object(self, conv: Conversation, viewer: str) -> dict[str, object]:
-        other = self.chatters.get(conv.other(viewer))
+        other_id = conv.other(viewer)
+        other = self.chatters.get(other_id)
+        # A chatter held by another process is known here by its presence mirror.
+        profile = other.profile if other is not None else self.presence.profiles.get(other_id)
         return {
             "id": conv.id,
-            "with": other.public if other else None,
+            "with": profile.public() if profile is not None else None,
             "state": conv.state_for(viewer),
             "last_id": self.heads.get(conv.channel, 0),
         }
