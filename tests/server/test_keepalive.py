@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from causette.server import metrics
+from causette.server.keepalive import Keepalive
 from causette.settings import Settings
 from tests.support.client import ChatClient
 
@@ -114,3 +115,27 @@ async def test_a_client_ping_gets_its_pong(base_url: str) -> None:
             break
     await ws.close()
     await client.close()
+
+
+class _Peer:
+    """Records when it was pinged (the timing of the sweep is what is tested here)."""
+
+    def __init__(self) -> None:
+        self.closed = False
+        self.heard_at = 0.0
+        self.pinged_at: float | None = None
+
+    def ping(self, now: float) -> None:
+        self.pinged_at = now
+
+
+async def test_pings_are_spread_so_their_pongs_do_not_come_back_at_once() -> None:
+    peers = [_Peer() for _ in range(100)]
+    keepalive = Keepalive(lambda: peers, interval_s=4.0)  # type: ignore[arg-type,return-value]
+    now = asyncio.get_running_loop().time()
+    await keepalive.sweep(now + 10.0)  # everybody silent for 10 s: all due
+    times = sorted(p.pinged_at for p in peers if p.pinged_at is not None)
+    assert len(times) == 100
+    assert times[-1] - times[0] >= 0.8  # over a quarter of the interval, not in one tick
+    per_slice = max(sum(1 for t in times if t == moment) for moment in set(times))
+    assert per_slice <= 10
