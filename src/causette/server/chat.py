@@ -449,12 +449,11 @@ class ChatService:
             for slug in await self.store.memberships(chatter_id)
             if self.catalogue.get(slug, space) is not None
         }
-        conversation_ids: set[str] = set()
-        for conv_id, initiator, recipient, status in await self.store.conversations_of(chatter_id):
+        conversations = await self.store.conversations_of(chatter_id)
+        for conv_id, initiator, recipient, status in conversations:
             self.conversations.setdefault(
                 conv_id, Conversation(conv_id, initiator, recipient, ConversationStatus(status))
             )
-            conversation_ids.add(conv_id)
         return Chatter(
             id=record.id,
             profile=profile,
@@ -467,13 +466,13 @@ class ChatService:
             msg_bucket=self._msg_bucket(),
             pm_bucket=per_hour(self.settings.new_pm_per_hour),
             rooms=rooms,
-            blocked=frozenset(blocked),
-            blocked_by=frozenset(blocked_by),
-            conversation_ids=frozenset(conversation_ids),
+            blocked=blocked,
+            blocked_by=blocked_by,
+            conversation_ids=frozenset(conv_id for conv_id, *_ in conversations),
             ended=record.ended_at is not None,
             device_key=record.device_key or "",
             ip_key=record.ip_key or "",
-            flags=frozenset(await self.safety.store.flags(chatter_id))
+            flags=await self.safety.store.flags(chatter_id)
             if self.safety is not None
             else frozenset(),
         )

@@ -397,6 +397,7 @@ class Cluster:
             return
         # In slices, each its own pipeline: 13,000 chatters in one pipeline were built and
         # parsed in one go, stalling the loop ~100-200 ms every few seconds (bench_scaleout).
+        ttl = int(self.ttl)
         for start in range(0, len(owned), REFRESH_SLICE):
             async with self.redis.pipeline(transaction=False) as pipe:
                 for chatter_id in owned[start : start + REFRESH_SLICE]:
@@ -404,7 +405,6 @@ class Cluster:
                     if body is None:
                         continue
                     pseudonym = body["p"][0]
-                    ttl = int(self.ttl)
                     pipe.set(self._name_key(pseudonym), f"{chatter_id}:{self.me}", ex=ttl)
                     pipe.set(f"{self.prefix}online:{chatter_id}", orjson.dumps(body), ex=ttl)
                 await pipe.execute()
@@ -579,8 +579,7 @@ class Cluster:
         record = records.get(chatter.id)
         if record is not None:
             chatter.pm_policy = PmPolicy(record.pm_policy)
-        blocked, blocked_by = await store.blocks_of(chatter.id)
-        chatter.blocked, chatter.blocked_by = frozenset(blocked), frozenset(blocked_by)
+        chatter.blocked, chatter.blocked_by = await store.blocks_of(chatter.id)
         catalogue, space = self.service.catalogue, chatter.space
         chatter.rooms = {
             slug

@@ -91,7 +91,7 @@ class SafetyLayer:
             await self.save()
 
     async def load_flags(self, chatter: Chatter) -> None:
-        chatter.flags = frozenset(await self.store.flags(chatter.id))
+        chatter.flags = await self.store.flags(chatter.id)
 
     # -- before and after delivery ---------------------------------------------------------
     def party(self, chatter: Chatter) -> Party:

@@ -226,22 +226,19 @@ async def _first_frame(ws: web.WebSocketResponse) -> WSMessage | None:
 
 
 async def _hello(ws: web.WebSocketResponse) -> ev.Hello | None:
-    """Read and check the hello; on anything else, refuse and return None."""
+    """Read and check the hello; on anything else, refuse and return None (a socket that
+    closed before saying anything is just gone)."""
     first = await _first_frame(ws)
-    if first is None:
-        await _refuse(ws, ChatError(ErrorCode.HELLO_REQUIRED), CLOSE_HELLO_REQUIRED, "fr")
-        return None
-    if first.type is not WSMsgType.TEXT:
-        if first.type is WSMsgType.BINARY:
-            await _refuse(ws, ChatError(ErrorCode.HELLO_REQUIRED), CLOSE_HELLO_REQUIRED, "fr")
+    if first is not None and first.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
         return None
     try:
+        if first is None or first.type is not WSMsgType.TEXT:
+            raise ChatError(ErrorCode.HELLO_REQUIRED)
         hello, _ = ev.parse_event(first.data)
+        if not isinstance(hello, ev.Hello):
+            raise ChatError(ErrorCode.HELLO_REQUIRED)
     except ChatError as exc:
         await _refuse(ws, exc, CLOSE_HELLO_REQUIRED, "fr")
-        return None
-    if not isinstance(hello, ev.Hello):
-        await _refuse(ws, ChatError(ErrorCode.HELLO_REQUIRED), CLOSE_HELLO_REQUIRED, "fr")
         return None
     return hello
 

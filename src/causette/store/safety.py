@@ -170,12 +170,12 @@ class SafetyStore:
         stmt = delete(t).where(t.c.session_id == session_id, t.c.flag == flag)
         await self.store._submit(lambda conn: conn.execute(stmt))
 
-    async def flags(self, session_id: str) -> set[str]:
+    async def flags(self, session_id: str) -> frozenset[str]:
         t = schema.chatter_flags
 
-        def q(conn: Connection) -> set[str]:
+        def q(conn: Connection) -> frozenset[str]:
             rows = conn.execute(select(t.c.flag).where(t.c.session_id == session_id))
-            return {flag for (flag,) in rows}
+            return frozenset(flag for (flag,) in rows)
 
         return await self.store._read(q)
 

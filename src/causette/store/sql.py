@@ -383,14 +383,14 @@ class SqlStore:
         stmt = delete(t).where(t.c.blocker_id == blocker, t.c.blocked_id == blocked)
         await self._submit(lambda conn: conn.execute(stmt))
 
-    async def blocks_of(self, chatter: str) -> tuple[set[str], set[str]]:
+    async def blocks_of(self, chatter: str) -> tuple[frozenset[str], frozenset[str]]:
         """(whom this chatter blocked, who blocked this chatter)."""
         t = schema.blocks
 
-        def q(conn: Connection) -> tuple[set[str], set[str]]:
+        def q(conn: Connection) -> tuple[frozenset[str], frozenset[str]]:
             mine = conn.execute(select(t.c.blocked_id).where(t.c.blocker_id == chatter))
             theirs = conn.execute(select(t.c.blocker_id).where(t.c.blocked_id == chatter))
-            return {b for (b,) in mine}, {b for (b,) in theirs}
+            return frozenset(b for (b,) in mine), frozenset(b for (b,) in theirs)
 
         return await self._read(q)
 
