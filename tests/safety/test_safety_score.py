@@ -165,3 +165,21 @@ def test_any_json_line_is_scored_or_named(obj: object) -> None:
     line = json.dumps(obj)
     outputs, errors = score_lines([line], SafetyEngine(_RULES))
     assert (len(errors) == 1 and errors[0][0] == 1) or (not errors and len(outputs) == 2)
+
+
+@pytest.mark.parametrize("to", [None, "", "absent"])
+def test_a_null_empty_or_absent_to_is_a_room_message(to: str | None) -> None:
+    """``"to": null``, ``""`` or no ``to`` at all is a public room message, not an error."""
+    obj = {k: v for k, v in MSG.items() if k not in ("to", "recipient_age")}
+    obj = {k: v for k, v in obj.items() if k not in ("sender_account_age_s", "sender_device")}
+    if to != "absent":
+        obj["to"] = to
+    msg, _ = parse_line(json.dumps(obj))
+    assert msg.room
+    assert msg.recipient_age is None and msg.sender_device is None
+
+
+def test_a_to_of_the_wrong_type_is_named() -> None:
+    """A ``to`` that is neither a string nor null is malformed."""
+    with pytest.raises(LineError, match="'to'"):
+        parse_line(_line(to=5))

@@ -1,18 +1,22 @@
-"""``causette safety`` sub-commands: ``score`` (the contract) and ``explain``.
+"""``causette safety`` sub-commands: ``score`` (the contract), ``explain``, ``train`` and
+``evaluate`` (the learned layer and its leave-one-author-out figures).
 
-Owns: argument parsing and file handling only; the work is in :mod:`score` and
-:mod:`explain`. Rules: malformed input lines are reported on stderr as ``line N: ...``,
-the other lines are still scored, and the exit status is 1 if any line was bad (2 if the
-input cannot be read or the rules do not validate), 0 otherwise.
+Owns: argument parsing and file handling only; the work is in :mod:`score`,
+:mod:`explain` and :mod:`train`. Rules: malformed input lines are reported on stderr as
+``line N: ...``, the other lines are still scored, and the exit status is 1 if any line
+was bad (2 if the input cannot be read, the rules do not validate or the corpus is
+malformed), 0 otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import IO
+from typing import IO, Any
 
 from causette.safety.rules import RulesError
+
+DEFAULT_CORPUS = "tests/safety/corpus/authors"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,6 +32,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     explain.add_argument("--conversation", required=True, help="conversation id")
     explain.add_argument("--lang", choices=("en", "fr"), default="en", help="reason language")
     explain.set_defaults(func=_explain)
+    train = sub.add_parser(
+        "train", help="fit the learned layer on the multi-author corpus (needs .[train])"
+    )
+    train.add_argument("--corpus", default=DEFAULT_CORPUS, help="folder of <author>.jsonl files")
+    train.add_argument(
+        "--out", default=None, help="artefact folder (default: the package's data/model)"
+    )
+    train.set_defaults(func=_train)
+    evaluate = sub.add_parser(
+        "evaluate", help="leave-one-author-out figures of the learned layer (needs .[train])"
+    )
+    evaluate.add_argument("--corpus", default=DEFAULT_CORPUS, help="folder of <author>.jsonl")
+    evaluate.add_argument("--json", default=None, help="also write the figures as JSON here")
+    evaluate.set_defaults(func=_evaluate)
 
 
 def _open(path: str) -> IO[bytes]:
@@ -76,3 +94,76 @@ def _explain(args: argparse.Namespace) -> int:
         return 1
     print("\n".join(lines))
     return 1 if any(line.startswith("! line") for line in lines) else 0
+
+
+def _load_corpus(folder: str) -> list[Any]:
+    from pathlib import Path
+
+    from causette.safety.corpus import parse_author
+
+    files = sorted(Path(folder).glob("*.jsonl"))
+    if not files:
+        raise OSError(f"no <author>.jsonl file in {folder}")
+    convs = []
+    for f in files:
+        with f.open(encoding="utf-8") as fh:
+            convs.extend(parse_author(fh, f.stem, str(f)))
+    return convs
+
+
+def _log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from importlib import resources
+    from pathlib import Path
+
+    from causette.safety.corpus import CorpusError
+    from causette.safety.model import MODEL_DIR, MODEL_PACKAGE
+    from causette.safety.rules import load_rules
+
+    try:
+        from causette.safety.train import train
+    except ImportError as exc:  # scikit-learn is an extra: say how to get it
+        print(f"causette safety train: {exc} (pip install -e '.[train]')", file=sys.stderr)
+        return 2
+    try:
+        convs = _load_corpus(args.corpus)
+        rules = load_rules()
+    except (OSError, CorpusError, RulesError) as exc:
+        print(f"causette safety train: {exc}", file=sys.stderr)
+        return 2
+    layer = train(rules, convs, log=_log)
+    out = Path(args.out) if args.out else Path(str(resources.files(MODEL_PACKAGE))) / MODEL_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in layer.to_files().items():
+        (out / name).write_bytes(data)
+        _log(f"wrote {out / name} ({len(data):,} bytes)")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from causette.safety.corpus import CorpusError
+    from causette.safety.rules import load_rules
+
+    try:
+        from causette.safety.train import evaluation
+    except ImportError as exc:
+        print(f"causette safety evaluate: {exc} (pip install -e '.[train]')", file=sys.stderr)
+        return 2
+    try:
+        convs = _load_corpus(args.corpus)
+        rules = load_rules()
+    except (OSError, CorpusError, RulesError) as exc:
+        print(f"causette safety evaluate: {exc}", file=sys.stderr)
+        return 2
+    result = evaluation(rules, convs, log=_log)
+    print(result["markdown"])
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(result["figures"], fh, indent=1, sort_keys=True)
+            fh.write("\n")
+    return 0

@@ -26,6 +26,13 @@ import orjson
 from causette.safety.detectors import Frames, Signal, detect
 from causette.safety.detectors import hate as hate_detector
 from causette.safety.detectors.pii import find_phones
+from causette.safety.model import (
+    LearnedLayer,
+    SpeakerContext,
+    SpeakerSummary,
+    conversation_features,
+    load_learned,
+)
 from causette.safety.normalise import Normalised, Normaliser
 from causette.safety.policy import (
     WHY_TEXT,
@@ -38,7 +45,13 @@ from causette.safety.policy import (
     strictest,
 )
 from causette.safety.rules import CATEGORIES, Rules, load_rules
-from causette.safety.state import ConversationState, DeviceState, Tail, UserState
+from causette.safety.state import (
+    ConversationState,
+    DeviceState,
+    Participant,
+    Tail,
+    UserState,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +141,20 @@ _COURTING = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class _Turn:
+    """One message being decided, with what the rules already worked out about it."""
+
+    conv: ConversationState
+    msg: MessageContext
+    n: Normalised
+    now: float
+    index: int
+    sender: Participant
+    partner: Participant | None
+    minor_in_conv: bool
+
+
 def risk_of(raw: float, escalate: float) -> float:
     """Map a raw score to [0, 1): 0.5 at the escalation line."""
     return round(raw / (raw + escalate), 4) if raw > 0 else 0.0
@@ -138,18 +165,23 @@ class SafetyEngine:
     """The safety engine. Build with :meth:`load`; call :meth:`evaluate` per message."""
 
     rules: Rules
+    learned: LearnedLayer | None = None
     normaliser: Normaliser = field(init=False)
     conversations: dict[str, ConversationState] = field(default_factory=dict)
     users: dict[str, UserState] = field(default_factory=dict)
     devices: dict[str, DeviceState] = field(default_factory=dict)
+    # Training only: when a list, every speaker's conversation features are appended to it
+    # as (conversation, sender, index, features) — ``train.py`` fits the model on them.
+    trace: list[tuple[str, str, int, list[float]]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.normaliser = Normaliser(self.rules.tables)
 
     @classmethod
-    def load(cls) -> SafetyEngine:
-        """An engine over the packaged, validated data files (raises RulesError)."""
-        return cls(load_rules())
+    def load(cls, *, learned: bool = True) -> SafetyEngine:
+        """An engine over the packaged, validated data files (raises RulesError), with the
+        shipped learned layer unless ``learned`` is False (the rules alone)."""
+        return cls(load_rules(), load_learned() if learned else None)
 
     # -- state management ----------------------------------------------------------------
     def export_state(self) -> dict[str, Any]:
@@ -466,6 +498,15 @@ class SafetyEngine:
                 )
                 if not any(lab.startswith("ambush.") for lab in labels):
                     labels.append("ambush.risk")
+        if self.learned is not None:
+            card = self._learned(
+                self.learned,
+                _Turn(conv, msg, n, now, index, sender, partner, minor_in_conv),
+                (g_raw, groomer, a_raw, lure),
+                labels,
+                proposals,
+                card,
+            )
         escalated_now = conv.escalated and conv.escalated_index == index
         if conv.frozen and not escalated_now:
             proposals.append(Proposal("hold", self.reason("conversation.frozen")))
@@ -509,6 +550,116 @@ class SafetyEngine:
             signals=tuple(signals),
             notes=tuple(notes),
         )
+
+    # -- the learned layer ---------------------------------------------------------------
+    def _speaker_context(
+        self, t: _Turn, rules_scores: tuple[float, str | None, float, str | None]
+    ) -> SpeakerContext:
+        conv, sender, partner = t.conv, t.sender, t.partner
+        g_raw, groomer, a_raw, lure = rules_scores
+        others = [p for k, p in conv.participants.items() if k != t.msg.sender]
+        if partner is not None:
+            others = [partner]
+        other_age = None
+        if partner is not None:
+            other_age = (
+                partner.disclosed_age if partner.disclosed_age is not None else partner.declared_age
+            )
+        ctx_hits = conv.context.get(t.msg.sender, {})
+        return SpeakerContext(
+            declared_age=sender.declared_age,
+            other_age=other_age,
+            self_disclosed_minor=sender.disclosed_age is not None and sender.disclosed_age < 18,
+            self_disclosed_adult="context.adult_in_teen_space" in ctx_hits,
+            other_possible_minor=any(p.possible_minor() for p in others),
+            other_disclosed_minor=any(
+                p.disclosed_age is not None and p.disclosed_age < 18 for p in others
+            ),
+            account_age_s=sender.account_age_s,
+            room=conv.room,
+            multi_pseudonym="context.multi_pseudonym" in ctx_hits,
+            rules_grooming=g_raw if groomer == t.msg.sender else 0.0,
+            rules_ambush=a_raw if lure == t.msg.sender else 0.0,
+            rules_hostile=conv.hostility.get(t.msg.sender, 0),
+        )
+
+    def _learned(
+        self,
+        layer: LearnedLayer,
+        t: _Turn,
+        rules_scores: tuple[float, str | None, float, str | None],
+        labels: list[str],
+        proposals: list[Proposal],
+        card: Card | None,
+    ) -> Card | None:
+        """Score the message and the sender's conversation; add labels, proposals, a card.
+
+        Per message, a head past its threshold acts as the rules would for that harm:
+        a card for grooming (a possible minor is involved) or an ambush (private talk),
+        a hold for hate, harassment, threats, scams and sexual talk reaching a possible
+        minor or a room. Per speaker, a conversation probability past its threshold
+        escalates (grooming with a possible minor also freezes, as the rules do).
+        """
+        conv, msg = t.conv, t.msg
+        probs = layer.message.score(t.n)
+        summary = conv.speakers.get(msg.sender)
+        if summary is None:
+            summary = conv.speakers[msg.sender] = SpeakerSummary()
+        summary.add(probs, t.now)
+        ctx = self._speaker_context(t, rules_scores)
+        minor_near = t.minor_in_conv or ctx.other_possible_minor
+        at_risk = msg.to if not msg.room else None
+        suspected: set[str] = set()
+        features = conversation_features(summary, ctx)
+        if self.trace is not None:
+            self.trace.append((conv.conversation, msg.sender, t.index, features))
+        if layer.conversation is not None:
+            risk = layer.conversation.probabilities(features)
+            conv.learned_risk[msg.sender] = risk
+            for head, p in risk.items():
+                if p < layer.conversation_thresholds.get(head, 1.1):
+                    continue
+                if head == "grooming" and not minor_near:
+                    continue
+                suspected.add(head)
+                if self._escalate(conv, t.index, head):
+                    code = f"{head}.learned_escalate"
+                    proposals.append(Proposal("allow", self.reason(code, risk=f"{p:.2f}")))
+                if head == "grooming" and not conv.frozen:
+                    conv.frozen = True
+                    proposals.append(
+                        Proposal("hold", self.reason("grooming.escalate", risk=f"{p:.2f}"))
+                    )
+        thresholds = layer.message_thresholds
+        for head, p in probs.items():
+            line = thresholds.get(head, 1.1)
+            # A speaker already suspected of this harm gets a card on a weaker sign.
+            if head in suspected:
+                line = min(line, max(0.5, line * 0.75))
+            if p < line:
+                continue
+            label = f"{head}.learned"
+            if head == "grooming":
+                if not minor_near:
+                    continue
+                target = self._at_risk(conv, msg.sender, msg)
+                if card is None:
+                    card = Card("grooming", target)
+                proposals.append(Proposal("warn", self.reason("grooming.learned", p=f"{p:.2f}")))
+            elif head == "ambush":
+                if at_risk is None:
+                    continue
+                if card is None:
+                    card = Card("ambush", at_risk)
+                proposals.append(Proposal("warn", self.reason("ambush.learned", p=f"{p:.2f}")))
+            elif head == "sexual":
+                if not (minor_near or msg.room):
+                    continue
+                proposals.append(Proposal("hold", self.reason("sexual.learned", p=f"{p:.2f}")))
+            else:
+                proposals.append(Proposal("hold", self.reason(label, p=f"{p:.2f}")))
+            labels.append(label)
+        return card
 
     # -- helpers -------------------------------------------------------------------------
     @staticmethod

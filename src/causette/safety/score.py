@@ -3,8 +3,9 @@
 Owns: parsing input lines, running one engine over them in order, and writing the output
 lines. Rules:
 
-- Input: one JSON object per line; ``conversation``, ``ts``, ``sender``, ``to`` and
-  ``text`` are required; ``sender_age``, ``recipient_age`` (integers or null),
+- Input: one JSON object per line; ``conversation``, ``ts``, ``sender`` and ``text`` are
+  required; ``to`` is a pseudonym or ``#room``, and an empty, null or absent ``to`` is a
+  public room; ``sender_age``, ``recipient_age`` (integers or null),
   ``sender_account_age_s`` (number or null) and ``sender_device`` (string or null) are
   optional. Blank lines are skipped.
 - A malformed line is reported on stderr as ``line N: <what is wrong>`` and skipped; the
@@ -29,6 +30,8 @@ import orjson
 
 from causette.safety.engine import Decision, MessageContext, SafetyEngine
 from causette.safety.rules import CATEGORIES
+
+ROOM = "#room"  # the room of a message whose ``to`` is empty, null or absent
 
 
 class LineError(ValueError):
@@ -64,6 +67,16 @@ def _req_str(obj: dict[str, Any], key: str) -> str:
     return v
 
 
+def _recipient(obj: dict[str, Any]) -> str:
+    """``to``: a pseudonym, or a room; an empty, null or absent ``to`` is a public room."""
+    v = obj.get("to")
+    if v is None or v == "":
+        return ROOM
+    if not isinstance(v, str):
+        raise LineError(f"'to' must be a string or null, got {type(v).__name__}")
+    return v
+
+
 def parse_line(line: str | bytes) -> tuple[MessageContext, float]:
     """A message and its timestamp from one input line; raise :class:`LineError`."""
     if isinstance(line, bytes) and line.startswith(b"\xef\xbb\xbf"):
@@ -92,7 +105,7 @@ def parse_line(line: str | bytes) -> tuple[MessageContext, float]:
         conversation=conversation,
         sender=_req_str(obj, "sender"),
         text=_req_str(obj, "text"),
-        to=_req_str(obj, "to"),
+        to=_recipient(obj),
         sender_age=_opt_int(obj, "sender_age"),
         recipient_age=_opt_int(obj, "recipient_age"),
         sender_account_age_s=_opt_float(obj, "sender_account_age_s"),
@@ -130,6 +143,17 @@ def run(
         except LineError as exc:
             yield (number, str(exc))
             continue
+        index = counts.get(msg.conversation, 0)
+        counts[msg.conversation] = index + 1
+        yield Scored(number, msg, index, engine.evaluate(msg, ts))
+
+
+def run_contexts(
+    messages: Iterable[tuple[MessageContext, float]], engine: SafetyEngine
+) -> Iterator[Scored]:
+    """Score already-parsed messages in order (the corpus tools)."""
+    counts: dict[str, int] = {}
+    for number, (msg, ts) in enumerate(messages, start=1):
         index = counts.get(msg.conversation, 0)
         counts[msg.conversation] = index + 1
         yield Scored(number, msg, index, engine.evaluate(msg, ts))

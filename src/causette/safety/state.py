@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from causette.safety.model import SpeakerSummary
 from causette.safety.rules import Policy
 
 
@@ -86,6 +87,9 @@ class ConversationState:
     last_ts: float = 0.0
     grooming_raw: float = 0.0
     ambush_raw: float = 0.0
+    # The learned layer: each speaker's running summary and latest risk per category.
+    speakers: dict[str, SpeakerSummary] = field(default_factory=dict)
+    learned_risk: dict[str, dict[str, float]] = field(default_factory=dict)
 
     # -- updates -------------------------------------------------------------------------
     def participant(self, name: str, policy: Policy) -> Participant:
@@ -95,6 +99,8 @@ class ConversationState:
             if len(self.participants) >= policy.max_participants:
                 oldest = min(self.participants, key=lambda k: self.participants[k].messages)
                 del self.participants[oldest]
+                self.speakers.pop(oldest, None)
+                self.learned_risk.pop(oldest, None)
             p = self.participants[name] = Participant()
         return p
 
@@ -210,6 +216,7 @@ class ConversationState:
         for book in ("cues", "context"):
             d[book] = {s: {c: CueHit(**h) for c, h in hits.items()} for s, hits in d[book].items()}
         d["tails"] = {k: Tail(**v) for k, v in d["tails"].items()}
+        d["speakers"] = {k: SpeakerSummary.from_dict(v) for k, v in d.get("speakers", {}).items()}
         return cls(**d)
 
 

@@ -1,0 +1,356 @@
+"""The learned layer beside the rules: a message model and a per-speaker conversation model.
+
+Owns: the features both models read, the shipped artefact's format and loading, and
+inference. Training lives in ``train.py``; this module only applies what was trained.
+Theory of operation:
+
+- **Message model.** A message's normalised text (leetspeak read, spaced letters glued)
+  becomes a bag of character n-grams (2–5, inside word boundaries), words and word pairs,
+  plus a few shape marks (digits, ``@``, links, emoji). Each feature has one weight per
+  *head* (``grooming``, ``ambush``, ``hate``…); a head's probability is the logistic of
+  the L2-normalised sum. Only the features kept at training time are looked up, in one
+  dict; the sum is one NumPy gather. It recognises paraphrases the word lists never saw.
+- **Conversation model.** For each speaker of a conversation (a private pair, or one
+  speaker in a room), a running summary of what that speaker said — the strongest and
+  second-strongest message score per head, how many messages crossed 0.5, the rules' own
+  grooming and ambush scores for that speaker, ages and the age gap, disclosed ages, the
+  account's age, a device behind several pseudonyms, pace, room or private — goes through
+  a logistic regression per category: a calibrated probability that this speaker is doing
+  that harm here, in the spirit of Roblox's Sentinel (risk per pair over time, not per
+  message).
+- Thresholds (per head for messages, per category for conversations) are chosen at
+  training time on leave-one-author-out scores and ship with the weights.
+
+Rules: pure (the artefact's bytes are read through ``importlib.resources``, never
+fetched); deterministic; a missing artefact means "no learned layer" (the rules alone).
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from causette.safety.normalise import Normalised
+
+MODEL_PACKAGE = "causette.safety.data"
+MODEL_DIR = "model"
+MESSAGE_HEADS = ("grooming", "ambush", "hate", "harassment", "threat", "sexual", "spam")
+CONVERSATION_HEADS = ("grooming", "ambush", "hate", "harassment", "threat")
+FEATURE_VERSION = 1
+
+_LINK = re.compile(r"https?://|www\.|\.(?:com|fr|net|io|gg|ly|xyz|org)\b")
+_LONG_DIGITS = re.compile(r"\d(?:[\s.\-]?\d){5,}")
+_AT = re.compile(r"@|\(at\)|\[at\]|\bat\b\s*\w+\s*(?:dot|point)")
+
+
+def message_features(n: Normalised) -> list[str]:
+    """The message model's features of one normalised message (deterministic order)."""
+    text = n.joined.text
+    words = text.split()
+    feats: dict[str, None] = {}
+    for w in words:
+        p = f" {w} "
+        size = len(p)
+        for k in (2, 3, 4, 5):
+            for i in range(size - k + 1):
+                feats[p[i : i + k]] = None
+        feats["w:" + w] = None
+    for a, b in itertools.pairwise(words):
+        feats[f"b:{a} {b}"] = None
+    folded = n.folded.text
+    if _LONG_DIGITS.search(n.digits.text):
+        feats["s:digits"] = None
+    if _AT.search(folded):
+        feats["s:at"] = None
+    if _LINK.search(folded):
+        feats["s:link"] = None
+    for ch in folded:
+        if ord(ch) >= 0x2190 and not ch.isalnum():
+            feats["e:" + ch] = None
+    if len(words) <= 2:
+        feats["s:short"] = None
+    return list(feats)
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+@dataclass(slots=True)
+class MessageModel:
+    """Per-message head probabilities from the weight table."""
+
+    vocab: dict[str, int]
+    weights: npt.NDArray[np.float32]  # (features, heads)
+    bias: npt.NDArray[np.float32]  # (heads,)
+    heads: tuple[str, ...] = MESSAGE_HEADS
+
+    def logits(self, feats: list[str]) -> npt.NDArray[np.float64]:
+        """The raw scores per head of a feature list."""
+        get = self.vocab.get
+        idx = [i for i in map(get, feats) if i is not None]
+        z = self.bias.astype(np.float64)
+        if idx and feats:
+            z = z + self.weights[idx].sum(axis=0, dtype=np.float64) / math.sqrt(len(feats))
+        return z
+
+    def score(self, n: Normalised) -> dict[str, float]:
+        """Probability per head for one normalised message."""
+        z = self.logits(message_features(n))
+        return {h: round(_sigmoid(float(v)), 4) for h, v in zip(self.heads, z, strict=True)}
+
+
+# -- the conversation model -------------------------------------------------------------
+@dataclass(slots=True)
+class SpeakerSummary:
+    """What one speaker did in one conversation, as the conversation model reads it."""
+
+    top: list[float] = field(default_factory=lambda: [0.0] * len(MESSAGE_HEADS))
+    second: list[float] = field(default_factory=lambda: [0.0] * len(MESSAGE_HEADS))
+    over: list[int] = field(default_factory=lambda: [0] * len(MESSAGE_HEADS))
+    messages: int = 0
+    first_ts: float = 0.0
+    last_ts: float = 0.0
+
+    def add(self, probs: dict[str, float], ts: float) -> None:
+        """Fold one message's head probabilities in."""
+        if self.messages == 0:
+            self.first_ts = ts
+        self.messages += 1
+        self.last_ts = ts
+        for i, h in enumerate(MESSAGE_HEADS):
+            p = probs.get(h, 0.0)
+            if p > self.top[i]:
+                self.second[i], self.top[i] = self.top[i], p
+            elif p > self.second[i]:
+                self.second[i] = p
+            if p >= 0.5:
+                self.over[i] += 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "top": self.top,
+            "second": self.second,
+            "over": self.over,
+            "messages": self.messages,
+            "first_ts": self.first_ts,
+            "last_ts": self.last_ts,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SpeakerSummary:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            list(d["top"]),
+            list(d["second"]),
+            list(d["over"]),
+            int(d["messages"]),
+            float(d["first_ts"]),
+            float(d["last_ts"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerContext:
+    """The context of a speaker the rules know (ages, account, device, rule scores)."""
+
+    declared_age: int | None
+    other_age: int | None  # the other side's best-known age (declared or disclosed)
+    self_disclosed_minor: bool
+    self_disclosed_adult: bool
+    other_possible_minor: bool
+    other_disclosed_minor: bool
+    account_age_s: float | None
+    room: bool
+    multi_pseudonym: bool
+    rules_grooming: float  # the rules' raw score for this speaker
+    rules_ambush: float
+    rules_hostile: int  # hate/harassment/threat rule hits from this speaker here
+
+
+def _log1p(x: float) -> float:
+    return math.log1p(max(x, 0.0))
+
+
+def conversation_features(s: SpeakerSummary, c: SpeakerContext) -> list[float]:
+    """The conversation model's feature vector (names in :data:`CONVERSATION_FEATURES`)."""
+    f: list[float] = []
+    f.extend(s.top)
+    f.extend(s.second)
+    f.extend(_log1p(v) for v in s.over)
+    adult = c.declared_age is not None and c.declared_age >= 18 and not c.self_disclosed_minor
+    gap = 0.0
+    if c.declared_age is not None and c.other_age is not None:
+        gap = max(min((c.declared_age - c.other_age) / 10.0, 4.0), -4.0)
+    minutes = max(s.last_ts - s.first_ts, 0.0) / 60.0
+    f += [
+        float(adult and c.other_possible_minor),
+        float(c.other_possible_minor),
+        float(c.other_disclosed_minor),
+        float(c.self_disclosed_adult),
+        gap,
+        float(c.account_age_s is not None and c.account_age_s < 3600),
+        float(c.account_age_s is not None and c.account_age_s < 86400),
+        float(c.room),
+        float(c.multi_pseudonym),
+        _log1p(s.messages),
+        _log1p(minutes),
+        _log1p(c.rules_grooming),
+        _log1p(c.rules_ambush),
+        _log1p(c.rules_hostile),
+    ]
+    return f
+
+
+CONVERSATION_FEATURES = (
+    *(f"top.{h}" for h in MESSAGE_HEADS),
+    *(f"second.{h}" for h in MESSAGE_HEADS),
+    *(f"over.{h}" for h in MESSAGE_HEADS),
+    "adult_to_possible_minor",
+    "other_possible_minor",
+    "other_disclosed_minor",
+    "self_disclosed_adult",
+    "age_gap_decades",
+    "account_under_1h",
+    "account_under_1d",
+    "room",
+    "multi_pseudonym",
+    "log_messages",
+    "log_minutes",
+    "rules_grooming",
+    "rules_ambush",
+    "rules_hostile",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationModel:
+    """Logistic regression per category over :func:`conversation_features`."""
+
+    coef: dict[str, tuple[float, ...]]
+    intercept: dict[str, float]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+
+    def probabilities(self, features: list[float]) -> dict[str, float]:
+        """Probability per conversation head."""
+        x = [(v - m) / s for v, m, s in zip(features, self.mean, self.scale, strict=True)]
+        out = {}
+        for head, w in self.coef.items():
+            z = self.intercept[head] + sum(a * b for a, b in zip(w, x, strict=True))
+            out[head] = round(_sigmoid(z), 4)
+        return out
+
+    def contributions(self, features: list[float], head: str) -> list[tuple[str, float]]:
+        """Each feature's push on ``head``'s log-odds, strongest first (for explain)."""
+        x = [(v - m) / s for v, m, s in zip(features, self.mean, self.scale, strict=True)]
+        parts = [
+            (n, w * v) for n, w, v in zip(CONVERSATION_FEATURES, self.coef[head], x, strict=True)
+        ]
+        return sorted(parts, key=lambda kv: -kv[1])
+
+
+@dataclass(frozen=True, slots=True)
+class LearnedLayer:
+    """Both models and their thresholds, as shipped."""
+
+    message: MessageModel
+    conversation: ConversationModel | None
+    message_thresholds: dict[str, float]
+    conversation_thresholds: dict[str, float]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_files(self) -> dict[str, bytes]:
+        """The artefact's files: ``model.json`` (readable) and ``message_weights.npz``."""
+        buf = io.BytesIO()
+        order = sorted(self.message.vocab, key=self.message.vocab.__getitem__)
+        np.savez_compressed(
+            buf,
+            vocab=np.frombuffer("\n".join(order).encode("utf-8"), dtype=np.uint8),
+            weights=self.message.weights.astype(np.float16),
+            bias=self.message.bias.astype(np.float32),
+        )
+        conv = self.conversation
+        doc = {
+            **self.meta,
+            "feature_version": FEATURE_VERSION,
+            "message_heads": list(self.message.heads),
+            "message_thresholds": self.message_thresholds,
+            "conversation_thresholds": self.conversation_thresholds,
+            "conversation_model": None
+            if conv is None
+            else {
+                "features": list(CONVERSATION_FEATURES),
+                "coef": {h: list(w) for h, w in conv.coef.items()},
+                "intercept": conv.intercept,
+                "mean": list(conv.mean),
+                "scale": list(conv.scale),
+            },
+        }
+        text = json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+        return {"model.json": text.encode("utf-8"), "message_weights.npz": buf.getvalue()}
+
+    @classmethod
+    def from_files(cls, model_json: bytes, weights_npz: bytes) -> LearnedLayer:
+        """Inverse of :meth:`to_files`."""
+        doc = json.loads(model_json)
+        if doc.get("feature_version") != FEATURE_VERSION:
+            raise ValueError(f"model feature version {doc.get('feature_version')} unsupported")
+        with np.load(io.BytesIO(weights_npz)) as z:
+            vocab_list = bytes(z["vocab"]).decode("utf-8").split("\n")
+            weights = z["weights"].astype(np.float32)
+            bias = z["bias"].astype(np.float32)
+        heads = tuple(doc["message_heads"])
+        message = MessageModel({f: i for i, f in enumerate(vocab_list)}, weights, bias, heads)
+        cm = doc.get("conversation_model")
+        conversation = None
+        if cm is not None:
+            if tuple(cm["features"]) != CONVERSATION_FEATURES:
+                raise ValueError("conversation model features do not match this code")
+            conversation = ConversationModel(
+                {h: tuple(w) for h, w in cm["coef"].items()},
+                {h: float(v) for h, v in cm["intercept"].items()},
+                tuple(cm["mean"]),
+                tuple(cm["scale"]),
+            )
+        meta = {
+            k: v
+            for k, v in doc.items()
+            if k
+            not in (
+                "feature_version",
+                "message_heads",
+                "message_thresholds",
+                "conversation_thresholds",
+                "conversation_model",
+            )
+        }
+        return cls(
+            message,
+            conversation,
+            {k: float(v) for k, v in doc["message_thresholds"].items()},
+            {k: float(v) for k, v in doc["conversation_thresholds"].items()},
+            meta,
+        )
+
+
+def load_learned() -> LearnedLayer | None:
+    """The shipped learned layer, or None when the package carries none."""
+    base = resources.files(MODEL_PACKAGE).joinpath(MODEL_DIR)
+    mj, wz = base.joinpath("model.json"), base.joinpath("message_weights.npz")
+    if not (mj.is_file() and wz.is_file()):
+        return None
+    return LearnedLayer.from_files(mj.read_bytes(), wz.read_bytes())

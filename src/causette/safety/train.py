@@ -1,0 +1,407 @@
+"""Training and honest evaluation of the learned layer (``causette safety train`` / ``evaluate``).
+
+Owns: turning the multi-author corpus into training rows, fitting the message model and
+the conversation model, choosing thresholds, and leave-one-author-out evaluation. Rules:
+
+- **Nothing is fitted on the author being scored.** For the shipped artefact, every
+  conversation feature and threshold comes from *cross-fitted* message scores (each
+  author scored by a message model trained without them); for the evaluation, the same
+  is done one level deeper (author A held out, and inside the rest each author B scored
+  by a model trained without A and B).
+- Labels: a message is a positive for head ``h`` when its author marked it ``act`` in a
+  conversation labelled ``h``; every message of a benign conversation is a negative. The
+  project's older corpus (author ``house``) has no per-message labels: only its benign
+  conversations are used for training, all of it is scored.
+- Thresholds: per message head, the benign messages' cross-fitted score quantile
+  (``MESSAGE_BENIGN_RATE`` of benign messages may cross one head); per conversation head,
+  the benign conversations' highest score over time (``CONVERSATION_BENIGN_RATE``). Never
+  below 0.5.
+- Deterministic (fixed seeds, sorted inputs), CPU only; scikit-learn is needed here only
+  (``pip install -e '.[train]'``), never by the chat.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from causette.safety.corpus import Conversation
+from causette.safety.engine import SafetyEngine
+from causette.safety.model import (
+    CONVERSATION_HEADS,
+    MESSAGE_HEADS,
+    ConversationModel,
+    LearnedLayer,
+    MessageModel,
+    message_features,
+)
+from causette.safety.normalise import Normaliser
+from causette.safety.report import Figures, figures, table
+from causette.safety.rules import Rules
+from causette.safety.score import Scored, run_contexts
+
+MESSAGE_BENIGN_RATE = 0.002
+CONVERSATION_BENIGN_RATE = 0.005
+MESSAGE_C = 4.0
+CONVERSATION_C = 0.5
+MIN_DF = 2
+MAX_FEATURES = 120_000
+SEED = 20261202
+HOUSE = "house"  # the project's own older corpus: the rules were written on it
+
+
+@dataclass
+class Rows:
+    """Every corpus message as model input."""
+
+    features: list[list[str]] = field(default_factory=list)
+    y: list[list[int]] = field(default_factory=list)
+    author: list[str] = field(default_factory=list)
+    usable: list[bool] = field(default_factory=list)  # has a label (act, or benign conv)
+    benign: list[bool] = field(default_factory=list)
+
+
+def message_rows(convs: Sequence[Conversation], normaliser: Normaliser) -> Rows:
+    """Features and head labels of every message, in corpus order."""
+    rows = Rows()
+    for c in convs:
+        for m in c.lines:
+            rows.features.append(message_features(normaliser.normalise(m.text)))
+            act = bool(m.act)
+            rows.y.append([int(act and h in c.categories) for h in MESSAGE_HEADS])
+            rows.author.append(c.author)
+            rows.usable.append(c.benign or m.act is not None)
+            rows.benign.append(c.benign)
+    return rows
+
+
+def _matrix(rows: Rows, idx: Sequence[int], vocab: dict[str, int]) -> Any:
+    from scipy.sparse import csr_matrix
+
+    data: list[float] = []
+    cols: list[int] = []
+    ptr = [0]
+    for i in idx:
+        feats = rows.features[i]
+        value = 1.0 / math.sqrt(len(feats)) if feats else 0.0
+        js = sorted({vocab[f] for f in feats if f in vocab})
+        cols.extend(js)
+        data.extend([value] * len(js))
+        ptr.append(len(cols))
+    return csr_matrix(
+        (np.asarray(data, dtype=np.float64), np.asarray(cols, dtype=np.int64), ptr),
+        shape=(len(idx), len(vocab)),
+    )
+
+
+def fit_message(rows: Rows, exclude: Iterable[str] = ()) -> MessageModel:
+    """The message model fitted on every usable row whose author is not excluded."""
+    from sklearn.linear_model import LogisticRegression
+
+    out = set(exclude)
+    idx = [i for i, a in enumerate(rows.author) if a not in out and rows.usable[i]]
+    df: dict[str, int] = {}
+    for i in idx:
+        for f in rows.features[i]:
+            df[f] = df.get(f, 0) + 1
+    vocab_list = sorted(f for f, n in df.items() if n >= MIN_DF)
+    vocab = {f: j for j, f in enumerate(vocab_list)}
+    x = _matrix(rows, idx, vocab)
+    y = np.asarray([rows.y[i] for i in idx], dtype=np.int8)
+    weights = np.zeros((len(vocab), len(MESSAGE_HEADS)), dtype=np.float64)
+    bias = np.zeros(len(MESSAGE_HEADS), dtype=np.float64)
+    for h in range(len(MESSAGE_HEADS)):
+        if y[:, h].sum() < 3:
+            bias[h] = -8.0  # too few examples to learn this head: it never fires
+            continue
+        clf = LogisticRegression(
+            C=MESSAGE_C, solver="liblinear", class_weight="balanced", random_state=SEED
+        )
+        clf.fit(x, y[:, h])
+        weights[:, h] = clf.coef_[0]
+        bias[h] = clf.intercept_[0]
+    # Keep the features that matter most: the artefact stays small and the lookup fast.
+    strength = np.abs(weights).max(axis=1)
+    keep = np.sort(np.argsort(-strength, kind="stable")[:MAX_FEATURES])
+    keep = keep[strength[keep] > 1e-3]
+    kept_vocab = {vocab_list[j]: k for k, j in enumerate(keep)}
+    return MessageModel(
+        kept_vocab,
+        weights[keep].astype(np.float16).astype(np.float32),
+        bias.astype(np.float32),
+    )
+
+
+def fit_conversation(x: npt.NDArray[np.float64], y: npt.NDArray[np.int8]) -> ConversationModel:
+    """One standardised logistic regression per conversation head."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    xs = (x - mean) / scale
+    coef: dict[str, tuple[float, ...]] = {}
+    intercept: dict[str, float] = {}
+    for h, head in enumerate(CONVERSATION_HEADS):
+        if y[:, h].sum() < 3:
+            coef[head] = tuple(0.0 for _ in range(x.shape[1]))
+            intercept[head] = -8.0
+            continue
+        clf = LogisticRegression(
+            C=CONVERSATION_C, class_weight="balanced", max_iter=2000, random_state=SEED
+        )
+        clf.fit(xs, y[:, h])
+        coef[head] = tuple(round(float(v), 6) for v in clf.coef_[0])
+        intercept[head] = round(float(clf.intercept_[0]), 6)
+    return ConversationModel(
+        coef,
+        intercept,
+        tuple(round(float(v), 6) for v in mean),
+        tuple(round(float(v), 6) for v in scale),
+    )
+
+
+# -- running the engine -------------------------------------------------------------------
+def run_engine(
+    rules: Rules, layer: LearnedLayer | None, convs: Sequence[Conversation], *, trace: bool = False
+) -> tuple[list[Scored], SafetyEngine]:
+    """Score the conversations in order with one fresh engine (optionally tracing)."""
+    engine = SafetyEngine(rules, layer)
+    if trace:
+        engine.trace = []
+    scored = list(run_contexts(((m, ts) for c in convs for m, ts in c.contexts()), engine))
+    return scored, engine
+
+
+@dataclass
+class Traced:
+    """Cross-fitted scores of one author: per message, and per speaker over time."""
+
+    message_probs: list[list[float]]  # per message of the author's conversations
+    speaker_features: dict[tuple[str, str], list[list[float]]]  # (cid, sender) -> over time
+
+
+def traced(rules: Rules, model: MessageModel, convs: Sequence[Conversation]) -> Traced:
+    """Run the rules and a message model (no conversation model) and record features."""
+    layer = LearnedLayer(model, None, {h: 1.1 for h in MESSAGE_HEADS}, {})
+    norm = Normaliser(rules.tables)
+    probs = [
+        [model.score(norm.normalise(m.text))[h] for h in MESSAGE_HEADS]
+        for c in convs
+        for m in c.lines
+    ]
+    _, engine = run_engine(rules, layer, convs, trace=True)
+    feats: dict[tuple[str, str], list[list[float]]] = {}
+    for cid, sender, _i, f in engine.trace or []:
+        feats.setdefault((cid, sender), []).append(f)
+    return Traced(probs, feats)
+
+
+def speaker_labels(c: Conversation) -> dict[str, list[int]] | None:
+    """Per speaker, 1 for each conversation head the speaker is doing; None if unknown."""
+    if c.benign:
+        return {s: [0] * len(CONVERSATION_HEADS) for s in c.participants}
+    if any(m.act is None for m in c.lines):
+        return None
+    doers = {m.sender for m in c.lines if m.act}
+    return {
+        s: [int(s in doers and h in c.categories) for h in CONVERSATION_HEADS]
+        for s in c.participants
+    }
+
+
+def _quantile_threshold(values: list[float], rate: float) -> float:
+    """The smallest threshold (≥ 0.5) that at most ``rate`` of ``values`` reach."""
+    if not values:
+        return 0.5
+    ordered = sorted(values, reverse=True)
+    allowed = math.floor(rate * len(ordered))
+    # Values strictly above the (allowed+1)-th largest cross it; step just past it.
+    pivot = ordered[min(allowed, len(ordered) - 1)]
+    return round(max(0.5, min(pivot + 1e-4, 0.9999)), 4)
+
+
+def fit_layer(
+    rules: Rules,
+    by_author: dict[str, list[Conversation]],
+    rows: Rows,
+    authors: Sequence[str],
+    models: Callable[[str], MessageModel],
+    final: MessageModel,
+    meta: dict[str, Any] | None = None,
+) -> LearnedLayer:
+    """Fit the conversation model and thresholds on ``authors``.
+
+    ``models(b)`` is a message model trained without author ``b`` (and without whoever is
+    held out above): its scores of ``b`` are the cross-fitted scores everything here is fit
+    on. ``final`` is the message model the layer ships with.
+    """
+    xs: list[list[float]] = []
+    ys: list[list[int]] = []
+    benign_msg: dict[str, list[float]] = {h: [] for h in MESSAGE_HEADS}
+    benign_speakers: list[list[list[float]]] = []
+    for b in authors:
+        convs = by_author[b]
+        t = traced(rules, models(b), convs)
+        k = 0
+        for c in convs:
+            for _m in c.lines:
+                if c.benign:
+                    for h, p in zip(MESSAGE_HEADS, t.message_probs[k], strict=True):
+                        benign_msg[h].append(p)
+                k += 1
+            labels = speaker_labels(c)
+            if labels is None:
+                continue
+            for s, lab in labels.items():
+                series = t.speaker_features.get((c.cid, s))
+                if not series:
+                    continue
+                xs.append(series[-1])
+                ys.append(lab)
+                if c.benign:
+                    benign_speakers.append(series)
+    conv_model = fit_conversation(np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.int8))
+    msg_thresholds = {h: _quantile_threshold(v, MESSAGE_BENIGN_RATE) for h, v in benign_msg.items()}
+    peak: dict[str, list[float]] = {h: [] for h in CONVERSATION_HEADS}
+    for series in benign_speakers:
+        for h in CONVERSATION_HEADS:
+            peak[h].append(max(conv_model.probabilities(f)[h] for f in series))
+    conv_thresholds = {h: _quantile_threshold(v, CONVERSATION_BENIGN_RATE) for h, v in peak.items()}
+    return LearnedLayer(final, conv_model, msg_thresholds, conv_thresholds, meta or {})
+
+
+def group(convs: Sequence[Conversation]) -> dict[str, list[Conversation]]:
+    """Conversations per author, authors sorted."""
+    out: dict[str, list[Conversation]] = {}
+    for c in convs:
+        out.setdefault(c.author, []).append(c)
+    return dict(sorted(out.items()))
+
+
+def corpus_digest(convs: Sequence[Conversation]) -> str:
+    """A fingerprint of the corpus (ids, texts and labels) for the model card."""
+    h = hashlib.sha256()
+    for c in convs:
+        h.update(f"{c.cid}|{c.benign}|{','.join(c.categories)}".encode())
+        for m in c.lines:
+            h.update(f"|{m.sender}|{m.text}|{m.act}|{m.push}".encode())
+    return h.hexdigest()[:16]
+
+
+def train(
+    rules: Rules, convs: Sequence[Conversation], log: Callable[[str], None] = lambda s: None
+) -> LearnedLayer:
+    """The shippable learned layer fitted on the whole corpus (cross-fitted inside)."""
+    by_author = group(convs)
+    rows = message_rows(convs, Normaliser(rules.tables))
+    authors = list(by_author)
+    log(f"{len(convs)} conversations by {len(authors)} authors, {len(rows.y)} messages")
+    final = fit_message(rows)
+    log(f"message model: {len(final.vocab)} features")
+    without: dict[str, MessageModel] = {}
+
+    def model_without(b: str) -> MessageModel:
+        if b not in without:
+            log(f"cross-fit: message model without {b}")
+            without[b] = fit_message(rows, exclude=[b])
+        return without[b]
+
+    meta = {
+        "trained_on": {a: len(v) for a, v in by_author.items()},
+        "corpus_digest": corpus_digest(convs),
+        "seed": SEED,
+    }
+    return fit_layer(rules, by_author, rows, authors, model_without, final, meta)
+
+
+def score_authors(
+    rules: Rules, layer: LearnedLayer | None, convs: Sequence[Conversation]
+) -> dict[str, Figures]:
+    """Figures per author of one fixed engine (the rules alone, or a shipped layer)."""
+    out = {}
+    for a, mine in group(convs).items():
+        scored, engine = run_engine(rules, layer, mine)
+        out[a] = figures(mine, scored, dict(engine.conversations))
+    return out
+
+
+def leave_one_author_out(
+    rules: Rules, convs: Sequence[Conversation], log: Callable[[str], None] = lambda s: None
+) -> dict[str, Figures]:
+    """Figures per author of a layer fitted without that author."""
+    by_author = group(convs)
+    rows = message_rows(convs, Normaliser(rules.tables))
+    authors = list(by_author)
+    pair_models: dict[frozenset[str], MessageModel] = {}
+
+    def without(*names: str) -> MessageModel:
+        key = frozenset(names)
+        if key not in pair_models:
+            log(f"message model without {', '.join(sorted(key))}")
+            pair_models[key] = fit_message(rows, exclude=key)
+        return pair_models[key]
+
+    out: dict[str, Figures] = {}
+    for a in authors:
+        rest = [b for b in authors if b != a]
+        layer = fit_layer(rules, by_author, rows, rest, functools.partial(without, a), without(a))
+        log(f"held out {a}: thresholds {layer.message_thresholds} {layer.conversation_thresholds}")
+        scored, engine = run_engine(rules, layer, by_author[a])
+        out[a] = figures(by_author[a], scored, dict(engine.conversations))
+    return out
+
+
+def pooled(per_author: dict[str, Figures], skip: Iterable[str] = ()) -> Figures:
+    """The authors' figures summed (``skip``: authors left out of the pool)."""
+    out = Figures()
+    for a, f in per_author.items():
+        if a not in set(skip):
+            out = out.merge(f)
+    return out
+
+
+def evaluation(
+    rules: Rules, convs: Sequence[Conversation], log: Callable[[str], None] = lambda s: None
+) -> dict[str, Any]:
+    """Rules alone and leave-one-author-out, per author and pooled, as Markdown and data.
+
+    The pool leaves out ``house``: the rules were written by that hand, so its figures say
+    how well the lists know their author (shown per author, for reference).
+    """
+    base = score_authors(rules, None, convs)
+    loao = leave_one_author_out(rules, convs, log)
+    outside = [a for a in loao if a != HOUSE]
+    cols = {
+        "rules alone, pooled": pooled(base, [HOUSE]),
+        "rules + learned, pooled": pooled(loao, [HOUSE]),
+    }
+    per_author = {a: loao[a] for a in outside}
+    per_author[f"{HOUSE} (rules' author)"] = loao[HOUSE]
+    md = [
+        f"Corpus: {len(convs)} conversations by {len(loao)} authors "
+        f"(digest {corpus_digest(convs)}).",
+        "",
+        "#### Pooled (every author but house), leave-one-author-out",
+        "",
+        table(cols),
+        "",
+        "#### Per author, leave-one-author-out (rules + learned layer)",
+        "",
+        table(per_author),
+    ]
+    data = {
+        "digest": corpus_digest(convs),
+        "rules_pooled": cols["rules alone, pooled"].counts,
+        "loao_pooled": cols["rules + learned, pooled"].counts,
+        "loao": {a: f.counts for a, f in loao.items()},
+        "rules": {a: f.counts for a, f in base.items()},
+    }
+    return {"markdown": "\n".join(md), "figures": data}
