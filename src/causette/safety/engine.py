@@ -91,6 +91,16 @@ class AgeDisclosure:
 
 
 @dataclass(frozen=True, slots=True)
+class LearnedNote:
+    """What the learned layer saw in one message: head probabilities, and the sender's
+    conversation risk per category with the features it was computed from."""
+
+    probs: dict[str, float]
+    risk: dict[str, float]
+    features: list[float]
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
     """What to do with one message, and why."""
 
@@ -105,6 +115,7 @@ class Decision:
     age_disclosure: AgeDisclosure | None = None
     signals: tuple[Signal, ...] = ()  # everything detected, incl. suppressed (explain)
     notes: tuple[tuple[str, float, str | None], ...] = ()  # (risk, raw score, from whom)
+    learned: LearnedNote | None = None  # the learned layer's view (explain)
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -142,6 +153,19 @@ _COURTING = {
 
 
 @dataclass(frozen=True, slots=True)
+class TraceRow:
+    """One message's learned-layer inputs, recorded for training."""
+
+    conversation: str
+    sender: str
+    index: int
+    features: list[float]  # the sender's conversation features after this message
+    probs: dict[str, float]  # the message model's head probabilities
+    minor_near: bool  # a possible minor is in the conversation (gates grooming actions)
+    room: bool
+
+
+@dataclass(frozen=True, slots=True)
 class _Turn:
     """One message being decided, with what the rules already worked out about it."""
 
@@ -170,9 +194,9 @@ class SafetyEngine:
     conversations: dict[str, ConversationState] = field(default_factory=dict)
     users: dict[str, UserState] = field(default_factory=dict)
     devices: dict[str, DeviceState] = field(default_factory=dict)
-    # Training only: when a list, every speaker's conversation features are appended to it
-    # as (conversation, sender, index, features) — ``train.py`` fits the model on them.
-    trace: list[tuple[str, str, int, list[float]]] | None = field(default=None, repr=False)
+    # Training only: when a list, each message's learned-layer inputs are appended to it
+    # (``train.py`` fits the conversation model and the thresholds on them).
+    trace: list[TraceRow] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.normaliser = Normaliser(self.rules.tables)
@@ -416,14 +440,14 @@ class SafetyEngine:
             conv.hostility[msg.sender] = conv.hostility.get(msg.sender, 0) + 1
             has_hate = any(s.name.startswith("hate.") for s in hostile)
             if has_hate and count >= policy.hate_escalate:
-                self._escalate(conv, index, "hate")
+                self._rule_escalate(conv, index, "hate", msg.sender)
                 proposals.append(Proposal("mask", self.reason("hate.repeated")))
             if count >= policy.harassment_escalate:
-                self._escalate(conv, index, "harassment")
+                self._rule_escalate(conv, index, "harassment", msg.sender)
                 labels.append("harassment.repeated")
                 proposals.append(Proposal("hold", self.reason("harassment.repeated")))
         if any(s.name.startswith("threat.") for s in hostile):
-            self._escalate(conv, index, "threat")
+            self._rule_escalate(conv, index, "threat", msg.sender)
         repeats = user.remember(now, n.key.text, policy) if len(n.key.text) >= 4 else 0
         if repeats >= policy.flood_repeats:
             labels.append("spam.flood")
@@ -455,7 +479,9 @@ class SafetyEngine:
             labels.append(f"{cat}.{detail}")
         if minor_in_conv and g_raw >= policy.grooming.warn and groomer is not None:
             target = self._at_risk(conv, groomer, msg)
-            if g_raw >= policy.grooming.escalate and self._escalate(conv, index, "grooming"):
+            if g_raw >= policy.grooming.escalate and self._rule_escalate(
+                conv, index, "grooming", groomer
+            ):
                 conv.frozen = True
                 proposals.append(
                     Proposal(
@@ -479,7 +505,7 @@ class SafetyEngine:
             target = msg.to if lure == msg.sender else msg.sender
             if msg.room:
                 target = msg.sender if lure != msg.sender else msg.to
-            if a_raw >= policy.ambush.escalate and self._escalate(conv, index, "ambush"):
+            if a_raw >= policy.ambush.escalate and self._rule_escalate(conv, index, "ambush", lure):
                 proposals.append(
                     Proposal(
                         "warn",
@@ -498,8 +524,9 @@ class SafetyEngine:
                 )
                 if not any(lab.startswith("ambush.") for lab in labels):
                     labels.append("ambush.risk")
+        learned_note: LearnedNote | None = None
         if self.learned is not None:
-            card = self._learned(
+            card, learned_note = self._learned(
                 self.learned,
                 _Turn(conv, msg, n, now, index, sender, partner, minor_in_conv),
                 (g_raw, groomer, a_raw, lure),
@@ -549,6 +576,7 @@ class SafetyEngine:
             age_disclosure=disclosure,
             signals=tuple(signals),
             notes=tuple(notes),
+            learned=learned_note,
         )
 
     # -- the learned layer ---------------------------------------------------------------
@@ -581,6 +609,8 @@ class SafetyEngine:
             rules_grooming=g_raw if groomer == t.msg.sender else 0.0,
             rules_ambush=a_raw if lure == t.msg.sender else 0.0,
             rules_hostile=conv.hostility.get(t.msg.sender, 0),
+            rule_flags=tuple(conv.rule_flags.get(t.msg.sender, ())),
+            stages=len(conv.cues.get(t.msg.sender, {})),
         )
 
     def _learned(
@@ -591,7 +621,7 @@ class SafetyEngine:
         labels: list[str],
         proposals: list[Proposal],
         card: Card | None,
-    ) -> Card | None:
+    ) -> tuple[Card | None, LearnedNote]:
         """Score the message and the sender's conversation; add labels, proposals, a card.
 
         Per message, a head past its threshold acts as the rules would for that harm:
@@ -605,27 +635,31 @@ class SafetyEngine:
         summary = conv.speakers.get(msg.sender)
         if summary is None:
             summary = conv.speakers[msg.sender] = SpeakerSummary()
-        summary.add(probs, t.now)
+        summary.add(probs, t.now, labels)
         ctx = self._speaker_context(t, rules_scores)
         minor_near = t.minor_in_conv or ctx.other_possible_minor
         at_risk = msg.to if not msg.room else None
         suspected: set[str] = set()
         features = conversation_features(summary, ctx)
         if self.trace is not None:
-            self.trace.append((conv.conversation, msg.sender, t.index, features))
+            self.trace.append(
+                TraceRow(
+                    conv.conversation, msg.sender, t.index, features, probs, minor_near, msg.room
+                )
+            )
         if layer.conversation is not None:
             risk = layer.conversation.probabilities(features)
             conv.learned_risk[msg.sender] = risk
             for head, p in risk.items():
                 if p < layer.conversation_thresholds.get(head, 1.1):
                     continue
-                if head == "grooming" and not minor_near:
-                    continue
                 suspected.add(head)
                 if self._escalate(conv, t.index, head):
                     code = f"{head}.learned_escalate"
                     proposals.append(Proposal("allow", self.reason(code, risk=f"{p:.2f}")))
-                if head == "grooming" and not conv.frozen:
+                # As with the rules: a grooming escalation freezes the conversation when a
+                # possible minor is in it (the child's age may also come out later).
+                if head == "grooming" and minor_near and not conv.frozen:
                     conv.frozen = True
                     proposals.append(
                         Proposal("hold", self.reason("grooming.escalate", risk=f"{p:.2f}"))
@@ -640,8 +674,6 @@ class SafetyEngine:
                 continue
             label = f"{head}.learned"
             if head == "grooming":
-                if not minor_near:
-                    continue
                 target = self._at_risk(conv, msg.sender, msg)
                 if card is None:
                     card = Card("grooming", target)
@@ -659,7 +691,7 @@ class SafetyEngine:
             else:
                 proposals.append(Proposal("hold", self.reason(label, p=f"{p:.2f}")))
             labels.append(label)
-        return card
+        return card, LearnedNote(probs, risk, features)
 
     # -- helpers -------------------------------------------------------------------------
     @staticmethod
@@ -673,6 +705,17 @@ class SafetyEngine:
         if minors:
             return msg.to if msg.to in minors else minors[0]
         return msg.to if msg.sender == suspect else msg.sender
+
+    def _rule_escalate(self, conv: ConversationState, index: int, why: str, who: str) -> bool:
+        """The rules' escalation. With the rules alone it is final; with a conversation
+        model it is one of that model's inputs, and the model (calibrated on authors the
+        rules never saw) decides; return True when it escalated now."""
+        flags = conv.rule_flags.setdefault(who, [])
+        if why not in flags:
+            flags.append(why)
+        if self.learned is None or self.learned.conversation is None:
+            return self._escalate(conv, index, why)
+        return False
 
     @staticmethod
     def _escalate(conv: ConversationState, index: int, why: str) -> bool:

@@ -27,11 +27,13 @@ fetched); deterministic; a missing artefact means "no learned layer" (the rules 
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -45,40 +47,57 @@ MODEL_PACKAGE = "causette.safety.data"
 MODEL_DIR = "model"
 MESSAGE_HEADS = ("grooming", "ambush", "hate", "harassment", "threat", "sexual", "spam")
 CONVERSATION_HEADS = ("grooming", "ambush", "hate", "harassment", "threat")
+RULE_CATEGORIES = ("grooming", "ambush", "hate", "harassment", "threat", "pii", "spam", "sexual")
 FEATURE_VERSION = 1
 
 _LINK = re.compile(r"https?://|www\.|\.(?:com|fr|net|io|gg|ly|xyz|org)\b")
 _LONG_DIGITS = re.compile(r"\d(?:[\s.\-]?\d){5,}")
+_SYMBOL = re.compile("[\u2190-\U0010ffff]")  # arrows, symbols, emoji (and far scripts)
 _AT = re.compile(r"@|\(at\)|\[at\]|\bat\b\s*\w+\s*(?:dot|point)")
 
 
-def message_features(n: Normalised) -> list[str]:
-    """The message model's features of one normalised message (deterministic order)."""
-    text = n.joined.text
-    words = text.split()
-    feats: dict[str, None] = {}
-    for w in words:
-        p = f" {w} "
-        size = len(p)
-        for k in (2, 3, 4, 5):
-            for i in range(size - k + 1):
-                feats[p[i : i + k]] = None
-        feats["w:" + w] = None
-    for a, b in itertools.pairwise(words):
-        feats[f"b:{a} {b}"] = None
+@functools.lru_cache(maxsize=65536)
+def word_terms(word: str) -> tuple[str, ...]:
+    """A word's terms: its character n-grams (2–5, the word padded with spaces) and itself."""
+    p = f" {word} "
+    size = len(p)
+    grams = {p[i : i + k] for k in (2, 3, 4, 5) for i in range(size - k + 1)}
+    grams.add("w:" + word)
+    return tuple(sorted(grams))
+
+
+def message_terms(n: Normalised) -> tuple[list[str], list[str]]:
+    """A message's words, and its terms that are not a single word's (pairs, shape marks)."""
+    words = n.joined.text.split()
+    extra = [f"b:{a} {b}" for a, b in itertools.pairwise(words)]
     folded = n.folded.text
     if _LONG_DIGITS.search(n.digits.text):
-        feats["s:digits"] = None
+        extra.append("s:digits")
     if _AT.search(folded):
-        feats["s:at"] = None
+        extra.append("s:at")
     if _LINK.search(folded):
-        feats["s:link"] = None
-    for ch in folded:
-        if ord(ch) >= 0x2190 and not ch.isalnum():
-            feats["e:" + ch] = None
+        extra.append("s:link")
+    extra.extend(sorted({"e:" + ch for ch in _SYMBOL.findall(folded) if not ch.isalnum()}))
     if len(words) <= 2:
-        feats["s:short"] = None
-    return list(feats)
+        extra.append("s:short")
+    return words, extra
+
+
+def term_norm(words: list[str], extra: list[str]) -> float:
+    """The scale of a message's term counts: 1/sqrt(terms counted with repeats), so that a
+    long message weighs no more than a short one; independent of the vocabulary kept."""
+    total = sum(len(word_terms(w)) for w in words) + len(extra)
+    return 1.0 / math.sqrt(total) if total else 0.0
+
+
+def message_features(n: Normalised) -> tuple[dict[str, int], float]:
+    """The message model's features (term -> count) of one normalised message, and the
+    scale every count is multiplied by."""
+    words, extra = message_terms(n)
+    feats: dict[str, int] = {}
+    for term in itertools.chain(extra, *map(word_terms, words)):
+        feats[term] = feats.get(term, 0) + 1
+    return feats, term_norm(words, extra)
 
 
 def _sigmoid(z: float) -> float:
@@ -96,20 +115,46 @@ class MessageModel:
     weights: npt.NDArray[np.float32]  # (features, heads)
     bias: npt.NDArray[np.float32]  # (heads,)
     heads: tuple[str, ...] = MESSAGE_HEADS
+    _cache: dict[str, tuple[float, ...]] = field(default_factory=dict, repr=False)
+    _bias: tuple[float, ...] = field(default=(), repr=False)
 
-    def logits(self, feats: list[str]) -> npt.NDArray[np.float64]:
-        """The raw scores per head of a feature list."""
+    def __post_init__(self) -> None:
+        self._bias = tuple(float(b) for b in self.bias)
+
+    def _vector(self, key: str, term_list: tuple[str, ...]) -> tuple[float, ...]:
+        """The summed weights of some terms, cached under ``key`` (a word, or a term)."""
+        vec = self._cache.get(key)
+        if vec is None:
+            get = self.vocab.get
+            ids = [i for i in map(get, term_list) if i is not None]
+            vec = tuple(self.weights.take(ids, axis=0).sum(axis=0, dtype=np.float64).tolist())
+            if len(self._cache) >= 200_000:  # bounded: a flood of new words cannot grow it
+                self._cache.clear()
+            self._cache[key] = vec
+        return vec
+
+    def logits(self, n: Normalised) -> list[float]:
+        """The raw score per head of one normalised message: the sum of its words' and
+        other terms' cached weight vectors, scaled, plus the bias. Plain floats: for a dozen
+        vectors of seven numbers, NumPy's per-call cost is larger than the work."""
+        words, extra = message_terms(n)
+        parts = [self._vector(w, word_terms(w)) for w in words]
         get = self.vocab.get
-        idx = [i for i in map(get, feats) if i is not None]
-        z = self.bias.astype(np.float64)
-        if idx and feats:
-            z = z + self.weights[idx].sum(axis=0, dtype=np.float64) / math.sqrt(len(feats))
-        return z
+        for t in extra:  # word pairs are mostly new: look them up, skip the unknown at once
+            if get(t) is not None:
+                parts.append(self._vector("\x00" + t, (t,)))
+        if not parts:
+            return list(self._bias)
+        scale = term_norm(words, extra)
+        return [
+            b + scale * math.fsum(col)
+            for b, col in zip(self._bias, zip(*parts, strict=True), strict=True)
+        ]
 
     def score(self, n: Normalised) -> dict[str, float]:
         """Probability per head for one normalised message."""
-        z = self.logits(message_features(n))
-        return {h: round(_sigmoid(float(v)), 4) for h, v in zip(self.heads, z, strict=True)}
+        z = self.logits(n)
+        return {h: round(_sigmoid(v), 4) for h, v in zip(self.heads, z, strict=True)}
 
 
 # -- the conversation model -------------------------------------------------------------
@@ -120,12 +165,17 @@ class SpeakerSummary:
     top: list[float] = field(default_factory=lambda: [0.0] * len(MESSAGE_HEADS))
     second: list[float] = field(default_factory=lambda: [0.0] * len(MESSAGE_HEADS))
     over: list[int] = field(default_factory=lambda: [0] * len(MESSAGE_HEADS))
+    rule_hits: list[int] = field(default_factory=lambda: [0] * len(RULE_CATEGORIES))
     messages: int = 0
     first_ts: float = 0.0
     last_ts: float = 0.0
 
-    def add(self, probs: dict[str, float], ts: float) -> None:
-        """Fold one message's head probabilities in."""
+    def add(self, probs: dict[str, float], ts: float, labels: Iterable[str] = ()) -> None:
+        """Fold one message's head probabilities and the rules' labels in."""
+        cats = {lab.split(".", 1)[0] for lab in labels}
+        for i, cat in enumerate(RULE_CATEGORIES):
+            if cat in cats:
+                self.rule_hits[i] += 1
         if self.messages == 0:
             self.first_ts = ts
         self.messages += 1
@@ -145,6 +195,7 @@ class SpeakerSummary:
             "top": self.top,
             "second": self.second,
             "over": self.over,
+            "rule_hits": self.rule_hits,
             "messages": self.messages,
             "first_ts": self.first_ts,
             "last_ts": self.last_ts,
@@ -157,6 +208,7 @@ class SpeakerSummary:
             list(d["top"]),
             list(d["second"]),
             list(d["over"]),
+            list(d.get("rule_hits", [0] * len(RULE_CATEGORIES))),
             int(d["messages"]),
             float(d["first_ts"]),
             float(d["last_ts"]),
@@ -179,6 +231,8 @@ class SpeakerContext:
     rules_grooming: float  # the rules' raw score for this speaker
     rules_ambush: float
     rules_hostile: int  # hate/harassment/threat rule hits from this speaker here
+    rule_flags: tuple[str, ...] = ()  # the rules' escalation verdicts on this speaker
+    stages: int = 0  # distinct grooming/ambush cues the rules saw from this speaker
 
 
 def _log1p(x: float) -> float:
@@ -211,7 +265,10 @@ def conversation_features(s: SpeakerSummary, c: SpeakerContext) -> list[float]:
         _log1p(c.rules_grooming),
         _log1p(c.rules_ambush),
         _log1p(c.rules_hostile),
+        _log1p(c.stages),
     ]
+    f.extend(_log1p(v) for v in s.rule_hits)
+    f.extend(float(h in c.rule_flags) for h in CONVERSATION_HEADS)
     return f
 
 
@@ -233,7 +290,40 @@ CONVERSATION_FEATURES = (
     "rules_grooming",
     "rules_ambush",
     "rules_hostile",
+    "rules_stages",
+    *(f"rule_hits.{c}" for c in RULE_CATEGORIES),
+    *(f"rule_escalated.{h}" for h in CONVERSATION_HEADS),
 )
+
+
+_WORDS = {
+    "top": "its strongest {h}-like message",
+    "second": "a second {h}-like message",
+    "over": "several {h}-like messages",
+    "rule_hits": "the rules' {h} signals",
+    "rule_escalated": "the rules' {h} alarm",
+    "adult_to_possible_minor": "an adult writing to a possible minor",
+    "other_possible_minor": "a possible minor on the other side",
+    "other_disclosed_minor": "the other side said they are a minor",
+    "self_disclosed_adult": "a declared teen who said they are an adult",
+    "age_gap_decades": "the age gap",
+    "account_under_1h": "an account under an hour old",
+    "account_under_1d": "an account under a day old",
+    "room": "a public room",
+    "multi_pseudonym": "one device behind several pseudonyms",
+    "log_messages": "how many messages",
+    "log_minutes": "how long the conversation lasted",
+    "rules_grooming": "the rules' grooming score",
+    "rules_ambush": "the rules' ambush score",
+    "rules_hostile": "hostile messages the rules saw",
+    "rules_stages": "grooming and ambush stages the rules saw",
+}
+
+
+def describe(feature: str) -> str:
+    """A conversation feature's name in words a moderator reads."""
+    kind, _, head = feature.partition(".")
+    return _WORDS.get(kind, feature).format(h=head)
 
 
 @dataclass(frozen=True, slots=True)

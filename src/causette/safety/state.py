@@ -90,6 +90,7 @@ class ConversationState:
     # The learned layer: each speaker's running summary and latest risk per category.
     speakers: dict[str, SpeakerSummary] = field(default_factory=dict)
     learned_risk: dict[str, dict[str, float]] = field(default_factory=dict)
+    rule_flags: dict[str, list[str]] = field(default_factory=dict)  # sender -> rules' verdicts
 
     # -- updates -------------------------------------------------------------------------
     def participant(self, name: str, policy: Policy) -> Participant:
@@ -101,6 +102,7 @@ class ConversationState:
                 del self.participants[oldest]
                 self.speakers.pop(oldest, None)
                 self.learned_risk.pop(oldest, None)
+                self.rule_flags.pop(oldest, None)
             p = self.participants[name] = Participant()
         return p
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from causette.safety.corpus import Conversation
-from causette.safety.engine import SafetyEngine
+from causette.safety.engine import SafetyEngine, TraceRow
 from causette.safety.model import (
     CONVERSATION_HEADS,
     MESSAGE_HEADS,
@@ -47,8 +46,26 @@ from causette.safety.report import Figures, figures, table
 from causette.safety.rules import Rules
 from causette.safety.score import Scored, run_contexts
 
-MESSAGE_BENIGN_RATE = 0.002
-CONVERSATION_BENIGN_RATE = 0.005
+# Benign share (per author, averaged) allowed to cross each threshold. A message head
+# that holds (hate…) gets a tiny share; a head that shows a card (grooming, ambush) more;
+# the conversation heads share the 3% budget of escalated benign conversations, with
+# room left for the rules' own masks and holds.
+MESSAGE_RATES = {
+    "grooming": 0.02,
+    "ambush": 0.02,
+    "hate": 0.0015,
+    "harassment": 0.0015,
+    "threat": 0.0015,
+    "sexual": 0.0015,
+    "spam": 0.0015,
+}
+CONVERSATION_RATES = {
+    "grooming": 0.006,
+    "ambush": 0.006,
+    "hate": 0.004,
+    "harassment": 0.002,
+    "threat": 0.002,
+}
 MESSAGE_C = 4.0
 CONVERSATION_C = 0.5
 MIN_DF = 2
@@ -61,7 +78,8 @@ HOUSE = "house"  # the project's own older corpus: the rules were written on it
 class Rows:
     """Every corpus message as model input."""
 
-    features: list[list[str]] = field(default_factory=list)
+    features: list[dict[str, int]] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
     y: list[list[int]] = field(default_factory=list)
     author: list[str] = field(default_factory=list)
     usable: list[bool] = field(default_factory=list)  # has a label (act, or benign conv)
@@ -73,7 +91,9 @@ def message_rows(convs: Sequence[Conversation], normaliser: Normaliser) -> Rows:
     rows = Rows()
     for c in convs:
         for m in c.lines:
-            rows.features.append(message_features(normaliser.normalise(m.text)))
+            feats, value = message_features(normaliser.normalise(m.text))
+            rows.features.append(feats)
+            rows.values.append(value)
             act = bool(m.act)
             rows.y.append([int(act and h in c.categories) for h in MESSAGE_HEADS])
             rows.author.append(c.author)
@@ -90,10 +110,10 @@ def _matrix(rows: Rows, idx: Sequence[int], vocab: dict[str, int]) -> Any:
     ptr = [0]
     for i in idx:
         feats = rows.features[i]
-        value = 1.0 / math.sqrt(len(feats)) if feats else 0.0
-        js = sorted({vocab[f] for f in feats if f in vocab})
-        cols.extend(js)
-        data.extend([value] * len(js))
+        value = rows.values[i]
+        js = sorted((vocab[f], n) for f, n in feats.items() if f in vocab)
+        cols.extend(j for j, _ in js)
+        data.extend(n * value for _, n in js)
         ptr.append(len(cols))
     return csr_matrix(
         (np.asarray(data, dtype=np.float64), np.asarray(cols, dtype=np.int64), ptr),
@@ -180,28 +200,12 @@ def run_engine(
     return scored, engine
 
 
-@dataclass
-class Traced:
-    """Cross-fitted scores of one author: per message, and per speaker over time."""
-
-    message_probs: list[list[float]]  # per message of the author's conversations
-    speaker_features: dict[tuple[str, str], list[list[float]]]  # (cid, sender) -> over time
-
-
-def traced(rules: Rules, model: MessageModel, convs: Sequence[Conversation]) -> Traced:
-    """Run the rules and a message model (no conversation model) and record features."""
+def traced(rules: Rules, model: MessageModel, convs: Sequence[Conversation]) -> list[TraceRow]:
+    """Run the rules and a message model (no conversation model); return every message's
+    learned-layer inputs."""
     layer = LearnedLayer(model, None, {h: 1.1 for h in MESSAGE_HEADS}, {})
-    norm = Normaliser(rules.tables)
-    probs = [
-        [model.score(norm.normalise(m.text))[h] for h in MESSAGE_HEADS]
-        for c in convs
-        for m in c.lines
-    ]
     _, engine = run_engine(rules, layer, convs, trace=True)
-    feats: dict[tuple[str, str], list[list[float]]] = {}
-    for cid, sender, _i, f in engine.trace or []:
-        feats.setdefault((cid, sender), []).append(f)
-    return Traced(probs, feats)
+    return engine.trace or []
 
 
 def speaker_labels(c: Conversation) -> dict[str, list[int]] | None:
@@ -217,21 +221,28 @@ def speaker_labels(c: Conversation) -> dict[str, list[int]] | None:
     }
 
 
-def _quantile_threshold(values: list[float], rate: float) -> float:
-    """The smallest threshold (≥ 0.5) that at most ``rate`` of ``values`` reach."""
-    if not values:
+def calibrate(groups: Sequence[Sequence[float]], rate: float) -> float:
+    """The smallest threshold (0.5 at least) at which the share of values reaching it,
+    averaged over groups (authors) with equal weight, stays within ``rate``.
+
+    Equal weight per author: a threshold that suits one prolific author's benign text but
+    alarms another's is not a good threshold for text nobody has seen yet."""
+    arrays = [np.sort(np.asarray(g, dtype=np.float64)) for g in groups if len(g)]
+    if not arrays:
         return 0.5
-    ordered = sorted(values, reverse=True)
-    allowed = math.floor(rate * len(ordered))
-    # Values strictly above the (allowed+1)-th largest cross it; step just past it.
-    pivot = ordered[min(allowed, len(ordered) - 1)]
-    return round(max(0.5, min(pivot + 1e-4, 0.9999)), 4)
+    candidates = np.unique(np.concatenate([a[a >= 0.5] for a in arrays] + [np.array([0.5, 1.0])]))
+    share = np.zeros(len(candidates))
+    for a in arrays:  # the share of this author's values at or above each candidate
+        share += (len(a) - np.searchsorted(a, candidates, side="left")) / len(a)
+    share /= len(arrays)
+    ok = candidates[share <= rate]
+    best = float(ok.min()) if len(ok) else 1.0
+    return round(min(best, 0.9999), 4)
 
 
 def fit_layer(
     rules: Rules,
     by_author: dict[str, list[Conversation]],
-    rows: Rows,
     authors: Sequence[str],
     models: Callable[[str], MessageModel],
     final: MessageModel,
@@ -243,39 +254,74 @@ def fit_layer(
     held out above): its scores of ``b`` are the cross-fitted scores everything here is fit
     on. ``final`` is the message model the layer ships with.
     """
+    traces = {b: traced(rules, models(b), by_author[b]) for b in authors}
+    return fit_from_traces(traces, by_author, final, meta)
+
+
+def fit_from_traces(
+    traces: dict[str, list[TraceRow]],
+    by_author: dict[str, list[Conversation]],
+    final: MessageModel,
+    meta: dict[str, Any] | None = None,
+) -> LearnedLayer:
+    """The conversation model and the thresholds from each author's cross-fitted trace."""
     xs: list[list[float]] = []
     ys: list[list[int]] = []
-    benign_msg: dict[str, list[float]] = {h: [] for h in MESSAGE_HEADS}
-    benign_speakers: list[list[list[float]]] = []
-    for b in authors:
-        convs = by_author[b]
-        t = traced(rules, models(b), convs)
-        k = 0
-        for c in convs:
-            for _m in c.lines:
-                if c.benign:
-                    for h, p in zip(MESSAGE_HEADS, t.message_probs[k], strict=True):
-                        benign_msg[h].append(p)
-                k += 1
+    # per author: benign messages' head probabilities where the head could act
+    benign_msg: dict[str, dict[str, list[float]]] = {}
+    # per author: each benign conversation's trace rows
+    benign_convs: dict[str, list[list[TraceRow]]] = {}
+    for b, rows in traces.items():
+        by_conv: dict[str, list[TraceRow]] = {}
+        for r in rows:
+            by_conv.setdefault(r.conversation, []).append(r)
+        mine = benign_msg.setdefault(b, {h: [] for h in MESSAGE_HEADS})
+        for c in by_author[b]:
+            crows = by_conv.get(c.cid, [])
+            if c.benign:
+                benign_convs.setdefault(b, []).append(crows)
+                for r in crows:
+                    for h in MESSAGE_HEADS:
+                        mine[h].append(r.probs[h] if _head_can_act(h, r) else 0.0)
             labels = speaker_labels(c)
             if labels is None:
                 continue
-            for s, lab in labels.items():
-                series = t.speaker_features.get((c.cid, s))
-                if not series:
-                    continue
-                xs.append(series[-1])
-                ys.append(lab)
-                if c.benign:
-                    benign_speakers.append(series)
+            last: dict[str, list[float]] = {}
+            for r in crows:
+                last[r.sender] = r.features
+            for sender, lab in labels.items():
+                if sender in last:
+                    xs.append(last[sender])
+                    ys.append(lab)
     conv_model = fit_conversation(np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.int8))
-    msg_thresholds = {h: _quantile_threshold(v, MESSAGE_BENIGN_RATE) for h, v in benign_msg.items()}
-    peak: dict[str, list[float]] = {h: [] for h in CONVERSATION_HEADS}
-    for series in benign_speakers:
+    msg_thresholds = {
+        h: calibrate([benign_msg[a][h] for a in benign_msg], MESSAGE_RATES[h])
+        for h in MESSAGE_HEADS
+    }
+    peaks: dict[str, list[list[float]]] = {h: [] for h in CONVERSATION_HEADS}
+    for convs_rows in benign_convs.values():
+        per_head: dict[str, list[float]] = {h: [] for h in CONVERSATION_HEADS}
+        for crows in convs_rows:
+            top = dict.fromkeys(CONVERSATION_HEADS, 0.0)
+            for r in crows:
+                p = conv_model.probabilities(r.features)
+                for h in CONVERSATION_HEADS:
+                    top[h] = max(top[h], p[h])
+            for h in CONVERSATION_HEADS:
+                per_head[h].append(top[h])
         for h in CONVERSATION_HEADS:
-            peak[h].append(max(conv_model.probabilities(f)[h] for f in series))
-    conv_thresholds = {h: _quantile_threshold(v, CONVERSATION_BENIGN_RATE) for h, v in peak.items()}
+            peaks[h].append(per_head[h])
+    conv_thresholds = {h: calibrate(peaks[h], CONVERSATION_RATES[h]) for h in CONVERSATION_HEADS}
     return LearnedLayer(final, conv_model, msg_thresholds, conv_thresholds, meta or {})
+
+
+def _head_can_act(head: str, r: TraceRow) -> bool:
+    """Whether the message head would act in this context (as ``engine._learned`` does)."""
+    if head == "ambush":
+        return not r.room
+    if head == "sexual":
+        return r.minor_near or r.room
+    return True
 
 
 def group(convs: Sequence[Conversation]) -> dict[str, list[Conversation]]:
@@ -319,7 +365,7 @@ def train(
         "corpus_digest": corpus_digest(convs),
         "seed": SEED,
     }
-    return fit_layer(rules, by_author, rows, authors, model_without, final, meta)
+    return fit_layer(rules, by_author, authors, model_without, final, meta)
 
 
 def score_authors(
@@ -352,7 +398,7 @@ def leave_one_author_out(
     out: dict[str, Figures] = {}
     for a in authors:
         rest = [b for b in authors if b != a]
-        layer = fit_layer(rules, by_author, rows, rest, functools.partial(without, a), without(a))
+        layer = fit_layer(rules, by_author, rest, functools.partial(without, a), without(a))
         log(f"held out {a}: thresholds {layer.message_thresholds} {layer.conversation_thresholds}")
         scored, engine = run_engine(rules, layer, by_author[a])
         out[a] = figures(by_author[a], scored, dict(engine.conversations))

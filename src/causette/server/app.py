@@ -12,6 +12,7 @@ from aiohttp import web
 from causette.bus import LocalBus
 from causette.core.rooms import Catalogue, parse_catalogue
 from causette.safety.engine import SafetyEngine
+from causette.safety.model import LearnedLayer, load_learned
 from causette.safety.rules import Rules, load_rules
 from causette.server.chat import ChatService
 from causette.server.desk import setup_desk
@@ -43,6 +44,13 @@ def shared_rules() -> Rules:
     return load_rules()
 
 
+@functools.cache
+def shared_learned() -> LearnedLayer | None:
+    """The safety engine's learned layer, read once per process (read-only weights; its
+    word cache is a memo any engine may share)."""
+    return load_learned()
+
+
 def build_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[api_errors], client_max_size=64 * 1024)
     app[SETTINGS] = settings
@@ -65,7 +73,7 @@ def build_app(settings: Settings) -> web.Application:
     if settings.safety_enabled:
         service.safety = SafetyLayer(
             service,
-            SafetyGate(SafetyEngine(shared_rules()), settings),
+            SafetyGate(SafetyEngine(shared_rules(), shared_learned()), settings),
         )
     app[SERVICE] = service
 
