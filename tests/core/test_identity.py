@@ -15,6 +15,7 @@ from causette.core.identity import (
     normalise_pseudonym,
     parse_gender,
     pseudonym_skeleton,
+    screen_pseudonym,
     space_for_age,
 )
 
@@ -291,3 +292,56 @@ def test_public_view_hides_department_and_space() -> None:
     """public() shows pseudonym, age, gender and region only: never the département."""
     public = make_profile("Lea_75", 24, "f", "75").public()
     assert public == {"pseudonym": "Lea_75", "age": 24, "gender": "f", "region": "Île-de-France"}
+
+
+# --- screening (issue 13, items 11 and 12) -------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["Alice\u3164", "Ali\u115fce", "\u3164\u3164\u3164", "Bob\uffa0"])
+def test_hangul_fillers_are_refused(name: str) -> None:
+    """Fillers render as nothing: a name holding one is pseudonym_invalid."""
+    assert code_of(normalise_pseudonym, name) is ErrorCode.PSEUDONYM_INVALID
+
+
+@pytest.mark.parametrize(
+    ("name", "age"),
+    [
+        ("Pedo_69", 30),
+        ("P3d0_69", 30),
+        ("Lolita13", 20),
+        ("L0l1ta", 20),
+        ("Papa_cherche_ado", 41),
+        ("nazi88", 22),
+        ("N4zi_88", 22),
+        ("Hitler_fan", 30),
+        ("Admin", 30),
+        ("Adm1n", 30),
+        ("Moderateur", 30),
+        ("modo_paris", 30),
+        ("Causette_team", 30),
+        ("jeune_fille_14", 30),
+        ("petit_boy_12", 45),
+    ],
+)
+def test_screening_refuses_roles_harm_and_false_child_ages(name: str, age: int) -> None:
+    """Reserved roles, names aimed at children or hate (after look-alike folding), and an
+    adult's name claiming a child's age are pseudonym_refused."""
+    assert code_of(screen_pseudonym, name, age) is ErrorCode.PSEUDONYM_REFUSED
+
+
+@pytest.mark.parametrize(
+    ("name", "age"),
+    [
+        ("jeune_fille_16", 16),  # a teen saying her own age
+        ("kev_du_14", 30),  # Calvados, not an age: no word for a child next to it
+        ("supporter_om", 30),
+        ("staffy_lover", 30),
+        ("Adonis", 25),
+        ("modeste", 40),
+        ("Lea_75", 20),
+    ],
+)
+def test_screening_lets_ordinary_names_through(name: str, age: int) -> None:
+    """Départements, ordinary words that contain a reserved fragment's letters, and a
+    teen's true age are not refused."""
+    screen_pseudonym(name, age)

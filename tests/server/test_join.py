@@ -202,3 +202,45 @@ async def test_english_messages_by_accept_language(make_client):
         headers={"Accept-Language": "en-GB,en;q=0.9"},
     ) as resp:
         assert (await resp.json())["error"]["message"].startswith("Invalid pseudonym")
+
+
+@pytest.mark.parametrize(
+    ("name", "age"),
+    [
+        ("Pedo_69", 30),
+        ("Lolita13", 20),
+        ("Papa_cherche_ado", 41),
+        ("SalePD", 25),
+        ("nazi88", 22),
+        ("Admin", 30),
+        ("Moderateur", 30),
+        ("jeune_fille_14", 30),
+    ],
+)
+async def test_names_that_advertise_harm_or_a_role_are_refused(make_client, name, age):
+    """Reserved roles, names aimed at children or hate, slurs (the engine reads the name),
+    and an adult whose name claims a child's age: pseudonym_refused, nobody joins."""
+    client = await make_client()
+    status, body, _ = await _join(client, pseudonym=name, age=age, gender="m", department="75")
+    assert status == 400 and body["error"]["code"] == "pseudonym_refused"
+    assert body["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("name", "age"),
+    [("pd_et_fier", 30), ("gouine_fiere", 27), ("gay_paris", 35), ("jeune_fille_16", 16)],
+)
+async def test_self_designations_and_true_ages_are_welcome(make_client, name, age):
+    """LGBT+ people naming themselves, and a 16-year-old saying so, join normally."""
+    client = await make_client()
+    status, body, _ = await _join(client, pseudonym=name, age=age, gender="f", department="75")
+    assert status == 201, body
+
+
+@pytest.mark.parametrize("name", ["Alice\u3164", "Ali\u115fce", "\u3164\u3164\u3164"])
+async def test_invisible_fillers_are_not_letters(make_client, name):
+    """A Hangul filler renders as nothing: "Alice"+U+3164 is not a new name, and a name of
+    fillers is blank; both are pseudonym_invalid."""
+    client = await make_client()
+    status, body, _ = await _join(client, pseudonym=name, age=30, gender="f", department="75")
+    assert status == 400 and body["error"]["code"] == "pseudonym_invalid"

@@ -21,6 +21,7 @@ class ErrorCode(StrEnum):
     NOT_AUTHENTICATED = "not_authenticated"
     PSEUDONYM_INVALID = "pseudonym_invalid"
     PSEUDONYM_TAKEN = "pseudonym_taken"
+    PSEUDONYM_REFUSED = "pseudonym_refused"
     AGE_INVALID = "age_invalid"
     AGE_TOO_YOUNG = "age_too_young"
     GENDER_INVALID = "gender_invalid"
@@ -81,6 +82,12 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.PSEUDONYM_TAKEN: (
         "Ce pseudo (ou un pseudo qui lui ressemble trop) est déjà utilisé.",
         "This pseudonym (or one that looks too much like it) is already in use.",
+    ),
+    ErrorCode.PSEUDONYM_REFUSED: (
+        "Ce pseudo n'est pas accepté ici (nom réservé, ou qui vise des mineurs ou un groupe). "
+        "Choisis-en un autre.",
+        "This pseudonym is not accepted here (a reserved name, or one aimed at minors or at a "
+        "group). Please choose another.",
     ),
     ErrorCode.AGE_INVALID: ("Âge invalide.", "Invalid age."),
     ErrorCode.AGE_TOO_YOUNG: (

@@ -6,12 +6,21 @@ Rules:
   accents, confusable letters of other scripts (Cyrillic ``А``), and digits that pass for
   letters (``A1ice``). The skeleton errs on the side of collisions: refusing a name costs a
   chatter two seconds, an impersonation can cost far more.
+- Invisible letters are no letters: the Hangul fillers (U+115F, U+1160, U+3164, U+FFA0)
+  render as nothing, so a name holding one is refused (``Alice``+U+3164 is not a new name).
+- A name is screened (``screen_pseudonym``) after look-alike folding: reserved words
+  (admin, modérateur, causette…) and names that advertise a sexual interest in children or
+  hate (pedo, lolita, nazi88…) are refused, and so is an age under 18 written in a name
+  next to a word for a child (``jeune_fille_14``) when the declared age is 18 or more.
+  Slurs are the safety engine's job: the server runs it on the name as well.
 - Under 15 is refused; 15–17 is the teen space; 18 and over the adult space. The two spaces
   never meet.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
@@ -124,6 +133,31 @@ _DIGIT_AS_LETTER = str.maketrans(
 )
 
 
+# Hangul fillers: letters (category Lo) that render as nothing.
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
+# Fragments that are never part of a pseudonym, compared skeleton to skeleton (so "N4zi"
+# and "nazi" meet): the service's own roles, and names that advertise an interest in
+# children or hate. Words that are also parts of ordinary names ("staff", "support") are
+# left out on purpose.
+_RESERVED_WORDS = ("admin", "moderat", "modo", "causette")
+_REFUSED_WORDS = (
+    "pedo",
+    "lolita",
+    "cherche_ado",
+    "cherche_jeune",
+    "ado_cherche",
+    "aime_les_ado",
+    "nazi",
+    "hitler",
+    "1488",
+    "sieg_heil",
+)
+# Words for a child: next to a number under 18 in the name of a declared adult, the name
+# claims a child's age the account does not have.
+_CHILD_WORDS = ("jeune", "fille", "gamin", "petit", "ado", "teen", "girl", "boy", "kid", "young")
+_NUMBER = re.compile(r"(?<!\d)(\d{1,2})(?!\d)")
+
+
 def normalise_pseudonym(raw: str) -> str:
     """The pseudonym as it will be shown, or ``pseudonym_invalid``."""
     if not isinstance(raw, str):
@@ -132,6 +166,8 @@ def normalise_pseudonym(raw: str) -> str:
     if not PSEUDONYM_MIN <= len(name) <= PSEUDONYM_MAX:
         raise ChatError(ErrorCode.PSEUDONYM_INVALID)
     if not all(ch.isalnum() or ch in "-_" for ch in name):
+        raise ChatError(ErrorCode.PSEUDONYM_INVALID)
+    if any(ch in _FILLERS for ch in name):
         raise ChatError(ErrorCode.PSEUDONYM_INVALID)
     # isalnum() accepts digits of other scripts and letter-like symbols; keep letters (L*)
     # and ASCII digits only.
@@ -149,6 +185,29 @@ def pseudonym_skeleton(name: str) -> str:
     skeleton = stripped.casefold().translate(_CONFUSABLE).translate(_DIGIT_AS_LETTER)
     # Sequences that read as one letter at a glance.
     return skeleton.replace("rn", "m").replace("vv", "w").replace("cl", "d")
+
+
+def screen_pseudonym(name: str, age: int) -> None:
+    """Refuse (``pseudonym_refused``) a reserved name, a name that advertises harm, or a
+    declared adult's name that claims a child's age; ``name`` is already normalised."""
+    skeleton = pseudonym_skeleton(name)
+    if any(word in skeleton for word in _refused_skeletons()):
+        raise ChatError(ErrorCode.PSEUDONYM_REFUSED)
+    if age >= ADULT_AGE and any(word in skeleton for word in _child_skeletons()):
+        # Digits read from the name itself: the skeleton turned them into letters.
+        for m in _NUMBER.finditer(name):
+            if 10 <= int(m.group(1)) < ADULT_AGE:
+                raise ChatError(ErrorCode.PSEUDONYM_REFUSED)
+
+
+@functools.cache
+def _refused_skeletons() -> tuple[str, ...]:
+    return tuple(pseudonym_skeleton(w) for w in _RESERVED_WORDS + _REFUSED_WORDS)
+
+
+@functools.cache
+def _child_skeletons() -> tuple[str, ...]:
+    return tuple(pseudonym_skeleton(w) for w in _CHILD_WORDS)
 
 
 def space_for_age(age: object) -> Space:
@@ -191,6 +250,7 @@ def make_profile(pseudonym: str, age: object, gender: object, department_code: o
     name = normalise_pseudonym(pseudonym)
     space = space_for_age(age)
     assert isinstance(age, int)
+    screen_pseudonym(name, age)
     sex = parse_gender(gender)
     dept = department(department_code) if isinstance(department_code, str) else None
     if dept is None:

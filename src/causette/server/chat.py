@@ -289,6 +289,8 @@ class ChatService:
         """A new chatter: (session token, device token, chatter), or a ``ChatError``."""
         now = self.clock()
         profile = make_profile(form.pseudonym, form.age, form.gender, form.department)
+        if self.safety is not None:
+            self.safety.gate.check_pseudonym(profile.pseudonym)
         if self.settings.pow_difficulty > 0:
             if form.pow is None:
                 raise ChatError(ErrorCode.POW_INVALID)

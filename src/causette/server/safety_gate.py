@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from causette.core.errors import ChatError, ErrorCode
+from causette.safety.detectors import detect
 from causette.safety.engine import Decision, MessageContext, SafetyEngine
 from causette.safety.policy import Reason
 from causette.settings import Settings
@@ -71,6 +72,10 @@ def reason_text(reasons: tuple[Reason, ...], lang: str) -> str:
     return " ".join(texts)
 
 
+_SEPARATORS = re.compile(r"[_\-]+")
+_CAMEL = re.compile(r"(?<=[a-zà-ÿ])(?=[A-Z])")
+
+
 class SafetyGate:
     """Reads the fresh-account limits from the live settings (an operator may change them)."""
 
@@ -80,6 +85,16 @@ class SafetyGate:
 
     def is_fresh(self, sender: Party) -> bool:
         return sender.account_age_s < self.settings.fresh_account_s
+
+    def check_pseudonym(self, name: str) -> None:
+        """Refuse (``pseudonym_refused``) a name holding a slur or a hateful phrase: the
+        engine's detectors read it as words ("SalePD" as "Sale PD", "sale_pd" as "sale pd");
+        self-designation stays allowed ("pd_et_fier"), as in messages."""
+        # Read as the chatter speaking of themself: a name is a self-designation.
+        words = "je suis " + _CAMEL.sub(" ", _SEPARATORS.sub(" ", name))
+        signals, _ = detect(self.engine.normaliser.normalise(words), self.engine.rules)
+        if any(s.active and s.name.startswith(("hate.", "sexual.")) for s in signals):
+            raise ChatError(ErrorCode.PSEUDONYM_REFUSED)
 
     def check_new_conversation(self, sender: Party, opened: int) -> None:
         """A fresh account's cap on new private conversations."""
