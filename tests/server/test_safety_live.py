@@ -8,6 +8,7 @@ import asyncio
 import aiohttp
 import pytest
 
+from causette.core.sanctions import HELD_SEVERITY, alert_severity
 from tests.support.desk import DeskClient
 
 
@@ -166,7 +167,10 @@ async def test_teen_revealing_an_adult_is_frozen(make_client, base_url, mod):
         {"type": "post", "room": "ados-general", "text": "coucou tout le monde"}, "held"
     )
     assert held["type"] == "held"
-    assert await _alerts(mod, "adult.in_teen_space")
+    alerts = await _alerts(mod, "adult.in_teen_space")
+    assert alerts
+    # Among the highest risks the desk sees: above a held message in the queue.
+    assert alert_severity(alerts[0]["severity"]) > HELD_SEVERITY
 
 
 async def test_held_message_is_delivered_only_after_approval_in_order(make_client, base_url, mod):

@@ -41,7 +41,17 @@ OUT_OF_REACH = "adults_out_of_reach"
 FROZEN = "frozen"
 SAVE_EVERY_S = 30.0
 CLOSE_UNDER_15 = 4011
-_SEVERITY = {"grooming": 3, "ambush": 3, "threat": 3, "minor": 3, "hate": 2, "harassment": 2}
+# An adult who said so in the teen space ("adult.in_teen_space") is among the highest
+# risks the desk sees: above a held message (issue 13, item 4).
+_SEVERITY = {
+    "grooming": 3,
+    "ambush": 3,
+    "threat": 3,
+    "minor": 3,
+    "adult": 3,
+    "hate": 2,
+    "harassment": 2,
+}
 
 
 class SafetyLayer:
