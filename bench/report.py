@@ -343,6 +343,30 @@ def write() -> pathlib.Path:
             ],
         )
         out += _ratios(storm)
+    safety = _load("safety")
+    if safety and "learned" in safety:
+        out += [
+            "",
+            f"## Safety engine: CPU per message ({safety['messages_timed']:,} timed calls, "
+            "the multi-author corpus replayed)",
+            "",
+            "The rules alone are the peer: both engines run in the same process, rounds "
+            "alternated.",
+            "",
+        ]
+        cols = [
+            ("median_us_per_message", "p50 µs"),
+            ("p99_us_per_message", "p99 µs"),
+            ("mean_us_per_message", "mean µs"),
+            ("messages_per_second", "messages/s"),
+            ("bytes_per_conversation", "bytes / conversation"),
+        ]
+        out += _table({"rules + learned": safety["learned"], "rules alone": safety["rules"]}, cols)
+        out += [
+            "",
+            f"rules + learned ÷ rules alone: p50 {safety['ratio_median_learned_to_rules']}×, "
+            f"p99 {safety['ratio_p99_learned_to_rules']}×",
+        ]
     charts = _charts()
     if charts:
         out += ["", "## Charts", ""] + [f"![{c}]({c})" for c in charts]

@@ -287,3 +287,24 @@ async def test_moderation_api_refuses_a_chatter(base_url, make_client):
         ) as resp,
     ):
         assert resp.status == 401
+
+
+async def test_a_victim_giving_an_address_to_a_lure_is_asked_to_think_twice(
+    make_client, base_url, mod
+):
+    """The card meant for the sender reaches the sender: someone about to give their address
+    to a suspected lure gets an ambush card about the lure (issue 13, item 8)."""
+    marc = await make_client("Marc", age=35, gender="m")
+    kev = await make_client("Kev", age=25, gender="m")
+    await kev.pm("Marc", "salut ça va ? t'es dispo ce soir ?")
+    conv = (await marc.expect("conversation"))["conversation"]
+    await marc.send({"type": "pm_respond", "conversation": conv["id"], "decision": "accept"})
+    await marc.pm("Kev", "salut, oui pourquoi pas")
+    await kev.pm("Marc", "viens chez moi ce soir, viens seul")
+    await marc.expect("safety_card")
+    await kev.pm("Marc", "donne moi ton adresse exacte et le code de la porte")
+    await marc.expect("message", text="donne moi ton adresse exacte et le code de la porte")
+    marc.frames.clear()
+    await marc.pm("Kev", "j'habite 12 rue des Lilas, code 4512, 3e étage")
+    card = await marc.expect("safety_card")
+    assert card["kind"] == "ambush" and card["about"] == "Kev"

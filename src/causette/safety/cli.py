@@ -116,11 +116,10 @@ def _log(line: str) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from importlib import resources
     from pathlib import Path
 
     from causette.safety.corpus import CorpusError
-    from causette.safety.model import MODEL_DIR, MODEL_PACKAGE
+    from causette.safety.model import MODEL_DIR
     from causette.safety.rules import load_rules
 
     try:
@@ -135,7 +134,8 @@ def _train(args: argparse.Namespace) -> int:
         print(f"causette safety train: {exc}", file=sys.stderr)
         return 2
     layer = train(rules, convs, log=_log)
-    out = Path(args.out) if args.out else Path(str(resources.files(MODEL_PACKAGE))) / MODEL_DIR
+    # The package's own data folder (a namespace package: resolve it from this file).
+    out = Path(args.out) if args.out else Path(__file__).resolve().parent / "data" / MODEL_DIR
     out.mkdir(parents=True, exist_ok=True)
     for name, data in layer.to_files().items():
         (out / name).write_bytes(data)

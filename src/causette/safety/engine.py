@@ -32,6 +32,7 @@ from causette.safety.model import (
     SpeakerSummary,
     conversation_features,
     load_learned,
+    rule_terms,
 )
 from causette.safety.normalise import Normalised, Normaliser
 from causette.safety.policy import (
@@ -116,6 +117,7 @@ class Decision:
     signals: tuple[Signal, ...] = ()  # everything detected, incl. suppressed (explain)
     notes: tuple[tuple[str, float, str | None], ...] = ()  # (risk, raw score, from whom)
     learned: LearnedNote | None = None  # the learned layer's view (explain)
+    escalated_for: tuple[str, ...] = ()  # the categories the conversation is escalated for
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -161,8 +163,9 @@ class TraceRow:
     index: int
     features: list[float]  # the sender's conversation features after this message
     probs: dict[str, float]  # the message model's head probabilities
-    minor_near: bool  # a possible minor is in the conversation (gates grooming actions)
+    minor_near: bool  # a possible minor is in the conversation
     room: bool
+    age_line: bool  # an adult and a possible minor face each other (gates sexual holds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +180,8 @@ class _Turn:
     sender: Participant
     partner: Participant | None
     minor_in_conv: bool
+    age_line: bool  # an adult and a possible minor face each other
+    found: list[str]  # the rules' active signals on this message alone
 
 
 def risk_of(raw: float, escalate: float) -> float:
@@ -293,6 +298,7 @@ class SafetyEngine:
 
         n = self.normaliser.normalise(msg.text)
         signals, frames = detect(n, self.rules)
+        found = [s.name for s in signals if s.active]  # this message's own, for the model
         signals.extend(self._split_signals(conv, msg, n, now))
         active = [s for s in signals if s.active]
         names = {s.name for s in active}
@@ -528,7 +534,7 @@ class SafetyEngine:
         if self.learned is not None:
             card, learned_note = self._learned(
                 self.learned,
-                _Turn(conv, msg, n, now, index, sender, partner, minor_in_conv),
+                _Turn(conv, msg, n, now, index, sender, partner, minor_in_conv, age_line, found),
                 (g_raw, groomer, a_raw, lure),
                 labels,
                 proposals,
@@ -577,6 +583,7 @@ class SafetyEngine:
             signals=tuple(signals),
             notes=tuple(notes),
             learned=learned_note,
+            escalated_for=tuple(conv.escalation_reasons),
         )
 
     # -- the learned layer ---------------------------------------------------------------
@@ -631,7 +638,7 @@ class SafetyEngine:
         escalates (grooming with a possible minor also freezes, as the rules do).
         """
         conv, msg = t.conv, t.msg
-        probs = layer.message.score(t.n)
+        probs = layer.message.score(t.n, rule_terms(t.found))
         summary = conv.speakers.get(msg.sender)
         if summary is None:
             summary = conv.speakers[msg.sender] = SpeakerSummary()
@@ -644,7 +651,14 @@ class SafetyEngine:
         if self.trace is not None:
             self.trace.append(
                 TraceRow(
-                    conv.conversation, msg.sender, t.index, features, probs, minor_near, msg.room
+                    conv.conversation,
+                    msg.sender,
+                    t.index,
+                    features,
+                    probs,
+                    minor_near,
+                    msg.room,
+                    t.age_line,
                 )
             )
         if layer.conversation is not None:
@@ -685,7 +699,11 @@ class SafetyEngine:
                     card = Card("ambush", at_risk)
                 proposals.append(Proposal("warn", self.reason("ambush.learned", p=f"{p:.2f}")))
             elif head == "sexual":
-                if not (minor_near or msg.room):
+                # Towards a child from an adult, or in a room. Between two declared teens
+                # ("je t'envoie la photo du cahier sur snap") a hold would punish children
+                # for their own talk; an adult posing as a teen is the conversation
+                # model's to catch.
+                if not (t.age_line or msg.room):
                     continue
                 proposals.append(Proposal("hold", self.reason("sexual.learned", p=f"{p:.2f}")))
             else:

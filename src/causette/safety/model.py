@@ -32,8 +32,9 @@ import io
 import itertools
 import json
 import math
+import operator
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -66,10 +67,18 @@ def word_terms(word: str) -> tuple[str, ...]:
     return tuple(sorted(grams))
 
 
-def message_terms(n: Normalised) -> tuple[list[str], list[str]]:
-    """A message's words, and its terms that are not a single word's (pairs, shape marks)."""
+def rule_terms(signal_names: Iterable[str]) -> list[str]:
+    """The word lists' findings on a message, as terms of the message model: what the
+    lists know (a slur, a threat cue) becomes evidence the model weighs with the rest."""
+    return sorted({"r:" + name for name in signal_names})
+
+
+def message_terms(n: Normalised, rules: Sequence[str] = ()) -> tuple[list[str], list[str]]:
+    """A message's words, and its terms that are not a single word's (pairs, shape marks,
+    the rules' findings from :func:`rule_terms`)."""
     words = n.joined.text.split()
     extra = [f"b:{a} {b}" for a, b in itertools.pairwise(words)]
+    extra.extend(rules)
     folded = n.folded.text
     if _LONG_DIGITS.search(n.digits.text):
         extra.append("s:digits")
@@ -90,10 +99,10 @@ def term_norm(words: list[str], extra: list[str]) -> float:
     return 1.0 / math.sqrt(total) if total else 0.0
 
 
-def message_features(n: Normalised) -> tuple[dict[str, int], float]:
+def message_features(n: Normalised, rules: Sequence[str] = ()) -> tuple[dict[str, int], float]:
     """The message model's features (term -> count) of one normalised message, and the
     scale every count is multiplied by."""
-    words, extra = message_terms(n)
+    words, extra = message_terms(n, rules)
     feats: dict[str, int] = {}
     for term in itertools.chain(extra, *map(word_terms, words)):
         feats[term] = feats.get(term, 0) + 1
@@ -133,11 +142,11 @@ class MessageModel:
             self._cache[key] = vec
         return vec
 
-    def logits(self, n: Normalised) -> list[float]:
+    def logits(self, n: Normalised, rules: Sequence[str] = ()) -> list[float]:
         """The raw score per head of one normalised message: the sum of its words' and
         other terms' cached weight vectors, scaled, plus the bias. Plain floats: for a dozen
         vectors of seven numbers, NumPy's per-call cost is larger than the work."""
-        words, extra = message_terms(n)
+        words, extra = message_terms(n, rules)
         parts = [self._vector(w, word_terms(w)) for w in words]
         get = self.vocab.get
         for t in extra:  # word pairs are mostly new: look them up, skip the unknown at once
@@ -151,9 +160,9 @@ class MessageModel:
             for b, col in zip(self._bias, zip(*parts, strict=True), strict=True)
         ]
 
-    def score(self, n: Normalised) -> dict[str, float]:
-        """Probability per head for one normalised message."""
-        z = self.logits(n)
+    def score(self, n: Normalised, rules: Sequence[str] = ()) -> dict[str, float]:
+        """Probability per head for one normalised message (``rules``: its rule terms)."""
+        z = self.logits(n, rules)
         return {h: round(_sigmoid(v), 4) for h, v in zip(self.heads, z, strict=True)}
 
 
@@ -165,6 +174,7 @@ class SpeakerSummary:
     top: list[float] = field(default_factory=lambda: [0.0] * len(MESSAGE_HEADS))
     second: list[float] = field(default_factory=lambda: [0.0] * len(MESSAGE_HEADS))
     over: list[int] = field(default_factory=lambda: [0] * len(MESSAGE_HEADS))
+    total: list[float] = field(default_factory=lambda: [0.0] * len(MESSAGE_HEADS))
     rule_hits: list[int] = field(default_factory=lambda: [0] * len(RULE_CATEGORIES))
     messages: int = 0
     first_ts: float = 0.0
@@ -188,6 +198,7 @@ class SpeakerSummary:
                 self.second[i] = p
             if p >= 0.5:
                 self.over[i] += 1
+            self.total[i] += p
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -195,6 +206,7 @@ class SpeakerSummary:
             "top": self.top,
             "second": self.second,
             "over": self.over,
+            "total": self.total,
             "rule_hits": self.rule_hits,
             "messages": self.messages,
             "first_ts": self.first_ts,
@@ -208,6 +220,7 @@ class SpeakerSummary:
             list(d["top"]),
             list(d["second"]),
             list(d["over"]),
+            list(d.get("total", [0.0] * len(MESSAGE_HEADS))),
             list(d.get("rule_hits", [0] * len(RULE_CATEGORIES))),
             int(d["messages"]),
             float(d["first_ts"]),
@@ -245,6 +258,7 @@ def conversation_features(s: SpeakerSummary, c: SpeakerContext) -> list[float]:
     f.extend(s.top)
     f.extend(s.second)
     f.extend(_log1p(v) for v in s.over)
+    f.extend(_log1p(v) for v in s.total)
     adult = c.declared_age is not None and c.declared_age >= 18 and not c.self_disclosed_minor
     gap = 0.0
     if c.declared_age is not None and c.other_age is not None:
@@ -276,6 +290,7 @@ CONVERSATION_FEATURES = (
     *(f"top.{h}" for h in MESSAGE_HEADS),
     *(f"second.{h}" for h in MESSAGE_HEADS),
     *(f"over.{h}" for h in MESSAGE_HEADS),
+    *(f"total.{h}" for h in MESSAGE_HEADS),
     "adult_to_possible_minor",
     "other_possible_minor",
     "other_disclosed_minor",
@@ -300,6 +315,7 @@ _WORDS = {
     "top": "its strongest {h}-like message",
     "second": "a second {h}-like message",
     "over": "several {h}-like messages",
+    "total": "{h}-like wording across its messages",
     "rule_hits": "the rules' {h} signals",
     "rule_escalated": "the rules' {h} alarm",
     "adult_to_possible_minor": "an adult writing to a possible minor",
@@ -334,15 +350,25 @@ class ConversationModel:
     intercept: dict[str, float]
     mean: tuple[float, ...]
     scale: tuple[float, ...]
+    _folded: dict[str, tuple[float, list[float]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        # Fold the standardisation into the weights once: z = b' + sum(w' * x).
+        folded = {}
+        for head, w in self.coef.items():
+            ws = [a / s for a, s in zip(w, self.scale, strict=True)]
+            b = self.intercept[head] - sum(a * m for a, m in zip(ws, self.mean, strict=True))
+            folded[head] = (b, ws)
+        object.__setattr__(self, "_folded", folded)
 
     def probabilities(self, features: list[float]) -> dict[str, float]:
         """Probability per conversation head."""
-        x = [(v - m) / s for v, m, s in zip(features, self.mean, self.scale, strict=True)]
-        out = {}
-        for head, w in self.coef.items():
-            z = self.intercept[head] + sum(a * b for a, b in zip(w, x, strict=True))
-            out[head] = round(_sigmoid(z), 4)
-        return out
+        return {
+            head: round(_sigmoid(b + sum(map(operator.mul, ws, features))), 4)
+            for head, (b, ws) in self._folded.items()
+        }
 
     def contributions(self, features: list[float], head: str) -> list[tuple[str, float]]:
         """Each feature's push on ``head``'s log-odds, strongest first (for explain)."""
@@ -384,7 +410,11 @@ class LearnedLayer:
             if conv is None
             else {
                 "features": list(CONVERSATION_FEATURES),
-                "coef": {h: list(w) for h, w in conv.coef.items()},
+                # Per category, each feature's weight by name: readable, and checked on load.
+                "coef": {
+                    h: dict(zip(CONVERSATION_FEATURES, w, strict=True))
+                    for h, w in conv.coef.items()
+                },
                 "intercept": conv.intercept,
                 "mean": list(conv.mean),
                 "scale": list(conv.scale),
@@ -411,7 +441,7 @@ class LearnedLayer:
             if tuple(cm["features"]) != CONVERSATION_FEATURES:
                 raise ValueError("conversation model features do not match this code")
             conversation = ConversationModel(
-                {h: tuple(w) for h, w in cm["coef"].items()},
+                {h: tuple(w[f] for f in CONVERSATION_FEATURES) for h, w in cm["coef"].items()},
                 {h: float(v) for h, v in cm["intercept"].items()},
                 tuple(cm["mean"]),
                 tuple(cm["scale"]),

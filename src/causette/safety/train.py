@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from causette.safety.corpus import Conversation
+from causette.safety.detectors import detect
 from causette.safety.engine import SafetyEngine, TraceRow
 from causette.safety.model import (
     CONVERSATION_HEADS,
@@ -40,6 +41,7 @@ from causette.safety.model import (
     LearnedLayer,
     MessageModel,
     message_features,
+    rule_terms,
 )
 from causette.safety.normalise import Normaliser
 from causette.safety.report import Figures, figures, table
@@ -51,8 +53,8 @@ from causette.safety.score import Scored, run_contexts
 # the conversation heads share the 3% budget of escalated benign conversations, with
 # room left for the rules' own masks and holds.
 MESSAGE_RATES = {
-    "grooming": 0.02,
-    "ambush": 0.02,
+    "grooming": 0.01,
+    "ambush": 0.01,
     "hate": 0.0015,
     "harassment": 0.0015,
     "threat": 0.0015,
@@ -60,17 +62,18 @@ MESSAGE_RATES = {
     "spam": 0.0015,
 }
 CONVERSATION_RATES = {
-    "grooming": 0.006,
-    "ambush": 0.006,
-    "hate": 0.004,
-    "harassment": 0.002,
-    "threat": 0.002,
+    "grooming": 0.005,
+    "ambush": 0.005,
+    "hate": 0.005,
+    "harassment": 0.004,
+    "threat": 0.004,
 }
 MESSAGE_C = 4.0
 CONVERSATION_C = 0.5
 MIN_DF = 2
 MAX_FEATURES = 120_000
 SEED = 20261202
+FIT_JOBS = 2  # heads fitted in parallel (this machine has two cores); results do not depend on it
 HOUSE = "house"  # the project's own older corpus: the rules were written on it
 
 
@@ -84,14 +87,18 @@ class Rows:
     author: list[str] = field(default_factory=list)
     usable: list[bool] = field(default_factory=list)  # has a label (act, or benign conv)
     benign: list[bool] = field(default_factory=list)
+    design: tuple[list[str], Any] | None = None  # every row over every term, built once
 
 
-def message_rows(convs: Sequence[Conversation], normaliser: Normaliser) -> Rows:
+def message_rows(convs: Sequence[Conversation], rules: Rules) -> Rows:
     """Features and head labels of every message, in corpus order."""
     rows = Rows()
+    normaliser = Normaliser(rules.tables)
     for c in convs:
         for m in c.lines:
-            feats, value = message_features(normaliser.normalise(m.text))
+            n = normaliser.normalise(m.text)
+            signals, _ = detect(n, rules)
+            feats, value = message_features(n, rule_terms(s.name for s in signals if s.active))
             rows.features.append(feats)
             rows.values.append(value)
             act = bool(m.act)
@@ -102,56 +109,72 @@ def message_rows(convs: Sequence[Conversation], normaliser: Normaliser) -> Rows:
     return rows
 
 
-def _matrix(rows: Rows, idx: Sequence[int], vocab: dict[str, int]) -> Any:
+def _design(rows: Rows) -> tuple[list[str], Any]:
+    """Every row over every term (count times scale), built once: each fit then only
+    slices it, keeping the terms its own training rows use at least ``MIN_DF`` times."""
     from scipy.sparse import csr_matrix
 
-    data: list[float] = []
-    cols: list[int] = []
-    ptr = [0]
-    for i in idx:
-        feats = rows.features[i]
-        value = rows.values[i]
-        js = sorted((vocab[f], n) for f, n in feats.items() if f in vocab)
-        cols.extend(j for j, _ in js)
-        data.extend(n * value for _, n in js)
-        ptr.append(len(cols))
-    return csr_matrix(
-        (np.asarray(data, dtype=np.float64), np.asarray(cols, dtype=np.int64), ptr),
-        shape=(len(idx), len(vocab)),
+    if rows.design is None:
+        index: dict[str, int] = {}
+        data: list[float] = []
+        cols: list[int] = []
+        ptr = [0]
+        for feats, value in zip(rows.features, rows.values, strict=True):
+            js = sorted((index.setdefault(f, len(index)), n) for f, n in feats.items())
+            cols.extend(j for j, _ in js)
+            data.extend(n * value for _, n in js)
+            ptr.append(len(cols))
+        terms = [""] * len(index)
+        for f, j in index.items():
+            terms[j] = f
+        x = csr_matrix(
+            (np.asarray(data, dtype=np.float64), np.asarray(cols, dtype=np.int64), ptr),
+            shape=(len(rows.features), len(index)),
+        )
+        rows.design = (terms, x)
+    return rows.design
+
+
+def _fit_head(x: Any, y: npt.NDArray[np.int8]) -> tuple[npt.NDArray[np.float64], float]:
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(
+        C=MESSAGE_C,
+        solver="liblinear",
+        dual=True,  # more terms than rows: the dual problem is the smaller one
+        tol=1e-3,
+        class_weight="balanced",
+        max_iter=1000,
+        random_state=SEED,
     )
+    clf.fit(x, y)
+    return clf.coef_[0], float(clf.intercept_[0])
 
 
 def fit_message(rows: Rows, exclude: Iterable[str] = ()) -> MessageModel:
     """The message model fitted on every usable row whose author is not excluded."""
-    from sklearn.linear_model import LogisticRegression
+    from joblib import Parallel, delayed
 
     out = set(exclude)
     idx = [i for i, a in enumerate(rows.author) if a not in out and rows.usable[i]]
-    df: dict[str, int] = {}
-    for i in idx:
-        for f in rows.features[i]:
-            df[f] = df.get(f, 0) + 1
-    vocab_list = sorted(f for f, n in df.items() if n >= MIN_DF)
-    vocab = {f: j for j, f in enumerate(vocab_list)}
-    x = _matrix(rows, idx, vocab)
+    terms, full = _design(rows)
+    x = full[idx]
+    df = np.asarray((x > 0).sum(axis=0)).ravel()
+    cols = np.flatnonzero(df >= MIN_DF)
+    x = x[:, cols].tocsr()
     y = np.asarray([rows.y[i] for i in idx], dtype=np.int8)
-    weights = np.zeros((len(vocab), len(MESSAGE_HEADS)), dtype=np.float64)
-    bias = np.zeros(len(MESSAGE_HEADS), dtype=np.float64)
-    for h in range(len(MESSAGE_HEADS)):
-        if y[:, h].sum() < 3:
-            bias[h] = -8.0  # too few examples to learn this head: it never fires
-            continue
-        clf = LogisticRegression(
-            C=MESSAGE_C, solver="liblinear", class_weight="balanced", random_state=SEED
-        )
-        clf.fit(x, y[:, h])
-        weights[:, h] = clf.coef_[0]
-        bias[h] = clf.intercept_[0]
-    # Keep the features that matter most: the artefact stays small and the lookup fast.
+    heads = [h for h in range(len(MESSAGE_HEADS)) if y[:, h].sum() >= 3]
+    fitted = Parallel(n_jobs=FIT_JOBS)(delayed(_fit_head)(x, y[:, h]) for h in heads)
+    weights = np.zeros((len(cols), len(MESSAGE_HEADS)), dtype=np.float64)
+    bias = np.full(len(MESSAGE_HEADS), -8.0)  # a head with too few examples never fires
+    for h, (coef, intercept) in zip(heads, fitted, strict=True):
+        weights[:, h] = coef
+        bias[h] = intercept
+    # Keep the terms that matter most: the artefact stays small and the lookup fast.
     strength = np.abs(weights).max(axis=1)
     keep = np.sort(np.argsort(-strength, kind="stable")[:MAX_FEATURES])
     keep = keep[strength[keep] > 1e-3]
-    kept_vocab = {vocab_list[j]: k for k, j in enumerate(keep)}
+    kept_vocab = {terms[cols[j]]: k for k, j in enumerate(keep)}
     return MessageModel(
         kept_vocab,
         weights[keep].astype(np.float16).astype(np.float32),
@@ -174,9 +197,10 @@ def fit_conversation(x: npt.NDArray[np.float64], y: npt.NDArray[np.int8]) -> Con
             coef[head] = tuple(0.0 for _ in range(x.shape[1]))
             intercept[head] = -8.0
             continue
-        clf = LogisticRegression(
-            C=CONVERSATION_C, class_weight="balanced", max_iter=2000, random_state=SEED
-        )
+        # Unweighted: the probabilities stay close to calibrated, and weighting the rare
+        # harms up ranked held-out authors' benign talk higher (measured: hate 0.70 → 0.80,
+        # threats 0.52 → 0.66 escalated at the same benign budget).
+        clf = LogisticRegression(C=CONVERSATION_C, max_iter=3000, random_state=SEED)
         clf.fit(xs, y[:, h])
         coef[head] = tuple(round(float(v), 6) for v in clf.coef_[0])
         intercept[head] = round(float(clf.intercept_[0]), 6)
@@ -320,7 +344,7 @@ def _head_can_act(head: str, r: TraceRow) -> bool:
     if head == "ambush":
         return not r.room
     if head == "sexual":
-        return r.minor_near or r.room
+        return r.age_line or r.room
     return True
 
 
@@ -342,12 +366,38 @@ def corpus_digest(convs: Sequence[Conversation]) -> str:
     return h.hexdigest()[:16]
 
 
+def source_digest() -> str:
+    """A fingerprint of everything leave-one-author-out figures depend on besides the
+    corpus: the safety package's code and rule files (not the shipped artefact, which the
+    evaluation never reads). A test refuses committed figures whose fingerprint is stale."""
+    from importlib import resources
+
+    root = resources.files("causette.safety")
+    h = hashlib.sha256()
+    for path in sorted(_files(root), key=lambda p: p[0]):
+        name, data = path
+        h.update(name.encode() + b"\0" + data + b"\0")
+    return h.hexdigest()[:16]
+
+
+def _files(root: Any, prefix: str = "") -> list[tuple[str, bytes]]:
+    out: list[tuple[str, bytes]] = []
+    for entry in root.iterdir():
+        name = prefix + entry.name
+        if entry.is_dir():
+            if entry.name not in ("model", "__pycache__"):
+                out.extend(_files(entry, name + "/"))
+        elif entry.name.endswith((".py", ".yaml")):
+            out.append((name, entry.read_bytes()))
+    return out
+
+
 def train(
     rules: Rules, convs: Sequence[Conversation], log: Callable[[str], None] = lambda s: None
 ) -> LearnedLayer:
     """The shippable learned layer fitted on the whole corpus (cross-fitted inside)."""
     by_author = group(convs)
-    rows = message_rows(convs, Normaliser(rules.tables))
+    rows = message_rows(convs, rules)
     authors = list(by_author)
     log(f"{len(convs)} conversations by {len(authors)} authors, {len(rows.y)} messages")
     final = fit_message(rows)
@@ -384,7 +434,7 @@ def leave_one_author_out(
 ) -> dict[str, Figures]:
     """Figures per author of a layer fitted without that author."""
     by_author = group(convs)
-    rows = message_rows(convs, Normaliser(rules.tables))
+    rows = message_rows(convs, rules)
     authors = list(by_author)
     pair_models: dict[frozenset[str], MessageModel] = {}
 
@@ -433,7 +483,7 @@ def evaluation(
     per_author[f"{HOUSE} (rules' author)"] = loao[HOUSE]
     md = [
         f"Corpus: {len(convs)} conversations by {len(loao)} authors "
-        f"(digest {corpus_digest(convs)}).",
+        f"(corpus digest {corpus_digest(convs)}, code digest {source_digest()}).",
         "",
         "#### Pooled (every author but house), leave-one-author-out",
         "",
@@ -445,6 +495,7 @@ def evaluation(
     ]
     data = {
         "digest": corpus_digest(convs),
+        "source": source_digest(),
         "rules_pooled": cols["rules alone, pooled"].counts,
         "loao_pooled": cols["rules + learned, pooled"].counts,
         "loao": {a: f.counts for a, f in loao.items()},

@@ -60,7 +60,9 @@ class Verdict:
     escalated_now: bool
     card_kind: str | None = None
     card_target: str | None = None  # a chatter id
+    card_about: str | None = None  # the pseudonym the card warns about
     disclosed_age: int | None = None  # the sender stated an age contradicting theirs
+    escalated_for: tuple[str, ...] = ()  # why the conversation is escalated, first first
 
     @property
     def delivered(self) -> bool:
@@ -136,15 +138,20 @@ class SafetyGate:
         recipient: Party | None,
         resolve: Callable[[str], str | None] | None,
     ) -> Verdict:
-        card_kind = card_target = None
+        card_kind = card_target = card_about = None
         if decision.card is not None:
             name = decision.card.target
             target: str | None = None
             if recipient is not None and name == recipient.pseudonym:
-                target = recipient.id
+                target, card_about = recipient.id, sender.pseudonym
+            elif name == sender.pseudonym and recipient is not None:
+                # The sender may be the one at risk: someone about to give their address to
+                # a suspected lure is asked to think twice, about the other person (a card
+                # names whom to block or report, so only in a private conversation).
+                target, card_about = sender.id, recipient.pseudonym
             elif resolve is not None and name != sender.pseudonym:
-                target = resolve(name)
-            if target is not None and target != sender.id:
+                target, card_about = resolve(name), sender.pseudonym
+            if target is not None:
                 card_kind, card_target = decision.card.kind, target
         disclosed = None
         if decision.age_disclosure is not None and decision.age_disclosure.pseudonym == (
@@ -158,7 +165,9 @@ class SafetyGate:
             labels=decision.labels,
             risk=dict(decision.risk),
             escalated_now=decision.escalated_now,
+            escalated_for=decision.escalated_for,
             card_kind=card_kind,
             card_target=card_target,
+            card_about=card_about,
             disclosed_age=disclosed,
         )

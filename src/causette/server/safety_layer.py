@@ -188,7 +188,11 @@ class SafetyLayer:
                 channel=channel,
                 message=sender_reason(verdict, chatter.lang),
             )
-        if verdict.card_target is not None and verdict.card_kind is not None:
+        if (
+            verdict.card_target is not None
+            and verdict.card_kind is not None
+            and verdict.card_about is not None
+        ):
             await self.service.bus.publish(
                 Envelope(
                     orjson.dumps(
@@ -196,7 +200,7 @@ class SafetyLayer:
                             "type": "safety_card",
                             "kind": verdict.card_kind,
                             "channel": channel,
-                            "about": chatter.profile.pseudonym,
+                            "about": verdict.card_about,
                         }
                     ),
                     targets=(verdict.card_target,),
@@ -344,14 +348,23 @@ _NEUTRAL_HOLD = {
 
 def sender_reason(verdict: Verdict, lang: str) -> str:
     """What the sender is told: the rule they broke, never what was detected about others."""
-    safe = tuple(r for r in verdict.reasons if r.code.startswith(_SENDER_SAFE))
+    # The conversation model's escalation carries a probability: for moderators only (a
+    # number to tune one's wording against is what an adversary wants).
+    safe = tuple(
+        r
+        for r in verdict.reasons
+        if r.code.startswith(_SENDER_SAFE) and not r.code.endswith(".learned_escalate")
+    )
     if verdict.action == "hold" or not safe:
         return _NEUTRAL_HOLD["en" if lang == "en" else "fr"]
     return reason_text(safe, lang)
 
 
 def verdict_kind(verdict: Verdict) -> str:
-    """The alert kind of an escalation: the highest risk, else the first label's category."""
+    """The alert kind of an escalation: what it was escalated for (the rules or the
+    conversation model), else the highest risk, else the first label's category."""
+    if verdict.escalated_for:
+        return verdict.escalated_for[0]
     risky = [k for k, v in verdict.risk.items() if v >= 0.5]
     if risky:
         return max(risky, key=lambda k: verdict.risk[k])

@@ -1,0 +1,135 @@
+"""The safety engine measured honestly: the multi-author corpus, the leave-one-author-out
+figures and the shipped learned layer.
+
+- The corpus is what the generalisation issue asks: at least 1,500 conversations by at
+  least eight independent authors besides ``house`` (the project's own, which the rules
+  were written on), at least 40% benign, French and English.
+- ``corpus/loao.json`` (written by ``causette safety evaluate --json``) is current — same
+  corpus and same safety code as now — and its pooled leave-one-author-out figures meet the
+  floors below. ``CAUSETTE_FULL_SAFETY_EVAL=1`` recomputes them here (about 10 minutes on
+  two cores) and compares.
+- The shipped artefact was trained on this corpus, and training is deterministic.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from causette.safety.cli import _load_corpus
+from causette.safety.corpus import Conversation
+from causette.safety.model import load_learned
+from causette.safety.report import Figures
+from causette.safety.rules import Rules
+from causette.safety.train import corpus_digest, evaluation, source_digest, train
+
+AUTHORS = Path(__file__).parent / "corpus" / "authors"
+LOAO = Path(__file__).parent / "corpus" / "loao.json"
+
+# Floors on the pooled leave-one-author-out figures (every author but house), set at what
+# the engine reached when they were last measured (docs/safety.md) — a change that makes
+# the engine worse on text it never saw fails here. Goals of the issue in comments.
+FLOORS = {
+    "grooming_escalated": 0.93,  # goal 0.90
+    "first_push": 0.89,  # goal 0.80
+    "ambush_escalated": 0.96,  # goal 0.90
+    "hate_escalated": 0.83,  # goal 0.85: not met
+    "harassment_escalated": 0.66,  # goal 0.75: not met
+    "threat_escalated": 0.67,  # goal 0.75: not met
+    "acted": 0.64,  # goal 0.80: not met
+}
+CEILINGS = {
+    "benign_escalated": 0.025,  # goal 0.03
+    "benign_messages_stopped": 0.023,  # goal 0.02: not met
+}
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[Conversation]:
+    """Every author's conversations."""
+    return _load_corpus(str(AUTHORS))
+
+
+def test_corpus_is_multi_author_big_and_hard(corpus: list[Conversation]) -> None:
+    """≥ 1,500 conversations, ≥ 8 authors besides house, ≥ 40% benign, FR and EN."""
+    authors = {c.author for c in corpus}
+    assert len(corpus) >= 1500
+    assert len(authors - {"house"}) >= 8
+    assert sum(c.benign for c in corpus) / len(corpus) >= 0.40
+    assert {"fr", "en"} <= {c.lang for c in corpus}
+    documented = (AUTHORS / "AUTHORS.md").read_text(encoding="utf-8")
+    for a in authors:
+        assert f"| `{a}` |" in documented, f"author {a} has no brief in AUTHORS.md"
+
+
+def test_every_outside_author_labelled_messages(corpus: list[Conversation]) -> None:
+    """Every message of the outside authors carries its act label (the ground truth of the
+    'acted on' figure), and every harmful conversation has a message to act on."""
+    for c in corpus:
+        if c.author == "house":
+            continue
+        assert all(m.act is not None for m in c.lines), c.cid
+        if not c.benign:
+            assert any(m.act for m in c.lines), c.cid
+
+
+def _pooled(counts: dict[str, list[int]]) -> Figures:
+    return Figures({k: list(v) for k, v in counts.items()})
+
+
+def test_leave_one_author_out_figures_are_current_and_hold(corpus: list[Conversation]) -> None:
+    """The committed figures are of this corpus and this code, and meet the floors."""
+    data = json.loads(LOAO.read_text(encoding="utf-8"))
+    assert data["digest"] == corpus_digest(corpus), (
+        "corpus changed: run `causette safety evaluate --json tests/safety/corpus/loao.json`"
+    )
+    assert data["source"] == source_digest(), (
+        "safety code or rules changed: run "
+        "`causette safety evaluate --json tests/safety/corpus/loao.json`"
+    )
+    pooled = _pooled(data["loao_pooled"])
+    for key, floor in FLOORS.items():
+        rate = pooled.rate(key)
+        assert rate is not None and rate >= floor, (key, pooled.cell(key))
+    for key, ceiling in CEILINGS.items():
+        rate = pooled.rate(key)
+        assert rate is not None and rate <= ceiling, (key, pooled.cell(key))
+    # The learned layer must beat the rules alone where the rules were weakest.
+    rules = _pooled(data["rules_pooled"])
+    for key in ("grooming_escalated", "hate_escalated", "acted"):
+        assert (pooled.rate(key) or 0) > (rules.rate(key) or 0), key
+
+
+@pytest.mark.skipif(
+    os.environ.get("CAUSETTE_FULL_SAFETY_EVAL") != "1",
+    reason="recomputing leave-one-author-out takes ~10 min: CAUSETTE_FULL_SAFETY_EVAL=1",
+)
+def test_leave_one_author_out_recomputed(rules: Rules, corpus: list[Conversation]) -> None:
+    """Recomputed here, the figures are exactly the committed ones."""
+    data = json.loads(LOAO.read_text(encoding="utf-8"))
+    fresh = evaluation(rules, corpus)["figures"]
+    assert fresh["loao"] == data["loao"]
+
+
+def test_shipped_layer_was_trained_on_this_corpus(corpus: list[Conversation]) -> None:
+    """The artefact in the package names this corpus's digest and every author."""
+    layer = load_learned()
+    assert layer is not None, "no learned layer shipped: run `causette safety train`"
+    assert layer.meta["corpus_digest"] == corpus_digest(corpus), (
+        "corpus changed since the artefact was trained: run `causette safety train`"
+    )
+    assert set(layer.meta["trained_on"]) == {c.author for c in corpus}
+    assert layer.conversation is not None
+    for t in (*layer.message_thresholds.values(), *layer.conversation_thresholds.values()):
+        assert 0.5 <= t < 1.0
+
+
+def test_training_is_deterministic(rules: Rules, corpus: list[Conversation]) -> None:
+    """The same corpus trains the same bytes (on a slice of three authors, to stay fast)."""
+    small = [c for c in corpus if c.author in ("a1", "a2", "a3") and int(c.cid[3:]) <= 40]
+    first = train(rules, small).to_files()
+    second = train(rules, small).to_files()
+    assert first == second
