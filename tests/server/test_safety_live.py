@@ -70,9 +70,14 @@ async def test_grooming_in_the_teen_space_freezes_and_alerts(make_client, base_u
     await lea.send({"type": "pm_respond", "conversation": conv["id"], "decision": "accept"})
     await lea.pm("Tom", "15 et toi")
     await tom.pm("Lea", "t'es trop mature pour ton âge")
-    await tom.pm("Lea", "tes parents sont là ? t'es seule ?")
     card = await lea.expect("safety_card")
     assert card["kind"] == "grooming"
+    # Checking she is alone, after the age and the flattery: the learned layer escalates
+    # here and the conversation is frozen (the rules alone waited one more message).
+    first = await tom.request(
+        {"type": "pm", "to": "Lea", "text": "tes parents sont là ? t'es seule ?"}, "held"
+    )
+    assert first["type"] == "held" and first["reason"]
     held = await tom.request(
         {"type": "pm", "to": "Lea", "text": "c'est notre secret, n'en parle à personne"}, "held"
     )
@@ -85,7 +90,7 @@ async def test_grooming_in_the_teen_space_freezes_and_alerts(make_client, base_u
     assert "ajoute moi sur snap" not in texts
     assert len(await _alerts(mod, "grooming")) == 1
     _, held_list = await _mod(mod, "GET", "held")
-    assert len(held_list["held"]) == 2
+    assert len(held_list["held"]) == 3
 
 
 async def test_declared_adult_disclosing_16_loses_access_to_adults(make_client):
@@ -147,10 +152,9 @@ async def test_held_reason_never_tells_the_groomer_what_was_detected(make_client
     conv = (await lea.expect("conversation"))["conversation"]
     await lea.send({"type": "pm_respond", "conversation": conv["id"], "decision": "accept"})
     await lea.pm("Tom", "15 et toi")
-    for text in ("t'es trop mature pour ton âge", "tes parents sont là ? t'es seule ?"):
-        await tom.pm("Lea", text)
+    await tom.pm("Lea", "t'es trop mature pour ton âge")
     held = await tom.request(
-        {"type": "pm", "to": "Lea", "text": "c'est notre secret, n'en parle à personne"}, "held"
+        {"type": "pm", "to": "Lea", "text": "tes parents sont là ? t'es seule ?"}, "held"
     )
     assert held["type"] == "held"
     reason = held["reason"]
@@ -272,7 +276,9 @@ async def test_one_device_three_pseudonyms_courting_three_people_alerts(make_cli
         reply = await suitor.pm(name, "on se voit ce soir ? t'es discret ?")
         assert reply["type"] == "ack", reply
         await suitor.disconnect()
-    alerts = await _alerts(mod, "ambush")
+    # Each fresh account pressing for a discreet meeting tonight is alerted; the third
+    # pseudonym of the device must be among them (wait for all three, not the first).
+    alerts = await _alerts(mod, "ambush", at_least=3)
     subjects = {a["context"]["parties"][0]["pseudonym"] for a in alerts}
     assert "Kev3" in subjects
 
