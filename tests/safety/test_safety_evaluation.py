@@ -35,11 +35,11 @@ LOAO = Path(__file__).parent / "corpus" / "loao.json"
 FLOORS = {
     "grooming_escalated": 0.93,  # goal 0.90
     "first_push": 0.89,  # goal 0.80
-    "ambush_escalated": 0.96,  # goal 0.90
-    "hate_escalated": 0.83,  # goal 0.85: not met
+    "ambush_escalated": 0.95,  # goal 0.90
+    "hate_escalated": 0.76,  # goal 0.85: not met
     "harassment_escalated": 0.66,  # goal 0.75: not met
-    "threat_escalated": 0.67,  # goal 0.75: not met
-    "acted": 0.64,  # goal 0.80: not met
+    "threat_escalated": 0.64,  # goal 0.75: not met
+    "acted": 0.63,  # goal 0.80: not met
 }
 CEILINGS = {
     "benign_escalated": 0.025,  # goal 0.03

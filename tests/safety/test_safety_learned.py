@@ -201,3 +201,37 @@ def test_engine_with_the_model_never_raises(text: str, to: str) -> None:
 
 
 _ENGINE = SafetyEngine.load()
+
+
+def test_an_evening_of_small_talk_never_escalates(full: SafetyEngine) -> None:
+    """Hundreds of ordinary messages from one speaker in a busy room: no escalation, no
+    hold. (Uncapped counts once drove such a speaker's grooming risk to 1.0 within a
+    hundred messages: a linear model extrapolates past the corpus's lengths.)"""
+    lines = [
+        "quelqu'un a vu le match hier soir ?",
+        "trop bien la fin, le but à la {n}e minute",
+        "bon je vais manger, à tout à l'heure",
+        "re ! vous parlez de quoi ?",
+        "moi je bosse demain à {n}h, dur dur",
+        "lol non c'était pas moi",
+        "il fait super beau ici aujourd'hui, {n} degrés",
+        "vous avez des séries à conseiller ?",
+    ]
+    for i in range(400):
+        text = lines[i % len(lines)].format(n=i % 60)
+        msg = MessageContext("room:general", "bavard", text, "#general", 34, None, 90 * 86400.0)
+        d = full.evaluate(msg, T0 + 30 * i)
+        assert d.action in ("allow", "warn"), (i, text, d.reasons)
+    assert not full.conversations["room:general"].escalated
+
+
+def test_saying_it_three_times_is_not_three_times_the_evidence(
+    full: SafetyEngine, layer: LearnedLayer
+) -> None:
+    """A message pasted three times scores about as the message once (an invitation to a
+    picnic pasted thrice once scored as a threat and was held)."""
+    text = "on se retrouve samedi au marché pour le pique-nique, j'apporte les fruits"
+    once = layer.message.score(full.normaliser.normalise(text))
+    thrice = layer.message.score(full.normaliser.normalise(" ".join([text] * 3)))
+    for head in MESSAGE_HEADS:
+        assert thrice[head] == pytest.approx(once[head], abs=0.05), head

@@ -667,13 +667,19 @@ class SafetyEngine:
             for head, p in risk.items():
                 if p < layer.conversation_thresholds.get(head, 1.1):
                     continue
+                # Grooming needs a child: in a room, a possible minor must be there (a long
+                # evening of adults' small talk is not grooming); in private talk the child
+                # may reveal their age sideways, after the pattern shows.
+                if head == "grooming" and msg.room and not minor_near:
+                    continue
                 suspected.add(head)
                 if self._escalate(conv, t.index, head):
                     code = f"{head}.learned_escalate"
                     proposals.append(Proposal("allow", self.reason(code, risk=f"{p:.2f}")))
-                # As with the rules: a grooming escalation freezes the conversation when a
-                # possible minor is in it (the child's age may also come out later).
-                if head == "grooming" and minor_near and not conv.frozen:
+                # As with the rules: a grooming escalation freezes a private conversation
+                # when a possible minor is in it. Never a room: one speaker's risk must not
+                # silence everyone else there (issue 13, item 6).
+                if head == "grooming" and minor_near and not msg.room and not conv.frozen:
                     conv.frozen = True
                     proposals.append(
                         Proposal("hold", self.reason("grooming.escalate", risk=f"{p:.2f}"))

@@ -9,12 +9,12 @@ Theory of operation:
   plus a few shape marks (digits, ``@``, links, emoji). Each feature has one weight per
   *head* (``grooming``, ``ambush``, ``hate``…); a head's probability is the logistic of
   the L2-normalised sum. Only the features kept at training time are looked up, in one
-  dict; the sum is one NumPy gather. It recognises paraphrases the word lists never saw.
+  dict of cached per-word vectors. It recognises paraphrases the word lists never saw.
 - **Conversation model.** For each speaker of a conversation (a private pair, or one
-  speaker in a room), a running summary of what that speaker said — the strongest and
-  second-strongest message score per head, how many messages crossed 0.5, the rules' own
-  grooming and ambush scores for that speaker, ages and the age gap, disclosed ages, the
-  account's age, a device behind several pseudonyms, pace, room or private — goes through
+  speaker in a room), a decaying summary of what that speaker said lately — the strongest
+  and second-strongest message score per head, how many messages crossed 0.5, the mean, the
+  rules' signals, scores and alarms for that speaker, ages and the age gap, disclosed ages,
+  the account's age, a device behind several pseudonyms, room or private — goes through
   a logistic regression per category: a calibrated probability that this speaker is doing
   that harm here, in the spirit of Roblox's Sentinel (risk per pair over time, not per
   message).
@@ -49,7 +49,7 @@ MODEL_DIR = "model"
 MESSAGE_HEADS = ("grooming", "ambush", "hate", "harassment", "threat", "sexual", "spam")
 CONVERSATION_HEADS = ("grooming", "ambush", "hate", "harassment", "threat")
 RULE_CATEGORIES = ("grooming", "ambush", "hate", "harassment", "threat", "pii", "spam", "sexual")
-FEATURE_VERSION = 1
+FEATURE_VERSION = 4
 
 _LINK = re.compile(r"https?://|www\.|\.(?:com|fr|net|io|gg|ly|xyz|org)\b")
 _LONG_DIGITS = re.compile(r"\d(?:[\s.\-]?\d){5,}")
@@ -76,8 +76,11 @@ def rule_terms(signal_names: Iterable[str]) -> list[str]:
 def message_terms(n: Normalised, rules: Sequence[str] = ()) -> tuple[list[str], list[str]]:
     """A message's words, and its terms that are not a single word's (pairs, shape marks,
     the rules' findings from :func:`rule_terms`)."""
-    words = n.joined.text.split()
-    extra = [f"b:{a} {b}" for a, b in itertools.pairwise(words)]
+    # Distinct words and pairs: saying a thing three times is not three times the evidence
+    # (found when a picnic invitation pasted thrice scored as a threat).
+    all_words = n.joined.text.split()
+    words = list(dict.fromkeys(all_words))
+    extra = list(dict.fromkeys(f"b:{a} {b}" for a, b in itertools.pairwise(all_words)))
     extra.extend(rules)
     folded = n.folded.text
     if _LONG_DIGITS.search(n.digits.text):
@@ -173,22 +176,33 @@ class SpeakerSummary:
 
     top: list[float] = field(default_factory=lambda: [0.0] * len(MESSAGE_HEADS))
     second: list[float] = field(default_factory=lambda: [0.0] * len(MESSAGE_HEADS))
-    over: list[int] = field(default_factory=lambda: [0] * len(MESSAGE_HEADS))
+    over: list[float] = field(default_factory=lambda: [0.0] * len(MESSAGE_HEADS))
     total: list[float] = field(default_factory=lambda: [0.0] * len(MESSAGE_HEADS))
-    rule_hits: list[int] = field(default_factory=lambda: [0] * len(RULE_CATEGORIES))
-    messages: int = 0
+    rule_hits: list[float] = field(default_factory=lambda: [0.0] * len(RULE_CATEGORIES))
+    messages: float = 0.0  # decayed like the rest: "how many, lately"
     first_ts: float = 0.0
     last_ts: float = 0.0
 
     def add(self, probs: dict[str, float], ts: float, labels: Iterable[str] = ()) -> None:
-        """Fold one message's head probabilities and the rules' labels in."""
+        """Fold one message's head probabilities and the rules' labels in.
+
+        Everything decays by :data:`DECAY` per message of the speaker (half-life ≈ 23
+        messages): the summary says what the speaker is doing *lately*, so that an
+        evening of small talk in a room — hundreds of messages, some of which score high
+        by chance — never adds up to the evidence of one short, pointed conversation.
+        """
+        if self.messages:
+            for book in (self.top, self.second, self.over, self.total, self.rule_hits):
+                for i in range(len(book)):
+                    book[i] *= DECAY
+            self.messages *= DECAY
+        else:
+            self.first_ts = ts
         cats = {lab.split(".", 1)[0] for lab in labels}
         for i, cat in enumerate(RULE_CATEGORIES):
             if cat in cats:
-                self.rule_hits[i] += 1
-        if self.messages == 0:
-            self.first_ts = ts
-        self.messages += 1
+                self.rule_hits[i] += 1.0
+        self.messages += 1.0
         self.last_ts = ts
         for i, h in enumerate(MESSAGE_HEADS):
             p = probs.get(h, 0.0)
@@ -197,7 +211,7 @@ class SpeakerSummary:
             elif p > self.second[i]:
                 self.second[i] = p
             if p >= 0.5:
-                self.over[i] += 1
+                self.over[i] += 1.0
             self.total[i] += p
 
     def to_dict(self) -> dict[str, Any]:
@@ -221,8 +235,8 @@ class SpeakerSummary:
             list(d["second"]),
             list(d["over"]),
             list(d.get("total", [0.0] * len(MESSAGE_HEADS))),
-            list(d.get("rule_hits", [0] * len(RULE_CATEGORIES))),
-            int(d["messages"]),
+            list(d.get("rule_hits", [0.0] * len(RULE_CATEGORIES))),
+            float(d["messages"]),
             float(d["first_ts"]),
             float(d["last_ts"]),
         )
@@ -252,18 +266,31 @@ def _log1p(x: float) -> float:
     return math.log1p(max(x, 0.0))
 
 
+# Counts are capped at what the training conversations hold (at most 25 messages): a
+# linear model extrapolates, and an evening of small talk in a busy room (hundreds of
+# messages) must not read as hundreds of pieces of evidence. Found by a 40,000-message
+# flood in the resume test: uncapped, "total" and "messages" drove an innocent speaker's
+# grooming and threat risks to 1.0 within a hundred messages.
+COUNT_CAP = 25.0
+DECAY = 0.97  # per message of the speaker, in their summary (SpeakerSummary.add)
+
+
+def _count(x: float) -> float:
+    return math.log1p(min(max(x, 0.0), COUNT_CAP))
+
+
 def conversation_features(s: SpeakerSummary, c: SpeakerContext) -> list[float]:
     """The conversation model's feature vector (names in :data:`CONVERSATION_FEATURES`)."""
     f: list[float] = []
     f.extend(s.top)
     f.extend(s.second)
-    f.extend(_log1p(v) for v in s.over)
-    f.extend(_log1p(v) for v in s.total)
+    f.extend(_count(v) for v in s.over)
+    n = max(s.messages, 1.0)
+    f.extend(v / n for v in s.total)  # the mean: bounded, whatever the length
     adult = c.declared_age is not None and c.declared_age >= 18 and not c.self_disclosed_minor
     gap = 0.0
     if c.declared_age is not None and c.other_age is not None:
         gap = max(min((c.declared_age - c.other_age) / 10.0, 4.0), -4.0)
-    minutes = max(s.last_ts - s.first_ts, 0.0) / 60.0
     f += [
         float(adult and c.other_possible_minor),
         float(c.other_possible_minor),
@@ -274,14 +301,12 @@ def conversation_features(s: SpeakerSummary, c: SpeakerContext) -> list[float]:
         float(c.account_age_s is not None and c.account_age_s < 86400),
         float(c.room),
         float(c.multi_pseudonym),
-        _log1p(s.messages),
-        _log1p(minutes),
         _log1p(c.rules_grooming),
         _log1p(c.rules_ambush),
-        _log1p(c.rules_hostile),
-        _log1p(c.stages),
+        _count(c.rules_hostile),
+        _count(c.stages),
     ]
-    f.extend(_log1p(v) for v in s.rule_hits)
+    f.extend(_count(v) for v in s.rule_hits)
     f.extend(float(h in c.rule_flags) for h in CONVERSATION_HEADS)
     return f
 
@@ -290,7 +315,7 @@ CONVERSATION_FEATURES = (
     *(f"top.{h}" for h in MESSAGE_HEADS),
     *(f"second.{h}" for h in MESSAGE_HEADS),
     *(f"over.{h}" for h in MESSAGE_HEADS),
-    *(f"total.{h}" for h in MESSAGE_HEADS),
+    *(f"mean.{h}" for h in MESSAGE_HEADS),
     "adult_to_possible_minor",
     "other_possible_minor",
     "other_disclosed_minor",
@@ -300,8 +325,6 @@ CONVERSATION_FEATURES = (
     "account_under_1d",
     "room",
     "multi_pseudonym",
-    "log_messages",
-    "log_minutes",
     "rules_grooming",
     "rules_ambush",
     "rules_hostile",
@@ -315,7 +338,7 @@ _WORDS = {
     "top": "its strongest {h}-like message",
     "second": "a second {h}-like message",
     "over": "several {h}-like messages",
-    "total": "{h}-like wording across its messages",
+    "mean": "{h}-like wording across its messages",
     "rule_hits": "the rules' {h} signals",
     "rule_escalated": "the rules' {h} alarm",
     "adult_to_possible_minor": "an adult writing to a possible minor",
@@ -327,8 +350,6 @@ _WORDS = {
     "account_under_1d": "an account under a day old",
     "room": "a public room",
     "multi_pseudonym": "one device behind several pseudonyms",
-    "log_messages": "how many messages",
-    "log_minutes": "how long the conversation lasted",
     "rules_grooming": "the rules' grooming score",
     "rules_ambush": "the rules' ambush score",
     "rules_hostile": "hostile messages the rules saw",

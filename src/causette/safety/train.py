@@ -330,6 +330,8 @@ def fit_from_traces(
             for r in crows:
                 p = conv_model.probabilities(r.features)
                 for h in CONVERSATION_HEADS:
+                    if h == "grooming" and r.room and not r.minor_near:
+                        continue  # as engine._learned: no grooming escalation there
                     top[h] = max(top[h], p[h])
             for h in CONVERSATION_HEADS:
                 per_head[h].append(top[h])

@@ -174,6 +174,7 @@ export default {
   "err.not_authenticated": "Your session has expired. Please enter again.",
   "err.pseudonym_invalid": "This nickname is not valid: 3 to 20 characters, letters, digits, - and _.",
   "err.pseudonym_taken": "This nickname (or one too similar) is already taken. Choose another one.",
+  "err.pseudonym_refused": "This nickname is not accepted here (a reserved name, or one aimed at minors or at a group). Choose another one.",
   "err.age_invalid": "Enter a valid age.",
   "err.age_too_young": "causette is for people aged 15 and over.",
   "err.gender_invalid": "Choose a gender.",

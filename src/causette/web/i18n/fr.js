@@ -175,6 +175,7 @@ export default {
   "err.not_authenticated": "Votre session a expiré. Entrez à nouveau.",
   "err.pseudonym_invalid": "Ce pseudo n'est pas valide : 3 à 20 caractères, lettres, chiffres, - et _.",
   "err.pseudonym_taken": "Ce pseudo (ou un pseudo qui lui ressemble trop) est déjà pris. Choisissez-en un autre.",
+  "err.pseudonym_refused": "Ce pseudo n'est pas accepté ici (nom réservé, ou qui vise des mineurs ou un groupe). Choisissez-en un autre.",
   "err.age_invalid": "Indiquez un âge valide.",
   "err.age_too_young": "causette est réservé aux personnes de 15 ans et plus.",
   "err.gender_invalid": "Choisissez un genre.",
