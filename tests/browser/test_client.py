@@ -306,20 +306,6 @@ XSS_PAYLOADS = [
 ]
 
 
-def _batches(payloads: list[str], limit: int = 480) -> list[str]:
-    batches: list[str] = []
-    current = ""
-    for payload in payloads:
-        candidate = f"{current} {payload}".strip()
-        if len(candidate) > limit:
-            batches.append(current)
-            current = payload
-        else:
-            current = candidate
-    batches.append(current)
-    return batches
-
-
 def test_xss_payloads_are_shown_as_text_and_run_nothing(chatters: Any) -> None:
     """Messages made of 35+ classic XSS payloads display literally and execute nothing."""
     assert len(XSS_PAYLOADS) >= 30
@@ -329,7 +315,9 @@ def test_xss_payloads_are_shown_as_text_and_run_nothing(chatters: Any) -> None:
     victim.join("Victime", 30, gender="f", department="59")
     mallory.enter_room(ADULT_ROOM)
     victim.enter_room(ADULT_ROOM)
-    batches = _batches(XSS_PAYLOADS)
+    # One payload per message: packed together, a wall of `javascript:` links reads as spam
+    # to the safety engine and is held (its job; this test is about rendering).
+    batches = list(XSS_PAYLOADS)
     for text in batches:
         mallory.say(text)
     victim.page.wait_for_function(
