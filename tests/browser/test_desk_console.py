@@ -113,7 +113,9 @@ def test_a_report_flows_live_to_a_ban_an_appeal_and_a_reversal(
     clara.join("Clara_34", 29, gender="f", department="69")
     for who in (clara, brute):
         who.enter_room(ROOM)
-    insult = "tu es nulle, personne ne veut de toi ici"
+    # Rude enough to report, not enough for the engine to hold it before anyone sees it
+    # ("personne ne veut de toi ici" is held as harassment by the learned layer).
+    insult = "arrête de parler, t'es pénible"
     brute.say(insult)
     clara.wait_text(insult)
 
