@@ -122,10 +122,12 @@ def test_grooming_card_for_a_teen_and_a_held_message_reaches_her_only_once_appro
     lea.say("15 et toi")
     tom.wait_text("15 et toi")
     tom.page.wait_for_function("!document.querySelector('#composer-input').disabled")
-    for line in ("t'es trop mature pour ton âge", "tes parents sont là ? t'es seule ?"):
-        tom.say(line)
-        tom.wait_text(line)
-        lea.wait_text(line)
+    # The flattery after the age question already shows her the card (the learned layer);
+    # the next push is held.
+    line = "t'es trop mature pour ton âge"
+    tom.say(line)
+    tom.wait_text(line)
+    lea.wait_text(line)
 
     card = lea.page.locator('.safety-card[data-kind="grooming"]')
     card.wait_for()
