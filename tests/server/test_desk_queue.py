@@ -14,7 +14,10 @@ async def test_queue_orders_by_severity_then_age(make_client, make_moderator, se
     for client in (alice, bob):
         await client.enter("general")
     first = await bob.post("general", "achetez mes cryptos")
-    second = await bob.post("general", "t'es nulle")
+    # Rude but delivered: right after the crypto ad, "t'es nulle" is now held (the learned
+    # layer escalates harassment and then holds on a weaker sign), and this test needs it
+    # delivered to be reported.
+    second = await bob.post("general", "arrête de parler, t'es pénible")
     spam = await report_message(alice, first, "spam")
     harassment = await report_message(alice, second, "harassment")
     other = await report_message(alice, first, "other")
