@@ -35,8 +35,9 @@ async def _alerts(mod: DeskClient, kind: str, at_least: int = 1) -> list[dict]:
     return found
 
 
-async def test_ambush_shows_the_victim_a_card_and_raises_one_alert(make_client, base_url, mod):
-    """A fresh account pressing a man to come alone tonight: card for him, one alert."""
+async def _kev_presses_marc(make_client):
+    """Kev (a fresh account) opens a private conversation with Marc, who accepts and
+    answers, then presses him to come alone tonight: (marc, kev)."""
     marc = await make_client("Marc", age=35, gender="m")
     kev = await make_client("Kev", age=25, gender="m")
     await kev.pm("Marc", "salut ça va ? t'es dispo ce soir ?")
@@ -44,6 +45,12 @@ async def test_ambush_shows_the_victim_a_card_and_raises_one_alert(make_client, 
     await marc.send({"type": "pm_respond", "conversation": conv["id"], "decision": "accept"})
     await marc.pm("Kev", "salut, oui pourquoi pas")
     await kev.pm("Marc", "viens chez moi ce soir, viens seul")
+    return marc, kev
+
+
+async def test_ambush_shows_the_victim_a_card_and_raises_one_alert(make_client, base_url, mod):
+    """A fresh account pressing a man to come alone tonight: card for him, one alert."""
+    marc, kev = await _kev_presses_marc(make_client)
     card = await marc.expect("safety_card")
     assert card["kind"] == "ambush" and card["about"] == "Kev"
     await kev.pm("Marc", "donne moi ton adresse exacte et le code de la porte")
@@ -300,13 +307,7 @@ async def test_a_victim_giving_an_address_to_a_lure_is_asked_to_think_twice(
 ):
     """The card meant for the sender reaches the sender: someone about to give their address
     to a suspected lure gets an ambush card about the lure (issue 13, item 8)."""
-    marc = await make_client("Marc", age=35, gender="m")
-    kev = await make_client("Kev", age=25, gender="m")
-    await kev.pm("Marc", "salut ça va ? t'es dispo ce soir ?")
-    conv = (await marc.expect("conversation"))["conversation"]
-    await marc.send({"type": "pm_respond", "conversation": conv["id"], "decision": "accept"})
-    await marc.pm("Kev", "salut, oui pourquoi pas")
-    await kev.pm("Marc", "viens chez moi ce soir, viens seul")
+    marc, kev = await _kev_presses_marc(make_client)
     await marc.expect("safety_card")
     await kev.pm("Marc", "donne moi ton adresse exacte et le code de la porte")
     await marc.expect("message", text="donne moi ton adresse exacte et le code de la porte")
