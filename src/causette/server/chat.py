@@ -834,9 +834,16 @@ class ChatService:
         """Store and deliver a private message; None when safety held it for a moderator."""
         partner = await self._partner(chatter, to, conv_id)
         self.sanctions.check_pm(chatter, partner)
-        if self.safety is not None:
-            self.safety.check_reach(chatter, partner)
+        text = clean_text(raw_text, self.settings.message_max_chars)
         conv = self._conversation_between(chatter, partner)
+        if self.safety is not None:
+            try:
+                self.safety.check_reach(chatter, partner)
+            except ChatError as refused:
+                if refused.code is ErrorCode.PM_REFUSED:
+                    channel = conv.channel if conv is not None else None
+                    await self.safety.pursued(chatter, partner, text, channel)
+                raise
         outcome = decide_pm(
             sender=chatter.id,
             sender_space=chatter.space,
@@ -846,7 +853,6 @@ class ChatService:
             share_a_room=self.presence.share_a_room(chatter.id, partner.id),
             blocked_either_way=partner.id in chatter.blocked or partner.id in chatter.blocked_by,
         )
-        text = clean_text(raw_text, self.settings.message_max_chars)
         now = self.clock()
         if outcome is PmOutcome.OPEN_REQUEST:
             if self.safety is not None:
