@@ -193,3 +193,15 @@ class ChatClient:
         await self.disconnect()
         if self._own_http:
             await self.http.close()
+
+
+async def alice_and_bob(base_url: str, room: str = "general") -> tuple[ChatClient, ChatClient]:
+    """Two chatters joined, connected, synced and in ``room``: Alice and Bob."""
+    alice, bob = ChatClient(base_url), ChatClient(base_url)
+    await alice.join("Alice")
+    await bob.join("Bob", gender="m")
+    for client in (alice, bob):
+        await client.connect()
+        await client.expect("synced")
+        await client.enter(room)
+    return alice, bob

@@ -55,6 +55,7 @@ class ErrorCode(StrEnum):
     BANNED = "banned"
     MUTED = "muted"
     MOVED_OUT = "moved_out"
+    STORE_UNAVAILABLE = "store_unavailable"
     INTERNAL = "internal"
 
 
@@ -192,6 +193,11 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "plus accessibles.",
         "A moderator moved you out of this space: its rooms and private messages are no "
         "longer open to you.",
+    ),
+    ErrorCode.STORE_UNAVAILABLE: (
+        "Enregistrement momentanément impossible : rien n'a été envoyé, réessayez dans "
+        "{retry_after} s.",
+        "Saving is unavailable for a moment: nothing was sent, retry in {retry_after} s.",
     ),
     ErrorCode.INTERNAL: (
         "Erreur interne : rien n'a été appliqué.",

@@ -50,6 +50,7 @@ STATUS_BY_CODE = {
     ErrorCode.SAME_MODERATOR: 403,
     ErrorCode.BANNED: 403,
     ErrorCode.MUTED: 403,
+    ErrorCode.STORE_UNAVAILABLE: 503,
     ErrorCode.INTERNAL: 500,
 }
 MAX_BODY = 4096
@@ -186,13 +187,25 @@ async def rooms(request: web.Request) -> web.Response:
 
 async def healthz(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
+    store = service.store
+    # The outcome of the last write: a failed one (database away, disk full) until the
+    # next one succeeds.
+    available = store.available
     body: dict[str, object] = {
         "status": "ok",
         "version": __version__,
         "uptime_s": round(time.time() - STARTED, 1),
         "online": len(service.presence.profiles),
-        "store": {"commits": service.store.commits, "writes": service.store.writes},
+        "store": {
+            "commits": store.commits,
+            "writes": store.writes,
+            "available": available,
+            "outages": store.outages,
+        },
     }
+    if not available:
+        # Posts are refused with store_unavailable; live sockets and presence carry on.
+        body["status"] = "degraded"
     if service.cluster is not None:
         # Redis down is "degraded", not a failure: this process still serves its clients.
         cluster = service.cluster.status()

@@ -197,6 +197,7 @@ export default {
   "err.fresh_no_links": "Compte tout récent : les liens seront possibles dans quelques minutes.",
   "err.fresh_pm_limit": "Compte tout récent : vous avez ouvert assez de nouvelles conversations privées pour l'instant. Réessayez dans quelques minutes.",
   "err.adults_out_of_reach": "Tu as indiqué avoir moins de 18 ans : les salons et messages privés entre adultes ne te sont plus accessibles.",
+  "err.store_unavailable": "Enregistrement momentanément impossible : votre message n'est pas parti. Réessayez dans quelques secondes.",
   "err.internal": "Une erreur est survenue de notre côté. Réessayez.",
   "err.network": "Impossible de joindre le serveur. Vérifiez votre connexion.",
   "err.unknown": "Erreur : {message}",
