@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -26,14 +25,6 @@ from causette.store.retention import (
 NOW = 2_000_000_000.0
 DAY = 86400.0
 POLICY = RetentionPolicy.from_days(365, 365, 90, 90, 730)
-
-
-@pytest.fixture
-async def store(database_url: str) -> AsyncIterator[SqlStore]:
-    sql = SqlStore(database_url, synchronous="NORMAL")
-    await sql.start()
-    yield sql
-    await sql.close()
 
 
 def _keyring() -> Keyring:

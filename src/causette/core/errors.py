@@ -44,6 +44,8 @@ class ErrorCode(StrEnum):
     FRESH_NO_LINKS = "fresh_no_links"
     FRESH_PM_LIMIT = "fresh_pm_limit"
     ADULTS_OUT_OF_REACH = "adults_out_of_reach"
+    # Join: this device is remembered for an under-15 refusal, a move-out or the other space.
+    DEVICE_PAUSED = "device_paused"
     # The trust and safety desk (moderators) and sanctions (chatters).
     FORBIDDEN = "forbidden"
     LOGIN_FAILED = "login_failed"
@@ -161,6 +163,8 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "You said you are under 18: adult rooms and private messages with adults are no "
         "longer open to you.",
     ),
+    # The whole explanation depends on what was remembered (core/devices.py).
+    ErrorCode.DEVICE_PAUSED: ("{explanation_fr}", "{explanation_en}"),
     ErrorCode.FORBIDDEN: (
         "Votre rôle ne permet pas cette action.",
         "Your role does not allow this action.",

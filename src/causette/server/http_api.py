@@ -29,6 +29,8 @@ from causette.server.sessions import (
     DEVICE_COOKIE,
     clear_session_cookie,
     credentials,
+    new_device_token,
+    set_device_cookie,
     set_session_cookies,
 )
 
@@ -49,6 +51,7 @@ STATUS_BY_CODE = {
     ErrorCode.NOT_READY: 409,
     ErrorCode.SAME_MODERATOR: 403,
     ErrorCode.BANNED: 403,
+    ErrorCode.DEVICE_PAUSED: 403,
     ErrorCode.MUTED: 403,
     ErrorCode.STORE_UNAVAILABLE: 503,
     ErrorCode.INTERNAL: 500,
@@ -148,11 +151,18 @@ async def join(request: web.Request) -> web.Response:
     form = parse_body(JoinRequest, await read_body(request))
     if form.lang is None:
         form = form.model_copy(update={"lang": request_lang(request)})
-    token, device, chatter = await service.join(
-        form,
-        client_address(request, service.settings.trusted_proxies),
-        request.cookies.get(DEVICE_COOKIE),
-    )
+    # The device token is made here when the browser has none, so that a refusal the
+    # device must remember (under 15) can give it to the browser too.
+    device = request.cookies.get(DEVICE_COOKIE) or new_device_token()
+    try:
+        token, device, chatter = await service.join(
+            form, client_address(request, service.settings.trusted_proxies), device
+        )
+    except ChatError as exc:
+        response = error_response(exc, form.lang or "fr")
+        if exc.code is ErrorCode.AGE_TOO_YOUNG and DEVICE_COOKIE not in request.cookies:
+            set_device_cookie(response, request, device)
+        return response
     if service.retention is not None:
         source = source_of(request, service.settings.trusted_proxies, service.clock())
         await service.retention.joined(chatter, source)
