@@ -576,7 +576,13 @@ class ChatService:
         metrics.CONNECTIONS.inc()
         now = self.clock()
         chatter.last_seen = now
-        await self.store.update_session(chatter.id, last_seen=now)
+        try:
+            await self.store.update_session(chatter.id, last_seen=now)
+        except ChatError as exc:
+            # The database away (a full disk) must not keep anyone from reading: last_seen
+            # is written again at the next connect or disconnect.
+            if exc.code is not ErrorCode.STORE_UNAVAILABLE:
+                raise
         conn.send(self._welcome(chatter))
         await self._replay(chatter, conn, last_ids)
 
