@@ -17,7 +17,10 @@ engine's persisted state. Rules (safety.md, issue 5):
 - A held message reaches nobody until ``approve``; it is then stored with the channel's
   next id and delivered like any message, so everyone still sees one ordered history.
 - The engine's state is saved every ``SAVE_EVERY_S`` seconds and at shutdown, and loaded at
-  start, so risk built up over a conversation survives reconnects and restarts.
+  start, so risk built up over a conversation survives reconnects and restarts. In a
+  cluster, a private conversation's risk, its sender's and their device's are also read
+  from and written to Redis around each message (server/safety_shared.py), so every
+  process judges on one picture.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from causette.core.consent import ConversationStatus
 from causette.core.errors import ChatError, ErrorCode
 from causette.core.identity import ADULT_AGE, MIN_AGE, Space
 from causette.server.safety_gate import Party, SafetyGate, Verdict, reason_text
+from causette.server.safety_shared import SharedRisk
 from causette.store import MessageRecord
 from causette.store.safety import SafetyStore
 
@@ -72,6 +76,7 @@ class SafetyLayer:
         self._saver: asyncio.Task[None] | None = None
         self._cued: set[str] = set()  # chatters already alerted about for an age cue
         self._pursuits: dict[tuple[str, str], list[dict[str, Any]]] = {}  # refused, per pair
+        self.shared: SharedRisk | None = None  # a cluster's one risk picture
 
     # -- life cycle ---------------------------------------------------------------------
     @property
@@ -91,6 +96,9 @@ class SafetyLayer:
             for part, entries in merged.items():
                 entries.update(state.get(part, {}))
         engine.import_state(merged)
+        cluster = self.service.cluster
+        if cluster is not None:
+            self.shared = SharedRisk(cluster.bus, self.service.settings.redis_prefix, engine)
         self._saver = asyncio.create_task(self._save_loop(), name="safety-state")
 
     async def close(self) -> None:
@@ -103,6 +111,8 @@ class SafetyLayer:
     async def save(self) -> None:
         engine = self.gate.engine
         engine.forget_idle(self.service.clock())
+        if self.shared is not None:
+            self.shared.forget(self.service.clock() - engine.rules.policy.state_window_s)
         await self.store.save_state(
             engine.export_state_json(), self.service.clock(), self.state_key
         )
@@ -143,14 +153,21 @@ class SafetyLayer:
             """A card target in a room: whoever holds that name in the sender's space."""
             return service.presence.find(pseudonym, chatter.space)
 
+        party = self.party(chatter)
+        shared = self.shared if recipient is not None else None
+        if shared is not None:
+            await shared.pull(channel, party.pseudonym, party.device)
+        now = service.clock()
         verdict = self.gate.check(
-            sender=self.party(chatter),
+            sender=party,
             channel=channel,
             text=text,
-            now=service.clock(),
+            now=now,
             recipient=self.party(recipient) if recipient is not None else None,
             resolve=resolve,
         )
+        if shared is not None:
+            await shared.push(channel, party.pseudonym, party.device, now)
         if FROZEN in chatter.flags and verdict.delivered:
             reason = self.gate.engine.reason("conversation.frozen")
             verdict = replace(

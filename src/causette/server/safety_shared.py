@@ -1,0 +1,113 @@
+"""One risk picture across the processes of a cluster (issue 13, item 15).
+
+Owns the copy in Redis of the safety engine's state that one private message reads and
+writes: its conversation (the pair), its sender (floods, whom they target) and its sender's
+device (pseudonyms behind it, people it courts). Rules:
+
+- Before the engine judges a message, ``pull`` brings those three from Redis into the
+  engine when Redis holds a fresher copy (written later, by the service clock), so a
+  private conversation whose two sides live on two processes, or a groomer who reconnects
+  to another process, is judged on everything said so far, as on one process.
+- After, ``push`` writes them back, each with the engine's state window as its time to live
+  (risk outlives a restart of every process for that long; the database copy of
+  ``SafetyLayer.save`` outlives Redis).
+- Redis known to be down (the bus's health) is skipped at once; slow (more than
+  ``TIMEOUT_S``) it is given up on. Neither is an error: the message is judged on
+  this process's state, as before the cluster shared it, and the next push writes it back
+  (the same outage behaviour as presence). Two processes judging the same conversation at
+  the same instant: the later push wins; the next message reads it.
+- Rooms stay with each process: a room's state holds every speaker in it and would cost a
+  large copy per message; a speaker's own risk in a room is built from their own messages,
+  all judged by the process that holds them (until they reconnect elsewhere).
+- The engine stays pure: this module only moves its public state maps in and out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import orjson
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from causette.bus.redis import RedisBus
+from causette.safety.engine import SafetyEngine
+from causette.safety.state import ConversationState, DeviceState, UserState
+
+log = logging.getLogger(__name__)
+
+TIMEOUT_S = 0.25
+
+
+class SharedRisk:
+    def __init__(self, bus: RedisBus, prefix: str, engine: SafetyEngine) -> None:
+        self.bus = bus  # its health: while Redis is known down, nobody waits for it
+        self.client: aioredis.Redis = bus.client
+        self.prefix = prefix
+        self.engine = engine
+        self.ttl_s = max(1, int(engine.rules.policy.state_window_s))
+        self.failures = 0
+        # When each entry was last written, by this process or read from Redis.
+        self._written: dict[str, float] = {}
+
+    def _keys(self, conversation: str, sender: str, device: str | None) -> list[str]:
+        keys = [f"{self.prefix}risk:conv:{conversation}", f"{self.prefix}risk:user:{sender}"]
+        if device:
+            keys.append(f"{self.prefix}risk:device:{device}")
+        return keys
+
+    async def pull(self, conversation: str, sender: str, device: str | None) -> None:
+        if not self.bus.healthy:
+            return
+        keys = self._keys(conversation, sender, device)
+        try:
+            async with asyncio.timeout(TIMEOUT_S):
+                values = await self.client.mget(keys)
+        except (RedisError, OSError, TimeoutError):
+            self.failures += 1
+            return
+        engine = self.engine
+        for key, raw in zip(keys, values, strict=False):
+            if raw is None:
+                continue
+            entry: dict[str, Any] = orjson.loads(raw)
+            if entry["at"] <= self._written.get(key, float("-inf")):
+                continue  # ours is as fresh
+            self._written[key] = entry["at"]
+            state = entry["state"]
+            if ":conv:" in key:
+                engine.conversations[conversation] = ConversationState.from_dict(state)
+            elif ":user:" in key:
+                engine.users[sender] = UserState.from_dict(state)
+            elif device:
+                engine.devices[device] = DeviceState.from_dict(state)
+
+    async def push(self, conversation: str, sender: str, device: str | None, now: float) -> None:
+        if not self.bus.healthy:
+            return
+        engine = self.engine
+        states: list[ConversationState | UserState | DeviceState | None] = [
+            engine.conversations.get(conversation),
+            engine.users.get(sender),
+        ]
+        if device:
+            states.append(engine.devices.get(device))
+        try:
+            async with asyncio.timeout(TIMEOUT_S), self.client.pipeline(transaction=False) as pipe:
+                for key, state in zip(
+                    self._keys(conversation, sender, device), states, strict=True
+                ):
+                    if state is None:
+                        continue
+                    self._written[key] = now
+                    entry = {"at": now, "state": state.to_dict()}
+                    pipe.set(key, orjson.dumps(entry), ex=self.ttl_s)
+                await pipe.execute()
+        except (RedisError, OSError, TimeoutError):
+            self.failures += 1
+
+    def forget(self, horizon: float) -> None:
+        """Drop the freshness marks of entries older than ``horizon`` (bounded memory)."""
+        self._written = {k: at for k, at in self._written.items() if at >= horizon}
