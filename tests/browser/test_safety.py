@@ -190,9 +190,9 @@ def test_saying_under_15_ends_the_session_with_an_explanation(chatters: Any) -> 
     kid.join("Petit_Loup", 19, gender="m", department="59")
     kid.enter_room(ADULT_ROOM)
     kid.say("en vrai j'ai 13 ans")
-    kid.page.wait_for_selector("form.join-form", timeout=10_000)
-    error = kid.page.locator(".form-error")
-    error.wait_for()
-    assert "15 ans" in error.inner_text() and "3018" in error.inner_text()
+    screen = kid.page.locator(".too-young")
+    screen.wait_for(timeout=10_000)
+    assert "15 ans" in screen.inner_text() and "3018" in screen.inner_text()
+    assert screen.locator('a[href="tel:3018"]').count() == 1
     kid.page.wait_for_timeout(1500)  # no reconnection brings the chat back
     assert kid.page.locator(".chat-screen").count() == 0

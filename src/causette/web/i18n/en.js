@@ -314,4 +314,15 @@ export default {
   "err.banned": "Your access is suspended. The decision and how to appeal it are shown.",
   "err.muted": "You cannot write for now (moderation decision).",
   "err.moved_out": "A moderator moved you out of this space: its rooms and private messages are closed to you.",
+
+  // Under 15 (issue 14): kind, with where to find help.
+  "young.title": "causette is for people aged 15 and over",
+  "young.thanks": "Thank you for telling us your age: that was the right thing to do.",
+  "young.why": "Here people chat with strangers. Under 15 that cannot be done safely on causette, so you cannot come in. It is not a punishment.",
+  "young.help_title": "If something worries you or someone bothers you online",
+  "young.call": "Call 3018",
+  "young.call_note": " (France): free, anonymous and confidential.",
+  "young.web_note": ": write online (chat) to the people of 3018.",
+  "young.enfance_note": ": the charity that helps young people with bullying and the dangers of the internet.",
+  "young.adult": "You can also talk to an adult you trust: a parent, a teacher, the school nurse.",
 };

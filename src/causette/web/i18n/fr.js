@@ -315,4 +315,15 @@ export default {
   "err.banned": "Votre accès est suspendu. La décision et le moyen de la contester sont affichés.",
   "err.muted": "Vous ne pouvez pas écrire pour le moment (décision de modération).",
   "err.moved_out": "Un modérateur vous a retiré·e de cet espace : ses salons et ses messages privés vous sont fermés.",
+
+  // Under 15 (issue 14): kind, with where to find help.
+  "young.title": "causette, c'est à partir de 15 ans",
+  "young.thanks": "Merci d'avoir dit ton âge : tu as bien fait.",
+  "young.why": "Ici, on discute avec des inconnus. Avant 15 ans, on ne peut pas le faire en sécurité sur causette, alors tu ne peux pas entrer. Ce n'est pas une punition.",
+  "young.help_title": "Si quelque chose t'inquiète ou si quelqu'un t'embête en ligne",
+  "young.call": "Appeler le 3018",
+  "young.call_note": " : gratuit, anonyme et confidentiel.",
+  "young.web_note": " : pour écrire en ligne (tchat) aux gens du 3018.",
+  "young.enfance_note": " : l'association qui aide les jeunes face au harcèlement et aux dangers d'internet.",
+  "young.adult": "Tu peux aussi en parler à un adulte de confiance : un parent, un prof, l'infirmière scolaire.",
 };
