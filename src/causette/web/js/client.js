@@ -360,12 +360,19 @@ function handle(ev) {
       send({ type: "rooms" });
       for (const r of state.rooms.values()) if (r.joined) send({ type: "users", room: r.slug });
       if (firstSync) {
-        // A fresh page: fill each channel with its recent history.
-        for (const [ch, last] of Object.entries(ev.channels || {})) {
-          if (last > 0 && channel(ch).messages.length < 50) {
-            const before = channel(ch).messages.length ? channel(ch).messages[0].id : last + 1;
-            if (before > 1) send({ type: "history", channel: ch, before, limit: 50 });
-          }
+        // A fresh page (or a reload): fill every channel I can read with its recent history.
+        // A fresh tab sends hello with no last_ids and gets `synced {}`, so the list of
+        // channels comes from the welcome (joined rooms, my conversations), not from synced.
+        const readable = new Set(Object.keys(ev.channels || {}));
+        for (const r of state.rooms.values()) if (r.joined) readable.add(`room:${r.slug}`);
+        for (const c of state.conversations.values()) {
+          if (["accepted", "pending_in", "pending_out"].includes(c.state)) readable.add(`pm:${c.id}`);
+        }
+        for (const ch of readable) {
+          const c = channel(ch);
+          if (c.messages.length >= 50) continue;
+          if (!c.messages.length) send({ type: "history", channel: ch, limit: 50 }); // the latest 50
+          else if (c.messages[0].id > 1) send({ type: "history", channel: ch, before: c.messages[0].id, limit: 50 });
         }
         firstSync = false;
       }
