@@ -48,6 +48,7 @@ def test_two_chatters_talk_in_a_room(chatters: Any, shots_dir: pathlib.Path) -> 
     kb.press("Tab")
     kb.press("Enter")
     lea.wait_online()
+    lea.wait_living_room()
     lea.pseudonym = "Lea_75"
 
     marc = chatters()
@@ -96,6 +97,9 @@ def test_tabs_unread_counts_and_people_filters(chatters: Any) -> None:
         return set(names)
 
     assert {"Ella_35", "Noah_59"} <= shown()
+    filters = ella.page.locator(".filters")
+    assert filters.get_attribute("open") is None  # folded by default, the people first
+    filters.locator("summary").click()
     ella.page.select_option(".filters select >> nth=0", "m")
     assert "Noah_59" in shown() and "Ella_35" not in shown()
     ella.page.select_option(".filters select >> nth=0", "")
@@ -109,14 +113,15 @@ def test_tabs_unread_counts_and_people_filters(chatters: Any) -> None:
     assert "Noah_59" in shown() and "Ella_35" not in shown()
     ella.page.select_option(".filters select >> nth=1", "")
 
-    ella.enter_room("musique")  # a second tab, now the active one
-    assert ella.page.locator("[role=tab]").count() == 2
+    tabs = ella.page.locator("[role=tab]").count()  # the living room and amitie
+    ella.enter_room("musique")  # one more tab, now the active one
+    assert ella.page.locator("[role=tab]").count() == tabs + 1
     noah.say("un")
     noah.say("deux")
     badge = ella.page.locator('[role=tab][data-tab="room:amitie"] .badge')
     badge.wait_for()
     ella.page.wait_for_function(
-        "document.querySelector('[data-tab=\"room:amitie\"] .badge').textContent === '2'"
+        "() => document.querySelector('[data-tab=\"room:amitie\"] .badge')?.textContent === '2'"
     )
     ella.page.click('[role=tab][data-tab="room:amitie"]')
     assert badge.count() == 0
@@ -173,7 +178,7 @@ def test_pm_request_accepted_and_answered(chatters: Any, shots_dir: pathlib.Path
     zoe.wait_text("Bonjour Zoé, on discute ?")
     zoe.say("Avec plaisir !")
     tom.wait_text("Avec plaisir !")
-    tom.page.wait_for_function("!document.querySelector('#composer-input').disabled")
+    tom.page.wait_for_function("() => !document.querySelector('#composer-input').disabled")
     tom.say("Super")
     zoe.wait_text("Super")
     assert zoe.texts() == ["Bonjour Zoé, on discute ?", "Avec plaisir !", "Super"]
@@ -430,7 +435,7 @@ def test_second_tab_takes_over_and_logout_ends_the_session(chatters: Any) -> Non
     first.wait_online()
     second_page.wait_for_selector('.chat-screen[data-conn="elsewhere"]')
 
-    first.page.get_by_role("button", name="Quitter").click()
+    first.page.get_by_role("button", name="Quitter", exact=True).click()
     first.page.wait_for_selector("form.join-form")
     answer = first.page.evaluate(
         "fetch('/api/session').then(async r => [r.status, await r.json()])"

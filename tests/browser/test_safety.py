@@ -45,7 +45,7 @@ def test_ambush_card_warns_the_victim_only_and_blocks_in_one_tap(
     _open_pm(kev, marc, ADULT_ROOM, "salut ça va ? t'es dispo ce soir ?")
     marc.say("oui ça va, pourquoi ?")
     kev.wait_text("oui ça va, pourquoi ?")
-    kev.page.wait_for_function("!document.querySelector('#composer-input').disabled")
+    kev.page.wait_for_function("() => !document.querySelector('#composer-input').disabled")
     kev.say("viens chez moi ce soir, viens seul")
     marc.wait_text("viens chez moi ce soir, viens seul")
 
@@ -121,7 +121,7 @@ def test_grooming_card_for_a_teen_and_a_held_message_reaches_her_only_once_appro
     _open_pm(tom, lea, TEEN_ROOM, "salut t'as quel âge ?")
     lea.say("15 et toi")
     tom.wait_text("15 et toi")
-    tom.page.wait_for_function("!document.querySelector('#composer-input').disabled")
+    tom.page.wait_for_function("() => !document.querySelector('#composer-input').disabled")
     # The flattery after the age question already shows her the card (the learned layer);
     # the next push is held.
     line = "t'es trop mature pour ton âge"
@@ -177,7 +177,7 @@ def test_fresh_account_phone_number_is_masked_with_an_explanation(chatters: Any)
     assert "masquée" in note.inner_text()
     # The sender sees what the others see, not the number she typed.
     fresh.page.wait_for_function(
-        "[...document.querySelectorAll('.messages .msg-text')]"
+        "() => [...document.querySelectorAll('.messages .msg-text')]"
         ".some((n) => n.textContent.startsWith('appelle moi') && !/\\d/.test(n.textContent))"
     )
     note.locator("button.note-close").click()

@@ -3,7 +3,7 @@
 import { Connection } from "./socket.js";
 import {
   state, changed, channel, addMessage, lastIds, openTab, closeTab, replaceTab, setActive,
-  persist, saved, notify, tabKeyForConversation,
+  persist, saved, notify, tabKeyForConversation, requestFocus,
 } from "./state.js";
 import { t, errorText, lang } from "./i18n.js";
 import { onModerationEvent, addStatement, mutedNote, rememberReport } from "./sanctions.js";
@@ -11,6 +11,26 @@ import { onModerationEvent, addStatement, mutedNote, rememberReport } from "./sa
 let conn = null;
 const pending = new Map(); // ref -> {kind, channel?, to?, text?}
 let firstSync = true;
+// A new chatter goes straight into a living room: the busiest room of their space, once
+// the room list (with counts) arrives, unless they chose something themselves first.
+let autoEnter = false;
+let autoSlug = null;
+
+/** The busiest room of my space among the themed rooms and my own region's room; Général
+ * when nobody is anywhere (or on a tie). */
+export function livingRoom() {
+  const rooms = [...state.rooms.values()];
+  const mine = state.me && state.me.region;
+  const candidates = rooms.filter((r) => !isRegionRoom(r) || r.name === mine);
+  const general = candidates.find((r) => r.slug === "general" || r.slug === "ados-general") || candidates[0];
+  let best = general;
+  for (const r of candidates) if ((r.count || 0) > ((best && best.count) || 0)) best = r;
+  return best || null;
+}
+
+export function isRegionRoom(room) {
+  return room.slug.startsWith("region-");
+}
 // Refusals of a message that deserve to stay in sight above the composer.
 const SAFETY_CODES = new Set(["message_blocked", "fresh_no_links", "fresh_pm_limit", "adults_out_of_reach", "moved_out"]);
 
@@ -49,13 +69,26 @@ function send(event, meta) {
 // ---- actions ----
 
 export function joinRoom(slug) {
+  autoEnter = false;
   const key = `room:${slug}`;
   const room = state.rooms.get(slug);
   if (room && room.joined && state.tabs.includes(key)) {
     setActive(key);
+    state.view = "chat";
+    changed("view");
+    requestFocus();
     return;
   }
   send({ type: "join", room: slug }, { kind: "join", slug });
+}
+
+/** A tab chosen by the chatter (click, list, chip): shown, with the cursor in the box. */
+export function showTab(key) {
+  autoEnter = false;
+  openTab(key);
+  state.view = "chat";
+  changed("view");
+  requestFocus();
 }
 
 export function leaveRoom(slug) {
@@ -86,16 +119,16 @@ export function post(key, text) {
 export function openPm(pseudonym) {
   for (const conv of state.conversations.values()) {
     if (conv.with && conv.with.pseudonym === pseudonym && conv.state !== "blocked") {
-      openTab(tabKeyForConversation(conv));
+      showTab(tabKeyForConversation(conv));
       return;
     }
   }
-  openTab(`draft:${pseudonym}`);
+  showTab(`draft:${pseudonym}`);
 }
 
 export function respond(conversationId, decision) {
   if (send({ type: "pm_respond", conversation: conversationId, decision }, { kind: "respond", conversationId, decision }) === null) return;
-  if (decision === "accept") openTab(`pm:${conversationId}`);
+  if (decision === "accept") showTab(`pm:${conversationId}`);
   const conv = state.conversations.get(conversationId);
   if (decision === "block" && conv) applyBlock(conv.with.pseudonym); // the block applies everywhere
 }
@@ -350,7 +383,10 @@ function handle(ev) {
         for (const k of joined) if (!tabs.includes(k)) tabs.push(k);
         state.tabs = tabs;
         if (s.view) state.view = s.view;
-        if (!tabs.length) state.view = "rooms"; // on a phone, start where a room can be chosen
+        if (!tabs.length) {
+          state.view = "rooms"; // until the living room is open
+          autoEnter = !(s.tabs && s.tabs.length);
+        }
         setActive(tabs.includes(s.active) ? s.active : tabs[0] || null);
       }
       changed("me", "rooms", "tabs", "pms", "people", "messages");
@@ -440,8 +476,14 @@ function handle(ev) {
       for (const m of ev.history || []) {
         if (!(m.from && state.blocked.has(m.from.pseudonym))) addMessage(key, m);
       }
-      openTab(key);
-      state.view = "chat";
+      if (room.slug === autoSlug && state.active) {
+        openTab(key, { activate: false }); // they opened something else meanwhile
+      } else {
+        openTab(key);
+        state.view = "chat";
+        requestFocus();
+      }
+      autoSlug = null;
       changed("rooms", "people", "messages", "tabs", "view");
       break;
     }
@@ -476,6 +518,14 @@ function handle(ev) {
       break;
     case "rooms":
       for (const r of ev.rooms || []) roomFrom(r);
+      if (autoEnter) {
+        autoEnter = false;
+        const room = livingRoom();
+        if (room && !state.active) {
+          autoSlug = room.slug;
+          send({ type: "join", room: room.slug }, { kind: "join", slug: room.slug });
+        }
+      }
       changed("rooms");
       break;
     case "conversation":
@@ -524,4 +574,4 @@ function handle(ev) {
   }
 }
 
-export { setActive, closeTab, openTab };
+export { setActive, closeTab, openTab, requestFocus };

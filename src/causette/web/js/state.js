@@ -175,6 +175,12 @@ export function replaceTab(oldKey, newKey) {
   persist();
 }
 
+/** Ask the conversation view to put the cursor in the message box (or, when it cannot be
+ * written in, on what can be done there) once it has rendered the active tab. */
+export function requestFocus() {
+  changed("focus");
+}
+
 export function notify(text, kind = "info") {
   state.notice = { text, kind, at: Date.now() };
   changed("notice");

@@ -34,3 +34,15 @@ export function tabLabel(state, key) {
   if (key.startsWith("draft:")) return key.slice(6);
   return key;
 }
+
+/** How many people a room shows: for a room I am in, the people I can see (those I blocked
+ * are not counted, so the counter and the list agree); else the server's count. */
+export function roomCount(state, room) {
+  const users = room.joined ? state.users.get(room.slug) : null;
+  if (users) {
+    let n = 0;
+    for (const name of users.keys()) if (!state.blocked.has(name)) n += 1;
+    return n;
+  }
+  return room.count ?? 0;
+}

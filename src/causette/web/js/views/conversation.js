@@ -3,8 +3,8 @@
 import { h } from "../dom.js";
 import { t, formatTime } from "../i18n.js";
 import { state, subscribe, setActive, changed } from "../state.js";
-import { post, leaveRoom, closeTab, respond, olderHistory, dismissCard, blockFromCard, reportFromCard, askReport, clearNote } from "../client.js";
-import { badge, genderClass, tabLabel, userDetails, userSummary } from "./common.js";
+import { post, leaveRoom, closeTab, respond, olderHistory, dismissCard, blockFromCard, reportFromCard, askReport, clearNote, showTab } from "../client.js";
+import { badge, genderClass, tabLabel, userDetails, userSummary, roomCount } from "./common.js";
 
 export function mountConversation(pane, { onUser }) {
   const tablist = h("div", { class: "tabs", attrs: { role: "tablist", "aria-label": t("chat.open_tabs") } });
@@ -15,6 +15,17 @@ export function mountConversation(pane, { onUser }) {
     type: "button", class: "report-button small", dataset: { action: "report" }, text: t("report.action"),
     attrs: { "aria-haspopup": "dialog" }, hidden: true,
     on: { click: () => { if (headReport.dataset.pseudonym) askReport({ pseudonym: headReport.dataset.pseudonym }); } },
+  });
+  // In a room: who is here, one tap away (on a phone the people are in their own view).
+  const headPeople = h("button", {
+    type: "button", class: "head-people small", hidden: true,
+    on: {
+      click: () => {
+        state.view = "people";
+        changed("view");
+        queueMicrotask(() => document.querySelector(".people-list button")?.focus());
+      },
+    },
   });
   const banner = h("div", { class: "conv-banner" });
   // Safety cards of the active conversation: above the log, so no scrolling hides them.
@@ -42,7 +53,7 @@ export function mountConversation(pane, { onUser }) {
   const sendButton = h("button", { type: "submit", class: "primary", text: t("chat.send") });
   const composer = h("form", { class: "composer", on: { submit: onSend } }, input, sendButton);
   const panel = h("section", { id: "conv-panel", class: "conv-panel", attrs: { role: "tabpanel" } },
-    h("div", { class: "conv-head" }, h("div", { class: "conv-head-text" }, title, subtitle), headReport), banner, cardsBox, log, heldBox, noteBox, composer);
+    h("div", { class: "conv-head" }, h("div", { class: "conv-head-text" }, title, subtitle), headPeople, headReport), banner, cardsBox, log, heldBox, noteBox, composer);
   // Pending PM requests, visible from any tab (on a phone the rooms pane is out of sight).
   const requestsBar = h("div", { class: "requests-bar", attrs: { "aria-label": t("chat.requests"), role: "region" } });
   pane.append(requestsBar, tablist, empty, panel);
@@ -179,7 +190,7 @@ export function mountConversation(pane, { onUser }) {
         h("button", {
           type: "button", class: "tab", dataset: { tab: key }, id: `tab-${index}`,
           attrs: { role: "tab", "aria-selected": selected ? "true" : "false", "aria-controls": "conv-panel", tabindex: selected ? "0" : "-1" },
-          on: { click: () => activate(key), keydown: onTabKey },
+          on: { click: () => showTab(key), keydown: onTabKey },
         }, isRoom ? "# " : "@ ", name,
         state.cards.some((card) => card.channel === key) ? h("span", { class: "tab-alert", attrs: { "aria-label": t("safety.tab_alert") }, text: "!" }) : null,
         badge(c && !selected ? c.unread : 0)),
@@ -223,12 +234,17 @@ export function mountConversation(pane, { onUser }) {
     banner.replaceChildren();
     banner.hidden = true;
     headReport.hidden = true;
+    headPeople.hidden = true;
     let canWrite = state.conn.status === "online" || state.conn.status === "syncing";
     if (!key) return;
     if (key.startsWith("room:")) {
       const room = state.rooms.get(key.slice(5)) || { name: key.slice(5) };
       title.textContent = `# ${room.name}`;
       subtitle.textContent = room.topic || "";
+      if (room.joined) {
+        headPeople.hidden = false;
+        headPeople.textContent = t("chat.people_count", { count: roomCount(state, room) });
+      }
     } else {
       const conv = key.startsWith("pm:") ? state.conversations.get(key.slice(3)) : null;
       const who = conv ? conv.with : { pseudonym: key.slice(6) };
@@ -300,8 +316,18 @@ export function mountConversation(pane, { onUser }) {
     requestsBar.hidden = incoming.length === 0;
     requestsBar.replaceChildren(...incoming.slice(0, 3).map((conv) => h("button", {
       type: "button", class: "request-chip",
-      on: { click: () => activate(`pm:${conv.id}`) },
+      on: { click: () => showTab(`pm:${conv.id}`) },
     }, t("chat.request_from", { name: conv.with.pseudonym }))));
+  }
+
+  /** The cursor goes where the chatter can act: the message box, or (a request to answer,
+   * a pending conversation) the first button of the banner, else the log. Never while a
+   * dialog is open. */
+  function focusActive() {
+    if (!state.active || document.querySelector("dialog[open]")) return;
+    renderHead();
+    if (!input.disabled) input.focus();
+    else (banner.querySelector("button") || log).focus();
   }
 
   function renderAll() {
@@ -323,6 +349,7 @@ export function mountConversation(pane, { onUser }) {
   subscribe("pms", renderHead);
   subscribe("conn", renderHead);
   subscribe("rooms", renderHead);
+  subscribe("people", renderHead);
   subscribe("messages", renderMessages);
   subscribe("failed", renderFailed);
   subscribe("cards", renderCards);
@@ -332,5 +359,6 @@ export function mountConversation(pane, { onUser }) {
   subscribe("active", renderHeld);
   subscribe("notes", renderNote);
   subscribe("active", renderNote);
+  subscribe("focus", () => queueMicrotask(focusActive)); // after this batch (the view shown)
   return { focusComposer: () => input.focus() };
 }

@@ -21,7 +21,7 @@ export function mountPeople(pane, { onUser }) {
   const count = h("p", { class: "people-count", attrs: { role: "status", "aria-live": "polite" } });
   const list = h("ul", { class: "people-list", attrs: { "aria-labelledby": "people-title" } });
 
-  const filters = h("details", { class: "filters", open: window.matchMedia("(min-width: 721px)").matches },
+  const filters = h("details", { class: "filters" }, // folded: the people come first
     h("summary", { text: t("people.filters") }),
     h("div", { class: "filter-grid" },
       h("div", { class: "field" }, h("label", { htmlFor: ids.min, text: t("people.age_min") }), ageMin),
