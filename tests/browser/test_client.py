@@ -182,6 +182,7 @@ def test_pm_request_accepted_and_answered(chatters: Any, shots_dir: pathlib.Path
     tom.say("Super")
     zoe.wait_text("Super")
     assert zoe.texts() == ["Bonjour Zoé, on discute ?", "Avec plaisir !", "Super"]
+    zoe.page.screenshot(path=str(shots_dir / "pm.png"))
     assert tom.texts() == ["Bonjour Zoé, on discute ?", "Avec plaisir !", "Super"]
 
 
@@ -376,7 +377,9 @@ def test_phone_layout_has_no_horizontal_scroll(chatters: Any, shots_dir: pathlib
     phone.page.screenshot(path=str(shots_dir / "people-phone.png"))
 
 
-def test_under_15_is_refused_and_english_follows_the_browser(chatters: Any) -> None:
+def test_under_15_is_refused_and_english_follows_the_browser(
+    chatters: Any, shots_dir: pathlib.Path
+) -> None:
     """An English browser gets English; a 14-year-old is refused with an explanation."""
     kid = chatters(locale="en-GB")
     page = kid.page
@@ -398,6 +401,7 @@ def test_under_15_is_refused_and_english_follows_the_browser(chatters: Any) -> N
     assert links == ["tel:3018", "https://3018.fr", "https://e-enfance.org"]
     page.click(".lang-switch")
     assert page.locator(".too-young h1").inner_text() == "causette, c'est à partir de 15 ans"
+    page.screenshot(path=str(shots_dir / "under-15.png"), full_page=True)
     assert page.get_by_role("link", name="Appeler le 3018").get_attribute("href") == "tel:3018"
     assert page.evaluate("document.documentElement.lang") == "fr"
     assert kid.errors == [] and kid.csp_violations == []

@@ -22,8 +22,8 @@ def _open_pm(sender: Any, recipient: Any, room: str, first: str) -> None:
     sender.say(first)
     sender.page.wait_for_selector('[role=tab][data-tab^="pm:"][aria-selected=true]')
     sender.wait_text(first)
-    # The chip above the tabs is in sight on a desktop and on a phone alike.
-    recipient.page.locator(".request-chip", has_text=sender.pseudonym).click()
+    # The request's own tab is in sight on a desktop and on a phone alike.
+    recipient.page.locator("[role=tab].pending", has_text=sender.pseudonym).click()
     recipient.page.locator(".conv-banner button.primary").click()
     recipient.page.wait_for_selector('[role=tab][data-tab^="pm:"][aria-selected=true]')
     recipient.wait_text(first)

@@ -329,8 +329,10 @@ function upsertConversation(conv) {
   const draft = `draft:${conv.with.pseudonym}`;
   if (state.tabs.includes(draft)) replaceTab(draft, key);
   if (conv.state === "accepted" && (!old || old.state !== "accepted") && old) openTab(key, { activate: false });
-  if (conv.state === "pending_in" && (!old || old.state !== "pending_in")) {
-    notify(t("chat.new_request_from", { name: conv.with.pseudonym }), "info");
+  // A request is one notice: its own tab (not activated), marked « demande », counted in
+  // the page title; the rooms pane lists it too. No toast on top.
+  if (conv.state === "pending_in" && (!old || old.state !== "pending_in") && !state.blocked.has(conv.with.pseudonym)) {
+    openTab(key, { activate: false });
   }
   if (conv.state === "blocked" || conv.state === "ignored") {
     if (state.tabs.includes(key) && conv.state === "blocked") closeTab(key);

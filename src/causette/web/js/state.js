@@ -145,6 +145,14 @@ export function openTab(key, { activate = true } = {}) {
 }
 
 export function setActive(key) {
+  // The unread marker ("Nouveaux messages") sits before the first message not yet seen, in
+  // the channel being opened; the one left behind forgets its marker.
+  const old = state.active ? state.channels.get(state.active) : null;
+  if (old && state.active !== key) old.markerId = null;
+  const next = key ? state.channels.get(key) : null;
+  if (next && state.active !== key) {
+    next.markerId = next.unread > 0 ? next.messages[Math.max(0, next.messages.length - next.unread)]?.id ?? null : null;
+  }
   state.active = key;
   if (key && key.startsWith("room:")) {
     state.peopleRoom = key.slice(5);
