@@ -109,3 +109,8 @@ async function boot() {
 }
 
 boot();
+
+// Installable as a web app, with an offline page (sw.js); no push notifications.
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("/sw.js").catch(() => { /* not essential */ });
+}
