@@ -131,6 +131,14 @@ def test_grooming_card_for_a_teen_and_a_held_message_reaches_her_only_once_appro
 
     card = lea.page.locator('.safety-card[data-kind="grooming"]')
     card.wait_for()
+    # On a phone the card is a compact banner: its title and buttons, the advice folded.
+    height = card.evaluate("el => el.getBoundingClientRect().height")
+    assert height < 740 * 0.35, height
+    assert card.locator("button[data-action=block]").is_visible()
+    assert not card.locator(".safety-advice").is_visible()
+    lea.page.screenshot(path=str(shots_dir / "safety-card-teen-phone-banner.png"))
+    card.locator(".safety-more summary").click()
+    card.locator(".safety-advice").wait_for()
     text = card.inner_text()
     assert "3018" in text
     assert "autre appli" in text and "photos" in text and "adulte de confiance" in text

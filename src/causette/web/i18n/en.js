@@ -131,6 +131,7 @@ export default {
   "safety.grooming.pictures": "Don't send pictures of yourself.",
   "safety.grooming.adult": "Tell an adult you trust.",
   "safety.grooming.help": "In France, 3018: call or write, free and anonymous, for young people harassed online.",
+  "safety.more": "What to do ({count} tips)",
   "safety.block": "Block {name}",
   "safety.block_and_leave": "Block and leave the conversation",
   "safety.dismiss": "Got it",

@@ -132,6 +132,7 @@ export default {
   "safety.grooming.pictures": "N'envoie pas de photos de toi.",
   "safety.grooming.adult": "Parles-en à un adulte de confiance.",
   "safety.grooming.help": "3018 : appelle ou écris, c'est gratuit et anonyme, pour les jeunes harcelés en ligne.",
+  "safety.more": "Que faire ? ({count} conseils)",
   "safety.block": "Bloquer {name}",
   "safety.block_and_leave": "Bloquer et quitter la conversation",
   "safety.dismiss": "J'ai compris",

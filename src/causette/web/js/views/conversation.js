@@ -182,8 +182,12 @@ export function mountConversation(pane, { onUser }) {
     h("h3", { id: `${id}-title`, class: "safety-title" },
       h("span", { class: "safety-icon", attrs: { "aria-hidden": "true" }, text: "!" }),
       t(`safety.${card.kind}.title`, { name })),
-    h("p", { class: "safety-intro", text: t(`safety.${card.kind}.intro`, { name }) }),
-    h("ul", { class: "safety-advice" }, ADVICE[card.kind].map((k) => h("li", { text: t(`safety.${card.kind}.${k}`, { name }) }))),
+    // On a phone the card is a compact banner (title, buttons) whose advice unfolds; on a
+    // desktop it starts unfolded.
+    h("details", { class: "safety-more", open: window.matchMedia("(min-width: 721px)").matches },
+      h("summary", { text: t("safety.more", { count: ADVICE[card.kind].length }) }),
+      h("p", { class: "safety-intro", text: t(`safety.${card.kind}.intro`, { name }) }),
+      h("ul", { class: "safety-advice" }, ADVICE[card.kind].map((k) => h("li", { text: t(`safety.${card.kind}.${k}`, { name }) })))),
     h("div", { class: "actions" },
       h("button", {
         type: "button", class: "danger-solid", dataset: { action: "block" },
