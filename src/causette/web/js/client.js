@@ -328,7 +328,13 @@ function upsertConversation(conv) {
   // A draft to this person becomes the real conversation.
   const draft = `draft:${conv.with.pseudonym}`;
   if (state.tabs.includes(draft)) replaceTab(draft, key);
-  if (conv.state === "accepted" && (!old || old.state !== "accepted") && old) openTab(key, { activate: false });
+  if (conv.state === "accepted" && (!old || old.state !== "accepted") && old) {
+    openTab(key, { activate: false });
+    // The conversation I am looking at opens: the cursor goes to its message box, unless
+    // I am busy elsewhere (another field, a dialog).
+    const where = document.activeElement;
+    if (state.active === key && (!where || where === document.body || where.closest(".conv-panel"))) requestFocus();
+  }
   // A request is one notice: its own tab (not activated), marked « demande », counted in
   // the page title; the rooms pane lists it too. No toast on top.
   if (conv.state === "pending_in" && (!old || old.state !== "pending_in") && !state.blocked.has(conv.with.pseudonym)) {

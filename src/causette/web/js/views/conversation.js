@@ -318,6 +318,13 @@ export function mountConversation(pane, { onUser }) {
 
   function renderHead() {
     const key = state.active;
+    // A redraw of the banner keeps the focus on the same button (Accepter…).
+    const focusIndex = [...banner.querySelectorAll("button")].indexOf(document.activeElement);
+    const shownKey = banner.dataset.key;
+    banner.dataset.key = key || "";
+    queueMicrotask(() => {
+      if (focusIndex >= 0 && shownKey === key && !banner.contains(document.activeElement)) banner.querySelectorAll("button")[focusIndex]?.focus();
+    });
     banner.replaceChildren();
     banner.hidden = true;
     headReport.hidden = true;
