@@ -254,6 +254,8 @@ def chatters(browser: Any, server_url: str) -> Iterator[Any]:
             viewport={"width": width, "height": height},
             base_url=server_url,
             bypass_csp=bypass_csp,
+            # Screenshots for the docs: a message caught mid fade-in would look faded.
+            reduced_motion="reduce" if os.environ.get("CAUSETTE_SCREENSHOTS") else None,
         )
         context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()

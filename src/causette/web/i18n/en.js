@@ -333,8 +333,8 @@ export default {
   "young.why": "Here people chat with strangers. Under 15 that cannot be done safely on causette, so you cannot come in. It is not a punishment.",
   "young.help_title": "If something worries you or someone bothers you online",
   "young.call": "Call 3018",
-  "young.call_note": " (France): free, anonymous and confidential.",
-  "young.web_note": ": write online (chat) to the people of 3018.",
-  "young.enfance_note": ": the charity that helps young people with bullying and the dangers of the internet.",
+  "young.call_note": "In France: free, anonymous and confidential.",
+  "young.web_note": "Write online (chat) to the people of 3018.",
+  "young.enfance_note": "The charity that helps young people with bullying and the dangers of the internet.",
   "young.adult": "You can also talk to an adult you trust: a parent, a teacher, the school nurse.",
 };

@@ -334,8 +334,8 @@ export default {
   "young.why": "Ici, on discute avec des inconnus. Avant 15 ans, on ne peut pas le faire en sécurité sur causette, alors tu ne peux pas entrer. Ce n'est pas une punition.",
   "young.help_title": "Si quelque chose t'inquiète ou si quelqu'un t'embête en ligne",
   "young.call": "Appeler le 3018",
-  "young.call_note": " : gratuit, anonyme et confidentiel.",
-  "young.web_note": " : pour écrire en ligne (tchat) aux gens du 3018.",
-  "young.enfance_note": " : l'association qui aide les jeunes face au harcèlement et aux dangers d'internet.",
+  "young.call_note": "Gratuit, anonyme et confidentiel.",
+  "young.web_note": "Pour écrire en ligne (tchat) aux gens du 3018.",
+  "young.enfance_note": "L'association qui aide les jeunes face au harcèlement et aux dangers d'internet.",
   "young.adult": "Tu peux aussi en parler à un adulte de confiance : un parent, un prof, l'infirmière scolaire.",
 };

@@ -35,9 +35,9 @@ export function renderTooYoung(root, { meta, onJoined }) {
         h("p", { text: t("young.why") }),
         h("h2", { text: t("young.help_title") }),
         h("ul", { class: "help-links" },
-          h("li", {}, link("tel:3018", t("young.call"), false), h("span", { text: t("young.call_note") })),
-          h("li", {}, link("https://3018.fr", "3018.fr"), h("span", { text: t("young.web_note") })),
-          h("li", {}, link("https://e-enfance.org", "e-Enfance"), h("span", { text: t("young.enfance_note") }))),
+          h("li", {}, link("tel:3018", t("young.call"), false), h("span", { class: "help-note", text: t("young.call_note") })),
+          h("li", {}, link("https://3018.fr", "3018.fr"), h("span", { class: "help-note", text: t("young.web_note") })),
+          h("li", {}, link("https://e-enfance.org", "e-Enfance"), h("span", { class: "help-note", text: t("young.enfance_note") }))),
         h("p", { text: t("young.adult") }))),
   );
   title.focus();
