@@ -174,3 +174,37 @@ def test_the_message_menu_by_keyboard(chatters: Any) -> None:
     listed = page.locator(".people-list .person").count()
     assert int(count) == listed
     assert eva.errors == [] and eva.csp_violations == []
+
+
+def test_typing_indicator_in_a_private_conversation(chatters: Any) -> None:
+    """In an accepted private conversation, the other side sees "… écrit…" while one types;
+    it goes when the message arrives. Rooms never show it."""
+    gina = chatters()
+    gina.join("Gina_69", 36, gender="f", department="69")
+    hugo = chatters()
+    hugo.join("Hugo_69", 37, gender="m", department="69")
+    for who in (gina, hugo):
+        who.enter_room("25-40")
+    hugo.wait_person("Gina_69")
+    hugo.page.click('.person[data-pseudonym="Gina_69"] .person-button')
+    hugo.page.click(".user-dialog button.primary")
+    hugo.say("vue 4 on parle ?")
+    gina.page.locator("[role=tab].pending", has_text="Hugo_69").click()
+    gina.page.locator(".conv-banner button.primary").click()
+    gina.wait_text("vue 4 on parle ?")
+    hugo.page.wait_for_function("() => !document.querySelector('#composer-input').disabled")
+    line = gina.page.locator(".typing-line")
+    assert line.is_hidden()
+    hugo.page.locator("#composer-input").press_sequentially("vue 4 j'écris")
+    line.wait_for(state="visible", timeout=TIMEOUT_MS)
+    assert line.inner_text() == "Hugo_69 écrit…"
+    hugo.page.keyboard.press("Enter")
+    gina.wait_text("vue 4 j'écris")
+    line.wait_for(state="hidden", timeout=TIMEOUT_MS)
+    # In a room, typing shows nothing to anyone.
+    gina.page.click('[role=tab][data-tab="room:25-40"]')
+    hugo.page.click('[role=tab][data-tab="room:25-40"]')
+    hugo.page.locator("#composer-input").press_sequentially("vue 4 dans le salon")
+    hugo.page.keyboard.press("Enter")
+    gina.wait_text("vue 4 dans le salon")
+    assert gina.page.locator(".typing-line").is_hidden()

@@ -52,6 +52,7 @@ export default {
   "chat.request_tab": "request",
   "chat.leave_short": "Leave room",
   "chat.close_short": "Close",
+  "chat.typing": "{name} is writing…",
   "chat.room_count": "{count} online",
   "chat.join_room": "Join {name}",
   "chat.joined": "joined",

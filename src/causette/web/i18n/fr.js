@@ -53,6 +53,7 @@ export default {
   "chat.request_tab": "demande",
   "chat.leave_short": "Quitter le salon",
   "chat.close_short": "Fermer",
+  "chat.typing": "{name} écrit…",
   "chat.room_count": "{count} en ligne",
   "chat.join_room": "Rejoindre {name}",
   "chat.joined": "rejoint",

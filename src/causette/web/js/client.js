@@ -133,6 +133,30 @@ export function respond(conversationId, decision) {
   if (decision === "block" && conv) applyBlock(conv.with.pseudonym); // the block applies everywhere
 }
 
+// Typing in a private conversation: at most one notice every 3 s (the server passes on
+// no more either), only in an accepted conversation, never in rooms.
+const TYPING_EVERY_MS = 3000;
+const TYPING_SHOWN_MS = 5000;
+let typingSentAt = 0;
+export function typing(key) {
+  if (!key || !key.startsWith("pm:")) return;
+  const conv = state.conversations.get(key.slice(3));
+  if (!conv || conv.state !== "accepted" || Date.now() - typingSentAt < TYPING_EVERY_MS) return;
+  typingSentAt = Date.now();
+  if (conn) conn.send({ type: "typing", conversation: conv.id });
+}
+
+function onTyping(ev) {
+  if (!ev.channel || !ev.pseudonym || state.blocked.has(ev.pseudonym)) return;
+  const until = Date.now() + TYPING_SHOWN_MS;
+  state.typing.set(ev.channel, { pseudonym: ev.pseudonym, until });
+  changed("typing");
+  setTimeout(() => {
+    const now = state.typing.get(ev.channel);
+    if (now && now.until <= Date.now()) { state.typing.delete(ev.channel); changed("typing"); }
+  }, TYPING_SHOWN_MS + 50);
+}
+
 export function block(pseudonym) {
   send({ type: "block", pseudonym }, { kind: "block", pseudonym });
 }
@@ -363,6 +387,8 @@ function onMessage(ev) {
     return;
   }
   const c = channel(key);
+  // Their message is here: they are no longer "writing".
+  if (ev.from && state.typing.get(key)?.pseudonym === ev.from.pseudonym) { state.typing.delete(key); changed("typing"); }
   if (key.startsWith("pm:")) {
     const conv = state.conversations.get(key.slice(3));
     if (conv && conv.state === "accepted" && !state.tabs.includes(key)) openTab(key, { activate: false });
@@ -557,6 +583,9 @@ function handle(ev) {
       break;
     case "safety_card":
       onSafetyCard(ev);
+      break;
+    case "typing":
+      onTyping(ev);
       break;
     case "held":
       onHeld(ev);

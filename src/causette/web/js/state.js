@@ -37,6 +37,7 @@ export const state = {
   sanctionEnd: null,
   modNotices: [], // {id, kind, title, lines}
   synced: false,
+  typing: new Map(), // "pm:<id>" -> {pseudonym, until}: the other side is writing
 };
 
 const listeners = new Map();

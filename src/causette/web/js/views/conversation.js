@@ -3,7 +3,7 @@
 import { h } from "../dom.js";
 import { t, formatTime } from "../i18n.js";
 import { state, subscribe, setActive, changed } from "../state.js";
-import { post, leaveRoom, closeTab, respond, olderHistory, dismissCard, blockFromCard, reportFromCard, askReport, clearNote, showTab, openPm } from "../client.js";
+import { post, leaveRoom, closeTab, respond, olderHistory, dismissCard, blockFromCard, reportFromCard, askReport, clearNote, showTab, openPm, typing } from "../client.js";
 import { badge, genderClass, tabLabel, userDetails, userSummary, roomCount, initials, avatarClass, sameDay, dayLabel } from "./common.js";
 
 export function mountConversation(pane, { onUser }) {
@@ -57,10 +57,14 @@ export function mountConversation(pane, { onUser }) {
     id: "composer-input", type: "text", name: "text", autocomplete: "off",
     attrs: { maxlength: 500, placeholder: t("chat.message_placeholder"), "aria-label": t("chat.message_label") },
   });
+  input.addEventListener("input", () => { if (input.value.trim()) typing(state.active); });
+  // "Dan écrit…" under the log of a private conversation (not a live region: it would
+  // talk over the messages).
+  const typingLine = h("p", { class: "typing-line", hidden: true });
   const sendButton = h("button", { type: "submit", class: "primary", text: t("chat.send") });
   const composer = h("form", { class: "composer", on: { submit: onSend } }, input, sendButton);
   const panel = h("section", { id: "conv-panel", class: "conv-panel", attrs: { role: "tabpanel" } },
-    h("div", { class: "conv-head" }, h("div", { class: "conv-head-text" }, title, subtitle), headPeople, headReport, headClose), banner, cardsBox, log, heldBox, noteBox, composer);
+    h("div", { class: "conv-head" }, h("div", { class: "conv-head-text" }, title, subtitle), headPeople, headReport, headClose), banner, cardsBox, log, typingLine, heldBox, noteBox, composer);
   pane.append(tablist, empty, panel);
 
   let rendered = { key: null, count: 0, lastId: 0 };
@@ -428,6 +432,12 @@ export function mountConversation(pane, { onUser }) {
     loadingOlder = false;
   }
 
+  function renderTyping() {
+    const who = state.active ? state.typing.get(state.active) : null;
+    typingLine.hidden = !who;
+    typingLine.textContent = who ? t("chat.typing", { name: who.pseudonym }) : "";
+  }
+
   function renderFailed() {
     const f = state.failedText;
     if (f && f.key === state.active && !input.value) input.value = f.text;
@@ -471,6 +481,8 @@ export function mountConversation(pane, { onUser }) {
   subscribe("active", renderHeld);
   subscribe("notes", renderNote);
   subscribe("active", renderNote);
-  subscribe("focus", () => queueMicrotask(focusActive)); // after this batch (the view shown)
+  subscribe("focus", () => queueMicrotask(focusActive));
+  subscribe("typing", renderTyping);
+  subscribe("active", renderTyping); // after this batch (the view shown)
   return { focusComposer: () => input.focus() };
 }
