@@ -57,6 +57,14 @@ def test_phone_touch_targets_are_44px(chatters: Any) -> None:
     phone.wait_text("Coucou depuis un ordinateur")
     phone.say("Coucou depuis un téléphone")
     phone.wait_text("Coucou depuis un téléphone")
+    # The people present, one tap away from the conversation.
+    here = phone.page.locator(".head-people")
+    phone.page.wait_for_function(
+        "() => parseInt(document.querySelector('.head-people').textContent) >= 2",
+        timeout=TIMEOUT_MS,
+    )
+    assert here.inner_text().endswith(" personnes ici")
+    assert here.is_visible()
     small["room"] = phone.page.evaluate(SMALL_TARGETS_JS)
     other.wait_person(phone.pseudonym)
     other.page.click(f'.person[data-pseudonym="{phone.pseudonym}"] .person-button')
@@ -66,6 +74,10 @@ def test_phone_touch_targets_are_44px(chatters: Any) -> None:
     tab.click()
     phone.page.locator(".conv-banner button.primary").wait_for()
     small["pm request"] = phone.page.evaluate(SMALL_TARGETS_JS)
+    phone.page.click('.nav-button[data-view="chat"]')
+    phone.page.click('[role=tab][data-tab="room:general"]')
+    here.click()
+    phone.wait_person(other.pseudonym)  # the people view, from the room's head
     for view in ("people", "rooms"):
         phone.page.click(f'.nav-button[data-view="{view}"]')
         small[view] = phone.page.evaluate(SMALL_TARGETS_JS)
