@@ -53,6 +53,7 @@ export default {
   "chat.leave_short": "Leave room",
   "chat.close_short": "Close",
   "chat.typing": "{name} is writing…",
+  "chat.people_count_one": "1 person here",
   "chat.room_count": "{count} online",
   "chat.join_room": "Join {name}",
   "chat.joined": "joined",

@@ -54,6 +54,7 @@ export default {
   "chat.leave_short": "Quitter le salon",
   "chat.close_short": "Fermer",
   "chat.typing": "{name} écrit…",
+  "chat.people_count_one": "1 personne ici",
   "chat.room_count": "{count} en ligne",
   "chat.join_room": "Rejoindre {name}",
   "chat.joined": "rejoint",

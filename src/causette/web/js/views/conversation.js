@@ -344,7 +344,8 @@ export function mountConversation(pane, { onUser }) {
       subtitle.textContent = room.topic || "";
       if (room.joined) {
         headPeople.hidden = false;
-        headPeople.textContent = t("chat.people_count", { count: roomCount(state, room) });
+        const here = roomCount(state, room);
+        headPeople.textContent = t(here === 1 ? "chat.people_count_one" : "chat.people_count", { count: here });
       }
     } else {
       const conv = key.startsWith("pm:") ? state.conversations.get(key.slice(3)) : null;
