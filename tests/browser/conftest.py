@@ -247,6 +247,7 @@ def chatters(browser: Any, server_url: str) -> Iterator[Any]:
         height: int = 800,
         open_page: bool = True,
         bypass_csp: bool = False,
+        color_scheme: str | None = None,
     ) -> Chatter:
         # bypass_csp: only for tests that inject a checker (axe-core), never to hide a bug.
         context = browser.new_context(
@@ -256,6 +257,7 @@ def chatters(browser: Any, server_url: str) -> Iterator[Any]:
             bypass_csp=bypass_csp,
             # Screenshots for the docs: a message caught mid fade-in would look faded.
             reduced_motion="reduce" if os.environ.get("CAUSETTE_SCREENSHOTS") else None,
+            color_scheme=color_scheme,
         )
         context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()

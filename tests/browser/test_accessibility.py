@@ -1,5 +1,6 @@
 """Issue 14, item 4: axe-core finds no critical or serious violation on the join, room,
-private conversation, people, settings and report views, at 1280×800 and 360×740.
+private conversation, people, settings and report views, at 1280×800 and 360×740 (and at
+360×740 in dark mode).
 
 axe-core comes from the npm registry (installed on first use under
 tests/browser/node_modules/, which git ignores). Without npm the test skips with the
@@ -22,7 +23,8 @@ from tests.browser.conftest import TIMEOUT_MS
 AXE_VERSION = "4.14.1"
 AXE_DIR = pathlib.Path(__file__).resolve().parent / "node_modules" / ".causette-axe"
 AXE_JS = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
-SIZES = {"desktop": (1280, 800), "phone": (360, 740)}
+# (width, height, colour scheme): desktop and phone, and the phone in dark mode.
+SIZES = {"desktop": (1280, 800, "light"), "phone": (360, 740, "light"), "dark": (360, 740, "dark")}
 
 
 def _unavailable(reason: str) -> None:
@@ -84,11 +86,11 @@ def axe(page: Any, source: str) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_axe_finds_nothing_serious(chatters: Any, axe_source: str, size: str) -> None:
-    width, height = SIZES[size]
-    phone = size == "phone"
+    width, height, scheme = SIZES[size]
+    phone = width < 721
     found: dict[str, list[dict[str, Any]]] = {}
 
-    me = chatters(width=width, height=height, bypass_csp=True)
+    me = chatters(width=width, height=height, bypass_csp=True, color_scheme=scheme)
     found["join"] = axe(me.page, axe_source)
     me.join(f"Axe_{size[:4]}", 30, gender="f", department="75")
     other = chatters()
@@ -143,7 +145,9 @@ def test_axe_finds_nothing_serious(chatters: Any, axe_source: str, size: str) ->
     me.wait_text("On discute en privé ?")
     found["pm"] = axe(me.page, axe_source)
 
-    public = chatters(width=width, height=height, bypass_csp=True, open_page=False)
+    public = chatters(
+        width=width, height=height, bypass_csp=True, open_page=False, color_scheme=scheme
+    )
     public.page.goto("/report.html")
     public.page.wait_for_selector("form")
     found["public report page"] = axe(public.page, axe_source)
