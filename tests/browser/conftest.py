@@ -58,11 +58,9 @@ def server_data_dir(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     return tmp_path_factory.mktemp("causette-data")
 
 
-@pytest.fixture(scope="session")
-def server_url(server_data_dir: pathlib.Path) -> Iterator[str]:
-    """A causette server on a free port with a fresh data directory and an easy PoW."""
+def start_server(data_dir: pathlib.Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """A causette server on a free port with ``data_dir`` and an easy PoW; its URL."""
     port = _free_port()
-    data_dir = server_data_dir
     env = {
         **os.environ,
         "CAUSETTE_DATA_DIR": str(data_dir),
@@ -71,6 +69,7 @@ def server_url(server_data_dir: pathlib.Path) -> Iterator[str]:
         "CAUSETTE_NEW_PM_PER_HOUR": "1000",
         "CAUSETTE_MSG_BURST": "200",
         "CAUSETTE_MSG_PER_MINUTE": "2000",
+        **(extra_env or {}),
     }
     log = (data_dir / "server.log").open("wb")
     proc = subprocess.Popen(
@@ -107,6 +106,12 @@ def server_url(server_data_dir: pathlib.Path) -> Iterator[str]:
             proc.kill()
             proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def server_url(server_data_dir: pathlib.Path) -> Iterator[str]:
+    """The shared test server (a fresh data directory)."""
+    yield from start_server(server_data_dir)
 
 
 def create_moderator(data_dir: pathlib.Path, name: str, role: str = "moderator") -> None:
@@ -190,13 +195,24 @@ class Chatter:
         page.select_option("select[name=department]", department)
         page.click("form.join-form button[type=submit]")
         self.wait_online()
+        self.wait_living_room()
         self.pseudonym = pseudonym
 
     def wait_online(self) -> None:
         self.page.wait_for_selector('.chat-screen[data-conn="online"]', timeout=TIMEOUT_MS)
 
+    def wait_living_room(self) -> str:
+        """A new chatter lands in a room (issue 14): wait for it; its channel key."""
+        tab = self.page.locator("[role=tab][aria-selected=true]")
+        tab.wait_for(timeout=TIMEOUT_MS)
+        key: str = tab.get_attribute("data-tab") or ""
+        return key
+
     def enter_room(self, slug: str) -> None:
         """Join a room from the room list and wait for its tab."""
+        rooms_nav = self.page.locator('.nav-button[data-view="rooms"]')
+        if rooms_nav.is_visible():  # a phone: the rooms are in their own view
+            rooms_nav.click()
         self.page.click(f'.room[data-slug="{slug}"]')
         self.page.wait_for_selector(f'[role=tab][data-tab="room:{slug}"][aria-selected=true]')
 
@@ -226,10 +242,22 @@ def chatters(browser: Any, server_url: str) -> Iterator[Any]:
     made: list[Chatter] = []
 
     def make(
-        locale: str = "fr-FR", width: int = 1280, height: int = 800, open_page: bool = True
+        locale: str = "fr-FR",
+        width: int = 1280,
+        height: int = 800,
+        open_page: bool = True,
+        bypass_csp: bool = False,
+        color_scheme: str | None = None,
     ) -> Chatter:
+        # bypass_csp: only for tests that inject a checker (axe-core), never to hide a bug.
         context = browser.new_context(
-            locale=locale, viewport={"width": width, "height": height}, base_url=server_url
+            locale=locale,
+            viewport={"width": width, "height": height},
+            base_url=server_url,
+            bypass_csp=bypass_csp,
+            # Screenshots for the docs: a message caught mid fade-in would look faded.
+            reduced_motion="reduce" if os.environ.get("CAUSETTE_SCREENSHOTS") else None,
+            color_scheme=color_scheme,
         )
         context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()

@@ -48,6 +48,7 @@ def test_two_chatters_talk_in_a_room(chatters: Any, shots_dir: pathlib.Path) -> 
     kb.press("Tab")
     kb.press("Enter")
     lea.wait_online()
+    lea.wait_living_room()
     lea.pseudonym = "Lea_75"
 
     marc = chatters()
@@ -96,6 +97,9 @@ def test_tabs_unread_counts_and_people_filters(chatters: Any) -> None:
         return set(names)
 
     assert {"Ella_35", "Noah_59"} <= shown()
+    filters = ella.page.locator(".filters")
+    assert filters.get_attribute("open") is None  # folded by default, the people first
+    filters.locator("summary").click()
     ella.page.select_option(".filters select >> nth=0", "m")
     assert "Noah_59" in shown() and "Ella_35" not in shown()
     ella.page.select_option(".filters select >> nth=0", "")
@@ -109,14 +113,15 @@ def test_tabs_unread_counts_and_people_filters(chatters: Any) -> None:
     assert "Noah_59" in shown() and "Ella_35" not in shown()
     ella.page.select_option(".filters select >> nth=1", "")
 
-    ella.enter_room("musique")  # a second tab, now the active one
-    assert ella.page.locator("[role=tab]").count() == 2
+    tabs = ella.page.locator("[role=tab]").count()  # the living room and amitie
+    ella.enter_room("musique")  # one more tab, now the active one
+    assert ella.page.locator("[role=tab]").count() == tabs + 1
     noah.say("un")
     noah.say("deux")
     badge = ella.page.locator('[role=tab][data-tab="room:amitie"] .badge')
     badge.wait_for()
     ella.page.wait_for_function(
-        "document.querySelector('[data-tab=\"room:amitie\"] .badge').textContent === '2'"
+        "() => document.querySelector('[data-tab=\"room:amitie\"] .badge')?.textContent === '2'"
     )
     ella.page.click('[role=tab][data-tab="room:amitie"]')
     assert badge.count() == 0
@@ -173,10 +178,11 @@ def test_pm_request_accepted_and_answered(chatters: Any, shots_dir: pathlib.Path
     zoe.wait_text("Bonjour Zoé, on discute ?")
     zoe.say("Avec plaisir !")
     tom.wait_text("Avec plaisir !")
-    tom.page.wait_for_function("!document.querySelector('#composer-input').disabled")
+    tom.page.wait_for_function("() => !document.querySelector('#composer-input').disabled")
     tom.say("Super")
     zoe.wait_text("Super")
     assert zoe.texts() == ["Bonjour Zoé, on discute ?", "Avec plaisir !", "Super"]
+    zoe.page.screenshot(path=str(shots_dir / "pm.png"))
     assert tom.texts() == ["Bonjour Zoé, on discute ?", "Avec plaisir !", "Super"]
 
 
@@ -371,7 +377,9 @@ def test_phone_layout_has_no_horizontal_scroll(chatters: Any, shots_dir: pathlib
     phone.page.screenshot(path=str(shots_dir / "people-phone.png"))
 
 
-def test_under_15_is_refused_and_english_follows_the_browser(chatters: Any) -> None:
+def test_under_15_is_refused_and_english_follows_the_browser(
+    chatters: Any, shots_dir: pathlib.Path
+) -> None:
     """An English browser gets English; a 14-year-old is refused with an explanation."""
     kid = chatters(locale="en-GB")
     page = kid.page
@@ -381,15 +389,22 @@ def test_under_15_is_refused_and_english_follows_the_browser(chatters: Any) -> N
     page.check("input[name=gender][value=x]")
     page.select_option("select[name=department]", "75")
     page.click("form.join-form button[type=submit]")
-    error = page.locator(".form-error")
-    error.wait_for()
-    assert "15" in error.inner_text()
-    assert page.locator("input[name=age]").get_attribute("aria-invalid") == "true"
+    # Not a red error: a kind explanation that replaces the form, with where to find help.
+    screen = page.locator(".too-young")
+    screen.wait_for()
+    assert "15" in page.locator("h1").inner_text()
+    assert page.locator("form.join-form").count() == 0
+    assert page.locator(".form-error").count() == 0
     assert page.locator(".chat-screen").count() == 0
+    assert page.evaluate("document.activeElement.id") == "too-young-title"
+    links = screen.locator("a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert links == ["tel:3018", "https://3018.fr", "https://e-enfance.org"]
     page.click(".lang-switch")
-    assert page.locator("form.join-form button[type=submit]").inner_text() == "Entrer"
-    assert page.locator("input[name=pseudonym]").input_value() == "Kid_14"
+    assert page.locator(".too-young h1").inner_text() == "causette, c'est à partir de 15 ans"
+    page.screenshot(path=str(shots_dir / "under-15.png"), full_page=True)
+    assert page.get_by_role("link", name="Appeler le 3018").get_attribute("href") == "tel:3018"
     assert page.evaluate("document.documentElement.lang") == "fr"
+    assert kid.errors == [] and kid.csp_violations == []
 
 
 def test_reload_keeps_the_session_and_the_conversation(chatters: Any, server_url: str) -> None:
@@ -424,10 +439,12 @@ def test_second_tab_takes_over_and_logout_ends_the_session(chatters: Any) -> Non
     first.wait_online()
     second_page.wait_for_selector('.chat-screen[data-conn="elsewhere"]')
 
-    first.page.get_by_role("button", name="Quitter").click()
+    first.page.get_by_role("button", name="Quitter", exact=True).click()
     first.page.wait_for_selector("form.join-form")
-    status = first.page.evaluate("fetch('/api/session').then(r => r.status)")
-    assert status == 401
+    answer = first.page.evaluate(
+        "fetch('/api/session').then(async r => [r.status, await r.json()])"
+    )
+    assert answer == [200, {"me": None}]  # no session is an answer, not an error
 
 
 def test_scrolling_up_loads_older_messages(chatters: Any) -> None:

@@ -22,8 +22,8 @@ def _open_pm(sender: Any, recipient: Any, room: str, first: str) -> None:
     sender.say(first)
     sender.page.wait_for_selector('[role=tab][data-tab^="pm:"][aria-selected=true]')
     sender.wait_text(first)
-    # The chip above the tabs is in sight on a desktop and on a phone alike.
-    recipient.page.locator(".request-chip", has_text=sender.pseudonym).click()
+    # The request's own tab is in sight on a desktop and on a phone alike.
+    recipient.page.locator("[role=tab].pending", has_text=sender.pseudonym).click()
     recipient.page.locator(".conv-banner button.primary").click()
     recipient.page.wait_for_selector('[role=tab][data-tab^="pm:"][aria-selected=true]')
     recipient.wait_text(first)
@@ -45,7 +45,7 @@ def test_ambush_card_warns_the_victim_only_and_blocks_in_one_tap(
     _open_pm(kev, marc, ADULT_ROOM, "salut ça va ? t'es dispo ce soir ?")
     marc.say("oui ça va, pourquoi ?")
     kev.wait_text("oui ça va, pourquoi ?")
-    kev.page.wait_for_function("!document.querySelector('#composer-input').disabled")
+    kev.page.wait_for_function("() => !document.querySelector('#composer-input').disabled")
     kev.say("viens chez moi ce soir, viens seul")
     marc.wait_text("viens chez moi ce soir, viens seul")
 
@@ -121,7 +121,7 @@ def test_grooming_card_for_a_teen_and_a_held_message_reaches_her_only_once_appro
     _open_pm(tom, lea, TEEN_ROOM, "salut t'as quel âge ?")
     lea.say("15 et toi")
     tom.wait_text("15 et toi")
-    tom.page.wait_for_function("!document.querySelector('#composer-input').disabled")
+    tom.page.wait_for_function("() => !document.querySelector('#composer-input').disabled")
     # The flattery after the age question already shows her the card (the learned layer);
     # the next push is held.
     line = "t'es trop mature pour ton âge"
@@ -131,6 +131,14 @@ def test_grooming_card_for_a_teen_and_a_held_message_reaches_her_only_once_appro
 
     card = lea.page.locator('.safety-card[data-kind="grooming"]')
     card.wait_for()
+    # On a phone the card is a compact banner: its title and buttons, the advice folded.
+    height = card.evaluate("el => el.getBoundingClientRect().height")
+    assert height < 740 * 0.35, height
+    assert card.locator("button[data-action=block]").is_visible()
+    assert not card.locator(".safety-advice").is_visible()
+    lea.page.screenshot(path=str(shots_dir / "safety-card-teen-phone-banner.png"))
+    card.locator(".safety-more summary").click()
+    card.locator(".safety-advice").wait_for()
     text = card.inner_text()
     assert "3018" in text
     assert "autre appli" in text and "photos" in text and "adulte de confiance" in text
@@ -177,7 +185,7 @@ def test_fresh_account_phone_number_is_masked_with_an_explanation(chatters: Any)
     assert "masquée" in note.inner_text()
     # The sender sees what the others see, not the number she typed.
     fresh.page.wait_for_function(
-        "[...document.querySelectorAll('.messages .msg-text')]"
+        "() => [...document.querySelectorAll('.messages .msg-text')]"
         ".some((n) => n.textContent.startsWith('appelle moi') && !/\\d/.test(n.textContent))"
     )
     note.locator("button.note-close").click()
@@ -190,9 +198,9 @@ def test_saying_under_15_ends_the_session_with_an_explanation(chatters: Any) -> 
     kid.join("Petit_Loup", 19, gender="m", department="59")
     kid.enter_room(ADULT_ROOM)
     kid.say("en vrai j'ai 13 ans")
-    kid.page.wait_for_selector("form.join-form", timeout=10_000)
-    error = kid.page.locator(".form-error")
-    error.wait_for()
-    assert "15 ans" in error.inner_text() and "3018" in error.inner_text()
+    screen = kid.page.locator(".too-young")
+    screen.wait_for(timeout=10_000)
+    assert "15 ans" in screen.inner_text() and "3018" in screen.inner_text()
+    assert screen.locator('a[href="tel:3018"]').count() == 1
     kid.page.wait_for_timeout(1500)  # no reconnection brings the chat back
     assert kid.page.locator(".chat-screen").count() == 0

@@ -116,7 +116,7 @@ async def test_pseudonym_freed_after_logout(make_client):
     async with alice.http.post(f"{alice.base_url}/api/logout", headers=headers) as resp:
         assert resp.status == 204
     async with alice.http.get(f"{alice.base_url}/api/session", headers=headers) as resp:
-        assert resp.status == 401
+        assert resp.status == 200 and (await resp.json())["me"] is None
     again = await make_client("Alice")
     assert again.me["pseudonym"] == "Alice"
 
@@ -181,16 +181,18 @@ async def test_cookie_session_resumes_on_the_same_device_only(base_url):
         session_cookie = browser.cookie_jar.filter_cookies(base_url)["causette_session"].value
     other = aiohttp.ClientSession(cookies={"causette_session": session_cookie})
     async with other, other.get(f"{base_url}api/session") as resp:
-        assert resp.status == 401
+        assert resp.status == 200 and (await resp.json())["me"] is None
 
 
 async def test_http_api_requires_session(base_url):
-    """Session-only endpoints answer 401 not_authenticated without one."""
+    """Session-only endpoints answer 401 not_authenticated without one; /api/session
+    answers 200 with no session (a first visit is not an error)."""
     async with aiohttp.ClientSession() as http:
-        for path in ("api/session", "api/rooms"):
-            async with http.get(f"{base_url}{path}") as resp:
-                assert resp.status == 401
-                assert (await resp.json())["error"]["code"] == "not_authenticated"
+        async with http.get(f"{base_url}api/rooms") as resp:
+            assert resp.status == 401
+            assert (await resp.json())["error"]["code"] == "not_authenticated"
+        async with http.get(f"{base_url}api/session") as resp:
+            assert resp.status == 200 and await resp.json() == {"me": None}
 
 
 async def test_english_messages_by_accept_language(make_client):

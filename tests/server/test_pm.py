@@ -109,3 +109,30 @@ async def test_unknown_recipient_and_self(make_client):
     assert (await alice.pm("Alice", "hi"))["code"] == "user_unknown"
     bad = await alice.request({"type": "pm", "conversation": "nope", "text": "x"}, "ack")
     assert bad["code"] == "conversation_unknown"
+
+
+async def test_typing_reaches_the_other_side_of_an_accepted_conversation_only(make_client):
+    """A typing notice goes only once the conversation is accepted, to the other side, at
+    most once per interval, and carries no text."""
+    alice = await make_client("Alice")
+    bob = await make_client("Bob", gender="m")
+    ack = await alice.pm("Bob", "salut")
+    conv = (await bob.expect("conversation"))["conversation"]
+    await alice.send({"type": "typing", "conversation": conv["id"]})  # a request: nothing
+    await bob.send({"type": "pm_respond", "conversation": conv["id"], "decision": "accept"})
+    accepted = await alice.expect("conversation")
+    while accepted["conversation"]["state"] != "accepted":
+        accepted = await alice.expect("conversation")
+    for _ in range(3):  # a burst: one notice
+        await alice.send({"type": "typing", "conversation": conv["id"]})
+    notice = await bob.expect("typing")
+    assert notice == {"type": "typing", "channel": ack["channel"], "pseudonym": "Alice"}
+    await alice.pm("Bob", "voilà")  # after the burst: once it is there, the rest was too
+    await bob.expect("message", channel=ack["channel"], text="voilà")
+    assert [f["type"] for f in bob.frames].count("typing") == 1
+    assert not [f for f in alice.frames if f["type"] == "typing"]
+    # Not someone else's conversation.
+    carol = await make_client("Carol")
+    await carol.send({"type": "typing", "conversation": conv["id"], "ref": "t1"})
+    refused = await carol.expect("error", ref="t1")
+    assert refused["code"] == "conversation_unknown"

@@ -74,6 +74,10 @@ CLOSE_UNDER_15 = 4011
 REPLAY_PAGE = 500
 
 
+# A typing notice is passed on at most this often per chatter and conversation.
+TYPING_INTERVAL_S = 3.0
+
+
 def frame(kind: str, **fields: Any) -> bytes:
     """One server event, ``type`` first (cheap to dispatch on for clients)."""
     return orjson.dumps({"type": kind, **fields})
@@ -196,6 +200,8 @@ class ChatService:
         self.heads: dict[str, int] = {}
         self._id_by_token_hash: dict[str, str] = {}
         self._loading: dict[str, asyncio.Future[Chatter | None]] = {}
+        # (chatter id, conversation id) -> when their last typing notice was passed on.
+        self._typing_at: dict[tuple[str, str], float] = {}
         self._join_buckets: dict[str, TokenBucket] = {}
         self._spent = proof_of_work.SpentChallenges()
         self._counts_sent: dict[Space, dict[str, int]] = {}
@@ -980,6 +986,23 @@ class ChatService:
         for viewer in viewers:
             body = frame("conversation", conversation=self._conversation_object(conv, viewer))
             await self.bus.publish(Envelope(body, targets=(viewer,)))
+
+    async def typing(self, chatter: Chatter, conv_id: str) -> None:
+        """ "X is writing", to the other side of an accepted private conversation only; at
+        most one notice every TYPING_INTERVAL_S per chatter and conversation; nothing to
+        someone who blocked the writer (the bus drops it). No text ever goes with it."""
+        conv = self._my_conversation(chatter, conv_id)
+        if conv.status is not ConversationStatus.ACCEPTED:
+            return
+        now = self.clock()
+        key = (chatter.id, conv_id)
+        if now - self._typing_at.get(key, float("-inf")) < TYPING_INTERVAL_S:
+            return
+        self._typing_at[key] = now
+        body = frame("typing", channel=conv.channel, pseudonym=chatter.profile.pseudonym)
+        await self.bus.publish(
+            Envelope(body, targets=(conv.other(chatter.id),), sender_id=chatter.id)
+        )
 
     async def pm_respond(self, chatter: Chatter, conv_id: str, decision: str) -> None:
         conv = self._my_conversation(chatter, conv_id)

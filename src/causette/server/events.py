@@ -114,6 +114,13 @@ class Ping(Event):
     type: Literal["ping"]
 
 
+class Typing(Event):
+    """The chatter is writing in a private conversation (no text goes with it)."""
+
+    type: Literal["typing"]
+    conversation: ConversationId
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     model.model_fields["type"].annotation.__args__[0]: model  # type: ignore[union-attr]
     for model in (
@@ -132,6 +139,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         History,
         Report,
         Ping,
+        Typing,
     )
 }
 

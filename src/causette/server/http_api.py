@@ -172,7 +172,13 @@ async def join(request: web.Request) -> web.Response:
 
 
 async def session(request: web.Request) -> web.Response:
-    chatter = await _chatter(request)
+    # "No session (yet)" is an answer, not an error: a first visit asks this every time.
+    try:
+        chatter = await _chatter(request)
+    except ChatError as exc:
+        if exc.code is ErrorCode.NOT_AUTHENTICATED:
+            return json_response({"me": None})
+        raise
     # A banned chatter's session is not "still open": say why, with the statement.
     await request.app[SERVICE].sanctions.check_hello(chatter)
     return json_response({"me": chatter.me()})

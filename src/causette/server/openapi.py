@@ -121,8 +121,14 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "The caller's session",
                     "security": secured,
                     "responses": {
-                        "200": _json({"type": "object", "properties": {"me": _ME}}, "alive"),
-                        **_errors(401),
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "properties": {"me": {"anyOf": [_ME, {"type": "null"}]}},
+                            },
+                            "the session; me is null when there is none (none yet, ended)",
+                        ),
+                        **_errors(403),
                     },
                 }
             },

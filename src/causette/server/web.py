@@ -146,6 +146,10 @@ def setup_web(app: web.Application, root: pathlib.Path | None = None) -> None:
     index, static = make_handlers(root or WEB_ROOT)
     app.router.add_get("/", index)
     app.router.add_get("/report.html", page_handler(root or WEB_ROOT, "report.html"))
+    # The web app: its service worker must sit at the root to serve the whole site, and
+    # the page it shows when the network is gone.
+    app.router.add_get("/sw.js", page_handler(root or WEB_ROOT, "sw.js"))
+    app.router.add_get("/offline.html", page_handler(root or WEB_ROOT, "offline.html"))
     app.router.add_get("/static/{path:.+}", static)
     # The moderation console (web/desk/): its page at /desk/, its files under /static/desk/.
     desk_index, _ = make_handlers((root or WEB_ROOT) / "desk")

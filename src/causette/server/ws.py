@@ -122,6 +122,12 @@ async def _ping(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> byt
     return frame("pong", ref=ref)
 
 
+async def _typing(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
+    assert isinstance(e, ev.Typing)
+    await s.typing(c, e.conversation)
+    return None  # no answer: a typing notice is best effort
+
+
 async def _hello_again(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
     raise ChatError(ErrorCode.BAD_EVENT)
 
@@ -142,6 +148,7 @@ HANDLERS: dict[type[ev.Event], Handler] = {
     ev.History: _history,
     ev.Report: _report,
     ev.Ping: _ping,
+    ev.Typing: _typing,
 }
 
 

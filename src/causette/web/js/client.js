@@ -3,7 +3,7 @@
 import { Connection } from "./socket.js";
 import {
   state, changed, channel, addMessage, lastIds, openTab, closeTab, replaceTab, setActive,
-  persist, saved, notify, tabKeyForConversation,
+  persist, saved, notify, tabKeyForConversation, requestFocus,
 } from "./state.js";
 import { t, errorText, lang } from "./i18n.js";
 import { onModerationEvent, addStatement, mutedNote, rememberReport } from "./sanctions.js";
@@ -11,6 +11,26 @@ import { onModerationEvent, addStatement, mutedNote, rememberReport } from "./sa
 let conn = null;
 const pending = new Map(); // ref -> {kind, channel?, to?, text?}
 let firstSync = true;
+// A new chatter goes straight into a living room: the busiest room of their space, once
+// the room list (with counts) arrives, unless they chose something themselves first.
+let autoEnter = false;
+let autoSlug = null;
+
+/** The busiest room of my space among the themed rooms and my own region's room; Général
+ * when nobody is anywhere (or on a tie). */
+export function livingRoom() {
+  const rooms = [...state.rooms.values()];
+  const mine = state.me && state.me.region;
+  const candidates = rooms.filter((r) => !isRegionRoom(r) || r.name === mine);
+  const general = candidates.find((r) => r.slug === "general" || r.slug === "ados-general") || candidates[0];
+  let best = general;
+  for (const r of candidates) if ((r.count || 0) > ((best && best.count) || 0)) best = r;
+  return best || null;
+}
+
+export function isRegionRoom(room) {
+  return room.slug.startsWith("region-");
+}
 // Refusals of a message that deserve to stay in sight above the composer.
 const SAFETY_CODES = new Set(["message_blocked", "fresh_no_links", "fresh_pm_limit", "adults_out_of_reach", "moved_out"]);
 
@@ -49,13 +69,26 @@ function send(event, meta) {
 // ---- actions ----
 
 export function joinRoom(slug) {
+  autoEnter = false;
   const key = `room:${slug}`;
   const room = state.rooms.get(slug);
   if (room && room.joined && state.tabs.includes(key)) {
     setActive(key);
+    state.view = "chat";
+    changed("view");
+    requestFocus();
     return;
   }
   send({ type: "join", room: slug }, { kind: "join", slug });
+}
+
+/** A tab chosen by the chatter (click, list, chip): shown, with the cursor in the box. */
+export function showTab(key) {
+  autoEnter = false;
+  openTab(key);
+  state.view = "chat";
+  changed("view");
+  requestFocus();
 }
 
 export function leaveRoom(slug) {
@@ -86,18 +119,42 @@ export function post(key, text) {
 export function openPm(pseudonym) {
   for (const conv of state.conversations.values()) {
     if (conv.with && conv.with.pseudonym === pseudonym && conv.state !== "blocked") {
-      openTab(tabKeyForConversation(conv));
+      showTab(tabKeyForConversation(conv));
       return;
     }
   }
-  openTab(`draft:${pseudonym}`);
+  showTab(`draft:${pseudonym}`);
 }
 
 export function respond(conversationId, decision) {
   if (send({ type: "pm_respond", conversation: conversationId, decision }, { kind: "respond", conversationId, decision }) === null) return;
-  if (decision === "accept") openTab(`pm:${conversationId}`);
+  if (decision === "accept") showTab(`pm:${conversationId}`);
   const conv = state.conversations.get(conversationId);
   if (decision === "block" && conv) applyBlock(conv.with.pseudonym); // the block applies everywhere
+}
+
+// Typing in a private conversation: at most one notice every 3 s (the server passes on
+// no more either), only in an accepted conversation, never in rooms.
+const TYPING_EVERY_MS = 3000;
+const TYPING_SHOWN_MS = 5000;
+let typingSentAt = 0;
+export function typing(key) {
+  if (!key || !key.startsWith("pm:")) return;
+  const conv = state.conversations.get(key.slice(3));
+  if (!conv || conv.state !== "accepted" || Date.now() - typingSentAt < TYPING_EVERY_MS) return;
+  typingSentAt = Date.now();
+  if (conn) conn.send({ type: "typing", conversation: conv.id });
+}
+
+function onTyping(ev) {
+  if (!ev.channel || !ev.pseudonym || state.blocked.has(ev.pseudonym)) return;
+  const until = Date.now() + TYPING_SHOWN_MS;
+  state.typing.set(ev.channel, { pseudonym: ev.pseudonym, until });
+  changed("typing");
+  setTimeout(() => {
+    const now = state.typing.get(ev.channel);
+    if (now && now.until <= Date.now()) { state.typing.delete(ev.channel); changed("typing"); }
+  }, TYPING_SHOWN_MS + 50);
 }
 
 export function block(pseudonym) {
@@ -295,9 +352,17 @@ function upsertConversation(conv) {
   // A draft to this person becomes the real conversation.
   const draft = `draft:${conv.with.pseudonym}`;
   if (state.tabs.includes(draft)) replaceTab(draft, key);
-  if (conv.state === "accepted" && (!old || old.state !== "accepted") && old) openTab(key, { activate: false });
-  if (conv.state === "pending_in" && (!old || old.state !== "pending_in")) {
-    notify(t("chat.new_request_from", { name: conv.with.pseudonym }), "info");
+  if (conv.state === "accepted" && (!old || old.state !== "accepted") && old) {
+    openTab(key, { activate: false });
+    // The conversation I am looking at opens: the cursor goes to its message box, unless
+    // I am busy elsewhere (another field, a dialog).
+    const where = document.activeElement;
+    if (state.active === key && (!where || where === document.body || where.closest(".conv-panel"))) requestFocus();
+  }
+  // A request is one notice: its own tab (not activated), marked « demande », counted in
+  // the page title; the rooms pane lists it too. No toast on top.
+  if (conv.state === "pending_in" && (!old || old.state !== "pending_in") && !state.blocked.has(conv.with.pseudonym)) {
+    openTab(key, { activate: false });
   }
   if (conv.state === "blocked" || conv.state === "ignored") {
     if (state.tabs.includes(key) && conv.state === "blocked") closeTab(key);
@@ -322,6 +387,8 @@ function onMessage(ev) {
     return;
   }
   const c = channel(key);
+  // Their message is here: they are no longer "writing".
+  if (ev.from && state.typing.get(key)?.pseudonym === ev.from.pseudonym) { state.typing.delete(key); changed("typing"); }
   if (key.startsWith("pm:")) {
     const conv = state.conversations.get(key.slice(3));
     if (conv && conv.state === "accepted" && !state.tabs.includes(key)) openTab(key, { activate: false });
@@ -350,7 +417,10 @@ function handle(ev) {
         for (const k of joined) if (!tabs.includes(k)) tabs.push(k);
         state.tabs = tabs;
         if (s.view) state.view = s.view;
-        if (!tabs.length) state.view = "rooms"; // on a phone, start where a room can be chosen
+        if (!tabs.length) {
+          state.view = "rooms"; // until the living room is open
+          autoEnter = !(s.tabs && s.tabs.length);
+        }
         setActive(tabs.includes(s.active) ? s.active : tabs[0] || null);
       }
       changed("me", "rooms", "tabs", "pms", "people", "messages");
@@ -360,12 +430,19 @@ function handle(ev) {
       send({ type: "rooms" });
       for (const r of state.rooms.values()) if (r.joined) send({ type: "users", room: r.slug });
       if (firstSync) {
-        // A fresh page: fill each channel with its recent history.
-        for (const [ch, last] of Object.entries(ev.channels || {})) {
-          if (last > 0 && channel(ch).messages.length < 50) {
-            const before = channel(ch).messages.length ? channel(ch).messages[0].id : last + 1;
-            if (before > 1) send({ type: "history", channel: ch, before, limit: 50 });
-          }
+        // A fresh page (or a reload): fill every channel I can read with its recent history.
+        // A fresh tab sends hello with no last_ids and gets `synced {}`, so the list of
+        // channels comes from the welcome (joined rooms, my conversations), not from synced.
+        const readable = new Set(Object.keys(ev.channels || {}));
+        for (const r of state.rooms.values()) if (r.joined) readable.add(`room:${r.slug}`);
+        for (const c of state.conversations.values()) {
+          if (["accepted", "pending_in", "pending_out"].includes(c.state)) readable.add(`pm:${c.id}`);
+        }
+        for (const ch of readable) {
+          const c = channel(ch);
+          if (c.messages.length >= 50) continue;
+          if (!c.messages.length) send({ type: "history", channel: ch, limit: 50 }); // the latest 50
+          else if (c.messages[0].id > 1) send({ type: "history", channel: ch, before: c.messages[0].id, limit: 50 });
         }
         firstSync = false;
       }
@@ -433,8 +510,14 @@ function handle(ev) {
       for (const m of ev.history || []) {
         if (!(m.from && state.blocked.has(m.from.pseudonym))) addMessage(key, m);
       }
-      openTab(key);
-      state.view = "chat";
+      if (room.slug === autoSlug && state.active) {
+        openTab(key, { activate: false }); // they opened something else meanwhile
+      } else {
+        openTab(key);
+        state.view = "chat";
+        requestFocus();
+      }
+      autoSlug = null;
       changed("rooms", "people", "messages", "tabs", "view");
       break;
     }
@@ -469,6 +552,14 @@ function handle(ev) {
       break;
     case "rooms":
       for (const r of ev.rooms || []) roomFrom(r);
+      if (autoEnter) {
+        autoEnter = false;
+        const room = livingRoom();
+        if (room && !state.active) {
+          autoSlug = room.slug;
+          send({ type: "join", room: room.slug }, { kind: "join", slug: room.slug });
+        }
+      }
       changed("rooms");
       break;
     case "conversation":
@@ -492,6 +583,9 @@ function handle(ev) {
       break;
     case "safety_card":
       onSafetyCard(ev);
+      break;
+    case "typing":
+      onTyping(ev);
       break;
     case "held":
       onHeld(ev);
@@ -517,4 +611,4 @@ function handle(ev) {
   }
 }
 
-export { setActive, closeTab, openTab };
+export { setActive, closeTab, openTab, requestFocus };

@@ -3,7 +3,7 @@ import { api } from "./api.js";
 import { onLangChange, t, errorText } from "./i18n.js";
 import { state, forget, resetListeners, changed, subscribe } from "./state.js";
 import { start, stop } from "./client.js";
-import { renderJoin } from "./views/join.js";
+import { renderJoin, renderTooYoung } from "./views/join.js";
 import { renderChat } from "./views/chat.js";
 
 const root = document.getElementById("app");
@@ -87,11 +87,18 @@ async function boot() {
   if (takeTooYoungFlag()) {
     // The session was ended for age: never resume it, even if the cookie still answers.
     try { await api.logout(); } catch { /* already over */ }
-    showJoin(t("join.too_young"));
+    screen = "join";
+    root.dataset.screen = "join";
+    renderTooYoung(root, { meta: state.meta, onJoined: (me) => { state.me = me; showChat(); } });
     return;
   }
   try {
+    // No session is an answer ({"me": null}), not an error: the join screen.
     const session = await api.session();
+    if (!session || !session.me) {
+      showJoin();
+      return;
+    }
     state.me = session.me;
     showChat();
   } catch (err) {
@@ -102,3 +109,8 @@ async function boot() {
 }
 
 boot();
+
+// Installable as a web app, with an offline page (sw.js); no push notifications.
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("/sw.js").catch(() => { /* not essential */ });
+}

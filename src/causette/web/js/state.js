@@ -37,6 +37,7 @@ export const state = {
   sanctionEnd: null,
   modNotices: [], // {id, kind, title, lines}
   synced: false,
+  typing: new Map(), // "pm:<id>" -> {pseudonym, until}: the other side is writing
 };
 
 const listeners = new Map();
@@ -145,6 +146,14 @@ export function openTab(key, { activate = true } = {}) {
 }
 
 export function setActive(key) {
+  // The unread marker ("Nouveaux messages") sits before the first message not yet seen, in
+  // the channel being opened; the one left behind forgets its marker.
+  const old = state.active ? state.channels.get(state.active) : null;
+  if (old && state.active !== key) old.markerId = null;
+  const next = key ? state.channels.get(key) : null;
+  if (next && state.active !== key) {
+    next.markerId = next.unread > 0 ? next.messages[Math.max(0, next.messages.length - next.unread)]?.id ?? null : null;
+  }
   state.active = key;
   if (key && key.startsWith("room:")) {
     state.peopleRoom = key.slice(5);
@@ -173,6 +182,12 @@ export function replaceTab(oldKey, newKey) {
   if (state.active === oldKey) setActive(newKey);
   changed("tabs", "messages");
   persist();
+}
+
+/** Ask the conversation view to put the cursor in the message box (or, when it cannot be
+ * written in, on what can be done there) once it has rendered the active tab. */
+export function requestFocus() {
+  changed("focus");
 }
 
 export function notify(text, kind = "info") {

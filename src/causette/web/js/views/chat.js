@@ -22,13 +22,14 @@ export function renderChat(root, { onLogout, onRejoin }) {
   }, twoLabels(t("settings.open"), "⚙"));
   const langButton = h("button", {
     type: "button", class: "ghost lang-switch",
-    attrs: { "aria-label": t("lang.switch_label"), lang: t("lang.switch") === "English" ? "en" : "fr" },
+    // The name holds the short label too: on a phone "EN" is what one sees (and says).
+    attrs: { "aria-label": `${t("lang.switch").slice(0, 2).toUpperCase()} : ${t("lang.switch_label")}`, lang: t("lang.switch") === "English" ? "en" : "fr" },
     on: { click: () => { toggleLang(); } },
   }, twoLabels(t("lang.switch"), t("lang.switch").slice(0, 2).toUpperCase()));
   const logoutButton = h("button", { type: "button", class: "ghost", text: t("chat.logout"), on: { click: onLogout } });
   const header = h("header", { class: "topbar" },
     h("a", { class: "skip", href: "#composer-input", text: t("app.skip") }),
-    h("span", { class: "brand", text: t("app.title") }),
+    h("h1", { class: "brand", text: t("app.title") }),
     meLine, status,
     h("div", { class: "top-actions" }, settingsButton, langButton, logoutButton));
 
@@ -46,7 +47,7 @@ export function renderChat(root, { onLogout, onRejoin }) {
   const nav = h("nav", { class: "phone-nav", attrs: { "aria-label": t("chat.conversation") } }, navButtons);
 
   const roomsPane = h("aside", { class: "pane rooms-pane", attrs: { "aria-labelledby": "rooms-title" } });
-  const convPane = h("main", { id: "main", class: "pane conv-pane" });
+  const convPane = h("section", { class: "pane conv-pane", attrs: { "aria-label": t("chat.conversation") } });
   const peoplePane = h("aside", { class: "pane people-pane", attrs: { "aria-labelledby": "people-title" } });
   const notice = h("div", { class: "notice", attrs: { role: "status", "aria-live": "polite" } });
   // Moderation decisions about me and notices (issue 6): above the panes, seen from each of them.
@@ -57,10 +58,10 @@ export function renderChat(root, { onLogout, onRejoin }) {
   const reportDialog = h("dialog", { class: "report-dialog", attrs: { "aria-labelledby": "report-title" } });
 
   const screen = h("div", { class: "chat-screen" }, header, nav, moderation,
-    h("div", { class: "panes" }, roomsPane, convPane, peoplePane), notice, userDialog, settingsDialog, reportDialog);
+    h("main", { id: "main", class: "panes" }, roomsPane, convPane, peoplePane), notice, userDialog, settingsDialog, reportDialog);
   root.replaceChildren(screen);
 
-  function openUser(u) {
+  function openUser(u, { confirmBlock = false } = {}) {
     if (!u || !u.pseudonym) return;
     const me = state.me && u.pseudonym === state.me.pseudonym;
     const body = h("div", { class: "dialog-body" });
@@ -90,7 +91,8 @@ export function renderChat(root, { onLogout, onRejoin }) {
       h("p", { class: "sr-only", text: t("chat.user_actions", { name: u.pseudonym }) }),
       body);
     userDialog.showModal();
-    userDialog.querySelector("button")?.focus();
+    if (confirmBlock) body.querySelector("button.danger")?.click(); // straight to "Bloquer ?"
+    else userDialog.querySelector("button")?.focus();
   }
 
   function openSettings() {

@@ -8,6 +8,41 @@ import { joinStatements } from "../sanctions.js";
 
 const PSEUDONYM_RE = /^[\p{L}\p{N}_-]{3,20}$/u;
 
+/** Under 15: not an error but a kind explanation, with where to find help (3018 by phone
+ * and online, e-Enfance). The form is gone: this is the answer. */
+export function renderTooYoung(root, { meta, onJoined }) {
+  const link = (href, text, external = true) => h("a", {
+    href, text, attrs: external ? { rel: "noopener noreferrer", target: "_blank" } : {},
+  });
+  const langButton = h("button", {
+    type: "button", class: "link lang-switch", text: t("lang.switch"),
+    attrs: { "aria-label": t("lang.switch_label"), lang: t("lang.switch") === "English" ? "en" : "fr" },
+    on: {
+      click: () => {
+        toggleLang();
+        renderTooYoung(root, { meta, onJoined });
+        root.querySelector(".lang-switch")?.focus();
+      },
+    },
+  });
+  const title = h("h1", { id: "too-young-title", attrs: { tabindex: "-1" }, text: t("young.title") });
+  root.replaceChildren(
+    h("div", { class: "join-screen" },
+      h("header", { class: "join-header" }, h("span", { class: "brand", text: t("app.title") }), langButton),
+      h("main", { id: "main", class: "join-card too-young", attrs: { "aria-labelledby": "too-young-title" } },
+        title,
+        h("p", { text: t("young.thanks") }),
+        h("p", { text: t("young.why") }),
+        h("h2", { text: t("young.help_title") }),
+        h("ul", { class: "help-links" },
+          h("li", {}, link("tel:3018", t("young.call"), false), h("span", { class: "help-note", text: t("young.call_note") })),
+          h("li", {}, link("https://3018.fr", "3018.fr"), h("span", { class: "help-note", text: t("young.web_note") })),
+          h("li", {}, link("https://e-enfance.org", "e-Enfance"), h("span", { class: "help-note", text: t("young.enfance_note") }))),
+        h("p", { text: t("young.adult") }))),
+  );
+  title.focus();
+}
+
 export function renderJoin(root, { meta, onJoined, draft = {}, explanation = "", statement = null }) {
   const ids = {
     pseudonym: nextId("pseudo"), age: nextId("age"), dept: nextId("dept"),
@@ -96,7 +131,7 @@ export function renderJoin(root, { meta, onJoined, draft = {}, explanation = "",
     };
     if (!PSEUDONYM_RE.test(data.pseudonym)) return showError(t("err.pseudonym_invalid"), pseudonym);
     if (!Number.isInteger(data.age) || data.age < 1 || data.age > 120) return showError(t("err.age_invalid"), age);
-    if (data.age < 15) return showError(t("join.too_young"), age);
+    if (data.age < 15) { pow.stop(); return renderTooYoung(root, { meta, onJoined }); }
     if (!data.gender) return showError(t("err.gender_invalid"), genderInputs[0].querySelector("input"));
     if (!data.department) return showError(t("err.department_invalid"), dept);
     busy = true;
@@ -117,8 +152,12 @@ export function renderJoin(root, { meta, onJoined, draft = {}, explanation = "",
       pow.stop();
       onJoined(answer.me);
     } catch (err) {
-      const text = err.code === "age_too_young" ? t("join.too_young") : errorText(err);
-      showError(text, fieldFor(err.code));
+      if (err.code === "age_too_young") {
+        pow.stop();
+        renderTooYoung(root, { meta, onJoined });
+        return;
+      }
+      showError(errorText(err), fieldFor(err.code));
       // Banned (403): why, with the statement of reasons and the appeal form.
       if (err.code === "banned" && err.statement) statements.show(err.statement);
       pow.start(); // the challenge may have been used

@@ -4,7 +4,7 @@ import { h, nextId } from "../dom.js";
 import { t } from "../i18n.js";
 import { state, subscribe } from "../state.js";
 import { askReport } from "../client.js";
-import { genderClass, userDetails, userSummary } from "./common.js";
+import { genderClass, userDetails, initials, avatarClass } from "./common.js";
 
 export function mountPeople(pane, { onUser }) {
   const f = state.filters;
@@ -21,7 +21,7 @@ export function mountPeople(pane, { onUser }) {
   const count = h("p", { class: "people-count", attrs: { role: "status", "aria-live": "polite" } });
   const list = h("ul", { class: "people-list", attrs: { "aria-labelledby": "people-title" } });
 
-  const filters = h("details", { class: "filters", open: window.matchMedia("(min-width: 721px)").matches },
+  const filters = h("details", { class: "filters" }, // folded: the people come first
     h("summary", { text: t("people.filters") }),
     h("div", { class: "filter-grid" },
       h("div", { class: "field" }, h("label", { htmlFor: ids.min, text: t("people.age_min") }), ageMin),
@@ -89,11 +89,13 @@ export function mountPeople(pane, { onUser }) {
       return h("li", { class: "person", dataset: { pseudonym: u.pseudonym } },
         h("button", {
           type: "button", class: ["person-button", genderClass(u)], disabled: me,
-          attrs: { "aria-label": userSummary(u) + (me ? ` ${t("people.you")}` : "") },
           on: { click: () => onUser(u) },
         },
-        h("span", { class: "person-name", text: u.pseudonym }),
-        h("span", { class: "person-details", text: me ? `${userDetails(u)} ${t("people.you")}` : userDetails(u) })),
+        h("span", { class: ["avatar", avatarClass(u.pseudonym)], attrs: { "aria-hidden": "true" }, text: initials(u.pseudonym) }),
+        h("span", { class: "person-text" },
+          h("span", { class: "person-name", text: u.pseudonym }),
+          h("span", { class: "sr-only", text: ", " }),
+          h("span", { class: "person-details", text: me ? `${userDetails(u)} ${t("people.you")}` : userDetails(u) }))),
         me ? null : h("button", {
           type: "button", class: "report-button small", dataset: { action: "report" }, text: t("report.action"),
           attrs: { "aria-haspopup": "dialog", "aria-label": t("report.person_label", { name: u.pseudonym }) },
