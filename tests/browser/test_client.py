@@ -405,6 +405,16 @@ def test_under_15_is_refused_and_english_follows_the_browser(
     assert page.get_by_role("link", name="Appeler le 3018").get_attribute("href") == "tel:3018"
     assert page.evaluate("document.documentElement.lang") == "fr"
     assert kid.errors == [] and kid.csp_violations == []
+    # The server refused and remembers this browser: the same form sent again as 18 is
+    # refused kindly too (issue 13, item 13), not let in.
+    page.reload()
+    page.fill("input[name=pseudonym]", "Kid_18")
+    page.fill("input[name=age]", "18")
+    page.check("input[name=gender][value=x]")
+    page.select_option("select[name=department]", "75")
+    page.click("form.join-form button[type=submit]")
+    page.locator(".form-error").filter(has_text="3018").wait_for()
+    assert page.locator(".chat-screen").count() == 0
 
 
 def test_reload_keeps_the_session_and_the_conversation(chatters: Any, server_url: str) -> None:

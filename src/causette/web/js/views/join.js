@@ -131,9 +131,11 @@ export function renderJoin(root, { meta, onJoined, draft = {}, explanation = "",
     };
     if (!PSEUDONYM_RE.test(data.pseudonym)) return showError(t("err.pseudonym_invalid"), pseudonym);
     if (!Number.isInteger(data.age) || data.age < 1 || data.age > 120) return showError(t("err.age_invalid"), age);
-    if (data.age < 15) { pow.stop(); return renderTooYoung(root, { meta, onJoined }); }
     if (!data.gender) return showError(t("err.gender_invalid"), genderInputs[0].querySelector("input"));
     if (!data.department) return showError(t("err.department_invalid"), dept);
+    // Under 15 goes to the server all the same: it refuses (age_too_young, shown below as
+    // the kind explanation) and remembers the device for a day (core/devices.py), so the
+    // same form sent again as 18 is refused too.
     busy = true;
     submit.disabled = true;
     submit.textContent = t("join.joining");
