@@ -166,3 +166,13 @@ def test_grooming_in_a_room_holds_the_suspect_not_the_room(engine: SafetyEngine)
     assert engine.clear("ados", "max")
     assert _say(engine, "ados", "max", "bonne soirée", 25, at=320).action == "allow"
     assert not engine.clear("ados", "max")
+
+
+def test_a_bare_at_name_in_an_adult_room_is_a_mention_not_a_handle(engine: SafetyEngine) -> None:
+    """ "@lea tu viens ?" addresses someone in the room: left alone among adults, even from a
+    fresh account; masked in the teen space, where it may as well be a handle elsewhere."""
+    line = "@lea_2009 tu viens ce soir ?"
+    assert _say(engine, "general", "anne", line, 30).text == line
+    assert _say(engine, "general", "new", line, 30, account=600.0, at=5).text == line
+    teen = _say(engine, "ados", "tom", line, 16, at=10)
+    assert teen.action == "mask" and "lea_2009" not in (teen.text or "")

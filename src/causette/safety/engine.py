@@ -419,7 +419,9 @@ class SafetyEngine:
             )
             grooming_ctx = conv.grooming_raw >= policy.grooming.warn and minor_in_conv
             why = pii_reason(
-                kind,
+                # A bare "@name" is as often someone in the room being addressed as a
+                # handle elsewhere: the policy weighs it as a mention.
+                "mention" if kind == "handle" and s.params.get("how") == "at" else kind,
                 room=msg.room,
                 fresh=fresh,
                 age_line=age_line or grooming_ctx,

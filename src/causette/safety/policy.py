@@ -70,8 +70,9 @@ PII_MASKABLE_IN_ROOM = frozenset(
 PII_FRESH = frozenset({"phone", "email", "address", "door_code", "floor", "handle"})
 PII_AMBUSH = frozenset({"address", "door_code", "floor", "phone"})
 # Moving to another app is the first step of grooming: between teens (whose ages are only
-# declared) a Snapchat or Instagram handle is masked even in a private conversation.
-PII_BETWEEN_MINORS = frozenset({"handle"})
+# declared) a Snapchat or Instagram handle is masked even in a private conversation, and so
+# is a bare "@name" ("mention": elsewhere it is most often someone addressed in the room).
+PII_BETWEEN_MINORS = frozenset({"handle", "mention"})
 
 
 def pii_reason(

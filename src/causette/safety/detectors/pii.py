@@ -4,6 +4,9 @@ names and social handles.
 Owns: ``pii.phone``, ``pii.email``, ``pii.address``, ``pii.door_code``, ``pii.floor``,
 ``pii.school``, ``pii.handle`` signals, each with the raw span to mask. Rules:
 
+- A handle is ``params["how"]`` ``app`` when an app is named ("snap: lea_09"), ``at`` for a
+  bare "@name" (which is also how one addresses someone in a room).
+
 - Phones are found with ``phonenumbers`` (national forms read as FR then GB, any "+" form)
   on the ``digits`` form, so "zéro six douze..." counts; ``params["type"]`` is ``mobile``,
   ``fixed`` or ``other``.
@@ -142,7 +145,8 @@ def detect(n: Normalised, rules: Rules, frames: Frames) -> list[Signal]:
             out.append(Signal("pii.school", (m.start(), m.end()), m.group(), {}, why))
     if "@" in folded:
         for m in HANDLE_AT.finditer(folded):
-            out.append(Signal("pii.handle", n.folded.span(m.start(), m.end()), m.group()))
+            span = n.folded.span(m.start(), m.end())
+            out.append(Signal("pii.handle", span, m.group(), {"how": "at"}))
     for m in HANDLE_APP.finditer(folded):
         sep, handle = m.group(1), m.group(2)
         if handle in _NOT_HANDLES:
@@ -151,5 +155,5 @@ def detect(n: Normalised, rules: Rules, frames: Frames) -> list[Signal]:
             span = n.folded.span(m.start(2), m.end(2))
             overlaps = (s.span and s.span[0] < span[1] and span[0] < s.span[1] for s in out)
             if not any(overlaps):
-                out.append(Signal("pii.handle", span, handle))
+                out.append(Signal("pii.handle", span, handle, {"how": "app"}))
     return out
