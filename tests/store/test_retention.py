@@ -22,6 +22,7 @@ from causette.store.retention import (
     connection_rows,
     open_connection,
 )
+from tests.support.keys import AUDIT_KEYS
 
 NOW = 2_000_000_000.0
 DAY = 86400.0
@@ -30,7 +31,7 @@ POLICY = RetentionPolicy.from_days(365, 365, 90, 90, 730)
 
 @pytest.fixture
 async def store(database_url: str) -> AsyncIterator[SqlStore]:
-    sql = SqlStore(database_url, synchronous="NORMAL")
+    sql = SqlStore(database_url, synchronous="NORMAL", audit_keys=AUDIT_KEYS)
     await sql.start()
     yield sql
     await sql.close()

@@ -19,6 +19,7 @@ from causette.server.desk import setup_desk
 from causette.server.http_api import api_errors, setup_routes
 from causette.server.keys import SERVICE, SETTINGS
 from causette.server.public_reports import setup_routes as setup_public_reports
+from causette.server.retention import load_audit_keys
 from causette.server.safety_gate import SafetyGate
 from causette.server.safety_layer import SafetyLayer
 from causette.server.watchdog import StallWatchdog
@@ -59,6 +60,7 @@ def build_app(settings: Settings) -> web.Application:
         settings.sqlalchemy_url(),
         batch_max=settings.group_commit_max,
         synchronous=settings.sqlite_synchronous,
+        audit_keys=load_audit_keys(settings),
     )
     if settings.redis_url:
         # Several processes, one chat: Redis carries the bus and the shared presence.

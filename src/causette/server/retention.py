@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RETENTION_KEY_FILE = "retention.key"
+AUDIT_KEY_FILE = "audit.key"
 SIGNING_KEY_FILE = "export-signing.pem"
 PURGE_ACTOR = "system:purge"
 FIRST_PURGE_DELAY_S = 300.0
@@ -61,12 +62,30 @@ PRESERVE_BEFORE_S = 30 * 86400.0
 PRESERVE_AFTER_S = 30 * 86400.0
 
 
-def load_keyring(settings: Settings) -> Keyring:
-    if settings.retention_key:
-        return parse_keyring(settings.retention_key, settings.retention_old_keys)
+def _keyring(settings: Settings, current: str, old: str, file_name: str, what: str) -> Keyring:
+    """The configured keys, or a key generated once into the data directory."""
+    if current:
+        return parse_keyring(current, old)
     fresh = (encode_key(os.urandom(KEY_BYTES)) + "\n").encode()
-    kept = kept_file(settings.data_dir / RETENTION_KEY_FILE, fresh, "retention_key")
-    return parse_keyring(kept.decode("ascii"), settings.retention_old_keys)
+    kept = kept_file(settings.data_dir / file_name, fresh, what)
+    return parse_keyring(kept.decode("ascii"), old)
+
+
+def load_keyring(settings: Settings) -> Keyring:
+    return _keyring(
+        settings,
+        settings.retention_key,
+        settings.retention_old_keys,
+        RETENTION_KEY_FILE,
+        "retention_key",
+    )
+
+
+def load_audit_keys(settings: Settings) -> Keyring:
+    """The keys of the audit chain's HMAC (core/audit.py): the current one makes entries."""
+    return _keyring(
+        settings, settings.audit_key, settings.audit_old_keys, AUDIT_KEY_FILE, "audit_key"
+    )
 
 
 def load_signing_key(settings: Settings) -> Ed25519PrivateKey:

@@ -208,6 +208,8 @@ audit_log = Table(
     Column("detail", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # The audit key's id (core/audit.py); NULL for the plain sha256 entries of before 0006.
+    Column("key_id", String(16), nullable=True),
 )
 
 # Sanctions with their statement of reasons (DSA art. 17). ``subject_id`` is the session;
