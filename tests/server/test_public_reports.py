@@ -272,3 +272,22 @@ async def test_the_public_report_page_is_served_with_the_strict_csp(base_url: st
         page = await resp.text()
     assert '<script type="module" src="/static/js/report-page.js">' in page
     assert "<script>" not in page and "style=" not in page
+
+
+async def test_public_report_text_is_cleaned_like_chat_text(
+    server: TestServer, base_url: str
+) -> None:
+    """Issue 15 item 12: direction controls are dropped from the text and the target."""
+    async with aiohttp.ClientSession() as http:
+        status, body = await post(
+            http,
+            base_url,
+            form(
+                text="\u202eIl insulte\u2067 tout le monde\u200f.",
+                target={"pseudonym": "Brute\u202e_27", "room": "general"},
+            ),
+        )
+        assert status == 201, body
+    [row] = await stored_reports(server)
+    assert row.text == "Il insulte tout le monde."
+    assert orjson.loads(row.target)["pseudonym"] == "Brute_27"

@@ -89,3 +89,27 @@ async def test_unknown_message_id_is_refused(make_client):
         "report_ack",
     )
     assert missing["code"] == "bad_field"
+
+
+async def test_report_text_is_cleaned_like_chat_text(make_client, mod):
+    """Issue 15 item 12: a U+202E in a report reversed what the desk showed."""
+    alice = await make_client("Alice")
+    relou = await make_client("Relou99", gender="m")
+    for client in (alice, relou):
+        await client.enter("general")
+    ack = await relou.post("general", "t'es moche")
+    ok = await alice.request(
+        {
+            "type": "report",
+            "category": "harassment",
+            "channel": "room:general",
+            "id": ack["id"],
+            "text": "\u202eil m'insulte\u2066 encore\u200b\u2069 ",
+        },
+        "report_ack",
+    )
+    assert ok["type"] == "report_ack", ok
+    [report] = await _queue(mod, "reports")
+    assert report["text"] == "il m'insulte encore"
+    case = await mod.get(f"/api/desk/cases/report/{ok['report_id']}")
+    assert case["context"]["report"]["text"] == "il m'insulte encore"

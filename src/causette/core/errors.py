@@ -52,6 +52,7 @@ class ErrorCode(StrEnum):
     ALREADY_DECIDED = "already_decided"
     SAME_MODERATOR = "same_moderator"
     NOT_READY = "not_ready"
+    REASON_REQUIRED = "reason_required"
     BANNED = "banned"
     MUTED = "muted"
     MOVED_OUT = "moved_out"
@@ -192,6 +193,10 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "plus accessibles.",
         "A moderator moved you out of this space: its rooms and private messages are no "
         "longer open to you.",
+    ),
+    ErrorCode.REASON_REQUIRED: (
+        "Motif obligatoire : la personne sanctionnée doit savoir pourquoi (DSA art. 17).",
+        "A reason is required: the person sanctioned must be told why (DSA art. 17).",
     ),
     ErrorCode.INTERNAL: (
         "Erreur interne : rien n'a été appliqué.",

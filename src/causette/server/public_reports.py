@@ -32,6 +32,7 @@ from aiohttp import web
 from causette.core.errors import ChatError, ErrorCode, bad_field
 from causette.core.identity import Space
 from causette.core.ratelimit import TokenBucket, per_hour
+from causette.core.text import cleaned
 from causette.core.tokens import token_hash
 from causette.core.transparency import CATEGORIES, PUBLIC_PREFIX
 from causette.server.chat import ChatService, ip_prefix
@@ -66,11 +67,12 @@ class PublicReport:
 def _text(value: object, name: str, limit: int) -> str:
     if not isinstance(value, str):
         raise bad_field(f"{name}: a string")
-    value = value.strip()
+    if any(ord(c) < 32 and c not in "\n\t" for c in value.strip()):
+        raise bad_field(f"{name}: control characters are not allowed")
+    # Cleaned as chat text is (core/text.py): a U+202E must not reverse what the desk shows.
+    value = cleaned(value)
     if len(value) > limit:
         raise bad_field(f"{name}: at most {limit} characters")
-    if any(ord(c) < 32 and c not in "\n\t" for c in value):
-        raise bad_field(f"{name}: control characters are not allowed")
     return value
 
 

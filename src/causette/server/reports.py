@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from causette.core.errors import ChatError, ErrorCode, bad_field
 from causette.core.ratelimit import TokenBucket, per_hour
+from causette.core.text import cleaned
 from causette.server.events import Report
 from causette.store.reports import ReportStore
 
@@ -60,7 +61,7 @@ class Reports:
             channel=channel,
             message_id=event.id,
             subject_id=subject_id,
-            text=event.text.strip(),
+            text=cleaned(event.text),
         )
         if event.category in URGENT and service.retention is not None:
             # Frozen past the purge until a legal officer releases it (server/retention.py).

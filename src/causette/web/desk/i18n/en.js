@@ -388,6 +388,7 @@ export default {
   "tr.chat": "chat",
   "tr.public": "public page",
   "tr.all": "all",
+  "err.reason_required": "Write the reason: the person sanctioned must be told why.",
   "err.not_ready": "Not ready: the export is running or not finished yet.",
 
   "time.s": "{n} s",

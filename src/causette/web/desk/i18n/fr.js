@@ -389,6 +389,7 @@ export default {
   "tr.chat": "chat",
   "tr.public": "page publique",
   "tr.all": "tous",
+  "err.reason_required": "Écrivez le motif : la personne sanctionnée doit savoir pourquoi.",
   "err.not_ready": "Pas prêt : l'export est en cours ou pas encore terminé.",
 
   "time.s": "{n} s",
