@@ -162,9 +162,33 @@ async def test_a_grooming_report_raises_an_alert_for_the_queue(
     assert context["target"] == {"pseudonym": "Prof_Max", "message": "room:general#42"}
     # A harassment report is queued but raises no alert.
     assert not [a for a in alerts if harassment["report_id"] in str(a["context"])]
-    # The grooming report froze its data past the purge; the harassment one did not.
-    kept = (await moderator.get("/api/desk/preservations"))["preservations"]
-    assert [p["source_id"] for p in kept] == [body["report_id"]]
+    # Naming nobody who is there, the grooming report froze nothing (issue 15 item 9: it
+    # used to freeze all data for 60 days); neither did the harassment one.
+    assert (await moderator.get("/api/desk/preservations"))["preservations"] == []
+
+
+async def test_a_grooming_report_about_someone_there_preserves_only_them(
+    server: TestServer,
+    base_url: str,
+    make_client: Callable[..., Awaitable[Any]],
+    make_moderator: Callable[..., Awaitable[DeskClient]],
+) -> None:
+    await make_client("Prof_Max", age=41, gender="m")
+    async with aiohttp.ClientSession() as http:
+        status, body = await post(
+            http,
+            base_url,
+            form(
+                category="grooming",
+                target={"pseudonym": "Prof_Max", "room": "general"},
+                text="Il demande à une ado de continuer la conversation ailleurs, en secret.",
+            ),
+        )
+        assert status == 201, body
+    moderator = await make_moderator("modo-g")
+    [kept] = (await moderator.get("/api/desk/preservations"))["preservations"]
+    assert kept["source_id"] == body["report_id"]
+    assert kept["subject_id"] is not None and kept["channel"] == "room:general"
 
 
 @pytest.mark.parametrize(

@@ -176,10 +176,12 @@ class PublicReports:
 
     async def _preserve(self, report_id: str, report: PublicReport, subject_id: str | None) -> None:
         """Freeze the data around a grooming/ambush report past the purge, as for a chat
-        report. Naming neither a chatter nor a known room, it freezes the whole window: a
-        legal officer narrows it by releasing it."""
+        report, when it names a chatter who is there. Without one nothing is frozen: anyone
+        may file a public report, and a report naming nobody must not stop the purge of
+        everything (issue 15); it is in the queue, and a moderator who reads it preserves
+        what it needs (``POST /api/desk/preservations``)."""
         retention = self.service.retention
-        if retention is None:
+        if retention is None or subject_id is None:
             return
         room = report.target.get("room")
         known = any(r.slug == room for r in self.service.catalogue.rooms)
