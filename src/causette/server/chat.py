@@ -526,6 +526,7 @@ class ChatService:
             if cluster is not None:
                 cluster.online(chatter.id)
         chatter.connection = conn
+        conn.counted = True
         metrics.CONNECTIONS.inc()
         now = self.clock()
         chatter.last_seen = now
@@ -583,7 +584,11 @@ class ChatService:
         conn.send(frame("synced", channels=conn.seen.snapshot()))
 
     def disconnect(self, chatter: Chatter, conn: Connection) -> None:
-        metrics.CONNECTIONS.dec()
+        # A connection refused before it was attached (a resume whose name was taken
+        # meanwhile) was never counted: the gauge must not go below the sockets open.
+        if conn.counted:
+            conn.counted = False
+            metrics.CONNECTIONS.dec()
         if chatter.connection is not conn:
             return
         chatter.connection = None
