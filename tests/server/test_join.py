@@ -95,7 +95,9 @@ async def test_malformed_bodies(make_client):
     """Non-JSON and non-object bodies get bad_json; nothing is created."""
     client = await make_client()
     for raw in (b"not json", b"[1]", b"\xff\xfe"):
-        async with client.http.post(f"{client.base_url}/api/join", data=raw) as resp:
+        async with client.http.post(
+            f"{client.base_url}/api/join", data=raw, headers={"Content-Type": "application/json"}
+        ) as resp:
             assert resp.status == 400
             assert (await resp.json())["error"]["code"] == "bad_json"
 

@@ -20,6 +20,7 @@ from causette.store import schema
 from tests.support.desk import DeskClient
 
 PATH = "/api/reports/public"
+JSON = {"Content-Type": "application/json"}
 
 
 async def solved_pow(http: aiohttp.ClientSession, base_url: str) -> dict[str, str]:
@@ -234,7 +235,7 @@ async def test_a_body_that_is_not_an_object_or_too_big_is_refused(
 ) -> None:
     async with aiohttp.ClientSession() as http:
         for raw in (b"not json", b"[1, 2]"):
-            async with http.post(f"{base_url}api/reports/public", data=raw) as resp:
+            async with http.post(f"{base_url}api/reports/public", data=raw, headers=JSON) as resp:
                 assert resp.status == 400
                 assert (await resp.json())["error"]["code"] == "bad_json"
         status, body = await post(http, base_url, form(text="x" * 20_000))
