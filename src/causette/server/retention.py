@@ -60,6 +60,10 @@ FIRST_PURGE_DELAY_S = 300.0
 # A grooming/ambush report or an emergency freezes the related data in this window.
 PRESERVE_BEFORE_S = 30 * 86400.0
 PRESERVE_AFTER_S = 30 * 86400.0
+REPORT_ACTOR = "system:report"
+# Reports about one subject and channel within this period share one preservation (its
+# window still reaches 29 days past the newest of them).
+REPORT_PRESERVATION_PERIOD_S = 86400.0
 
 
 def _keyring(settings: Settings, current: str, old: str, file_name: str, what: str) -> Keyring:
@@ -191,9 +195,21 @@ class Retention:
     async def preserve_report(
         self, report_id: str, category: str, subject_id: str | None, channel: str | None
     ) -> Preservation:
-        """The automatic preservation of a grooming or ambush report (chat or public)."""
+        """The automatic preservation of a grooming or ambush report (chat or public): one
+        per subject and channel and period (``REPORT_PRESERVATION_PERIOD_S``). Another
+        report within the period finds it made already: a flood of reports about one
+        person makes one preservation, not one each (issue 15)."""
+        now = self.service.clock()
+        for existing in await self.legal.preservations(active_only=True):
+            if (
+                existing.created_by == REPORT_ACTOR
+                and existing.subject_id == subject_id
+                and existing.channel == channel
+                and existing.ts > now - REPORT_PRESERVATION_PERIOD_S
+            ):
+                return existing
         return await self.preserve_around(
-            actor="system:report",
+            actor=REPORT_ACTOR,
             reason=f"report of {category}",
             subject_id=subject_id,
             channel=channel,

@@ -168,6 +168,20 @@ def _close_item(conn: Connection, outcome: Outcome, now: float) -> None:
     if not conn.execute(stmt).rowcount:
         exists = conn.execute(select(t.c.id).where(t.c.id == outcome.id)).first()
         raise ChatError(ErrorCode.ALREADY_DECIDED if exists else ErrorCode.NOT_FOUND)
+    if outcome.kind == "report":
+        # The reports merged into this case are decided with it.
+        t = schema.reports
+        conn.execute(
+            update(t)
+            .where(t.c.merged_into == outcome.id, t.c.status == "merged")
+            .values(
+                status="closed",
+                outcome=outcome.outcome,
+                outcome_text=outcome.text,
+                decided_at=now,
+                decided_by=outcome.decided_by,
+            )
+        )
 
 
 class SanctionStore:

@@ -166,6 +166,9 @@ reports = Table(
     Column("outcome_text", Text, nullable=True),
     Column("decided_at", Float, nullable=True),
     Column("decided_by", String(32), nullable=True),
+    # A report about the subject and category of an open case joins it (status "merged"):
+    # the queue shows one case with a count; it is closed with the case.
+    Column("merged_into", String(32), nullable=True),
     Index("ix_reports_status", "status"),
 )
 

@@ -33,6 +33,7 @@ export default {
   "queue.hint": "By severity, then oldest first. Updated live.",
   "queue.empty": "Nothing to do.",
   "queue.refresh": "Refresh",
+  "queue.count": "{n} reports",
   "queue.new": "New",
   "queue.severity": "severity {n}",
   "queue.age": "{age} ago",

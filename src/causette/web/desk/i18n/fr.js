@@ -34,6 +34,7 @@ export default {
   "queue.hint": "Par gravité, puis du plus ancien au plus récent. Mise à jour en direct.",
   "queue.empty": "Rien à traiter.",
   "queue.refresh": "Actualiser",
+  "queue.count": "{n} signalements",
   "queue.new": "Nouveau",
   "queue.severity": "gravité {n}",
   "queue.age": "il y a {age}",
