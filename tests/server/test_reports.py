@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.client import ChatClient
 from tests.support.desk import DeskClient
 
 
@@ -16,13 +17,18 @@ async def _queue(mod: DeskClient, what: str) -> list[dict]:
     return list((await mod.get(f"/api/desk/{what}"))[what])
 
 
-async def test_report_a_message_reaches_the_queue(make_client, base_url, mod):
-    """A reported room message is acknowledged and queued with its sender as subject."""
+async def _posted_in_general(make_client, text: str) -> tuple[ChatClient, dict]:  # type: ignore[no-untyped-def]
+    """Alice, and the ack of what Relou99 posted where she can see it."""
     alice = await make_client("Alice")
     relou = await make_client("Relou99", gender="m")
     for client in (alice, relou):
         await client.enter("general")
-    ack = await relou.post("general", "t'es moche")
+    return alice, await relou.post("general", text)
+
+
+async def test_report_a_message_reaches_the_queue(make_client, base_url, mod):
+    """A reported room message is acknowledged and queued with its sender as subject."""
+    alice, ack = await _posted_in_general(make_client, "t'es moche")
     ok = await alice.request(
         {
             "type": "report",
@@ -93,11 +99,7 @@ async def test_unknown_message_id_is_refused(make_client):
 
 async def test_report_text_is_cleaned_like_chat_text(make_client, mod):
     """Issue 15 item 12: a U+202E in a report reversed what the desk showed."""
-    alice = await make_client("Alice")
-    relou = await make_client("Relou99", gender="m")
-    for client in (alice, relou):
-        await client.enter("general")
-    ack = await relou.post("general", "t'es moche")
+    alice, ack = await _posted_in_general(make_client, "t'es moche")
     ok = await alice.request(
         {
             "type": "report",

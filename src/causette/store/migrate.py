@@ -14,7 +14,6 @@ Rules:
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import pathlib
 from collections.abc import Iterator
 from importlib import resources
@@ -25,6 +24,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import Engine
+
+from causette.filelock import exclusive
 
 INITIAL_REVISION = "0001"
 _LOCK_KEY = 7_242_017  # any constant; the same in every causette process
@@ -61,13 +62,8 @@ def _sqlite_lock(engine: Engine) -> Iterator[None]:
         yield
         return
     path = pathlib.Path(database)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".migrate-lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with exclusive(path.with_name(path.name + ".migrate-lock")):
+        yield
 
 
 def upgrade(engine: Engine) -> str:

@@ -140,19 +140,16 @@ def _select_sanctions() -> Any:
 
 def _close_item(conn: Connection, outcome: Outcome, now: float) -> None:
     """Close an open queue item, or refuse the whole transaction."""
+    decided = {
+        "status": "closed",
+        "outcome": outcome.outcome,
+        "outcome_text": outcome.text,
+        "decided_at": now,
+        "decided_by": outcome.decided_by,
+    }
     if outcome.kind == "report":
         t = schema.reports
-        stmt = (
-            update(t)
-            .where(t.c.id == outcome.id, t.c.status == "open")
-            .values(
-                status="closed",
-                outcome=outcome.outcome,
-                outcome_text=outcome.text,
-                decided_at=now,
-                decided_by=outcome.decided_by,
-            )
-        )
+        stmt = update(t).where(t.c.id == outcome.id, t.c.status == "open").values(decided)
     elif outcome.kind == "alert":
         t = schema.alerts
         stmt = update(t).where(t.c.id == outcome.id, t.c.status == "open").values(status="closed")
@@ -172,15 +169,7 @@ def _close_item(conn: Connection, outcome: Outcome, now: float) -> None:
         # The reports merged into this case are decided with it.
         t = schema.reports
         conn.execute(
-            update(t)
-            .where(t.c.merged_into == outcome.id, t.c.status == "merged")
-            .values(
-                status="closed",
-                outcome=outcome.outcome,
-                outcome_text=outcome.text,
-                decided_at=now,
-                decided_by=outcome.decided_by,
-            )
+            update(t).where(t.c.merged_into == outcome.id, t.c.status == "merged").values(decided)
         )
 
 

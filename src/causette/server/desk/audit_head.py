@@ -19,11 +19,8 @@ Rules:
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import fcntl
 import logging
 import pathlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +28,7 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from causette.core.audit import ChainReport, Head, HeadError, read_signed_head, signed_head
+from causette.filelock import exclusive
 from causette.server.desk.exports import write_private
 from causette.settings import Settings
 from causette.store.audit import AuditStore
@@ -61,17 +59,6 @@ def read_head_file(path: pathlib.Path, key: Ed25519PrivateKey) -> Head | None:
     if isinstance(document, dict) and "audit_head" in document:
         document = document["audit_head"]
     return read_signed_head(document, key.public_key())
-
-
-@contextlib.contextmanager
-def _locked(path: pathlib.Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +108,7 @@ async def checkpoint(
     if head is None or (previous is not None and head.seq <= previous.seq):
         return Checkpointed(previous, None)
     document = orjson.dumps(signed_head(head, now, key), option=orjson.OPT_INDENT_2)
-    with _locked(path):  # no await inside: the lock is a blocking one
+    with exclusive(path.with_name(path.name + ".lock")):  # blocking: no await inside
         try:
             newer = read_head_file(path, key)
         except HeadError:
