@@ -149,7 +149,8 @@ async def test_a_flood_of_reports_about_one_person_is_one_case(make_client, serv
     assert len(refused) == 57 and {a["code"] for a in refused} == {"report_rate_limited"}
     assert all(a["retry_after"] > 0 for a in refused)
     # Someone else reports the same thing: the same case.
-    assert (await carla.request(report, "report_ack"))["type"] == "report_ack"
+    merged = await carla.request(report, "report_ack")
+    assert merged["type"] == "report_ack"
     queue = [i for i in (await mod.get("/api/desk/queue"))["items"] if i["kind"] == "report"]
     assert len(queue) == 1 and queue[0]["count"] == 4
     case = queue[0]["id"]
@@ -180,3 +181,6 @@ async def test_a_flood_of_reports_about_one_person_is_one_case(make_client, serv
         ).all()
     )
     assert sorted(tuple(r) for r in rows) == [("closed", "warn")] * 4
+    # The reporter whose report joined the case hears the outcome of hers.
+    told = await carla.expect("report_outcome", report_id=merged["report_id"])
+    assert told["outcome"] == "warn"

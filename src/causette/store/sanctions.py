@@ -445,6 +445,18 @@ class SanctionStore:
 
         return await self.store._read(q)
 
+    async def merged_into(self, report_id: str) -> list[tuple[str, str]]:
+        """(id, reporter) of the reports merged into the case ``report_id``."""
+        t = schema.reports
+
+        def q(conn: Connection) -> list[tuple[str, str]]:
+            rows = conn.execute(
+                select(t.c.id, t.c.reporter_id).where(t.c.merged_into == report_id).order_by(t.c.ts)
+            )
+            return [(r[0], r[1]) for r in rows]
+
+        return await self.store._read(q)
+
     async def alert(self, alert_id: str) -> dict[str, Any] | None:
         t = schema.alerts
 
