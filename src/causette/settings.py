@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     safety_enabled: bool = True
     fresh_account_s: float = 600.0
     fresh_new_pm_max: int = 3
+    # A device (the browser's cookie, as a keyed hash) remembers an under-15 refusal, a
+    # move-out and the space it is in for this long (core/devices.py; 24 h at least).
+    device_memory_hours: float = Field(24.0, ge=24.0, le=720.0)
     # The trust and safety desk (server/desk/): moderators' sessions and login throttling.
     desk_session_ttl_s: float = 12 * 3600.0
     desk_login_failures: int = Field(5, ge=1, description="failed logins allowed per window")

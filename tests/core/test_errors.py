@@ -17,6 +17,8 @@ _PARAMS = {
     "reason": "harcèlement",
     "until_fr": "jusqu'au 2030-01-01 00:00 UTC",
     "until_en": "until 2030-01-01 00:00 UTC",
+    "explanation_fr": "Cet appareil ne peut pas entrer pour l'instant.",
+    "explanation_en": "This device cannot enter for now.",
 }
 
 

@@ -173,17 +173,20 @@ def test_engine_never_raises(text: str, to: str, age: int) -> None:
         assert len(d.text) == len(text)
 
 
-def test_shop_named_just_before_makes_the_number_public(engine: SafetyEngine) -> None:
-    """'la boulangerie ... ?' then 'appelle-les au 05 ...' in a room is not masked."""
+def test_a_shop_is_a_shop_only_in_the_speakers_own_words(engine: SafetyEngine) -> None:
+    """'la boulangerie ... ?' from someone else, then a number in a room: masked (a helpline
+    named by anyone once unmasked a child's number, issue 13 item 7); the shop's number
+    in the same message as the shop is not."""
     engine.evaluate(MessageContext("r", "a", "la boulangerie fait des commandes ?", "#b", 50), T0)
     d = engine.evaluate(
         MessageContext("r", "b", "oui appelle-les au 05 56 12 34 56", "#b", 52), T0 + 5
     )
-    assert d.action == "allow"
-    far = engine.evaluate(
-        MessageContext("r2", "c", "appelle moi au 06 12 34 56 78", "#b", 30), T0 + 9
+    assert d.action == "mask"
+    own = engine.evaluate(
+        MessageContext("r", "b", "la boulangerie prend les commandes au 05 56 12 34 56", "#b", 52),
+        T0 + 9,
     )
-    assert far.action == "mask"
+    assert own.action == "allow"
 
 
 def test_someone_elses_address_in_a_room_is_masked(engine: SafetyEngine) -> None:

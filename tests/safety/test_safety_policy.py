@@ -23,8 +23,19 @@ def test_pii_reasons() -> None:
     assert pii_reason("phone", room=False, fresh=False, age_line=True, ambush=False) == "minor"
     assert pii_reason("phone", room=False, fresh=True, age_line=False, ambush=False)
     assert pii_reason("phone", room=True, fresh=False, age_line=False, ambush=False)
-    assert pii_reason("handle", room=False, fresh=True, age_line=False, ambush=False) is None
     assert pii_reason("phone", room=False, fresh=False, age_line=False, ambush=False) is None
+
+
+def test_handles_are_masked_where_moving_apps_is_the_first_step() -> None:
+    """A Snapchat handle: masked in rooms, from fresh accounts and in the teen space; let
+    through between adults in a private conversation."""
+    handle = {"room": False, "fresh": False, "age_line": False, "ambush": False}
+    assert pii_reason("handle", **handle) is None
+    assert pii_reason("handle", **{**handle, "room": True}) == "public_room"
+    assert pii_reason("handle", **{**handle, "fresh": True}) == "fresh_account"
+    assert pii_reason("handle", **handle, minor=True) == "minor"
+    # Between teens, only the handle: a phone number between two 16-year-olds is theirs.
+    assert pii_reason("phone", **handle, minor=True) is None
 
 
 def test_signal_proposals_follow_the_context() -> None:

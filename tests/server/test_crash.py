@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.support.client import ChatClient
+from tests.support.client import alice_and_bob
 from tests.support.process import ServerProcess
 
 
 async def test_sigkill_after_acks_loses_nothing(tmp_path):
     """Every acked message is there after a SIGKILL and restart, in order, once."""
     server = ServerProcess(tmp_path, CAUSETTE_MSG_BURST="100000").start()
-    alice, bob = ChatClient(server.url), ChatClient(server.url)
+    alice, bob = await alice_and_bob(server.url)
     try:
-        await alice.join("Alice")
-        await bob.join("Bob", gender="m")
-        for client in (alice, bob):
-            await client.connect()
-            await client.expect("synced")
-            await client.enter("general")
         acked: list[int] = []
         for i in range(500):
             await alice.send({"type": "post", "room": "general", "text": f"m{i}"})

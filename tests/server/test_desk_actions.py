@@ -7,24 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestServer
 
-from causette.server.keys import SERVICE
 from causette.server.sanctions import CLOSE_SANCTIONED
-from tests.support.client import ChatClient, JoinRefused
-from tests.support.desk import DeskClient
+from tests.support.client import ChatClient, JoinRefused, closed_with
+from tests.support.desk import DeskClient, chatter_id
 
 
 @pytest.fixture
 async def mod(make_moderator) -> DeskClient:
     return await make_moderator("modo")
-
-
-def chatter_id(server: TestServer, pseudonym: str) -> str:
-    for chatter in server.app[SERVICE].chatters.values():
-        if chatter.profile.pseudonym == pseudonym:
-            return chatter.id
-    raise AssertionError(f"no chatter {pseudonym}")
 
 
 async def report_message(reporter: ChatClient, ack: dict[str, Any], category: str) -> str:
@@ -34,13 +25,6 @@ async def report_message(reporter: ChatClient, ack: dict[str, Any], category: st
     )
     assert ok["type"] == "report_ack", ok
     return str(ok["report_id"])
-
-
-async def closed_with(client: ChatClient, code: int) -> None:
-    with pytest.raises(ConnectionError):
-        while True:
-            await client.recv(timeout=5.0)
-    assert client.close_code == code, client.frames[-3:]
 
 
 async def test_report_queue_device_ban_appeal_and_reversal(

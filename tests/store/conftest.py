@@ -4,10 +4,12 @@ private schema."""
 from __future__ import annotations
 
 import pathlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from causette.store import SqlStore
+from tests.support.keys import AUDIT_KEYS
 from tests.support.services import pg_schema
 
 
@@ -18,3 +20,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Iter
         return
     with pg_schema() as url:
         yield url
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[SqlStore]:
+    """A started store on the database (SQLite with synchronous=NORMAL: tests need speed)."""
+    sql = SqlStore(database_url, synchronous="NORMAL", audit_keys=AUDIT_KEYS)
+    await sql.start()
+    yield sql
+    await sql.close()

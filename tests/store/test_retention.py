@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -22,19 +21,10 @@ from causette.store.retention import (
     connection_rows,
     open_connection,
 )
-from tests.support.keys import AUDIT_KEYS
 
 NOW = 2_000_000_000.0
 DAY = 86400.0
 POLICY = RetentionPolicy.from_days(365, 365, 90, 90, 730)
-
-
-@pytest.fixture
-async def store(database_url: str) -> AsyncIterator[SqlStore]:
-    sql = SqlStore(database_url, synchronous="NORMAL", audit_keys=AUDIT_KEYS)
-    await sql.start()
-    yield sql
-    await sql.close()
 
 
 def _keyring() -> Keyring:

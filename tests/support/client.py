@@ -193,3 +193,31 @@ class ChatClient:
         await self.disconnect()
         if self._own_http:
             await self.http.close()
+
+
+async def connected(base_url: str, pseudonym: str, **profile: Any) -> ChatClient:
+    """A chatter joined, connected and synced (the caller closes it)."""
+    client = ChatClient(base_url)
+    await client.join(pseudonym, **profile)
+    await client.connect()
+    await client.expect("synced")
+    return client
+
+
+async def closed_with(client: ChatClient, code: int, timeout: float = 10.0) -> None:
+    """Read until the server closes the socket, then check its close code."""
+    try:
+        while True:
+            await client.recv(timeout=timeout)
+    except ConnectionError:
+        pass
+    assert client.close_code == code, client.frames[-3:]
+
+
+async def alice_and_bob(base_url: str, room: str = "general") -> tuple[ChatClient, ChatClient]:
+    """Two chatters joined, connected, synced and in ``room``: Alice and Bob."""
+    alice = await connected(base_url, "Alice")
+    bob = await connected(base_url, "Bob", gender="m")
+    for client in (alice, bob):
+        await client.enter(room)
+    return alice, bob

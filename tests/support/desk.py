@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
+from aiohttp.test_utils import TestServer
+
+from causette.server.keys import SERVICE
 
 PASSWORD = "correct horse battery staple"
 
@@ -47,3 +50,11 @@ class DeskClient:
 
     async def close(self) -> None:
         await self.http.close()
+
+
+def chatter_id(server: TestServer, pseudonym: str) -> str:
+    """The session id of an online chatter of this server, as the desk names subjects."""
+    for chatter in server.app[SERVICE].chatters.values():
+        if chatter.profile.pseudonym == pseudonym:
+            return chatter.id
+    raise AssertionError(f"no chatter {pseudonym}")

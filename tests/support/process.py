@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import resource
 import signal
 import socket
 import subprocess
@@ -22,8 +23,18 @@ def free_port() -> int:
 class ServerProcess:
     """``python -m causette serve`` with its own data directory and ``CAUSETTE_*`` env."""
 
-    def __init__(self, data_dir: pathlib.Path, port: int | None = None, **env: str) -> None:
+    def __init__(
+        self,
+        data_dir: pathlib.Path,
+        port: int | None = None,
+        *,
+        file_size_limit: int | None = None,
+        **env: str,
+    ) -> None:
         self.data_dir = data_dir
+        # RLIMIT_FSIZE for the server: a full disk without a small filesystem (Python ignores
+        # SIGXFSZ, so a write past it fails with EFBIG).
+        self.file_size_limit = file_size_limit
         self.port = port or free_port()
         self.env = {
             **os.environ,
@@ -57,6 +68,7 @@ class ServerProcess:
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=self.data_dir,
+            preexec_fn=self._limits if self.file_size_limit is not None else None,
         )
         log.close()
         deadline = time.monotonic() + timeout
@@ -70,6 +82,10 @@ class ServerProcess:
             except OSError:
                 time.sleep(0.1)
         raise RuntimeError(f"server not ready in {timeout}s: {self.log_path.read_text()[-2000:]}")
+
+    def _limits(self) -> None:
+        assert self.file_size_limit is not None
+        resource.setrlimit(resource.RLIMIT_FSIZE, (self.file_size_limit, self.file_size_limit))
 
     def kill(self) -> None:
         """SIGKILL: no shutdown handler runs, exactly like a crash."""

@@ -119,3 +119,60 @@ class RedisServer:
             self.proc.kill()
             self.proc.wait(timeout=10)
         self.proc = None
+
+
+def _pg_tool(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    for version in (
+        sorted(os.listdir("/usr/lib/postgresql"), reverse=True)
+        if os.path.isdir("/usr/lib/postgresql")
+        else []
+    ):
+        candidate = f"/usr/lib/postgresql/{version}/bin/{name}"
+        if os.path.exists(candidate):
+            return candidate
+    return None
+
+
+class PostgresServer:
+    """A test-owned PostgreSQL (``initdb`` + ``pg_ctl`` on a temporary directory, its own
+    port): stopped and started at will, never the machine's shared instance. As root, the
+    tools run as the ``postgres`` user (initdb refuses root)."""
+
+    def __init__(self, data_dir: str, port: int) -> None:
+        self.data_dir = data_dir
+        self.port = port
+        self.initdb = _pg_tool("initdb")
+        self.pg_ctl = _pg_tool("pg_ctl")
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args: str) -> None:
+        command = list(args)
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def init(self) -> PostgresServer:
+        if self.initdb is None or self.pg_ctl is None:
+            unavailable("no initdb/pg_ctl on this machine")
+        os.makedirs(self.data_dir, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.data_dir, "postgres", "postgres")
+        assert self.initdb is not None
+        self._run(self.initdb, "-D", self.data_dir, "-U", "postgres", "--auth=trust", "-N")
+        return self
+
+    def start(self) -> PostgresServer:
+        assert self.pg_ctl is not None
+        options = f"-p {self.port} -k {self.data_dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(self.pg_ctl, "-D", self.data_dir, "-o", options, "-w", "-t", "60", "start")
+        return self
+
+    def stop(self) -> None:
+        assert self.pg_ctl is not None
+        self._run(self.pg_ctl, "-D", self.data_dir, "-m", "fast", "-w", "-t", "60", "stop")

@@ -44,6 +44,8 @@ class ErrorCode(StrEnum):
     FRESH_NO_LINKS = "fresh_no_links"
     FRESH_PM_LIMIT = "fresh_pm_limit"
     ADULTS_OUT_OF_REACH = "adults_out_of_reach"
+    # Join: this device is remembered for an under-15 refusal, a move-out or the other space.
+    DEVICE_PAUSED = "device_paused"
     # The trust and safety desk (moderators) and sanctions (chatters).
     FORBIDDEN = "forbidden"
     LOGIN_FAILED = "login_failed"
@@ -59,6 +61,7 @@ class ErrorCode(StrEnum):
     BANNED = "banned"
     MUTED = "muted"
     MOVED_OUT = "moved_out"
+    STORE_UNAVAILABLE = "store_unavailable"
     INTERNAL = "internal"
 
 
@@ -164,6 +167,8 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "You said you are under 18: adult rooms and private messages with adults are no "
         "longer open to you.",
     ),
+    # The whole explanation depends on what was remembered (core/devices.py).
+    ErrorCode.DEVICE_PAUSED: ("{explanation_fr}", "{explanation_en}"),
     ErrorCode.FORBIDDEN: (
         "Votre rôle ne permet pas cette action.",
         "Your role does not allow this action.",
@@ -208,6 +213,11 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.UNSUPPORTED_CONTENT_TYPE: (
         "Le corps de la requête doit être du JSON (Content-Type: application/json).",
         "The request body must be JSON (Content-Type: application/json).",
+    ),
+    ErrorCode.STORE_UNAVAILABLE: (
+        "Enregistrement momentanément impossible : rien n'a été envoyé, réessayez dans "
+        "{retry_after} s.",
+        "Saving is unavailable for a moment: nothing was sent, retry in {retry_after} s.",
     ),
     ErrorCode.INTERNAL: (
         "Erreur interne : rien n'a été appliqué.",

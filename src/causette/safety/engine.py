@@ -8,7 +8,12 @@ and :class:`SafetyEngine`. Theory of operation, per message:
 3. update the conversation, user and device state (cues, ages, hostility, floods);
 4. recompute the conversation's grooming and ambush risk from its cue hits and context;
 5. let the policy turn signals and risk into proposals; the strictest wins; mask spans;
-6. escalate (and for grooming with a possible minor, freeze) past the thresholds.
+6. escalate (and for grooming with a possible minor, freeze) past the thresholds: a
+   private conversation is frozen as a pair; in a room only the suspect's messages are
+   held (risk belongs to a speaker); a moderator may ``clear`` either.
+
+Ages: only an explicit statement is ``sure`` (and may end a session); a school year or a
+bare number is a cue that raises the risk and does nothing to the speaker.
 
 Rules: pure (no I/O, clock or randomness); never raises on any text; the engine owns its
 state maps, which the server may export and import (``export_state``/``import_state``)
@@ -84,11 +89,17 @@ class Card:
 
 @dataclass(frozen=True, slots=True)
 class AgeDisclosure:
-    """Someone stated an age that contradicts the age they declared."""
+    """Someone stated an age that contradicts the age they declared.
+
+    ``sure`` only for an explicit statement ("j'ai 13 ans", or a number given in answer to
+    an age question): only that may end a session or move someone out of a space. A cue (a
+    school year, a bare number) raises the risk and alerts, and does nothing to the speaker.
+    """
 
     pseudonym: str
     disclosed_age: int
     declared_age: int | None
+    sure: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +155,7 @@ _CUE_PREFIXES = ("grooming.", "ambush.", "shared.", "sexual.solicitation")
 _PUSHES = frozenset(
     {"grooming.picture_request", "shared.meeting", "shared.off_platform", "sexual.solicitation"}
 )
+_FIRST_ASKS = frozenset({"shared.off_platform", "shared.meeting"})
 _COURTING = {
     "grooming.flattery",
     "shared.meeting",
@@ -233,6 +245,19 @@ class SafetyEngine:
         }
         self.users = {k: UserState.from_dict(v) for k, v in data.get("users", {}).items()}
         self.devices = {k: DeviceState.from_dict(v) for k, v in data.get("devices", {}).items()}
+
+    def clear(self, conversation: str, speaker: str | None = None) -> bool:
+        """A moderator found nothing wrong: unfreeze ``conversation`` (or, in a room, just
+        ``speaker``'s messages). The escalation stays on record and is not raised again for
+        what was already seen. False if there was nothing to clear."""
+        conv = self.conversations.get(conversation)
+        if conv is None:
+            return False
+        cleared = conv.frozen or (speaker is not None and speaker in conv.frozen_speakers)
+        conv.frozen = False
+        if speaker is not None and speaker in conv.frozen_speakers:
+            conv.frozen_speakers.remove(speaker)
+        return cleared
 
     def forget_idle(self, now: float) -> int:
         """Drop conversations idle for longer than the state window; return how many."""
@@ -330,20 +355,18 @@ class SafetyEngine:
             conv.last_probe = [msg.sender, index]
         if "ambush.address_request" in names:
             conv.address_asked = [msg.sender, index]
-        # A shop or a service mentioned a few messages earlier makes a number its number
-        # ("la boulangerie fait des commandes ?" / "appelle-les au 05 ...").
-        business_near = conv.business_index is not None and index - conv.business_index <= 3
-        if frames.has("business"):
-            conv.business_index = index
 
         # ---- cues into the conversation -------------------------------------------------
         new_cues: list[str] = []
+        first_asks: list[str] = []
         for s in active:
             if not s.name.startswith(_CUE_PREFIXES):
                 continue
             is_new = conv.hit("cues", msg.sender, s.name, index, now)
             if is_new or s.name in _PUSHES:
                 new_cues.append(s.name)
+            if is_new and s.name in _FIRST_ASKS:
+                first_asks.append(s.name)
         if device is not None and not msg.room and names & _COURTING:
             device.court(msg.to, now, policy)
             if device.suspicious(policy) and conv.hit(
@@ -375,10 +398,19 @@ class SafetyEngine:
             msg.sender_account_age_s is not None
             and msg.sender_account_age_s < policy.fresh_account_s
         )
+        # A shop's number is not doxxing ("la pharmacie, c'est le 01..."), but only the
+        # speaker's own words make it a shop's: a helpline named by someone else does not
+        # unmask a child's number. Never in the teen space or from a fresh account, where a
+        # "business" is the usual cover for moving someone elsewhere.
+        business_ok = not fresh and not sender.possible_minor()
+        if not business_ok:
+            active.extend(
+                Signal(s.name, s.span, s.evidence, s.params)
+                for s in signals
+                if s.suppressed_by == "business" and s.name.startswith("pii.")
+            )
         for s in active:
             if s.name not in _PII_KINDS:
-                continue
-            if business_near and s.name in ("pii.phone", "pii.address", "pii.floor"):
                 continue
             kind = s.name.split(".", 1)[1]
             labels.append(s.name)
@@ -392,6 +424,7 @@ class SafetyEngine:
                 fresh=fresh,
                 age_line=age_line or grooming_ctx,
                 ambush=ambush_ctx,
+                minor=minor_in_conv or sender.possible_minor(),
             )
             if (
                 kind in ("address", "door_code", "floor")
@@ -488,16 +521,19 @@ class SafetyEngine:
             if g_raw >= policy.grooming.escalate and self._rule_escalate(
                 conv, index, "grooming", groomer
             ):
-                conv.frozen = True
-                proposals.append(
-                    Proposal(
-                        "hold",
-                        self.reason(
-                            "grooming.escalate",
-                            risk=f"{risk_of(g_raw, policy.grooming.escalate)}",
-                        ),
-                    )
+                # Risk belongs to a speaker: a room is not frozen for everyone in it, only
+                # the suspect's messages are held; a private conversation is one pair.
+                if msg.room:
+                    if groomer not in conv.frozen_speakers:
+                        conv.frozen_speakers.append(groomer)
+                else:
+                    conv.frozen = True
+                escalation = self.reason(
+                    "grooming.escalate", risk=f"{risk_of(g_raw, policy.grooming.escalate)}"
                 )
+                # In a room, someone else's message (the child answering) is not held for it.
+                held = not msg.room or groomer == msg.sender
+                proposals.append(Proposal("hold" if held else "warn", escalation))
             if my_grooming or conv.first_alert_index is None:
                 card = Card("grooming", target)
                 proposals.append(
@@ -530,6 +566,19 @@ class SafetyEngine:
                 )
                 if not any(lab.startswith("ambush.") for lab in labels):
                     labels.append("ambush.risk")
+        # Ages are only declared: a "16-year-old" asking a teen for her number, her Snapchat
+        # or a meeting may be anyone. The first such ask shows her a light card (advice, no
+        # alert, no hold), whoever asks.
+        if (
+            card is None
+            and first_asks
+            and not msg.room
+            and partner is not None
+            and partner.possible_minor()
+            and other_name is not None
+        ):
+            card = Card("grooming", other_name)
+            labels.append("grooming.first_ask")
         learned_note: LearnedNote | None = None
         if self.learned is not None:
             card, learned_note = self._learned(
@@ -541,7 +590,7 @@ class SafetyEngine:
                 card,
             )
         escalated_now = conv.escalated and conv.escalated_index == index
-        if conv.frozen and not escalated_now:
+        if (conv.frozen or msg.sender in conv.frozen_speakers) and not escalated_now:
             proposals.append(Proposal("hold", self.reason("conversation.frozen")))
 
         # ---- verdict --------------------------------------------------------------------
@@ -760,28 +809,40 @@ class SafetyEngine:
         active: list[Signal],
         index: int,
     ) -> AgeDisclosure | None:
-        """An age the sender states about themself, if it contradicts their declaration."""
+        """An age the sender states about themself, if it contradicts their declaration.
+
+        An adult age from a mere cue is dropped: "moi 94" from a 15-year-old is more likely
+        her département than her age, and when unsure nothing is done to the speaker."""
         age: int | None = None
+        sure = False
         for s in active:
             if s.name == "context.age_disclosed":
                 age = int(s.params["age"])
+                sure = s.params.get("sure") == "yes"
                 break
-        if age is None and conv.last_probe is not None:
+        answered = False
+        if conv.last_probe is not None:
             who, at = conv.last_probe
-            if who != msg.sender and index - int(at) <= 3:
-                m = _REPLY_AGE.match(n.key.text)
-                if m is not None and 8 <= int(m.group(1)) <= 99:
-                    age = int(m.group(1))
+            answered = who != msg.sender and index - int(at) <= 3
+        if age is None and answered:
+            m = _REPLY_AGE.match(n.key.text)
+            if m is not None and 8 <= int(m.group(1)) <= 99:
+                age = int(m.group(1))
         if age is None:
             return None
+        # A number given in answer to "t'as quel âge ?" is a statement; a very old age is a
+        # joke or something else (a year, a département) however it was said.
+        sure = (sure or answered) and age < 70
         declared = msg.sender_age
+        if not sure and age >= 18:
+            return None
         # A contradiction is one that crosses a line the service draws: 18 (the two spaces)
         # or 15 (no one younger may use it at all).
         crosses_18 = declared is None or (age < 18) != (declared < 18)
         crosses_15 = declared is not None and age < 15 <= declared
         if not (crosses_18 or crosses_15):
             return None
-        return AgeDisclosure(msg.sender, age, declared)
+        return AgeDisclosure(msg.sender, age, declared, sure)
 
     def _split_signals(
         self, conv: ConversationState, msg: MessageContext, n: Normalised, now: float

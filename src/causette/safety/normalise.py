@@ -50,17 +50,21 @@ class Form:
     The origin map is built lazily (most messages never need a span mapped back).
     """
 
-    __slots__ = ("_build", "_origin", "text")
+    __slots__ = ("_build", "_ends", "_origin", "text")
 
     def __init__(
         self,
         text: str,
         origin: Sequence[int] | None = None,
         build: Callable[[], Sequence[int]] | None = None,
+        ends: Sequence[int] | None = None,
     ) -> None:
         self.text = text
         self._origin = origin
         self._build = build
+        # Per character, the raw index just past what it stands for, where one character
+        # stands for a whole word ("8" for "huit"); None when each stands for itself.
+        self._ends = ends
 
     @property
     def origin(self) -> Sequence[int]:
@@ -78,6 +82,8 @@ class Form:
         """The raw-text span ``[a, b)`` covered by ``text[start:end]``."""
         if not self.origin or end <= start:
             return (0, 0)
+        if self._ends is not None:
+            return (self.origin[start], self._ends[end - 1])
         return (self.origin[start], self.origin[end - 1] + 1)
 
 
@@ -286,9 +292,11 @@ class Normaliser:
             return folded
         out: list[str] = []
         origin: list[int] = []
+        ends: list[int] = []  # raw end of what each output character stands for
         for m in re.finditer(r"[a-z]+|[^a-z]+", text):
             tok = m.group()
             start = folded.origin[m.start()]  # raw index of the token
+            stop = folded.origin[m.end() - 1] + 1  # raw index just past it
             at = m.start()
             value = self._units.get(squeeze_pattern(tok)) if tok[0].isalpha() else None
             tens = self._tens.get(squeeze_pattern(tok)) if tok[0].isalpha() else None
@@ -299,7 +307,7 @@ class Normaliser:
                 if out and (out[-1].isdigit() or out[-1] == " "):
                     prev = self._prev_number(out)
                     if tens == 20 and prev == 4:
-                        self._replace_prev(out, origin, 80, start)
+                        self._replace_prev(out, origin, ends, 80, start, stop)
                         continue
                     if (
                         value is not None
@@ -309,26 +317,31 @@ class Normaliser:
                         and 0 < value < 20
                         and prev + value < 100
                     ):
-                        self._replace_prev(out, origin, prev + value, start)
+                        self._replace_prev(out, origin, ends, prev + value, start, stop)
                         continue
                 digits = str(number)
                 if out and out[-1] != " ":
                     out.append(" ")
                     origin.append(start)
+                    ends.append(start + 1)
                 for c in digits:
                     out.append(c)
                     origin.append(start)
+                    ends.append(stop)
                 out.append(" ")
                 origin.append(start)
+                ends.append(stop)
             elif tok in ("et", "and") or not any(c.isalnum() for c in tok):
                 if out and out[-1] != " ":
                     out.append(" ")
                     origin.append(start)
+                    ends.append(start + 1)
             else:
                 for k, c in enumerate(tok):
                     out.append(c)
                     origin.append(folded.origin[at + k])
-        return Form("".join(out), array("I", origin))
+                    ends.append(folded.origin[at + k] + 1)
+        return Form("".join(out), array("I", origin), ends=array("I", ends))
 
     @staticmethod
     def _prev_number(out: list[str]) -> int | None:
@@ -344,22 +357,34 @@ class Normaliser:
         return int("".join(out[start:end]))
 
     @staticmethod
-    def _replace_prev(out: list[str], origin: list[int], number: int, at: int) -> None:
-        """Replace the number at the end of ``out`` by ``number``."""
+    def _replace_prev(
+        out: list[str],
+        origin: list[int],
+        ends: list[int],
+        number: int,
+        at: int,
+        stop: int,
+    ) -> None:
+        """Replace the number at the end of ``out`` by ``number``, which now reaches the
+        raw index ``stop`` ("soixante dix" ends where "dix" ends)."""
         while out and out[-1] == " ":
             out.pop()
             origin.pop()
+            ends.pop()
         first = len(out)
         while first and out[first - 1].isdigit():
             first -= 1
         start_origin = origin[first] if first < len(origin) else at
         del out[first:]
         del origin[first:]
+        del ends[first:]
         for c in str(number):
             out.append(c)
             origin.append(start_origin)
+            ends.append(stop)
         out.append(" ")
         origin.append(at)
+        ends.append(stop)
 
     def mentions_numbers(self, raw: str) -> bool:
         """True if ``raw`` has a digit or a number word (cheap pre-check for split text)."""

@@ -64,14 +64,23 @@ def mask_text(raw: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-PII_MASKABLE_IN_ROOM = frozenset({"phone", "email", "address", "door_code", "school", "floor"})
-PII_FRESH = frozenset({"phone", "email", "address", "door_code", "floor"})
+PII_MASKABLE_IN_ROOM = frozenset(
+    {"phone", "email", "address", "door_code", "school", "floor", "handle"}
+)
+PII_FRESH = frozenset({"phone", "email", "address", "door_code", "floor", "handle"})
 PII_AMBUSH = frozenset({"address", "door_code", "floor", "phone"})
+# Moving to another app is the first step of grooming: between teens (whose ages are only
+# declared) a Snapchat or Instagram handle is masked even in a private conversation.
+PII_BETWEEN_MINORS = frozenset({"handle"})
 
 
-def pii_reason(kind: str, *, room: bool, fresh: bool, age_line: bool, ambush: bool) -> str | None:
-    """Why a piece of personal data must be masked, or None to let it through."""
-    if age_line:
+def pii_reason(
+    kind: str, *, room: bool, fresh: bool, age_line: bool, ambush: bool, minor: bool = False
+) -> str | None:
+    """Why a piece of personal data must be masked, or None to let it through.
+
+    ``minor``: a possible minor sends it or is in the conversation (the teen space)."""
+    if age_line or (minor and kind in PII_BETWEEN_MINORS):
         return "minor"
     if ambush and kind in PII_AMBUSH:
         return "ambush"

@@ -76,11 +76,11 @@ class ConversationState:
     tails: dict[str, Tail] = field(default_factory=dict)
     last_probe: list[Any] | None = None  # [sender, index] of the last age question
     address_asked: list[Any] | None = None  # [sender, index] of the last address request
-    business_index: int | None = None  # last message that talked about a shop or service
     escalated: bool = False
     escalated_index: int | None = None
     escalation_reasons: list[str] = field(default_factory=list)
-    frozen: bool = False
+    frozen: bool = False  # a private conversation: every later message held
+    frozen_speakers: list[str] = field(default_factory=list)  # a room: only theirs held
     first_alert_index: int | None = None
     categories: list[str] = field(default_factory=list)
     messages: int = 0
@@ -214,6 +214,7 @@ class ConversationState:
     def from_dict(cls, data: dict[str, Any]) -> ConversationState:
         """Rebuild from :meth:`to_dict` output."""
         d = dict(data)
+        d.pop("business_index", None)  # saved before the business exception became per message
         d["participants"] = {k: Participant(**v) for k, v in d["participants"].items()}
         for book in ("cues", "context"):
             d[book] = {s: {c: CueHit(**h) for c, h in hits.items()} for s, hits in d[book].items()}

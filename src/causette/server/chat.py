@@ -36,6 +36,7 @@ from causette.core.consent import (
     default_policy,
     respond,
 )
+from causette.core.devices import admission
 from causette.core.errors import ChatError, ErrorCode, bad_field
 from causette.core.geography import department
 from causette.core.identity import Gender, Profile, Space, make_profile, pseudonym_skeleton
@@ -52,9 +53,11 @@ from causette.server.events import JoinRequest
 from causette.server.keepalive import Keepalive
 from causette.server.reports import Reports
 from causette.server.safety_gate import device_key
+from causette.server.safety_layer import OUT_OF_REACH
 from causette.server.sanctions import Sanctions
 from causette.settings import Settings
 from causette.store import MessageRecord, SessionRecord, SqlStore
+from causette.store.devices import DeviceStore
 
 if TYPE_CHECKING:
     from causette.server.cluster import Cluster
@@ -65,6 +68,8 @@ if TYPE_CHECKING:
 CLOSE_NOT_AUTHENTICATED = 4001
 CLOSE_REPLACED = 4009
 CLOSE_NAME_TAKEN = 4010
+# Session ended: the chatter said they are under 15 (server/safety_layer.py closes with it).
+CLOSE_UNDER_15 = 4011
 REPLAY_PAGE = 500
 
 
@@ -188,6 +193,8 @@ class ChatService:
         # The safety engine on every message (server/safety_layer.py); None: off.
         self.safety: SafetyLayer | None = None
         self.reports = Reports(self)
+        # What a device is remembered for: under-15 refusals, move-outs, its space.
+        self.devices = DeviceStore(store)
         # Bans, mutes, kicks… in the live chat (server/sanctions.py).
         self.sanctions = Sanctions(self)
         # Connection data kept for the law, and the purge (server/retention.py); None: off.
@@ -257,7 +264,8 @@ class ChatService:
 
     async def spend_challenge(self, challenge: object, nonce: object) -> None:
         """Accept a solved proof of work once, cluster-wide, or raise ``pow_*``: for the
-        other forms the public can send without a session (the public report page)."""
+        join form and the other forms the public can send without a session (the public
+        report page)."""
         if self.settings.pow_difficulty <= 0:
             return
         proof_of_work.verify(
@@ -276,23 +284,18 @@ class ChatService:
     ) -> tuple[str, str, Chatter]:
         """A new chatter: (session token, device token, chatter), or a ``ChatError``."""
         now = self.clock()
-        profile = make_profile(form.pseudonym, form.age, form.gender, form.department)
+        try:
+            profile = make_profile(form.pseudonym, form.age, form.gender, form.department)
+        except ChatError as exc:
+            if exc.code is ErrorCode.AGE_TOO_YOUNG and device_token:
+                await self._remember_refusal(form, device_token, now)
+            raise
         if self.safety is not None:
             self.safety.gate.check_pseudonym(profile.pseudonym)
         if self.settings.pow_difficulty > 0:
             if form.pow is None:
                 raise ChatError(ErrorCode.POW_INVALID)
-            proof_of_work.verify(
-                self.settings.signing_key(),
-                form.pow.challenge,
-                form.pow.nonce,
-                now=now,
-                min_difficulty=self.settings.pow_difficulty,
-                spent=self._spent,
-            )
-            if self.cluster is not None:
-                # Spent on any process is spent everywhere.
-                await self.cluster.spend_challenge(form.pow.challenge, self.settings.pow_ttl_s)
+            await self.spend_challenge(form.pow.challenge, form.pow.nonce)
         bucket = self._join_buckets.setdefault(
             ip_prefix(address), per_hour(self.settings.joins_per_ip_per_hour)
         )
@@ -314,12 +317,22 @@ class ChatService:
         new_device_key = device_key(secret, device_token, ip_prefix(address))
         new_ip_key = ip_key(secret, ip_prefix(address))
         await self.sanctions.check_join(new_device_key, new_ip_key, lang)
+        device = self.device_hash(device_token)
+        refusal = admission(
+            await self.devices.memory(device, now, self.device_memory_s, OUT_OF_REACH),
+            profile.space,
+            now,
+            self.device_memory_s,
+        )
+        if refusal is not None:
+            metrics.REFUSED.labels(code=refusal.code.value).inc()
+            raise refusal
         chatter = Chatter(
             id=chatter_id,
             profile=profile,
             lang=lang,
             pm_policy=default_policy(profile.space),
-            device_hash=self.device_hash(device_token),
+            device_hash=device,
             device_key=new_device_key,
             ip_key=new_ip_key,
             token_hash=token_hash(token),
@@ -344,6 +357,25 @@ class ChatService:
         self._start_grace(chatter)
         metrics.JOINS.labels(space=profile.space.value).inc()
         return token, device_token, chatter
+
+    @property
+    def device_memory_s(self) -> float:
+        return self.settings.device_memory_hours * 3600.0
+
+    async def _remember_refusal(self, form: JoinRequest, device_token: str, now: float) -> None:
+        """An under-15 refusal is remembered on the device, so the same form with another
+        age is refused too (core/devices.py). Only behind a valid proof of work: a flood of
+        refusals costs what a flood of joins costs. Either way the answer is the same."""
+        if self.settings.pow_difficulty > 0:
+            if form.pow is None:
+                return
+            try:
+                await self.spend_challenge(form.pow.challenge, form.pow.nonce)
+            except ChatError:
+                return
+        await self.devices.remember_under_15(
+            self.device_hash(device_token), now + self.device_memory_s
+        )
 
     def device_hash(self, device_token: str) -> str:
         key = self.settings.signing_key()
@@ -471,6 +503,9 @@ class ChatService:
         now = self.clock()
         chatter.ended = True
         await self.store.update_session(chatter.id, ended_at=now, last_seen=now)
+        if close_code == CLOSE_UNDER_15:
+            # Whatever age the next form says, this device waits (core/devices.py).
+            await self.devices.remember_under_15(chatter.device_hash, now + self.device_memory_s)
         if chatter.connection is not None:
             chatter.connection.close(close_code, "session ended")
             chatter.connection = None
@@ -827,9 +862,16 @@ class ChatService:
         """Store and deliver a private message; None when safety held it for a moderator."""
         partner = await self._partner(chatter, to, conv_id)
         self.sanctions.check_pm(chatter, partner)
-        if self.safety is not None:
-            self.safety.check_reach(chatter, partner)
+        text = clean_text(raw_text, self.settings.message_max_chars)
         conv = self._conversation_between(chatter, partner)
+        if self.safety is not None:
+            try:
+                self.safety.check_reach(chatter, partner)
+            except ChatError as refused:
+                if refused.code is ErrorCode.PM_REFUSED:
+                    channel = conv.channel if conv is not None else None
+                    await self.safety.pursued(chatter, partner, text, channel)
+                raise
         outcome = decide_pm(
             sender=chatter.id,
             sender_space=chatter.space,
@@ -839,7 +881,6 @@ class ChatService:
             share_a_room=self.presence.share_a_room(chatter.id, partner.id),
             blocked_either_way=partner.id in chatter.blocked or partner.id in chatter.blocked_by,
         )
-        text = clean_text(raw_text, self.settings.message_max_chars)
         now = self.clock()
         if outcome is PmOutcome.OPEN_REQUEST:
             if self.safety is not None:

@@ -29,6 +29,8 @@ from causette.server.sessions import (
     DEVICE_COOKIE,
     clear_session_cookie,
     credentials,
+    new_device_token,
+    set_device_cookie,
     set_session_cookies,
 )
 
@@ -49,9 +51,11 @@ STATUS_BY_CODE = {
     ErrorCode.NOT_READY: 409,
     ErrorCode.SAME_MODERATOR: 403,
     ErrorCode.BANNED: 403,
+    ErrorCode.DEVICE_PAUSED: 403,
     ErrorCode.MUTED: 403,
     ErrorCode.ORIGIN_REFUSED: 403,
     ErrorCode.UNSUPPORTED_CONTENT_TYPE: 415,
+    ErrorCode.STORE_UNAVAILABLE: 503,
     ErrorCode.INTERNAL: 500,
 }
 # Requests that change state: their Origin, when a browser sends one, must be this site's.
@@ -201,11 +205,18 @@ async def join(request: web.Request) -> web.Response:
     form = parse_body(JoinRequest, await read_body(request))
     if form.lang is None:
         form = form.model_copy(update={"lang": request_lang(request)})
-    token, device, chatter = await service.join(
-        form,
-        client_address(request, service.settings.trusted_proxies),
-        request.cookies.get(DEVICE_COOKIE),
-    )
+    # The device token is made here when the browser has none, so that a refusal the
+    # device must remember (under 15) can give it to the browser too.
+    device = request.cookies.get(DEVICE_COOKIE) or new_device_token()
+    try:
+        token, device, chatter = await service.join(
+            form, client_address(request, service.settings.trusted_proxies), device
+        )
+    except ChatError as exc:
+        response = error_response(exc, form.lang or "fr")
+        if exc.code is ErrorCode.AGE_TOO_YOUNG and DEVICE_COOKIE not in request.cookies:
+            set_device_cookie(response, request, device)
+        return response
     if service.retention is not None:
         source = source_of(request, service.settings.trusted_proxies, service.clock())
         await service.retention.joined(chatter, source)
@@ -240,13 +251,25 @@ async def rooms(request: web.Request) -> web.Response:
 
 async def healthz(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
+    store = service.store
+    # The outcome of the last write: a failed one (database away, disk full) until the
+    # next one succeeds.
+    available = store.available
     body: dict[str, object] = {
         "status": "ok",
         "version": __version__,
         "uptime_s": round(time.time() - STARTED, 1),
         "online": len(service.presence.profiles),
-        "store": {"commits": service.store.commits, "writes": service.store.writes},
+        "store": {
+            "commits": store.commits,
+            "writes": store.writes,
+            "available": available,
+            "outages": store.outages,
+        },
     }
+    if not available:
+        # Posts are refused with store_unavailable; live sockets and presence carry on.
+        body["status"] = "degraded"
     if service.cluster is not None:
         # Redis down is "degraded", not a failure: this process still serves its clients.
         cluster = service.cluster.status()

@@ -62,6 +62,7 @@ class Verdict:
     card_target: str | None = None  # a chatter id
     card_about: str | None = None  # the pseudonym the card warns about
     disclosed_age: int | None = None  # the sender stated an age contradicting theirs
+    age_sure: bool = False  # an explicit statement (may end a session), not a mere cue
     escalated_for: tuple[str, ...] = ()  # why the conversation is escalated, first first
 
     @property
@@ -154,10 +155,12 @@ class SafetyGate:
             if target is not None:
                 card_kind, card_target = decision.card.kind, target
         disclosed = None
+        sure = False
         if decision.age_disclosure is not None and decision.age_disclosure.pseudonym == (
             sender.pseudonym
         ):
             disclosed = decision.age_disclosure.disclosed_age
+            sure = decision.age_disclosure.sure
         return Verdict(
             action=decision.action,
             text=decision.text,
@@ -170,4 +173,5 @@ class SafetyGate:
             card_target=card_target,
             card_about=card_about,
             disclosed_age=disclosed,
+            age_sure=sure,
         )

@@ -8,8 +8,12 @@ engine's persisted state. Rules (safety.md, issue 5):
   their language), ``hold`` stores it aside and tells the sender, otherwise it returns the
   text to deliver (masked where the engine masked).
 - ``after`` runs once the message is delivered: the person at risk gets a safety card, an
-  escalation becomes one alert with the whole context, an age disclosure moves a minor out
-  of adults' reach (ending the session under 15) or freezes an adult in the teen space.
+  escalation becomes one alert with the whole context, an explicit age statement moves a
+  minor out of adults' reach (ending the session under 15) or freezes an adult in the teen
+  space; a mere cue (a school year, a bare number) only alerts (issue 13, items 1-2).
+- An adult who keeps writing to a minor moved out of their reach is refused, and each
+  refused message is kept as evidence (a held message already decided "refused", so no
+  one can release it) with an alert on the adult showing both sides (issue 13, item 3).
 - A held message reaches nobody until ``approve``; it is then stored with the channel's
   next id and delivered like any message, so everyone still sees one ordered history.
 - The engine's state is saved every ``SAVE_EVERY_S`` seconds and at shutdown, and loaded at
@@ -21,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -51,7 +55,13 @@ _SEVERITY = {
     "adult": 3,
     "hate": 2,
     "harassment": 2,
+    # A cue, not a statement: worth a look, below what someone said outright.
+    "minor.age_cue": 2,
 }
+
+
+# The refused messages after which the desk is told an adult keeps writing to a child.
+_PURSUIT_ALERTS = (1, 3, 10)
 
 
 class SafetyLayer:
@@ -60,6 +70,8 @@ class SafetyLayer:
         self.gate = gate
         self.store = SafetyStore(service.store)
         self._saver: asyncio.Task[None] | None = None
+        self._cued: set[str] = set()  # chatters already alerted about for an age cue
+        self._pursuits: dict[tuple[str, str], list[dict[str, Any]]] = {}  # refused, per pair
 
     # -- life cycle ---------------------------------------------------------------------
     @property
@@ -141,14 +153,15 @@ class SafetyLayer:
         )
         if FROZEN in chatter.flags and verdict.delivered:
             reason = self.gate.engine.reason("conversation.frozen")
-            verdict = Verdict(
-                "hold",
-                None,
-                (reason,),
-                verdict.labels,
-                verdict.risk,
-                verdict.escalated_now,
-                disclosed_age=verdict.disclosed_age,
+            verdict = replace(
+                verdict,
+                action="hold",
+                text=None,
+                reasons=(reason,),
+                card_kind=None,
+                card_target=None,
+                card_about=None,
+                escalated_for=(),
             )
         if verdict.action == "block":
             await self.after(chatter, channel, verdict, recipient)
@@ -209,7 +222,10 @@ class SafetyLayer:
         if verdict.escalated_now:
             await self.alert(verdict_kind(verdict), channel, chatter, verdict, recipient)
         if verdict.disclosed_age is not None:
-            await self.on_age_disclosed(chatter, verdict.disclosed_age, channel, verdict)
+            if verdict.age_sure:
+                await self.on_age_disclosed(chatter, verdict.disclosed_age, channel, verdict)
+            else:
+                await self.on_age_cue(chatter, channel, verdict)
 
     def _tell(self, chatter: Chatter, kind: str, **fields: Any) -> None:
         if chatter.connection is not None:
@@ -223,6 +239,7 @@ class SafetyLayer:
         subject: Chatter,
         verdict: Verdict | None = None,
         other: Chatter | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> str:
         """One alert in the moderators' queue, with everything needed to judge it."""
         service = self.service
@@ -258,9 +275,11 @@ class SafetyLayer:
                 risk=verdict.risk,
                 reasons=[asdict(r) for r in verdict.reasons],
             )
+        if extra is not None:
+            context.update(extra)
         # "report.grooming" (a chatter's report) weighs what "grooming" (the engine's) does.
         label = kind.removeprefix("report.").split(".", 1)[0]
-        severity = _SEVERITY.get(label, 1)
+        severity = _SEVERITY.get(kind, _SEVERITY.get(label, 1))
         alert_id = await self.store.add_alert(kind, severity, now, context, channel, subject.id)
         service.sanctions.queue_changed("added", "alert", alert_id)
         return alert_id
@@ -301,6 +320,48 @@ class SafetyLayer:
             explanation = ChatError(ErrorCode.AGE_TOO_YOUNG).as_dict(chatter.lang)
             self._tell(chatter, "error", **explanation)
             await service.logout(chatter, close_code=CLOSE_UNDER_15)
+
+    async def on_age_cue(self, chatter: Chatter, channel: str, verdict: Verdict) -> None:
+        """A school year or a bare number that may say the chatter is younger than declared:
+        a moderator looks (once per chatter); nothing is done to the chatter, who may well
+        have named a département or a friend's class."""
+        if chatter.id in self._cued:
+            return
+        self._cued.add(chatter.id)
+        await self.alert("minor.age_cue", channel, chatter, verdict)
+
+    async def pursued(self, adult: Chatter, child: Chatter, text: str, channel: str | None) -> None:
+        """``adult`` wrote to ``child``, a minor moved out of adults' reach: the message is
+        refused, kept as evidence, and the adult is the one the desk is told about (at the
+        first refused message and again when they keep at it)."""
+        now = self.service.clock()
+        reasons = [{"code": "minor.pursued", "params": {}}]
+        sender = orjson.dumps(adult.public).decode()
+        kept = channel or f"pm-refused:{adult.id}:{child.id}"
+        held_id = await self.store.hold(kept, adult.id, sender, text, now, reasons)
+        # Decided at once: a refused message is evidence, never something to release.
+        await self.store.decide_held(held_id, "refused", "safety", now)
+        refused = self._pursuits.setdefault((adult.id, child.id), [])
+        refused.append({"held_id": held_id, "ts": now, "text": text})
+        if len(refused) in _PURSUIT_ALERTS:
+            await self.alert(
+                "minor.pursued", channel, adult, other=child, extra={"refused": list(refused)}
+            )
+
+    async def cleared(self, alert: dict[str, Any]) -> None:
+        """A moderator dismissed ``alert`` (a row of the alerts table): nothing was wrong, so
+        what the engine froze for it (the pair's conversation, or the speaker in a room) and
+        an adult-in-the-teen-space freeze on its subject are lifted. Engine state is this
+        process's (issue 13, item 15)."""
+        context = orjson.loads(alert["context"]) if alert.get("context") else {}
+        parties = context.get("parties") or []
+        speaker = parties[0].get("pseudonym") if parties else None
+        if alert.get("channel"):
+            self.gate.engine.clear(alert["channel"], speaker)
+        subject = self.service.chatters.get(alert.get("subject_id") or "")
+        if subject is not None and FROZEN in subject.flags:
+            subject.flags -= {FROZEN}
+            await self.store.clear_flag(subject.id, FROZEN)
 
     def may_reach(self, chatter: Chatter, other_space: Space) -> None:
         """A minor moved out of the adult space reaches no adult room and no adult."""

@@ -10,8 +10,13 @@ Owns, for one process:
   ``CLOSE_SANCTIONED``; a delete removes the message for everyone (event ``deleted``); a
   closed conversation is closed for both; a move-out takes the chatter out of their rooms
   and conversations.
+- **A ban covers what its scope names**: a ban on a device key or an IP key ends, at once,
+  every live session of that key, not only the subject's: each covered chatter gets the
+  statement in their language, their socket closes (``CLOSE_SANCTIONED``) and they leave
+  every room now, without a grace period (issue 13, item 14).
 - **Cluster mode**: every effect travels as one control event (``sanction``) so the process
-  holding the chatter's socket applies it; hello re-reads what is in force from the
+  holding the chatter's socket applies it (a covering ban's key travels with it: each
+  process ends the covered sessions it holds); hello re-reads what is in force from the
   database, so a process that missed an event still refuses what it must. One process
   records every sanction itself, so it knows which keys some sanction names: a hello naming
   none of them skips the query (store/sanctions.py ``track_names``).
@@ -36,6 +41,7 @@ from causette.core.sanctions import (
     Action,
     RepeatPolicy,
     Sanction,
+    Scope,
     appeal_token,
     forbids_joining,
     forbids_posting,
@@ -160,6 +166,9 @@ class Sanctions:
             "frame": _frame("sanction", statement=self.statement(record, lang)).decode(),
             "close": action in DISCONNECTING,
         }
+        cover = _cover(record)
+        if cover is not None:
+            effect["cover"] = cover
         self._apply_here(effect)
         if service.cluster is not None:
             service.cluster.broadcast(TOPIC, **effect)
@@ -187,17 +196,47 @@ class Sanctions:
         lifted = effect.get("lift")
         if lifted:
             self.lasting.get(chatter_id, {}).pop(lifted, None)
+        cover = effect.get("cover")
+        if cover is not None and body is not None:
+            self._end_covered(chatter_id, cover, Sanction(**body))
         chatter = self.service.chatters.get(chatter_id)
-        if chatter is None or chatter.connection is None:
+        if chatter is None:
             return
         conn = chatter.connection
-        conn.send(effect["frame"].encode())
-        if body is not None and body["action"] == "move_out":
-            self.service._spawn(self._move_out_here(chatter))
-        if effect.get("close"):
-            # The statement first, then the close (closing drops what is still queued).
-            conn.flush()
-            conn.close(CLOSE_SANCTIONED, "sanctioned")
+        if conn is not None:
+            conn.send(effect["frame"].encode())
+            if body is not None and body["action"] == "move_out":
+                self.service._spawn(self._move_out_here(chatter))
+            if effect.get("close"):
+                # The statement first, then the close (closing drops what is still queued).
+                conn.flush()
+                conn.close(CLOSE_SANCTIONED, "sanctioned")
+        if body is not None and body["action"] == "ban":
+            self._offline_now(chatter)
+
+    def _end_covered(self, subject_id: str, cover: dict[str, str], sanction: Sanction) -> None:
+        """Every other chatter held here whose device key or IP key the ban names: the
+        statement (in their language), the close, and out of the rooms now."""
+        field, key = cover.get("field"), cover.get("key")
+        if field not in ("device_key", "ip_key") or not key:
+            return
+        for chatter in list(self.service.chatters.values()):
+            held = chatter.device_key if field == "device_key" else chatter.ip_key
+            if chatter.id == subject_id or held != key:
+                continue
+            conn = chatter.connection
+            if conn is not None:
+                text = statement(sanction, chatter.lang, self.token(sanction.id))
+                conn.send(_frame("sanction", statement=text))
+                conn.flush()
+                conn.close(CLOSE_SANCTIONED, "sanctioned")
+            self._offline_now(chatter)
+
+    def _offline_now(self, chatter: Chatter) -> None:
+        """A banned chatter cannot come back while the ban holds: no grace period, their
+        name and places are freed at once (the others see them leave now)."""
+        chatter.connection = None
+        self.service._go_offline(chatter)
 
     async def _lang(self, chatter_id: str) -> str:
         chatter = self.service.chatters.get(chatter_id)
@@ -257,6 +296,17 @@ class Sanctions:
     async def notify(self, chatter_id: str, kind: str, **fields: Any) -> None:
         """An event for one chatter, wherever their socket is (a report's outcome)."""
         await self.service.bus.publish(Envelope(_frame(kind, **fields), targets=(chatter_id,)))
+
+
+def _cover(record: SanctionRecord) -> dict[str, str] | None:
+    """What a ban covers beyond its subject: the chatters' field and the key it names."""
+    if record.action != Action.BAN or record.status != "active":
+        return None
+    if record.scope == Scope.DEVICE and record.device_key:
+        return {"field": "device_key", "key": record.device_key}
+    if record.scope == Scope.IP and record.ip_key:
+        return {"field": "ip_key", "key": record.ip_key}
+    return None
 
 
 def _sanction_body(record: SanctionRecord) -> dict[str, Any]:

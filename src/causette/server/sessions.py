@@ -7,6 +7,8 @@ opened it, so a stolen token alone does not resume a browser session.
 
 from __future__ import annotations
 
+import secrets
+
 from aiohttp import web
 
 from causette.server.keys import SETTINGS
@@ -48,13 +50,23 @@ def set_session_cookies(
         secure=secure,
         path="/",
     )
+    set_device_cookie(response, request, device)
+
+
+def new_device_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def set_device_cookie(response: web.StreamResponse, request: web.Request, device: str) -> None:
+    """The browser's lasting device token (also on an under-15 refusal: the device
+    remembers it, core/devices.py)."""
     response.set_cookie(
         DEVICE_COOKIE,
         device,
         max_age=DEVICE_MAX_AGE,
         httponly=True,
         samesite="Strict",
-        secure=secure,
+        secure=is_https(request, request.app[SETTINGS].trusted_proxies),
         path="/",
     )
 

@@ -413,6 +413,13 @@ def purge_targets(policy: RetentionPolicy, now: float) -> list[PurgeTarget]:
             and_(s.c.last_seen < now - policy.session_s, ~_subject_preserved(s.c.id)),
             _session_cascade,
         ),
+        # A device's under-15 refusal is kept only while it counts (core/devices.py).
+        PurgeTarget(
+            "device_memory",
+            schema.device_memory,
+            (schema.device_memory.c.device_hash, schema.device_memory.c.kind),
+            schema.device_memory.c.until < now,
+        ),
         PurgeTarget(
             "desk_sessions",
             desk_sessions,

@@ -40,6 +40,18 @@ sessions = Table(
     Column("device_key", String(64), nullable=True),
     Column("ip_key", String(64), nullable=True),
     Index("ix_sessions_device_key", "device_key"),
+    Index("ix_sessions_device_hash", "device_hash"),
+)
+
+# What a device is remembered for that no session shows: an under-15 refusal at the join
+# form (core/devices.py). Only the keyed hash of the browser's cookie; purged once past.
+device_memory = Table(
+    "device_memory",
+    metadata,
+    Column("device_hash", String(64), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("until", Float, nullable=False),
+    Index("ix_device_memory_until", "until"),
 )
 
 memberships = Table(
@@ -211,7 +223,7 @@ audit_log = Table(
     Column("detail", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
-    # The audit key's id (core/audit.py); NULL for the plain sha256 entries of before 0006.
+    # The audit key's id (core/audit.py); NULL for the plain sha256 entries of before 0007.
     Column("key_id", String(16), nullable=True),
 )
 

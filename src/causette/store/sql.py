@@ -6,6 +6,11 @@ Rules:
   waits for nobody. A write's future resolves only after its transaction committed, so an
   ack sent after ``await`` means durable.
 - A write that fails is retried alone, so one bad row never fails its neighbours.
+- The database going away (stopped, unreachable, disk full) is not a bug: every write and
+  read then fails with ``ChatError(store_unavailable)`` (a clear, retryable refusal; nothing
+  was acknowledged), ``available`` turns False until a write succeeds again, and nothing
+  else changes: the store reconnects by itself (``pool_pre_ping``). A full disk still
+  answers reads and small writes, so only the outcome of real writes says it is back.
 - Reads run on a small thread pool beside the writer (SQLite in WAL mode reads while it
   writes).
 - Message ids are taken in the transaction that stores the message, from one row per
@@ -42,16 +47,34 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from causette.core.errors import ChatError, ErrorCode
 from causette.core.sealing import Keyring
 from causette.store import migrate, schema
 from causette.store.records import MessageRecord, SessionRecord
 
 T = TypeVar("T")
+# Seconds a client is told to wait when the database is away (a restart takes a few).
+RETRY_AFTER_S = 5
 WriteOp = Callable[[Connection], Any]
 # A row to write with a message, in its transaction, once its id is known (the connection
 # data of its sender, server/retention.py): (table, values) from the stored record.
 Sidecar = Callable[[MessageRecord], tuple[Table, dict[str, Any]]]
+
+
+def database_away(exc: BaseException) -> bool:
+    """The database is away (stopped, unreachable, disk full, locked), as opposed to a bad
+    write (a constraint, a programming error)."""
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def unavailable(cause: BaseException) -> ChatError:
+    error = ChatError(ErrorCode.STORE_UNAVAILABLE, retry_after=RETRY_AFTER_S)
+    error.__cause__ = cause
+    return error
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +152,8 @@ class SqlStore:
         self._writer_task: asyncio.Task[None] | None = None
         self.commits = 0
         self.writes = 0
+        self.available = True  # False from a failure for the database being away
+        self.outages = 0  # times it went away
 
     # -- life cycle ---------------------------------------------------------------------
     async def start(self) -> None:
@@ -166,12 +191,22 @@ class SqlStore:
                     self._writer_pool, self._write_batch, [op for op, _ in batch]
                 )
                 for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+                    if ok:
+                        self._mark(available=True)
+                    elif database_away(value):
+                        self._mark(available=False)
+                        value = unavailable(value)
                     if future.done():
                         continue
                     if ok:
                         future.set_result(value)
                     else:
                         future.set_exception(value)
+
+    def _mark(self, *, available: bool) -> None:
+        if self.available and not available:
+            self.outages += 1
+        self.available = available
 
     def _write_batch(self, ops: list[Write]) -> list[tuple[bool, Any]]:
         try:
@@ -239,7 +274,13 @@ class SqlStore:
             with self.engine.connect() as conn:
                 return fn(conn)
 
-        return await asyncio.get_running_loop().run_in_executor(self._reader_pool, run)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._reader_pool, run)
+        except Exception as exc:
+            if database_away(exc):
+                self._mark(available=False)
+                raise unavailable(exc) from exc
+            raise
 
     # -- messages ---------------------------------------------------------------------------
     async def append_message(

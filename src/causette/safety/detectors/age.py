@@ -1,9 +1,12 @@
 """Age disclosures: a person saying how old they are, or which school year they are in.
 
-Owns: ``context.age_disclosed`` signals with ``params["age"]`` (an integer as text) and
-``params["how"]`` (``number`` or ``grade``). Rules: only first-person statements count
-("j'ai 13 ans", "I'm 14", "jsuis en 4ème", "I'm in 8th grade"); a school year gives the
-youngest usual age for it. Whether it contradicts the declared age is the state's call.
+Owns: ``context.age_disclosed`` signals with ``params["age"]`` (an integer as text),
+``params["how"]`` (``number`` or ``grade``) and ``params["sure"]`` (``yes`` or ``no``).
+Rules: only first-person statements count. ``sure`` is ``yes`` only for an explicit
+statement of one's age ("j'ai 13 ans", "I'm 14"); a bare number ("moi 94" is also a
+département) and a school year ("jsuis en 4ème", "I'm in year 10": the youngest usual age
+for it, though half the class is a year older) are cues. Whether it contradicts the declared
+age, and what a cue may do, is the engine's call.
 """
 
 from __future__ import annotations
@@ -42,8 +45,10 @@ def detect(n: Normalised, rules: Rules, frames: Frames) -> list[Signal]:
     """First-person age statements in one message."""
     text = n.key.text
     out: list[Signal] = []
-    regex = rules.age.get("self_number")
-    if regex is not None:
+    for group, sure in (("self_number", "yes"), ("self_number_cue", "no")):
+        regex = rules.age.get(group)
+        if regex is None or out:
+            continue
         for m in regex.finditer(text, n.words):
             chunk = m.group()
             num = _NUMBER.search(chunk)
@@ -58,9 +63,8 @@ def detect(n: Normalised, rules: Rules, frames: Frames) -> list[Signal]:
                         break
             if age is not None and 8 <= age <= 99:
                 span = n.key.span(m.start(), m.end())
-                out.append(
-                    Signal("context.age_disclosed", span, chunk, {"age": str(age), "how": "number"})
-                )
+                params = {"age": str(age), "how": "number", "sure": sure}
+                out.append(Signal("context.age_disclosed", span, chunk, params))
                 break
     regex = rules.age.get("grade")
     if regex is not None and not out:
@@ -81,7 +85,7 @@ def detect(n: Normalised, rules: Rules, frames: Frames) -> list[Signal]:
                         "context.age_disclosed",
                         n.key.span(gm.start(), gm.end()),
                         chunk,
-                        {"age": str(best), "how": "grade"},
+                        {"age": str(best), "how": "grade", "sure": "no"},
                     )
                 )
     return out

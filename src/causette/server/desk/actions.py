@@ -214,6 +214,11 @@ async def dismiss(request: web.Request, moderator: Moderator, action: ActionRequ
             raise ChatError(ErrorCode.ALREADY_DECIDED)
         await sanctions.store.record(now, [], [audit])
     else:
+        if action.source_kind == "alert" and service.safety is not None:
+            alert = await sanctions.store.alert(action.source_id)
+            if alert is not None:
+                # Nothing wrong: what the engine froze for this alert is lifted.
+                await service.safety.cleared(alert)
         close = Outcome(
             action.source_kind,
             action.source_id,

@@ -81,6 +81,7 @@ export default {
   "case.report_text": "Report text: {text}",
   "case.signals": "Detection signals",
   "case.labels": "Labels: {labels}",
+  "case.refused": "Refused messages, kept as evidence ({count})",
   "case.risk": "Risk: {risk}",
   "case.parties": "People involved",
   "case.party": "{pseudonym} — declared age {age}, {space} space, account {account_age} old",

@@ -82,6 +82,7 @@ export default {
   "case.report_text": "Texte du signalement : {text}",
   "case.signals": "Signaux de détection",
   "case.labels": "Étiquettes : {labels}",
+  "case.refused": "Messages refusés, gardés comme preuve ({count})",
   "case.risk": "Risque : {risk}",
   "case.parties": "Personnes concernées",
   "case.party": "{pseudonym} — {age} ans déclarés, espace {space}, compte de {account_age}",

@@ -158,6 +158,8 @@ function signalsSection(signals) {
   const reasons = Array.isArray(signals.reasons) ? signals.reasons : [];
   const parties = Array.isArray(signals.parties) ? signals.parties : [];
   const labels = Array.isArray(signals.labels) ? signals.labels : [];
+  // An adult writing to a minor moved out of their reach: the messages refused (evidence).
+  const refused = Array.isArray(signals.refused) ? signals.refused : [];
   const pick = (r) => (document.documentElement.lang === "en" ? r.en || r.fr : r.fr || r.en) || r.code;
   return section(t("case.signals"),
     labels.length ? h("p", { text: t("case.labels", { labels: labels.join(", ") }) }) : null,
@@ -167,6 +169,12 @@ function signalsSection(signals) {
       ? h("div", {}, h("h3", { text: t("case.parties") }), h("ul", { class: "parties" }, parties.map((c) => h("li", {
         text: t("case.party", { pseudonym: c.pseudonym, age: c.age, space: known("space", c.space), account_age: duration(c.account_age_s || 0) }),
       }))))
+      : null,
+    refused.length
+      ? h("div", {}, h("h3", { text: t("case.refused", { count: refused.length }) }),
+        h("ol", { class: "conversation refused" }, refused.map((r) => h("li", { class: "conv-msg" },
+          h("span", { class: "conv-meta", text: `${dateTime(r.ts)} · ` }),
+          h("span", { class: "conv-text", text: r.text ?? "" })))))
       : null);
 }
 

@@ -4,8 +4,8 @@ Entries written before have ``key_id`` NULL and keep their plain sha256 hashes; 
 keyed entry (the server appends ``audit.keyed`` at its first start on this revision)
 covers the last of them, which anchors the old chain (docs/operator.md).
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-02
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

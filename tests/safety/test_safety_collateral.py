@@ -1,0 +1,168 @@
+"""The engine punishes no one for what they did not do (issue 13): a school year or a bare
+number is a cue, not an age; a shop named by someone else does not unmask a child's number;
+handles are masked where moving apps is the first step; a spelled-out number is masked to
+its last word; a teen asked for her number or a meeting is shown a light card."""
+
+from __future__ import annotations
+
+import pytest
+
+from causette.safety.engine import MessageContext, SafetyEngine
+
+T0 = 1_719_302_400.0
+OLD = 90 * 86400.0  # an account three months old
+
+
+def _say(
+    engine: SafetyEngine,
+    conv: str,
+    sender: str,
+    text: str,
+    age: int,
+    *,
+    to: str | None = None,
+    to_age: int | None = None,
+    account: float = OLD,
+    at: float = 0.0,
+):
+    room = to is None
+    ctx = MessageContext(
+        conv, sender, text, "#" + conv if room else to or "", age, to_age, account, sender
+    )
+    return engine.evaluate(ctx, T0 + at)
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("je passe le brevet cette année", 14),
+        ("im in year 10?", 14),
+        ("jsuis en 3eme", 14),
+    ],
+)
+def test_a_school_year_is_a_cue_never_a_statement(
+    engine: SafetyEngine, text: str, age: int
+) -> None:
+    """It still raises the risk (the age is known to the engine), but it is not sure."""
+    d = _say(engine, "ados", "lea", text, 16)
+    assert d.age_disclosure is not None
+    assert d.age_disclosure.disclosed_age == age
+    assert not d.age_disclosure.sure
+    assert d.action == "allow"
+
+
+def test_asking_who_takes_the_brevet_says_nothing_about_oneself(engine: SafetyEngine) -> None:
+    d = _say(engine, "ados", "lea", "qui passe le brevet cette année ?", 16)
+    assert d.age_disclosure is None
+
+
+@pytest.mark.parametrize("text", ["moi 94", "moi 75 et toi", "ça fait 20 ans que j'habite ici"])
+def test_a_number_that_may_be_a_place_or_a_duration_does_nothing(
+    engine: SafetyEngine, text: str
+) -> None:
+    """A 16-year-old naming her département is not an adult in the teen space."""
+    _say(engine, "ados", "tom", "vous êtes d'où ?", 16)
+    d = _say(engine, "ados", "lea", text, 16, at=10)
+    assert d.age_disclosure is None
+    assert "minor.adult_disclosed" not in d.labels
+    after = _say(engine, "ados", "lea", "trop bien ce salon", 16, at=20)
+    assert after.action == "allow"
+
+
+def test_an_explicit_statement_is_sure(engine: SafetyEngine) -> None:
+    d = _say(engine, "adultes", "zoe", "en vrai j'ai 14 ans", 19)
+    assert d.age_disclosure is not None and d.age_disclosure.sure
+    assert d.age_disclosure.disclosed_age == 14
+
+
+def test_a_bare_number_answering_an_age_question_is_a_statement(engine: SafetyEngine) -> None:
+    _say(engine, "p", "marc", "t'as quel âge ?", 35, to="zoe", to_age=19)
+    d = _say(engine, "p", "zoe", "moi 14", 19, to="marc", to_age=35, at=5)
+    assert d.age_disclosure is not None and d.age_disclosure.sure
+
+
+def test_a_helpline_named_by_someone_else_does_not_unmask_a_childs_number(
+    engine: SafetyEngine,
+) -> None:
+    _say(engine, "ados", "tom", "le café en bas est ouvert, sinon y'a le 3018", 16)
+    d = _say(engine, "ados", "lea", "appelle moi 06 12 34 56 78", 15, at=5)
+    assert d.action == "mask"
+    assert "06 12" not in (d.text or "")
+
+
+def test_a_shop_in_ones_own_words_keeps_its_number_but_not_from_a_fresh_account(
+    engine: SafetyEngine,
+) -> None:
+    shop = "la pharmacie de garde c'est le 01 42 68 53 00"
+    assert _say(engine, "general", "anne", shop, 40).action == "allow"
+    fresh = _say(engine, "general", "new", shop, 40, account=600.0, at=5)
+    assert fresh.action == "mask" and "42 68" not in (fresh.text or "")
+    teen = _say(engine, "ados", "lea", shop, 16, at=10)
+    assert teen.action == "mask"
+
+
+def test_handles_are_masked_in_rooms_and_between_teens_not_between_adults(
+    engine: SafetyEngine,
+) -> None:
+    line = "mon snap c'est lea_2009"
+    room = _say(engine, "general", "anne", line, 30)
+    assert room.action == "mask" and "lea_2009" not in (room.text or "")
+    teens = _say(engine, "p1", "lea", line, 16, to="tom", to_age=16, at=5)
+    assert teens.action == "mask" and "lea_2009" not in (teens.text or "")
+    adults = _say(engine, "p2", "anne", line, 30, to="marc", to_age=35, at=10)
+    assert adults.action == "allow" and adults.text == line
+
+
+def test_a_spelled_out_number_is_masked_to_its_last_word(engine: SafetyEngine) -> None:
+    text = "zéro six douze trente quatre cinquante six soixante dix huit"
+    d = _say(engine, "general", "anne", text, 30)
+    assert d.action == "mask"
+    assert d.text is not None and not any(c.isalpha() for c in d.text)
+
+
+def test_the_first_ask_for_a_number_or_a_meeting_shows_a_teen_a_card(
+    engine: SafetyEngine,
+) -> None:
+    """A declared 16-year-old asking a 15-year-old: a light card, no hold, no escalation."""
+    d = _say(engine, "p", "tom", "tu me donnes ton numéro ?", 16, to="lea", to_age=15)
+    assert d.card is not None and d.card.target == "lea" and d.card.kind == "grooming"
+    assert d.action in ("allow", "warn") and not d.escalate
+    again = _say(engine, "p", "tom", "tu me donnes ton numéro stp", 16, to="lea", to_age=15, at=5)
+    assert again.card is None
+    meet = _say(engine, "p", "tom", "on se voit samedi ?", 16, to="lea", to_age=15, at=10)
+    assert meet.card is not None
+
+
+def test_no_card_between_adults_asking_for_a_number(engine: SafetyEngine) -> None:
+    d = _say(engine, "p", "anne", "tu me donnes ton numéro ?", 30, to="marc", to_age=35)
+    assert d.card is None
+
+
+def test_grooming_in_a_room_holds_the_suspect_not_the_room(engine: SafetyEngine) -> None:
+    """Risk belongs to a speaker: after a grooming escalation in a room with a child in it,
+    the suspect's messages are held, everyone else's still go through; a moderator can
+    clear it."""
+    lines = [
+        "t'as quel âge lea ?",
+        "t'es trop mature pour ton âge lea",
+        "dis rien à tes parents lea, c'est notre secret",
+        "t'es seule chez toi lea ?",
+        "ajoute moi sur snap lea, envoie une photo",
+        "on se voit ce soir lea ? viens seule",
+    ]
+    escalated_at = None
+    for i, line in enumerate(lines):
+        d = _say(engine, "ados", "max", line, 25, at=i * 20)
+        _say(engine, "ados", "lea", "euh ok", 15, at=i * 20 + 5)
+        if d.escalated_now:
+            escalated_at = i
+            break
+    assert escalated_at is not None, "the rules alone escalate this sequence"
+    later = _say(engine, "ados", "max", "alors ?", 25, at=300)
+    assert later.action == "hold"
+    other = _say(engine, "ados", "jules", "quelqu'un a vu le match hier ?", 16, at=305)
+    assert other.action == "allow"
+    assert _say(engine, "ados", "lea", "je vais manger", 15, at=310).action == "allow"
+    assert engine.clear("ados", "max")
+    assert _say(engine, "ados", "max", "bonne soirée", 25, at=320).action == "allow"
+    assert not engine.clear("ados", "max")
