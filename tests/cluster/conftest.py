@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import pathlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -81,3 +81,48 @@ async def eventually(
 
 
 __all__ = ["JoinRefused", "eventually"]
+
+
+async def everyone_read(acked: list[int], readers: Sequence[Any], within: float = 60) -> None:
+    """Wait until every reader (anything with ``ids``, the ids it read in order) has the
+    last acknowledged id; then each has every acknowledged id, once, in order."""
+    last = max(acked)
+    deadline = asyncio.get_running_loop().time() + within
+    while any((r.ids[-1] if r.ids else 0) < last for r in readers):
+        assert asyncio.get_running_loop().time() < deadline, "a reader never caught up"
+        await asyncio.sleep(0.1)
+    for reader in readers:
+        ids = reader.ids
+        assert ids == sorted(set(ids)), "a reader got a message twice or out of order"
+        missing = set(acked) - set(ids)
+        assert not missing, f"{len(missing)} acknowledged messages lost"
+
+
+class Reader:
+    """Reads a recipient's socket all along, keeping the general room's ids in ``ids``;
+    when its process goes away, notes the close code and calls ``resume`` (which
+    reconnects the client somewhere, from its last ids)."""
+
+    def __init__(self, client: ChatClient, resume: Callable[[ChatClient], Awaitable[None]]) -> None:
+        self.client = client
+        self.resume = resume
+        self.ids: list[int] = []
+        self.close_codes: list[int | None] = []
+        self.task = asyncio.create_task(self._run())
+
+    @property
+    def resumed(self) -> int:
+        return len(self.close_codes)
+
+    async def _run(self) -> None:
+        client = self.client
+        while True:
+            try:
+                frame = await client.recv(timeout=30)
+            except (ConnectionError, TimeoutError):
+                self.close_codes.append(client.close_code)
+                await self.resume(client)
+                continue
+            if frame["type"] == "message" and frame["channel"] == "room:general":
+                self.ids.append(frame["id"])
+            client.frames.clear()

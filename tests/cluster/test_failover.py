@@ -3,10 +3,10 @@ another process and every acknowledged message reaches every recipient once, in 
 
 from __future__ import annotations
 
-import asyncio
+import functools
 from typing import Any
 
-from tests.cluster.conftest import eventually
+from tests.cluster.conftest import Reader, eventually, everyone_read
 from tests.support.client import ChatClient
 from tests.support.process import ServerProcess
 
@@ -14,29 +14,9 @@ TOTAL = 10_000
 WINDOW = 100
 
 
-class Reader:
-    """Reads a recipient's socket all along; on a dead process, resumes on ``fallback``."""
-
-    def __init__(self, client: ChatClient, fallback: ServerProcess) -> None:
-        self.client = client
-        self.fallback = fallback
-        self.ids: list[int] = []
-        self.resumed = 0
-        self.task = asyncio.create_task(self._run())
-
-    async def _run(self) -> None:
-        client = self.client
-        while True:
-            try:
-                frame = await client.recv(timeout=30)
-            except (ConnectionError, TimeoutError):
-                client.base_url = self.fallback.url.rstrip("/")
-                await client.connect(dict(client.last_ids))
-                self.resumed += 1
-                continue
-            if frame["type"] == "message" and frame["channel"] == "room:general":
-                self.ids.append(frame["id"])
-            client.frames.clear()
+async def _resume_on(server: ServerProcess, client: ChatClient) -> None:
+    client.base_url = server.url.rstrip("/")
+    await client.connect(dict(client.last_ids))
 
 
 async def _send_stream(alice: ChatClient, fallback: ServerProcess, kill: Any) -> list[int]:
@@ -86,21 +66,13 @@ async def test_sigkill_during_stream_loses_nothing_acknowledged(servers):
             await client.connect()
             await client.expect("synced")
             await client.enter("general")
-        readers = [Reader(bob, p2), Reader(carol, p2)]
+        resume = functools.partial(_resume_on, p2)
+        readers = [Reader(bob, resume), Reader(carol, resume)]
         acked = await _send_stream(alice, p2, p1.kill)
         assert len(acked) == TOTAL
         assert acked == sorted(set(acked)), "acks out of order or repeated"
-        last = max(acked)
-        deadline = asyncio.get_running_loop().time() + 30
-        while any((r.ids[-1] if r.ids else 0) < last for r in readers):
-            assert asyncio.get_running_loop().time() < deadline, "a reader never caught up"
-            await asyncio.sleep(0.1)
+        await everyone_read(acked, readers, within=30)
         assert readers[0].resumed >= 1, "Bob's process was killed, he must have resumed"
-        for reader in readers:
-            ids = reader.ids
-            assert ids == sorted(set(ids)), "a reader got a message twice or out of order"
-            missing = set(acked) - set(ids)
-            assert not missing, f"{len(missing)} acknowledged messages lost"
     finally:
         for reader in readers:
             reader.task.cancel()

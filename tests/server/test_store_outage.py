@@ -20,6 +20,9 @@ from typing import Any
 
 import pytest
 
+from causette.core.errors import ChatError, ErrorCode
+from causette.server.chat import CLOSE_NAME_TAKEN
+from causette.server.ws import CLOSE_TRY_LATER, _close_code
 from tests.support.client import ChatClient, alice_and_bob
 from tests.support.process import ServerProcess, free_port
 from tests.support.services import PostgresServer
@@ -108,8 +111,10 @@ async def test_postgres_stopped_for_a_while_refuses_then_recovers_losing_nothing
         tmp_path, CAUSETTE_DATABASE_URL=pg.url, CAUSETTE_MSG_BURST="100000"
     ).start()
     alice, bob = await alice_and_bob(server.url)
+    carol = ChatClient(server.url)
     try:
         acked = [(await _post(alice, f"avant {i}"))["id"] for i in range(20)]
+        await carol.join("Carol")  # joined before the outage, connecting during it
         await asyncio.to_thread(pg.stop)
         refusal = await _post(alice, "pendant la coupure")
         assert refusal["type"] == "error" and refusal["code"] == "store_unavailable", refusal
@@ -117,6 +122,10 @@ async def test_postgres_stopped_for_a_while_refuses_then_recovers_losing_nothing
         assert health["status"] == "degraded" and not health["store"]["available"]
         users = await bob.request({"type": "users", "room": "general"}, "users")
         assert {u["pseudonym"] for u in users["users"]} >= {"Alice", "Bob"}
+        # Someone connecting now, whose session this process holds, gets in: nothing to
+        # write to say hello.
+        welcome = await carol.connect()
+        assert welcome["me"]["pseudonym"] == "Carol"
         await asyncio.to_thread(pg.start)
         # Back by itself: the first post after the restart may meet a connection the pool
         # has not yet replaced; within a few tries it is acknowledged.
@@ -137,5 +146,14 @@ async def test_postgres_stopped_for_a_while_refuses_then_recovers_losing_nothing
     finally:
         await alice.close()
         await bob.close()
+        await carol.close()
         server.stop()
-        await asyncio.to_thread(pg.stop)
+        await asyncio.to_thread(pg.stop, check=False)
+
+
+def test_a_connection_refused_while_the_database_is_away_is_told_to_retry() -> None:
+    """1013 "try again later", not 4001/4010/4012: those send the client back to the join
+    form for a session that is still good."""
+    away = ChatError(ErrorCode.STORE_UNAVAILABLE, retry_after=5)
+    assert _close_code(away, CLOSE_NAME_TAKEN) == CLOSE_TRY_LATER == 1013
+    assert _close_code(ChatError(ErrorCode.PSEUDONYM_TAKEN), CLOSE_NAME_TAKEN) == 4010

@@ -151,11 +151,11 @@ class PostgresServer:
     def url(self) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
-    def _run(self, *args: str) -> None:
+    def _run(self, *args: str, check: bool = True) -> None:
         command = list(args)
         if os.geteuid() == 0:
             command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        subprocess.run(command, check=check, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def init(self) -> PostgresServer:
         if self.initdb is None or self.pg_ctl is None:
@@ -173,6 +173,9 @@ class PostgresServer:
         self._run(self.pg_ctl, "-D", self.data_dir, "-o", options, "-w", "-t", "60", "start")
         return self
 
-    def stop(self) -> None:
+    def stop(self, check: bool = True) -> None:
+        """Stop it (``check=False``: if it runs, for a test's clean-up)."""
         assert self.pg_ctl is not None
-        self._run(self.pg_ctl, "-D", self.data_dir, "-m", "fast", "-w", "-t", "60", "stop")
+        self._run(
+            self.pg_ctl, "-D", self.data_dir, "-m", "fast", "-w", "-t", "60", "stop", check=check
+        )

@@ -28,6 +28,9 @@ from causette.settings import Settings
 from causette.store import SqlStore
 
 log = logging.getLogger(__name__)
+# Seconds a graceful stop gives sockets to flush and close (docs/deploy.md): half to hand
+# queued frames over, half for the close handshakes.
+DRAIN_S = 4.0
 
 
 def load_catalogue(settings: Settings) -> Catalogue:
@@ -92,7 +95,13 @@ def build_app(settings: Settings) -> web.Application:
         if watchdog is not None:
             await watchdog.stop()
 
+    async def drain(app: web.Application) -> None:
+        # aiohttp has stopped accepting connections; close ours cleanly (1001) before it
+        # waits for the handlers, instead of cutting them after its timeout (1006).
+        await service.drain(DRAIN_S)
+
     app.cleanup_ctx.append(lifecycle)
+    app.on_shutdown.append(drain)
     setup_routes(app)
     setup_desk(app)
     setup_public_reports(app)

@@ -271,6 +271,12 @@ class Connection:
         self._stop_writer()
         self._closing = asyncio.ensure_future(self.ws.close(code=code, message=reason.encode()))
 
+    async def closed_handshake(self) -> None:
+        """Wait for the close started by :meth:`close` to be sent (and answered)."""
+        if self._closing is not None:
+            with contextlib.suppress(Exception):
+                await self._closing
+
     async def drain(self) -> None:
         """Wait until everything queued so far is handed to the socket."""
         while self._out and not self.closed:

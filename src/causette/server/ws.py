@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 HARD_FRAME_LIMIT = 64 * 1024
 CLOSE_HELLO_REQUIRED = 4002
+# Standard "try again later": the database is away for a moment (store_unavailable).
+CLOSE_TRY_LATER = 1013
 HELLO_TIMEOUT_S = 30.0
 POSTS_IN_FLIGHT = 64
 
@@ -207,6 +209,13 @@ class _Session:
                 self.in_flight.release()
 
 
+def _close_code(exc: ChatError, refusal: int) -> int:
+    """The close code for a refused connection: ``refusal``, unless the database is away
+    for a moment, when the session is still good and the client should just retry later
+    (not be sent back to the join form)."""
+    return CLOSE_TRY_LATER if exc.code is ErrorCode.STORE_UNAVAILABLE else refusal
+
+
 async def _refuse(ws: web.WebSocketResponse, exc: ChatError, close_code: int, lang: str) -> None:
     await ws.send_str(_error(exc, lang, None).decode())
     await ws.close(code=close_code, message=exc.code.value.encode())
@@ -259,14 +268,14 @@ async def _authenticate(
     try:
         chatter = await service.authenticate(token, device)
     except ChatError as exc:
-        await _refuse(ws, exc, CLOSE_NOT_AUTHENTICATED, lang)
+        await _refuse(ws, exc, _close_code(exc, CLOSE_NOT_AUTHENTICATED), lang)
         return None
     if hello.lang:
         chatter.lang = hello.lang
     try:
         missed = await service.sanctions.check_hello(chatter, away_since=chatter.last_seen)
     except ChatError as exc:
-        await _refuse(ws, exc, CLOSE_SANCTIONED, chatter.lang)
+        await _refuse(ws, exc, _close_code(exc, CLOSE_SANCTIONED), chatter.lang)
         return None
     return chatter, missed, hello.last_ids
 
@@ -289,7 +298,7 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
             await service.connect(chatter, conn, last_ids)
         except ChatError as exc:
             await conn.stop()
-            await _refuse(ws, exc, CLOSE_NAME_TAKEN, chatter.lang)
+            await _refuse(ws, exc, _close_code(exc, CLOSE_NAME_TAKEN), chatter.lang)
             return ws
         # Statements of reasons of sanctions taken while away (DSA art. 17).
         for statement in missed:
