@@ -80,6 +80,16 @@ class Settings(BaseSettings):
     # Ed25519 private key (PEM) that signs requisition archives; empty: generated once into
     # <data_dir>/export-signing.pem. Exports are written to <data_dir>/exports/.
     export_signing_key: pathlib.Path | None = None
+    # The audit chain (core/audit.py, docs/operator.md): each entry is an HMAC under
+    # ``audit_key`` (base64 of 32 bytes; empty: generated once into <data_dir>/audit.key);
+    # ``audit_old_keys`` (commas) still verify entries made before a rotation. The signed
+    # head of the chain is written to ``audit_checkpoint_file`` (empty:
+    # <data_dir>/audit-head.json) every ``audit_checkpoint_interval_s`` when it moved (0:
+    # only at start, at stop and by the admin commands): keep it off the database's disk.
+    audit_key: str = ""
+    audit_old_keys: str = ""
+    audit_checkpoint_file: pathlib.Path | None = None
+    audit_checkpoint_interval_s: float = Field(60.0, ge=0)
     # Days kept before the purge deletes (data under a preservation are kept until released).
     retention_connection_days: int = Field(365, ge=1)
     retention_session_days: int = Field(365, ge=1)

@@ -159,6 +159,10 @@ def test_a_report_flows_live_to_a_ban_an_appeal_and_a_reversal(
     form.locator("select[name=rule]").select_option("harassment")
     form.locator("button[type=submit]").click()
     assert form.locator(".action-status").inner_text() == "Écrivez le motif."
+    # Only invisible characters: the server refuses it (reason_required), the form says so.
+    form.locator("textarea[name=reason]").fill("\u200b\u202e")
+    form.locator("button[type=submit]").click()
+    form.locator(".action-status[data-kind=error]", has_text="doit savoir pourquoi").wait_for()
     reason = "Insultes répétées envers une autre personne du salon."
     form.locator("textarea[name=reason]").fill(reason)
     form.locator("input[name=scope][value=device]").check()

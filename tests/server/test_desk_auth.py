@@ -51,10 +51,13 @@ async def test_failed_logins_are_throttled_even_with_the_right_password(
     assert int(resp.headers["Retry-After"]) > 0
 
 
+JSON = {"Content-Type": "application/json"}
+
+
 async def test_bad_login_bodies_are_refused_cleanly(base_url):
     async with aiohttp.ClientSession() as http:
         for data in (b"not json", b"[]", b'{"name": 3, "password": []}'):
-            async with http.post(f"{base_url}api/desk/login", data=data) as resp:
+            async with http.post(f"{base_url}api/desk/login", data=data, headers=JSON) as resp:
                 assert resp.status in (400, 401)
                 assert (await resp.json())["error"]["code"] in ("bad_json", "login_failed")
 

@@ -95,7 +95,9 @@ async def test_malformed_bodies(make_client):
     """Non-JSON and non-object bodies get bad_json; nothing is created."""
     client = await make_client()
     for raw in (b"not json", b"[1]", b"\xff\xfe"):
-        async with client.http.post(f"{client.base_url}/api/join", data=raw) as resp:
+        async with client.http.post(
+            f"{client.base_url}/api/join", data=raw, headers={"Content-Type": "application/json"}
+        ) as resp:
             assert resp.status == 400
             assert (await resp.json())["error"]["code"] == "bad_json"
 
@@ -246,3 +248,48 @@ async def test_invisible_fillers_are_not_letters(make_client, name):
     client = await make_client()
     status, body, _ = await _join(client, pseudonym=name, age=30, gender="f", department="75")
     assert status == 400 and body["error"]["code"] == "pseudonym_invalid"
+
+
+async def test_a_refused_resume_leaves_the_connections_gauge_alone(
+    make_client, server, monkeypatch
+):
+    """Issue 15 item 17: a resume refused with 4010 decremented a connection it never
+    counted, and causette_connections drifted below zero."""
+    import asyncio
+
+    from causette.server import metrics
+    from causette.server.keys import SERVICE
+
+    service = server.app[SERVICE]
+    before = metrics.CONNECTIONS._value.get()
+    alice = await make_client("Alice")
+    assert metrics.CONNECTIONS._value.get() == before + 1
+    [chatter] = [c for c in service.chatters.values() if c.profile.pseudonym == "Alice"]
+    ended: list[object] = []
+    gone = asyncio.Event()
+    disconnect = service.disconnect
+
+    def observed(who, conn):  # the real disconnect, and a signal when it ran
+        disconnect(who, conn)
+        if who is chatter:
+            ended.append(conn)
+            gone.set()
+
+    monkeypatch.setattr(service, "disconnect", observed)
+    await alice.disconnect()
+    async with asyncio.timeout(10):
+        await gone.wait()
+    assert metrics.CONNECTIONS._value.get() == before
+    service._go_offline(chatter)  # the grace period ends (its timer, run now)
+    await make_client("Alice", gender="m")
+    gone.clear()
+    alice.ws = await alice.http.ws_connect(f"{alice.base_url}/ws")
+    await alice.send({"type": "hello", "token": alice.token})
+    assert (await alice.expect("error"))["code"] == "pseudonym_taken"
+    with pytest.raises(ConnectionError):
+        await alice.recv()
+    assert alice.close_code == 4010
+    async with asyncio.timeout(10):  # the refused socket's handler has finished
+        await gone.wait()
+    assert len(ended) == 2
+    assert metrics.CONNECTIONS._value.get() == before + 1  # the new Alice only

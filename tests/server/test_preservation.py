@@ -67,6 +67,19 @@ async def test_moderators_preserve_only_legal_releases(make_moderator):
         {"subject_id": "a", "from_ts": 3, "to_ts": 2, "reason": "x"},
         {"subject_id": "a", "from_ts": 1, "to_ts": 2},
         {"subject_id": "a" * 40, "from_ts": 1, "to_ts": 2, "reason": "x"},
+        {"everything": True, "subject_id": "a", "from_ts": 1, "to_ts": 2, "reason": "x"},
+        {"everything": True, "from_ts": 1, "to_ts": 61 * 86400, "reason": "x"},
+        {"everything": "yes", "from_ts": 1, "to_ts": 2, "reason": "x"},
     ):
         _, answer = await moderator.call("POST", "/api/desk/preservations", bad, expect=400)
         assert answer["error"]["code"] == "bad_field"
+
+
+async def test_only_a_moderators_decision_keeps_everything(make_moderator):
+    """Issue 15 item 9: a blanket preservation (no subject, no channel) is made only by a
+    moderator who says so (``everything: true``), over 60 days at most."""
+    moderator = await make_moderator("modo")
+    body = {"everything": True, "from_ts": 1.0, "to_ts": 86400.0, "reason": "menace sans nom"}
+    made = (await moderator.post("/api/desk/preservations", body, expect=201))["preservation"]
+    assert made["subject_id"] is None and made["channel"] is None
+    assert made["created_by"] == f"moderator:{moderator.moderator['id']}"

@@ -20,6 +20,7 @@ from causette.store import schema
 from tests.support.desk import DeskClient
 
 PATH = "/api/reports/public"
+JSON = {"Content-Type": "application/json"}
 
 
 async def solved_pow(http: aiohttp.ClientSession, base_url: str) -> dict[str, str]:
@@ -162,9 +163,33 @@ async def test_a_grooming_report_raises_an_alert_for_the_queue(
     assert context["target"] == {"pseudonym": "Prof_Max", "message": "room:general#42"}
     # A harassment report is queued but raises no alert.
     assert not [a for a in alerts if harassment["report_id"] in str(a["context"])]
-    # The grooming report froze its data past the purge; the harassment one did not.
-    kept = (await moderator.get("/api/desk/preservations"))["preservations"]
-    assert [p["source_id"] for p in kept] == [body["report_id"]]
+    # Naming nobody who is there, the grooming report froze nothing (issue 15 item 9: it
+    # used to freeze all data for 60 days); neither did the harassment one.
+    assert (await moderator.get("/api/desk/preservations"))["preservations"] == []
+
+
+async def test_a_grooming_report_about_someone_there_preserves_only_them(
+    server: TestServer,
+    base_url: str,
+    make_client: Callable[..., Awaitable[Any]],
+    make_moderator: Callable[..., Awaitable[DeskClient]],
+) -> None:
+    await make_client("Prof_Max", age=41, gender="m")
+    async with aiohttp.ClientSession() as http:
+        status, body = await post(
+            http,
+            base_url,
+            form(
+                category="grooming",
+                target={"pseudonym": "Prof_Max", "room": "general"},
+                text="Il demande à une ado de continuer la conversation ailleurs, en secret.",
+            ),
+        )
+        assert status == 201, body
+    moderator = await make_moderator("modo-g")
+    [kept] = (await moderator.get("/api/desk/preservations"))["preservations"]
+    assert kept["source_id"] == body["report_id"]
+    assert kept["subject_id"] is not None and kept["channel"] == "room:general"
 
 
 @pytest.mark.parametrize(
@@ -210,7 +235,7 @@ async def test_a_body_that_is_not_an_object_or_too_big_is_refused(
 ) -> None:
     async with aiohttp.ClientSession() as http:
         for raw in (b"not json", b"[1, 2]"):
-            async with http.post(f"{base_url}api/reports/public", data=raw) as resp:
+            async with http.post(f"{base_url}api/reports/public", data=raw, headers=JSON) as resp:
                 assert resp.status == 400
                 assert (await resp.json())["error"]["code"] == "bad_json"
         status, body = await post(http, base_url, form(text="x" * 20_000))
@@ -272,3 +297,22 @@ async def test_the_public_report_page_is_served_with_the_strict_csp(base_url: st
         page = await resp.text()
     assert '<script type="module" src="/static/js/report-page.js">' in page
     assert "<script>" not in page and "style=" not in page
+
+
+async def test_public_report_text_is_cleaned_like_chat_text(
+    server: TestServer, base_url: str
+) -> None:
+    """Issue 15 item 12: direction controls are dropped from the text and the target."""
+    async with aiohttp.ClientSession() as http:
+        status, body = await post(
+            http,
+            base_url,
+            form(
+                text="\u202eIl insulte\u2067 tout le monde\u200f.",
+                target={"pseudonym": "Brute\u202e_27", "room": "general"},
+            ),
+        )
+        assert status == 201, body
+    [row] = await stored_reports(server)
+    assert row.text == "Il insulte tout le monde."
+    assert orjson.loads(row.target)["pseudonym"] == "Brute_27"

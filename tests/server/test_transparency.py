@@ -18,7 +18,10 @@ import pytest
 from aiohttp.test_utils import TestServer
 from sqlalchemy import Connection, insert
 
-from causette.server.keys import SERVICE
+from causette.core.audit import read_signed_head
+from causette.server.desk import DESK
+from causette.server.keys import SERVICE, SETTINGS
+from causette.server.retention import load_signing_key
 from causette.settings import Settings
 from causette.store import schema
 from tests.support.desk import DeskClient
@@ -245,6 +248,11 @@ async def test_admins_read_the_figures_over_http_and_it_is_audited(
     admin = await make_moderator("admin-t", "admin")
     figures = await admin.get("/api/desk/transparency?from=2026-11-01&to=2026-11-30")
     assert figures["reports"]["received"] == 4
+    # The audit chain's signed head after this very read (issue 15 item 6).
+    head = read_signed_head(
+        figures["audit_head"], load_signing_key(server.app[SETTINGS]).public_key()
+    )
+    assert head == await server.app[DESK].audit.head()
     assert figures["period"] == {
         **figures["period"],
         "from": "2026-11-01",

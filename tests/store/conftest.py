@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from causette.store import SqlStore
+from tests.support.keys import AUDIT_KEYS
 from tests.support.services import pg_schema
 
 
@@ -24,7 +25,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Iter
 @pytest.fixture
 async def store(database_url: str) -> AsyncIterator[SqlStore]:
     """A started store on the database (SQLite with synchronous=NORMAL: tests need speed)."""
-    sql = SqlStore(database_url, synchronous="NORMAL")
+    sql = SqlStore(database_url, synchronous="NORMAL", audit_keys=AUDIT_KEYS)
     await sql.start()
     yield sql
     await sql.close()

@@ -86,3 +86,38 @@ def test_db_upgrade_command(database_url, tmp_path):
         check=True,
     )
     assert f"revision {head_revision()}" in out.stdout
+
+
+_MIGRATE_ON_GO = """
+import pathlib, sys, time
+from causette.store.migrate import upgrade
+from causette.store.sql import make_engine
+engine = make_engine(sys.argv[1])
+print("ready", flush=True)
+go = pathlib.Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.002)
+print("revision", upgrade(engine), flush=True)
+"""
+
+
+def test_concurrent_upgrades_of_a_fresh_sqlite_file(tmp_path):
+    """Issue 15 item 18: ``causette admin …`` while the server migrated a fresh SQLite file
+    crashed it ("table sessions already exists"). Processes migrating at once: all succeed."""
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    go = tmp_path / "go"
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _MIGRATE_ON_GO, url, str(go)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    for run in runs:  # every process imported and connected: they start together
+        assert run.stdout is not None and run.stdout.readline() == "ready\n"
+    go.touch()
+    outcomes = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0] * len(runs), [err for _, err in outcomes]
+    assert all(f"revision {head_revision()}" in out for out, _ in outcomes)

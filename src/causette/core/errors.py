@@ -54,6 +54,10 @@ class ErrorCode(StrEnum):
     ALREADY_DECIDED = "already_decided"
     SAME_MODERATOR = "same_moderator"
     NOT_READY = "not_ready"
+    REASON_REQUIRED = "reason_required"
+    # Cross-site request forgery defences (server/http_api.py ``same_origin``, ``read_body``).
+    ORIGIN_REFUSED = "origin_refused"
+    UNSUPPORTED_CONTENT_TYPE = "unsupported_content_type"
     BANNED = "banned"
     MUTED = "muted"
     MOVED_OUT = "moved_out"
@@ -197,6 +201,18 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "plus accessibles.",
         "A moderator moved you out of this space: its rooms and private messages are no "
         "longer open to you.",
+    ),
+    ErrorCode.REASON_REQUIRED: (
+        "Motif obligatoire : la personne sanctionnée doit savoir pourquoi (DSA art. 17).",
+        "A reason is required: the person sanctioned must be told why (DSA art. 17).",
+    ),
+    ErrorCode.ORIGIN_REFUSED: (
+        "Requête refusée : elle vient d'un autre site.",
+        "Request refused: it comes from another site.",
+    ),
+    ErrorCode.UNSUPPORTED_CONTENT_TYPE: (
+        "Le corps de la requête doit être du JSON (Content-Type: application/json).",
+        "The request body must be JSON (Content-Type: application/json).",
     ),
     ErrorCode.STORE_UNAVAILABLE: (
         "Enregistrement momentanément impossible : rien n'a été envoyé, réessayez dans "

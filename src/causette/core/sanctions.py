@@ -27,6 +27,7 @@ from enum import StrEnum
 from typing import Any
 
 from causette.core.errors import ChatError, ErrorCode, bad_field
+from causette.core.text import cleaned
 
 
 class Action(StrEnum):
@@ -163,10 +164,11 @@ SOURCE_KINDS = ("report", "alert", "held")
 
 
 def _text(body: Mapping[str, Any], name: str, limit: int, default: str = "") -> str:
+    """A free text field, cleaned like chat text (core/text.py)."""
     value = body.get(name, default)
     if not isinstance(value, str) or len(value) > limit:
         raise bad_field(f"{name}: a string of at most {limit} characters")
-    return value.strip()
+    return cleaned(value)
 
 
 def parse_action(body: Mapping[str, Any]) -> ActionRequest:
@@ -232,6 +234,9 @@ def parse_action(body: Mapping[str, Any]) -> ActionRequest:
         raise bad_field("bulk_device: true or false")
     if bulk and action in (Action.DELETE, Action.CLOSE_PM, Action.DISMISS):
         raise bad_field("bulk_device: not for delete, close_pm or dismiss")
+    if not reason and action is not Action.DISMISS:
+        # The statement of reasons (DSA art. 17) needs one: "" or blanks are not a reason.
+        raise ChatError(ErrorCode.REASON_REQUIRED)
     return ActionRequest(
         action,
         subject_id,

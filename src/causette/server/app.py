@@ -16,9 +16,10 @@ from causette.safety.model import LearnedLayer, load_learned
 from causette.safety.rules import Rules, load_rules
 from causette.server.chat import ChatService
 from causette.server.desk import setup_desk
-from causette.server.http_api import api_errors, setup_routes
+from causette.server.http_api import api_errors, same_origin, setup_routes
 from causette.server.keys import SERVICE, SETTINGS
 from causette.server.public_reports import setup_routes as setup_public_reports
+from causette.server.retention import load_audit_keys
 from causette.server.safety_gate import SafetyGate
 from causette.server.safety_layer import SafetyLayer
 from causette.server.watchdog import StallWatchdog
@@ -55,13 +56,14 @@ def shared_learned() -> LearnedLayer | None:
 
 
 def build_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[api_errors], client_max_size=64 * 1024)
+    app = web.Application(middlewares=[api_errors, same_origin], client_max_size=64 * 1024)
     app[SETTINGS] = settings
     catalogue = load_catalogue(settings)
     store = SqlStore(
         settings.sqlalchemy_url(),
         batch_max=settings.group_commit_max,
         synchronous=settings.sqlite_synchronous,
+        audit_keys=load_audit_keys(settings),
     )
     if settings.redis_url:
         # Several processes, one chat: Redis carries the bus and the shared presence.

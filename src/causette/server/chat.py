@@ -19,7 +19,6 @@ import hmac
 import ipaddress
 import secrets
 import time
-import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -47,6 +46,7 @@ from causette.core.ratelimit import TokenBucket, per_hour, per_minute
 from causette.core.resume import plan_resume
 from causette.core.rooms import Catalogue, Room
 from causette.core.sanctions import ip_key
+from causette.core.text import clean_text
 from causette.core.tokens import token_hash
 from causette.server import metrics
 from causette.server.connection import Connection
@@ -94,18 +94,6 @@ def message_frame(record: MessageRecord) -> bytes:
             "text": record.text,
         }
     )
-
-
-def clean_text(raw: str, limit: int) -> str:
-    """What a posted text becomes: NFC, no control characters, trimmed, within the limit."""
-    text = unicodedata.normalize("NFC", raw)
-    text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cf"))
-    text = text.strip()
-    if not text:
-        raise ChatError(ErrorCode.TEXT_EMPTY)
-    if len(text) > limit:
-        raise ChatError(ErrorCode.TEXT_TOO_LONG, limit=limit)
-    return text
 
 
 # Room counts cost one write per online chatter each time they change: at most this many
@@ -598,6 +586,7 @@ class ChatService:
             if cluster is not None:
                 cluster.online(chatter.id)
         chatter.connection = conn
+        conn.counted = True
         metrics.CONNECTIONS.inc()
         now = self.clock()
         chatter.last_seen = now
@@ -661,7 +650,11 @@ class ChatService:
         conn.send(frame("synced", channels=conn.seen.snapshot()))
 
     def disconnect(self, chatter: Chatter, conn: Connection) -> None:
-        metrics.CONNECTIONS.dec()
+        # A connection refused before it was attached (a resume whose name was taken
+        # meanwhile) was never counted: the gauge must not go below the sockets open.
+        if conn.counted:
+            conn.counted = False
+            metrics.CONNECTIONS.dec()
         if chatter.connection is not conn:
             return
         chatter.connection = None

@@ -98,6 +98,7 @@ class Connection:
         "chatter_id",
         "close_code",
         "closed",
+        "counted",
         "heard_at",
         "pinged_at",
         "queue_max",
@@ -112,6 +113,8 @@ class Connection:
         self.seen = SeenIds()
         self.closed = False
         self.close_code: int | None = None
+        # Counted in the causette_connections gauge (only once attached to its chatter).
+        self.counted = False
         self._out: list[bytes] = []  # payloads not yet written, in order
         self._marked = False
         self._flusher = _flusher()

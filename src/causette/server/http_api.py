@@ -53,9 +53,13 @@ STATUS_BY_CODE = {
     ErrorCode.BANNED: 403,
     ErrorCode.DEVICE_PAUSED: 403,
     ErrorCode.MUTED: 403,
+    ErrorCode.ORIGIN_REFUSED: 403,
+    ErrorCode.UNSUPPORTED_CONTENT_TYPE: 415,
     ErrorCode.STORE_UNAVAILABLE: 503,
     ErrorCode.INTERNAL: 500,
 }
+# Requests that change state: their Origin, when a browser sends one, must be this site's.
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_BODY = 4096
 STARTED = time.time()
 
@@ -92,6 +96,52 @@ async def api_errors(
         return error_response(ChatError(ErrorCode.INTERNAL), request_lang(request))
 
 
+def _host_port(netloc: str, scheme: str) -> str:
+    """``host[:port]`` lower-cased, without the scheme's default port."""
+    netloc = netloc.strip().lower()
+    default = {"http": ":80", "https": ":443", "ws": ":80", "wss": ":443"}.get(scheme, "")
+    return netloc[: -len(default)] if default and netloc.endswith(default) else netloc
+
+
+def same_site_origin(request: web.Request) -> bool:
+    """False when a browser says the request comes from another site.
+
+    ``Origin`` (sent by browsers on every cross-site POST and WebSocket handshake) must name
+    this host, as the client reached it (``Host``, which the proxy passes on; the scheme is
+    not compared: TLS may end at the proxy). ``Origin: null`` (sandboxed frames, some
+    redirects) is refused. Without ``Origin``, ``Sec-Fetch-Site`` decides when present; a
+    request with neither is not from a browser (curl, scripts, tests): a forged request
+    needs the victim's browser, which says where it comes from."""
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        scheme, sep, netloc = origin.partition("://")
+        if not sep or not netloc or "/" in netloc:
+            return False  # "null" and anything that is not scheme://host[:port]
+        host = request.headers.get("Host", "")
+        return bool(host) and _host_port(netloc, scheme) == _host_port(host, scheme)
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    return fetch_site is None or fetch_site in ("same-origin", "none")
+
+
+@web.middleware
+async def same_origin(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Cross-site request forgery: refuse a state-changing ``/api/`` request, or a
+    WebSocket handshake (``/ws``), that a browser sent from another site (403
+    ``origin_refused``), before its handler reads anything. Inside ``api_errors``."""
+    changes = request.method in UNSAFE_METHODS and request.path.startswith("/api/")
+    if (changes or request.path == "/ws") and not same_site_origin(request):
+        log.warning(
+            "cross-site request refused: %s %s from %r",
+            request.method,
+            request.path,
+            request.headers.get("Origin", request.headers.get("Sec-Fetch-Site")),
+        )
+        raise ChatError(ErrorCode.ORIGIN_REFUSED)
+    return await handler(request)
+
+
 async def _chatter(request: web.Request) -> Chatter:
     token, device = credentials(request)
     return await request.app[SERVICE].authenticate(token, device)
@@ -123,12 +173,16 @@ async def pow_challenge(request: web.Request) -> web.Response:
 
 
 async def read_body(request: web.Request, max_bytes: int = MAX_BODY) -> bytes:
-    """The request body, refused (never truncated) past ``max_bytes``."""
+    """The request's JSON body, refused (never truncated) past ``max_bytes``; a body that
+    is not ``Content-Type: application/json`` is refused (415 ``unsupported_content_type``):
+    a cross-site HTML form can only send form or text types, never JSON."""
     if request.content_length is not None and request.content_length > max_bytes:
         raise ChatError(ErrorCode.BAD_FIELD, detail="body too large")
     raw = await request.content.read(max_bytes + 1)
     if len(raw) > max_bytes:
         raise ChatError(ErrorCode.BAD_FIELD, detail="body too large")
+    if raw.strip() and request.content_type != "application/json":
+        raise ChatError(ErrorCode.UNSUPPORTED_CONTENT_TYPE)
     return raw
 
 

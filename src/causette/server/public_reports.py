@@ -32,6 +32,7 @@ from aiohttp import web
 from causette.core.errors import ChatError, ErrorCode, bad_field
 from causette.core.identity import Space
 from causette.core.ratelimit import TokenBucket, per_hour
+from causette.core.text import cleaned
 from causette.core.tokens import token_hash
 from causette.core.transparency import CATEGORIES, PUBLIC_PREFIX
 from causette.server.chat import ChatService, ip_prefix
@@ -66,11 +67,12 @@ class PublicReport:
 def _text(value: object, name: str, limit: int) -> str:
     if not isinstance(value, str):
         raise bad_field(f"{name}: a string")
-    value = value.strip()
+    if any(ord(c) < 32 and c not in "\n\t" for c in value.strip()):
+        raise bad_field(f"{name}: control characters are not allowed")
+    # Cleaned as chat text is (core/text.py): a U+202E must not reverse what the desk shows.
+    value = cleaned(value)
     if len(value) > limit:
         raise bad_field(f"{name}: at most {limit} characters")
-    if any(ord(c) < 32 and c not in "\n\t" for c in value):
-        raise bad_field(f"{name}: control characters are not allowed")
     return value
 
 
@@ -174,10 +176,12 @@ class PublicReports:
 
     async def _preserve(self, report_id: str, report: PublicReport, subject_id: str | None) -> None:
         """Freeze the data around a grooming/ambush report past the purge, as for a chat
-        report. Naming neither a chatter nor a known room, it freezes the whole window: a
-        legal officer narrows it by releasing it."""
+        report, when it names a chatter who is there. Without one nothing is frozen: anyone
+        may file a public report, and a report naming nobody must not stop the purge of
+        everything (issue 15); it is in the queue, and a moderator who reads it preserves
+        what it needs (``POST /api/desk/preservations``)."""
         retention = self.service.retention
-        if retention is None:
+        if retention is None or subject_id is None:
             return
         room = report.target.get("room")
         known = any(r.slug == room for r in self.service.catalogue.rooms)

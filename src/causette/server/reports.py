@@ -7,7 +7,10 @@ Rules:
 - The reporter gets an acknowledgement with the report's id; the report lands in the
   moderators' queue. A grooming or ambush report also raises an alert (they are the
   emergencies the service exists for).
-- Reports are rate-limited per chatter, so the queue cannot be flooded.
+- Reports are rate-limited per chatter (30 an hour) and per chatter and subject (3 an
+  hour, ``report_rate_limited``), and a report about a subject who has an open report of
+  the same category joins that case (one queue item with a count, one alert, one
+  preservation): a flood of reports about one person is one case.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from causette.core.errors import ChatError, ErrorCode, bad_field
 from causette.core.ratelimit import TokenBucket, per_hour
+from causette.core.text import cleaned
 from causette.server.events import Report
 from causette.store.reports import ReportStore
 
@@ -23,6 +27,8 @@ if TYPE_CHECKING:
     from causette.server.chat import ChatService, Chatter
 
 REPORTS_PER_HOUR = 30
+# Reports of one chatter about one other chatter (a message or the person).
+REPORTS_PER_TARGET_PER_HOUR = 3
 URGENT = ("grooming", "ambush")
 
 
@@ -31,6 +37,7 @@ class Reports:
         self.service = service
         self.store = ReportStore(service.store)
         self._buckets: dict[str, TokenBucket] = {}
+        self._per_target: dict[str, TokenBucket] = {}
 
     async def file(self, reporter: Chatter, event: Report) -> str:
         service = self.service
@@ -49,19 +56,33 @@ class Reports:
             raise bad_field("give 'channel' and 'id' (a message) or 'pseudonym' (a chatter)")
         if subject_id == reporter.id:
             raise bad_field("you cannot report yourself")
+        now = service.clock()
+        # The same target first: refused there, a report costs nothing of the general limit.
+        pair = f"{reporter.id}>{subject_id}"
+        bucket = self._per_target.setdefault(pair, per_hour(REPORTS_PER_TARGET_PER_HOUR))
+        wait = bucket.take(now)
+        if wait:
+            raise ChatError(ErrorCode.REPORT_RATE_LIMITED, retry_after=wait)
         bucket = self._buckets.setdefault(reporter.id, per_hour(REPORTS_PER_HOUR))
-        wait = bucket.take(service.clock())
+        wait = bucket.take(now)
         if wait:
             raise ChatError(ErrorCode.RATE_LIMITED, retry_after=wait)
-        report_id = await self.store.add(
-            ts=service.clock(),
+        if len(self._per_target) > 100_000:
+            self._per_target = {k: b for k, b in self._per_target.items() if not b.full(now)}
+        report_id, case = await self.store.add(
+            ts=now,
             reporter_id=reporter.id,
             category=event.category,
             channel=channel,
             message_id=event.id,
             subject_id=subject_id,
-            text=event.text.strip(),
+            text=cleaned(event.text),
         )
+        if case is not None:
+            # Joined the open case about the same subject and category: its preservation
+            # and alert are made already; open consoles re-read its count.
+            service.sanctions.queue_changed("added", "report", case)
+            return report_id
         if event.category in URGENT and service.retention is not None:
             # Frozen past the purge until a legal officer releases it (server/retention.py).
             await service.retention.preserve_report(report_id, event.category, subject_id, channel)

@@ -53,20 +53,43 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RETENTION_KEY_FILE = "retention.key"
+AUDIT_KEY_FILE = "audit.key"
 SIGNING_KEY_FILE = "export-signing.pem"
 PURGE_ACTOR = "system:purge"
 FIRST_PURGE_DELAY_S = 300.0
 # A grooming/ambush report or an emergency freezes the related data in this window.
 PRESERVE_BEFORE_S = 30 * 86400.0
 PRESERVE_AFTER_S = 30 * 86400.0
+REPORT_ACTOR = "system:report"
+# Reports about one subject and channel within this period share one preservation (its
+# window still reaches 29 days past the newest of them).
+REPORT_PRESERVATION_PERIOD_S = 86400.0
+
+
+def _keyring(settings: Settings, current: str, old: str, file_name: str, what: str) -> Keyring:
+    """The configured keys, or a key generated once into the data directory."""
+    if current:
+        return parse_keyring(current, old)
+    fresh = (encode_key(os.urandom(KEY_BYTES)) + "\n").encode()
+    kept = kept_file(settings.data_dir / file_name, fresh, what)
+    return parse_keyring(kept.decode("ascii"), old)
 
 
 def load_keyring(settings: Settings) -> Keyring:
-    if settings.retention_key:
-        return parse_keyring(settings.retention_key, settings.retention_old_keys)
-    fresh = (encode_key(os.urandom(KEY_BYTES)) + "\n").encode()
-    kept = kept_file(settings.data_dir / RETENTION_KEY_FILE, fresh, "retention_key")
-    return parse_keyring(kept.decode("ascii"), settings.retention_old_keys)
+    return _keyring(
+        settings,
+        settings.retention_key,
+        settings.retention_old_keys,
+        RETENTION_KEY_FILE,
+        "retention_key",
+    )
+
+
+def load_audit_keys(settings: Settings) -> Keyring:
+    """The keys of the audit chain's HMAC (core/audit.py): the current one makes entries."""
+    return _keyring(
+        settings, settings.audit_key, settings.audit_old_keys, AUDIT_KEY_FILE, "audit_key"
+    )
 
 
 def load_signing_key(settings: Settings) -> Ed25519PrivateKey:
@@ -172,9 +195,21 @@ class Retention:
     async def preserve_report(
         self, report_id: str, category: str, subject_id: str | None, channel: str | None
     ) -> Preservation:
-        """The automatic preservation of a grooming or ambush report (chat or public)."""
+        """The automatic preservation of a grooming or ambush report (chat or public): one
+        per subject and channel and period (``REPORT_PRESERVATION_PERIOD_S``). Another
+        report within the period finds it made already: a flood of reports about one
+        person makes one preservation, not one each (issue 15)."""
+        now = self.service.clock()
+        for existing in await self.legal.preservations(active_only=True):
+            if (
+                existing.created_by == REPORT_ACTOR
+                and existing.subject_id == subject_id
+                and existing.channel == channel
+                and existing.ts > now - REPORT_PRESERVATION_PERIOD_S
+            ):
+                return existing
         return await self.preserve_around(
-            actor="system:report",
+            actor=REPORT_ACTOR,
             reason=f"report of {category}",
             subject_id=subject_id,
             channel=channel,

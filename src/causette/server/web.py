@@ -13,7 +13,8 @@
 
 The client is plain ES modules: no inline script or style, no ``eval``, so the CSP below
 needs no exception. Paths are resolved inside the web folder only; anything that escapes it,
-is hidden (dot files) or does not exist answers 404.
+is hidden (dot files), is too long or does not exist answers 404; a control character
+(``%00``) answers 400.
 """
 
 from __future__ import annotations
@@ -94,12 +95,29 @@ def _file_response(path: pathlib.Path) -> web.FileResponse:
     )
 
 
+# Longer than any file of the client: answered 404 without asking the file system (which
+# raises on a name over 255 bytes or a path over 4096).
+PATH_MAX_CHARS = 512
+
+
 def _resolve(root: pathlib.Path, relative: str) -> pathlib.Path | None:
-    """The file ``relative`` names inside ``root``, or None if it is outside or missing."""
-    if not relative or any(part.startswith(".") for part in relative.split("/")):
+    """The file ``relative`` names inside ``root``, or None if it is outside or missing.
+
+    A NUL or another control character is a malformed request (400); an odd name (too
+    long, undecodable) is simply not there: one access-log line, never a traceback."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in relative):
+        raise web.HTTPBadRequest(text="malformed path")
+    if (
+        not relative
+        or len(relative) > PATH_MAX_CHARS
+        or any(part.startswith(".") for part in relative.split("/"))
+    ):
         return None
-    candidate = (root / relative).resolve()
-    if not candidate.is_relative_to(root) or not candidate.is_file():
+    try:
+        candidate = (root / relative).resolve()
+        if not candidate.is_relative_to(root) or not candidate.is_file():
+            return None
+    except (OSError, ValueError):  # a name too long for the file system, a lone surrogate
         return None
     return candidate
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from causette.store import schema
 from causette.store.sql import SqlStore
@@ -40,6 +40,9 @@ class PublicReportStatus:
     lang: str | None
 
 
+MERGED = "merged"  # the status of a report that joined an open case (``merged_into``)
+
+
 class ReportStore:
     def __init__(self, store: SqlStore) -> None:
         self.store = store
@@ -54,21 +57,59 @@ class ReportStore:
         message_id: int | None,
         subject_id: str | None,
         text: str,
-    ) -> str:
+    ) -> tuple[str, str | None]:
+        """The new report's id, and the open case it joined (None: it opens one).
+
+        A report about a subject who already has an open report of the same category is
+        merged into it (status ``merged``), in the same transaction as the look-up: the
+        queue keeps one case, with a count, however many people report the same thing."""
         report_id = secrets.token_hex(8)
-        row = {
-            "id": report_id,
-            "ts": ts,
-            "reporter_id": reporter_id,
-            "category": category,
-            "channel": channel,
-            "message_id": message_id,
-            "subject_id": subject_id,
-            "text": text,
-            "status": "open",
-        }
-        await self.store._submit(lambda conn: conn.execute(insert(schema.reports), row))
-        return report_id
+        t = schema.reports
+
+        def op(conn: Connection) -> str | None:
+            head = None
+            if subject_id is not None:
+                head = conn.execute(
+                    select(t.c.id)
+                    .where(
+                        t.c.status == "open",
+                        t.c.subject_id == subject_id,
+                        t.c.category == category,
+                    )
+                    .order_by(t.c.ts)
+                    .limit(1)
+                ).scalar()
+            row = {
+                "id": report_id,
+                "ts": ts,
+                "reporter_id": reporter_id,
+                "category": category,
+                "channel": channel,
+                "message_id": message_id,
+                "subject_id": subject_id,
+                "text": text,
+                "status": "open" if head is None else MERGED,
+                "merged_into": head,
+            }
+            conn.execute(insert(t), row)
+            return head
+
+        head: str | None = await self.store._submit(op)
+        return report_id, head
+
+    async def merged_counts(self) -> dict[str, int]:
+        """How many reports joined each open case (cases nobody else reported: absent)."""
+        t = schema.reports
+
+        def q(conn: Connection) -> dict[str, int]:
+            stmt = (
+                select(t.c.merged_into, func.count())
+                .where(t.c.status == MERGED)
+                .group_by(t.c.merged_into)
+            )
+            return {str(head): int(n) for head, n in conn.execute(stmt)}
+
+        return await self.store._read(q)
 
     async def add_public(
         self,

@@ -140,19 +140,16 @@ def _select_sanctions() -> Any:
 
 def _close_item(conn: Connection, outcome: Outcome, now: float) -> None:
     """Close an open queue item, or refuse the whole transaction."""
+    decided = {
+        "status": "closed",
+        "outcome": outcome.outcome,
+        "outcome_text": outcome.text,
+        "decided_at": now,
+        "decided_by": outcome.decided_by,
+    }
     if outcome.kind == "report":
         t = schema.reports
-        stmt = (
-            update(t)
-            .where(t.c.id == outcome.id, t.c.status == "open")
-            .values(
-                status="closed",
-                outcome=outcome.outcome,
-                outcome_text=outcome.text,
-                decided_at=now,
-                decided_by=outcome.decided_by,
-            )
-        )
+        stmt = update(t).where(t.c.id == outcome.id, t.c.status == "open").values(decided)
     elif outcome.kind == "alert":
         t = schema.alerts
         stmt = update(t).where(t.c.id == outcome.id, t.c.status == "open").values(status="closed")
@@ -168,6 +165,12 @@ def _close_item(conn: Connection, outcome: Outcome, now: float) -> None:
     if not conn.execute(stmt).rowcount:
         exists = conn.execute(select(t.c.id).where(t.c.id == outcome.id)).first()
         raise ChatError(ErrorCode.ALREADY_DECIDED if exists else ErrorCode.NOT_FOUND)
+    if outcome.kind == "report":
+        # The reports merged into this case are decided with it.
+        t = schema.reports
+        conn.execute(
+            update(t).where(t.c.merged_into == outcome.id, t.c.status == "merged").values(decided)
+        )
 
 
 class SanctionStore:
@@ -439,6 +442,18 @@ class SanctionStore:
         def q(conn: Connection) -> dict[str, Any] | None:
             row = conn.execute(select(t).where(t.c.id == report_id)).mappings().first()
             return None if row is None else dict(row)
+
+        return await self.store._read(q)
+
+    async def merged_into(self, report_id: str) -> list[tuple[str, str]]:
+        """(id, reporter) of the reports merged into the case ``report_id``."""
+        t = schema.reports
+
+        def q(conn: Connection) -> list[tuple[str, str]]:
+            rows = conn.execute(
+                select(t.c.id, t.c.reporter_id).where(t.c.merged_into == report_id).order_by(t.c.ts)
+            )
+            return [(r[0], r[1]) for r in rows]
 
         return await self.store._read(q)
 

@@ -178,6 +178,9 @@ reports = Table(
     Column("outcome_text", Text, nullable=True),
     Column("decided_at", Float, nullable=True),
     Column("decided_by", String(32), nullable=True),
+    # A report about the subject and category of an open case joins it (status "merged"):
+    # the queue shows one case with a count; it is closed with the case.
+    Column("merged_into", String(32), nullable=True),
     Index("ix_reports_status", "status"),
 )
 
@@ -220,6 +223,8 @@ audit_log = Table(
     Column("detail", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # The audit key's id (core/audit.py); NULL for the plain sha256 entries of before 0007.
+    Column("key_id", String(16), nullable=True),
 )
 
 # Sanctions with their statement of reasons (DSA art. 17). ``subject_id`` is the session;

@@ -50,6 +50,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from causette.core.errors import ChatError, ErrorCode
+from causette.core.sealing import Keyring
 from causette.store import migrate, schema
 from causette.store.records import MessageRecord, SessionRecord
 
@@ -124,12 +125,25 @@ def make_engine(url: str, synchronous: str = "FULL") -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+# The execution option that carries the audit keyring to every connection (store/audit.py).
+AUDIT_KEYS = "causette_audit_keys"
+
+
 class SqlStore:
-    def __init__(self, url: str, *, batch_max: int = 512, synchronous: str = "FULL") -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        batch_max: int = 512,
+        synchronous: str = "FULL",
+        audit_keys: Keyring | None = None,
+    ) -> None:
         if synchronous not in ("FULL", "NORMAL"):
             raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
         self.url = url
         self.engine = make_engine(url, synchronous)
+        if audit_keys is not None:
+            self.engine.update_execution_options(**{AUDIT_KEYS: audit_keys})
         self.batch_max = batch_max
         self._writer_pool = ThreadPoolExecutor(1, thread_name_prefix="causette-writer")
         self._reader_pool = ThreadPoolExecutor(2, thread_name_prefix="causette-reader")

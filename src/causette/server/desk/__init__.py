@@ -7,6 +7,8 @@ checks one permission of core/roles.py through ``auth.require``.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from aiohttp import web
 
 from causette.server.desk import (
@@ -19,8 +21,10 @@ from causette.server.desk import (
     queue,
     transparency,
 )
+from causette.server.desk.audit_head import CheckpointTask
 from causette.server.desk.service import DESK, Desk
 from causette.server.keys import SERVICE
+from causette.server.retention import load_signing_key
 
 __all__ = ["DESK", "Desk", "setup_desk"]
 
@@ -29,6 +33,17 @@ def setup_desk(app: web.Application) -> None:
     desk = app[DESK] = Desk(app[SERVICE])
     # New and closed queue items reach every open console (server/sanctions.py).
     app[SERVICE].sanctions.on_queue = lambda change: desk.publish("queue", **change)
+    service = app[SERVICE]
+    checkpoints = CheckpointTask(
+        service.store, service.settings, load_signing_key(service.settings), service.clock
+    )
+
+    async def audit_checkpoints(_app: web.Application) -> AsyncIterator[None]:
+        await checkpoints.start()
+        yield
+        await checkpoints.close()
+
+    app.cleanup_ctx.append(audit_checkpoints)
     auth.setup_routes(app)
     moderation.setup_routes(app)
     queue.setup_routes(app)

@@ -182,11 +182,15 @@ async def _report_outcome(
     if kind != "report" or item_id is None:
         return
     report = await sanctions.store.report(item_id)
-    if report is not None:
+    if report is None:
+        return
+    # Whoever reported the same thing (reports merged into this case) is told too.
+    told = [(item_id, report["reporter_id"]), *await sanctions.store.merged_into(item_id)]
+    for report_id, reporter_id in told:
         await sanctions.notify(
-            report["reporter_id"],
+            reporter_id,
             "report_outcome",
-            report_id=item_id,
+            report_id=report_id,
             outcome=action.value,
             text=outcome_text(action),
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import pathlib
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -18,7 +19,6 @@ from typing import TYPE_CHECKING
 from causette.core.errors import ChatError
 from causette.core.roles import Role
 from causette.settings import Settings, load_settings
-from causette.store.audit import AuditStore
 from causette.store.moderators import ModeratorStore
 from causette.store.sql import SqlStore
 
@@ -31,10 +31,22 @@ OPERATOR = "operator:cli"
 @asynccontextmanager
 async def open_store(settings: Settings) -> AsyncIterator[SqlStore]:
     """The service's database, migrated, for the length of one command."""
-    store = SqlStore(settings.sqlalchemy_url(), synchronous=settings.sqlite_synchronous)
+    from causette.server.desk.audit_head import anchor_plain_chain, checkpoint
+    from causette.server.retention import load_audit_keys, load_signing_key
+
+    store = SqlStore(
+        settings.sqlalchemy_url(),
+        synchronous=settings.sqlite_synchronous,
+        audit_keys=load_audit_keys(settings),
+    )
     await store.start()
     try:
+        if await anchor_plain_chain(store, time.time()):
+            # First run on a chain begun before it was keyed: its head is written down now.
+            await checkpoint(store, settings, load_signing_key(settings), time.time())
         yield store
+        # What the command appended is written down outside the database at once.
+        await checkpoint(store, settings, load_signing_key(settings), time.time())
     finally:
         await store.close()
 
@@ -109,16 +121,31 @@ def _disable_moderator(args: argparse.Namespace) -> int:
 
 
 def _verify_audit(args: argparse.Namespace) -> int:
-    async def body(store: SqlStore, _settings: Settings) -> int:
-        report = await AuditStore(store).verify()
-        if report.ok:
-            print(f"causette: audit chain intact ({report.entries} entries)")
-            return 0
+    from causette.server.desk.audit_head import verify
+    from causette.server.retention import load_signing_key
+
+    heads = tuple(pathlib.Path(p) for p in args.head)
+
+    async def body(store: SqlStore, settings: Settings) -> int:
+        checked = await verify(store, settings, load_signing_key(settings), heads)
+        report = checked.report
+        for problem in checked.problems:
+            print(f"causette: audit chain NOT PROVEN: {problem}", file=sys.stderr)
+        if not report.ok:
+            print(
+                f"causette: audit chain BROKEN at entry {report.first_broken}: {report.problem}",
+                file=sys.stderr,
+            )
+            return 1
+        if checked.problems:
+            return 1
+        head = report.head.seq if report.head is not None else 0
+        saved = checked.checkpoint.seq if checked.checkpoint is not None else 0
         print(
-            f"causette: audit chain BROKEN at entry {report.first_broken}: {report.problem}",
-            file=sys.stderr,
+            f"causette: audit chain intact ({report.entries} entries, head {head}, "
+            f"checkpoint {saved}, {len(heads)} published heads)"
         )
-        return 1
+        return 0
 
     return run_with_store(args, body)
 
@@ -150,7 +177,15 @@ def register(subparsers: Subparsers) -> None:
         commands, "disable-moderator", "disable an account and end its sessions", _disable_moderator
     )
     disable.add_argument("name")
-    add_command(commands, "verify-audit", "check the audit log's hash chain", _verify_audit)
+    verify_audit = add_command(
+        commands, "verify-audit", "check the audit log's keyed hash chain", _verify_audit
+    )
+    verify_audit.add_argument(
+        "--head",
+        action="append",
+        default=[],
+        help="a signed head to check too: a transparency.json or a copy of the checkpoint",
+    )
     # Imported here: the module imports this one for ``add_command`` and ``run_with_store``.
     from causette.server.desk import transparency
 

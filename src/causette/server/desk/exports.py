@@ -541,7 +541,7 @@ class ExportJob:
             build_archive, files, manifest, self.signing_key
         )
         path = self.exports_dir / f"{requisition.id}.zip"
-        await asyncio.to_thread(_write_private, path, archive)
+        await asyncio.to_thread(write_private, path, archive)
         await self.legal.finish_export(
             requisition.id,
             actor=self.actor,
@@ -553,7 +553,7 @@ class ExportJob:
         )
 
 
-def _write_private(path: pathlib.Path, data: bytes) -> None:
+def write_private(path: pathlib.Path, data: bytes) -> None:
     """Write a file readable by the service's user only, atomically."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     temporary = path.with_suffix(".part")

@@ -213,13 +213,22 @@ async def list_preservations(request: web.Request) -> web.Response:
     return json_response({"preservations": [asdict(p) for p in found]})
 
 
+# A preservation of everything (no subject, no channel) spans at most this long.
+BLANKET_MAX_S = 60 * 86400.0
+
+
 async def create_preservation(request: web.Request) -> web.Response:
     moderator = await require(request, Permission.PRESERVE)
     body = await read_json(request)
     subject_id = _optional_id(body, "subject_id", 32)
     channel = _optional_id(body, "channel", 64)
-    if subject_id is None and channel is None:
-        raise bad_field("give subject_id, channel or both")
+    everything = body.get("everything", False)
+    if not isinstance(everything, bool):
+        raise bad_field("everything: true or false")
+    if everything and (subject_id is not None or channel is not None):
+        raise bad_field("everything: without subject_id or channel")
+    if subject_id is None and channel is None and not everything:
+        raise bad_field("give subject_id, channel or both (or everything: true)")
     from_ts, to_ts = body.get("from_ts"), body.get("to_ts")
     if (
         isinstance(from_ts, bool)
@@ -229,6 +238,9 @@ async def create_preservation(request: web.Request) -> web.Response:
         or not from_ts < to_ts
     ):
         raise bad_field("from_ts, to_ts: times in seconds, from_ts before to_ts")
+    if everything and to_ts - from_ts > BLANKET_MAX_S:
+        # Everything in the window stops the purge: a moderator's decision, and a short one.
+        raise bad_field("from_ts, to_ts: at most 60 days when everything is kept")
     preservation = await request.app[LEGAL].retention.legal.preserve(
         ts=request.app[DESK].clock(),
         actor=_actor(moderator),

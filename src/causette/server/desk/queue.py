@@ -57,6 +57,7 @@ def _item(
     label: str,
     subject: SessionRecord | None,
     summary: str,
+    count: int = 1,
 ) -> dict[str, Any]:
     return {
         "kind": kind,
@@ -66,6 +67,7 @@ def _item(
         "label": label,
         "subject": _subject(subject),
         "summary": summary[:SUMMARY_MAX],
+        "count": count,
     }
 
 
@@ -76,6 +78,7 @@ def _order(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 async def open_items(service: ChatService) -> list[dict[str, Any]]:
     safety = SafetyStore(service.store)
     reports = await service.reports.store.open_reports()
+    merged = await service.reports.store.merged_counts()
     alerts = await safety.alerts()
     held = await safety.held()
     appeals = await service.sanctions.store.appeals(status="open")
@@ -93,6 +96,7 @@ async def open_items(service: ChatService) -> list[dict[str, Any]]:
             r.category,
             sessions.get(r.subject_id or ""),
             r.text or r.category,
+            1 + merged.get(r.id, 0),
         )
         for r in reports
     ]
@@ -211,6 +215,7 @@ async def _case(service: ChatService, kind: str, item_id: str) -> dict[str, Any]
             report["category"],
             None,
             report["text"] or report["category"],
+            1 + (await service.reports.store.merged_counts()).get(item_id, 0),
         )
         is_open = report["status"] == "open"
     elif kind == "alert":

@@ -7,7 +7,10 @@ endpoint.
 - ``GET /api/desk/transparency?from=&to=`` answers the same figures as JSON, for admins
   (``Permission.OPERATE``).
 
-Both are audited as ``transparency.generate`` with the period.
+Both are audited as ``transparency.generate`` with the period, and carry the audit chain's
+signed head (``audit_head``, after that entry): publishing the report publishes the head,
+so a later ``causette admin verify-audit --head transparency.json`` proves no entry up to it
+was removed or rewritten (server/desk/audit_head.py).
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ from aiohttp import web
 from causette.core.errors import ChatError, bad_field
 from causette.core.roles import Permission
 from causette.core.transparency import Period, figures, parse_period
+from causette.server.desk.audit_head import published_head
 from causette.server.desk.auth import require
 from causette.server.desk.cli import OPERATOR, add_command, run_with_store
 from causette.server.desk.service import DESK
 from causette.server.desk.transparency_page import LANGS, write_files
 from causette.server.http_api import json_response
+from causette.server.retention import load_signing_key
 from causette.settings import Settings
 from causette.store.audit import AuditStore
 from causette.store.sql import SqlStore
@@ -60,12 +65,15 @@ def _transparency(args: argparse.Namespace) -> int:
     period = parse_period(args.first_day, args.last_day)  # ChatError: exit 2 in main()
     out = pathlib.Path(args.out)
 
-    async def body(store: SqlStore, _settings: Settings) -> int:
+    async def body(store: SqlStore, settings: Settings) -> int:
         now = time.time()
         report = await generate(store, period, now)
-        paths = write_files(report, out, args.lang)
         detail = {**_summary(report), "out": str(out.resolve())}
         await AuditStore(store).append(now, OPERATOR, ACTION, f"period:{period.label}", detail)
+        report["audit_head"] = await published_head(
+            store, settings, load_signing_key(settings), now
+        )
+        paths = write_files(report, out, args.lang)
         for path in paths:
             print(f"causette: wrote {path}")
         return 0
@@ -108,6 +116,10 @@ async def transparency(request: web.Request) -> web.Response:
     desk = request.app[DESK]
     report = await generate(desk.service.store, period, desk.clock())
     await desk.audit_action(moderator, ACTION, f"period:{period.label}", _summary(report))
+    settings = desk.settings
+    report["audit_head"] = await published_head(
+        desk.service.store, settings, load_signing_key(settings), desk.clock()
+    )
     return json_response(report)
 
 

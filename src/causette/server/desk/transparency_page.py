@@ -66,6 +66,10 @@ LABELS: dict[str, dict[str, str]] = {
         "team": "Équipe de modération",
         "moderators_active": "Modérateurs actifs",
         "alerts_raised": "Alertes automatiques levées",
+        "audit": "Journal d'audit (tête signée de la chaîne)",
+        "audit_intro": "Vérifiable avec la clé publique des exports : "
+        "causette admin verify-audit --head transparency.json",
+        "audit_none": "Aucune tête publiée (chaîne vide ou non vérifiée)",
         "figure": "Indicateur",
         "value": "Valeur",
         "none": "—",
@@ -120,6 +124,10 @@ LABELS: dict[str, dict[str, str]] = {
         "team": "Moderation team",
         "moderators_active": "Active moderators",
         "alerts_raised": "Automatic alerts raised",
+        "audit": "Audit log (signed head of the chain)",
+        "audit_intro": "Checked with the exports' public key: "
+        "causette admin verify-audit --head transparency.json",
+        "audit_none": "No head published (empty or unverified chain)",
         "figure": "Figure",
         "value": "Value",
         "none": "—",
@@ -449,6 +457,18 @@ def to_html(report: Mapping[str, Any], lang: str = "fr") -> str:
             ],
         )
     )
+    parts.append(f"<h2>{html.escape(text['audit'])}</h2>")
+    head = report.get("audit_head")
+    if head:
+        parts.append(f"<p>{html.escape(text['audit_intro'])}</p>")
+        parts.append(
+            _table(
+                [text["figure"], text["value"]],
+                [[key, head[key]] for key in ("seq", "hash", "ts", "signed_by", "signature")],
+            )
+        )
+    else:
+        parts.append(f"<p>{html.escape(text['audit_none'])}</p>")
     title = f"{text['title']} {period['from']} – {period['to']}"
     return (
         f'<!doctype html>\n<html lang="{html.escape(lang)}">\n<head>\n<meta charset="utf-8">\n'

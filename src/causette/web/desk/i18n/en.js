@@ -33,6 +33,7 @@ export default {
   "queue.hint": "By severity, then oldest first. Updated live.",
   "queue.empty": "Nothing to do.",
   "queue.refresh": "Refresh",
+  "queue.count": "{n} reports",
   "queue.new": "New",
   "queue.severity": "severity {n}",
   "queue.age": "{age} ago",
@@ -389,6 +390,7 @@ export default {
   "tr.chat": "chat",
   "tr.public": "public page",
   "tr.all": "all",
+  "err.reason_required": "Write the reason: the person sanctioned must be told why.",
   "err.not_ready": "Not ready: the export is running or not finished yet.",
 
   "time.s": "{n} s",

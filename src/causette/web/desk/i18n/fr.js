@@ -34,6 +34,7 @@ export default {
   "queue.hint": "Par gravité, puis du plus ancien au plus récent. Mise à jour en direct.",
   "queue.empty": "Rien à traiter.",
   "queue.refresh": "Actualiser",
+  "queue.count": "{n} signalements",
   "queue.new": "Nouveau",
   "queue.severity": "gravité {n}",
   "queue.age": "il y a {age}",
@@ -390,6 +391,7 @@ export default {
   "tr.chat": "chat",
   "tr.public": "page publique",
   "tr.all": "tous",
+  "err.reason_required": "Écrivez le motif : la personne sanctionnée doit savoir pourquoi.",
   "err.not_ready": "Pas prêt : l'export est en cours ou pas encore terminé.",
 
   "time.s": "{n} s",

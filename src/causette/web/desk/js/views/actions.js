@@ -46,7 +46,7 @@ export function actionForm({ subject, source, message, sameDeviceCount = 0, onDo
   const reasonId = `${formId}-reason`;
   const reasonHintId = `${formId}-reason-hint`;
   const reasonLabel = h("label", { htmlFor: reasonId, text: t("action.reason") });
-  const reason = h("textarea", { id: reasonId, name: "reason", rows: 3, attrs: { maxlength: 1000, "aria-describedby": reasonHintId } });
+  const reason = h("textarea", { id: reasonId, name: "reason", rows: 3, attrs: { maxlength: 1000, "aria-required": "true", "aria-describedby": reasonHintId } });
   const durationId = `${formId}-duration`;
   const duration = h("select", { id: durationId, name: "duration" });
   const scopeRadios = SCOPES.map((scope) => {
