@@ -3,9 +3,21 @@ process of the cluster is judged on everything said so far, as on one process.""
 
 from __future__ import annotations
 
+import asyncio
+import urllib.request
+
+import orjson
 import redis
 
-from tests.support.services import REDIS_URL
+from tests.cluster.conftest import eventually
+from tests.support.process import free_port
+from tests.support.services import REDIS_URL, RedisServer
+
+
+def _get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        body: bytes = resp.read()
+        return body
 
 
 async def test_a_groomer_reconnecting_elsewhere_does_not_start_from_zero(
@@ -49,3 +61,50 @@ async def test_a_groomer_reconnecting_elsewhere_does_not_start_from_zero(
     # it answered this request of hers.
     await lea.request({"type": "users", "room": "ados-general"}, "users")
     assert "tes parents sont là ? t'es seule ?" not in [m["text"] for m in lea.messages()]
+
+
+async def test_redis_away_the_risk_is_judged_locally_then_shared_again(servers, client_on):
+    """Redis stops: private messages are still judged and delivered at once (no waiting on
+    Redis), on what each process knows; Redis back, the next message shares the risk again."""
+    server = RedisServer(free_port()).start()
+    try:
+        p1, p2 = servers(2, CAUSETTE_REDIS_URL=server.url)
+        lea = await client_on(p2, "Lea", age=15)
+        tom = await client_on(p1, "Tom", age=16, gender="m")
+        for client in (lea, tom):
+            await client.enter("ados-general")
+        await tom.pm("Lea", "salut ça va ?")
+        conv = (await lea.expect("conversation"))["conversation"]
+        await lea.send({"type": "pm_respond", "conversation": conv["id"], "decision": "accept"})
+        while (await tom.expect("conversation"))["conversation"]["state"] != "accepted":
+            pass
+        key = f"{p1.env['CAUSETTE_REDIS_PREFIX']}risk:conv:pm:{conv['id']}"
+
+        server.stop()
+
+        async def degraded() -> bool:
+            body: dict = orjson.loads(await asyncio.to_thread(_get, f"{p1.url}healthz"))
+            return bool(body["status"] == "degraded")
+
+        await eventually(degraded, timeout=10)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        for text in ("tu fais quoi ce week-end ?", "t'as vu le match ?"):
+            reply = await tom.pm("Lea", text)
+            assert reply["type"] == "ack", reply
+        # Judged locally: no 0.25 s wait per message on a Redis known to be down.
+        assert loop.time() - started < 2.0
+
+        server.start()
+
+        async def shared_again() -> bool:
+            assert (await tom.pm("Lea", "re"))["type"] == "ack"
+            client = redis.Redis(port=server.port)
+            try:
+                return bool(client.exists(key))
+            finally:
+                client.close()
+
+        await eventually(shared_again, timeout=20, interval=0.5)
+    finally:
+        server.stop()
