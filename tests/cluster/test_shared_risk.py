@@ -108,3 +108,19 @@ async def test_redis_away_the_risk_is_judged_locally_then_shared_again(servers, 
         await eventually(shared_again, timeout=20, interval=0.5)
     finally:
         server.stop()
+
+
+async def test_a_flooder_moving_process_mid_flood_is_still_stopped(servers, client_on):
+    """The speaker's own state is shared for room messages too: the same line three times
+    on one process, the fourth on the other is blocked as a flood, as on one process."""
+    p1, p2 = servers(2)
+    zoe = await client_on(p1, "Zoe", age=30)
+    await zoe.enter("general")
+    for _ in range(3):
+        assert (await zoe.post("general", "venez tous voir ma chaîne"))["type"] == "ack"
+    await zoe.disconnect()
+    zoe.base_url = p2.url.rstrip("/")
+    await zoe.connect(dict(zoe.last_ids))
+    await zoe.expect("synced")
+    fourth = await zoe.post("general", "venez tous voir ma chaîne")
+    assert fourth["type"] == "error" and fourth["code"] == "message_blocked", fourth

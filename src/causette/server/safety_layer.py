@@ -154,9 +154,11 @@ class SafetyLayer:
             return service.presence.find(pseudonym, chatter.space)
 
         party = self.party(chatter)
-        shared = self.shared if recipient is not None else None
+        shared = self.shared
+        # A room's own state is not shared (server/safety_shared.py): only the speaker's.
+        pair = channel if recipient is not None else None
         if shared is not None:
-            await shared.pull(channel, party.pseudonym, party.device)
+            await shared.pull(pair, party.pseudonym, party.device)
         now = service.clock()
         verdict = self.gate.check(
             sender=party,
@@ -167,7 +169,7 @@ class SafetyLayer:
             resolve=resolve,
         )
         if shared is not None:
-            await shared.push(channel, party.pseudonym, party.device, now)
+            await shared.push(pair, party.pseudonym, party.device, now)
         if FROZEN in chatter.flags and verdict.delivered:
             reason = self.gate.engine.reason("conversation.frozen")
             verdict = replace(

@@ -1,8 +1,8 @@
 """One risk picture across the processes of a cluster (issue 13, item 15).
 
-Owns the copy in Redis of the safety engine's state that one private message reads and
-writes: its conversation (the pair), its sender (floods, whom they target) and its sender's
-device (pseudonyms behind it, people it courts). Rules:
+Owns the copy in Redis of the safety engine's state that one message reads and writes: its
+sender (floods, whom they target), its sender's device (pseudonyms behind it, people it
+courts) and, for a private message, its conversation (the pair). Rules:
 
 - Before the engine judges a message, ``pull`` brings those three from Redis into the
   engine when Redis holds a fresher copy (written later, by the service clock), so a
@@ -16,9 +16,10 @@ device (pseudonyms behind it, people it courts). Rules:
   this process's state, as before the cluster shared it, and the next push writes it back
   (the same outage behaviour as presence). Two processes judging the same conversation at
   the same instant: the later push wins; the next message reads it.
-- Rooms stay with each process: a room's state holds every speaker in it and would cost a
-  large copy per message; a speaker's own risk in a room is built from their own messages,
-  all judged by the process that holds them (until they reconnect elsewhere).
+- A room's own state stays with each process: it holds every speaker in it and would cost
+  a large copy per message. The speaker's and the device's are shared for room messages too;
+  what a room's state adds per speaker (the learned layer's summary, cue hits) starts again
+  on a process the speaker moves to.
 - The engine stays pure: this module only moves its public state maps in and out.
 """
 
@@ -52,24 +53,31 @@ class SharedRisk:
         # When each entry was last written, by this process or read from Redis.
         self._written: dict[str, float] = {}
 
-    def _keys(self, conversation: str, sender: str, device: str | None) -> list[str]:
-        keys = [f"{self.prefix}risk:conv:{conversation}", f"{self.prefix}risk:user:{sender}"]
+    def _keys(
+        self, conversation: str | None, sender: str, device: str | None
+    ) -> list[tuple[str, str]]:
+        """(part, key) of what one message reads and writes; no conversation for a room."""
+        keys = [("user", f"{self.prefix}risk:user:{sender}")]
+        if conversation is not None:
+            keys.append(("conv", f"{self.prefix}risk:conv:{conversation}"))
         if device:
-            keys.append(f"{self.prefix}risk:device:{device}")
+            keys.append(("device", f"{self.prefix}risk:device:{device}"))
         return keys
 
-    async def pull(self, conversation: str, sender: str, device: str | None) -> None:
+    async def pull(self, conversation: str | None, sender: str, device: str | None) -> None:
+        """Bring fresher copies from Redis into the engine (``conversation`` None: a room,
+        only the sender's and the device's)."""
         if not self.bus.healthy:
             return
         keys = self._keys(conversation, sender, device)
         try:
             async with asyncio.timeout(TIMEOUT_S):
-                values = await self.client.mget(keys)
+                values = await self.client.mget([key for _, key in keys])
         except (RedisError, OSError, TimeoutError):
             self.failures += 1
             return
         engine = self.engine
-        for key, raw in zip(keys, values, strict=False):
+        for (part, key), raw in zip(keys, values, strict=False):
             if raw is None:
                 continue
             entry: dict[str, Any] = orjson.loads(raw)
@@ -77,28 +85,28 @@ class SharedRisk:
                 continue  # ours is as fresh
             self._written[key] = entry["at"]
             state = entry["state"]
-            if ":conv:" in key:
+            if part == "conv" and conversation is not None:
                 engine.conversations[conversation] = ConversationState.from_dict(state)
-            elif ":user:" in key:
+            elif part == "user":
                 engine.users[sender] = UserState.from_dict(state)
-            elif device:
+            elif part == "device" and device:
                 engine.devices[device] = DeviceState.from_dict(state)
 
-    async def push(self, conversation: str, sender: str, device: str | None, now: float) -> None:
+    async def push(
+        self, conversation: str | None, sender: str, device: str | None, now: float
+    ) -> None:
         if not self.bus.healthy:
             return
         engine = self.engine
-        states: list[ConversationState | UserState | DeviceState | None] = [
-            engine.conversations.get(conversation),
-            engine.users.get(sender),
-        ]
-        if device:
-            states.append(engine.devices.get(device))
+        states: dict[str, ConversationState | UserState | DeviceState | None] = {
+            "user": engine.users.get(sender),
+            "conv": engine.conversations.get(conversation) if conversation else None,
+            "device": engine.devices.get(device) if device else None,
+        }
         try:
             async with asyncio.timeout(TIMEOUT_S), self.client.pipeline(transaction=False) as pipe:
-                for key, state in zip(
-                    self._keys(conversation, sender, device), states, strict=True
-                ):
+                for part, key in self._keys(conversation, sender, device):
+                    state = states[part]
                     if state is None:
                         continue
                     self._written[key] = now
