@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import weakref
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +78,9 @@ class SafetyLayer:
         self._cued: set[str] = set()  # chatters already alerted about for an age cue
         self._pursuits: dict[tuple[str, str], list[dict[str, Any]]] = {}  # refused, per pair
         self.shared: SharedRisk | None = None  # a cluster's one risk picture
+        # Per chatter, the turn of their messages through ``shared`` (weak: a lock lives as
+        # long as a message holds or awaits it).
+        self._turns: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     # -- life cycle ---------------------------------------------------------------------
     @property
@@ -154,22 +158,31 @@ class SafetyLayer:
             return service.presence.find(pseudonym, chatter.space)
 
         party = self.party(chatter)
+        recipient_party = self.party(recipient) if recipient is not None else None
+
+        def judge() -> Verdict:
+            return self.gate.check(
+                sender=party,
+                channel=channel,
+                text=text,
+                now=service.clock(),
+                recipient=recipient_party,
+                resolve=resolve,
+            )
+
         shared = self.shared
-        # A room's own state is not shared (server/safety_shared.py): only the speaker's.
-        pair = channel if recipient is not None else None
-        if shared is not None:
-            await shared.pull(pair, party.pseudonym, party.device)
-        now = service.clock()
-        verdict = self.gate.check(
-            sender=party,
-            channel=channel,
-            text=text,
-            now=now,
-            recipient=self.party(recipient) if recipient is not None else None,
-            resolve=resolve,
-        )
-        if shared is not None:
-            await shared.push(pair, party.pseudonym, party.device, now)
+        if shared is None:
+            verdict = judge()
+        else:
+            # A room's own state is not shared (server/safety_shared.py): only the speaker's.
+            pair = channel if recipient is not None else None
+            # One message of a chatter at a time through Redis, in arrival order: without
+            # this, a later post whose Redis reads came back first would be stored first.
+            turn = self._turns.setdefault(chatter.id, asyncio.Lock())
+            async with turn:
+                await shared.pull(pair, party.pseudonym, party.device)
+                verdict = judge()
+                await shared.push(pair, party.pseudonym, party.device, service.clock())
         if FROZEN in chatter.flags and verdict.delivered:
             reason = self.gate.engine.reason("conversation.frozen")
             verdict = replace(
