@@ -16,6 +16,7 @@ import pytest
 from tests.support.client import ChatClient, JoinRefused
 from tests.support.process import ServerProcess
 from tests.support.services import REDIS_URL, pg_schema, redis_prefix
+from tests.support.waits import eventually
 
 
 @pytest.fixture
@@ -64,20 +65,6 @@ async def client_on() -> AsyncIterator[Callable[..., Awaitable[ChatClient]]]:
     yield make
     for client in clients:
         await client.close()
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[Any]], timeout: float = 5.0, interval: float = 0.05
-) -> Any:
-    """Retry ``probe`` until it returns a truthy value (cluster views converge, not at once)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await probe()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError(f"never true: {value!r}")
-        await asyncio.sleep(interval)
 
 
 __all__ = ["JoinRefused", "eventually"]

@@ -8,6 +8,7 @@ import socket
 
 from causette.server.connection import CLOSE_SLOW_CONSUMER
 from causette.server.keys import SERVICE
+from tests.support.waits import eventually
 
 
 async def test_disconnect_mid_stream_and_resume(make_client, settings):
@@ -76,7 +77,7 @@ async def _post_many(client, start, end):
             await asyncio.sleep(0)
 
 
-async def test_gap_marker_when_history_was_purged(make_client, settings):
+async def test_gap_marker_when_history_was_purged(make_client, settings, server):
     """A client behind the kept history gets a gap marker, then what is kept."""
     settings.msg_burst = 5000
     settings.history_kept = 100
@@ -90,7 +91,13 @@ async def test_gap_marker_when_history_was_purged(make_client, settings):
     for i in range(1000):
         await alice.send({"type": "post", "room": "general", "text": f"p{i}"})
     await alice.expect("ack", id=1001, timeout=20)
-    await asyncio.sleep(0.3)  # the trim runs after the 1000th message
+    store = server.app[SERVICE].store  # the trim runs in the background after the 1000th message
+
+    async def trimmed() -> bool:
+        kept = await store.first_kept(["room:general"])
+        return kept.get("room:general", 0) >= 902
+
+    await eventually(trimmed, timeout=20)
     await bob.connect({"room:general": 1})
     gap = await bob.expect("gap", timeout=10)
     assert gap["channel"] == "room:general" and gap["after"] == 1 and gap["first"] == 902
