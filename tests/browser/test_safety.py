@@ -204,3 +204,31 @@ def test_saying_under_15_ends_the_session_with_an_explanation(chatters: Any) -> 
     assert screen.locator('a[href="tel:3018"]').count() == 1
     kid.page.wait_for_timeout(1500)  # no reconnection brings the chat back
     assert kid.page.locator(".chat-screen").count() == 0
+
+
+def test_a_school_year_asks_kindly_and_either_answer_is_taken_at_its_word(chatters: Any) -> None:
+    """A cue, not a statement: a gentle question with two answers. "18 or older" leaves the
+    chat as it was; "under 18" takes the person out of adults' rooms, with an explanation."""
+    sure = chatters()
+    sure.join("Prof_Maths", 34, gender="m", department="75")
+    sure.enter_room(ADULT_ROOM)
+    sure.say("je passe le brevet cette année")
+    card = sure.page.locator('.safety-card[data-kind="age_check"]')
+    card.wait_for()
+    assert card.get_attribute("role") == "status"  # a question, not an alarm
+    assert "moins de 18 ans" in card.inner_text()
+    card.locator('button[data-action="not-under"]').click()
+    card.wait_for(state="detached")
+    assert sure.page.evaluate("document.activeElement.id") == "composer-input"
+    sure.say("bon, qui corrige des copies ce soir ?")
+    sure.wait_text("bon, qui corrige des copies ce soir ?")
+
+    young = chatters()
+    young.join("Lilou_75", 19, department="75")
+    young.enter_room(ADULT_ROOM)
+    young.say("je passe le brevet cette année")
+    card = young.page.locator('.safety-card[data-kind="age_check"]')
+    card.wait_for()
+    card.locator('button[data-action="under"]').click()
+    young.page.get_by_text("les salons et messages privés entre adultes").first.wait_for()
+    assert young.page.locator(".too-young").count() == 0  # 15-17: not refused, moved

@@ -9,6 +9,8 @@ import asyncio
 
 import pytest
 
+from causette.server.safety_layer import CLOSE_UNDER_15
+from tests.support.client import closed_with
 from tests.support.desk import DeskClient
 
 
@@ -46,11 +48,52 @@ async def test_a_school_year_alerts_a_moderator_and_never_ends_the_session(make_
     assert first["type"] == "ack", first
     alerts = await _alerts(mod, "minor.age_cue")
     assert [a["context"]["parties"][0]["pseudonym"] for a in alerts] == ["Lou"]
+    # Lou is asked, kindly, once; answering "15 or older" is taken at his word.
+    check = await lou.expect("age_check")
+    assert check["space"] == "teen" and check["channel"] == "room:ados-general"
+    answered = await lou.request({"type": "age_answer", "under": False}, "ack")
+    assert answered["type"] == "ack", answered
     # Still here, still heard: the next message is delivered, the session was not ended.
     after = await lou.post("ados-general", "quelqu'un révise les maths ?")
     assert after["type"] == "ack", after
     assert lou.close_code is None
     assert "minor.under_15" not in await _kinds(mod)
+
+
+async def test_a_teen_who_answers_the_check_under_15_gets_the_kind_screen(make_client, mod):
+    """Answering "under 15" is a statement of one's own age: the under-15 path, no more."""
+    lou = await make_client("Lou", age=15, gender="m")
+    await lou.enter("ados-general")
+    assert (await lou.post("ados-general", "je passe le brevet cette année"))["type"] == "ack"
+    await lou.expect("age_check", space="teen")
+    await lou.send({"type": "age_answer", "under": True})
+    refusal = await lou.expect("error", code="age_too_young")
+    assert refusal["message"]
+    await closed_with(lou, CLOSE_UNDER_15)
+    assert await _alerts(mod, "minor.under_15")
+
+
+async def test_an_adult_space_chatter_who_answers_under_18_is_taken_out_of_reach(make_client, mod):
+    """In the adult space a school year asks "are you under 18?"; "yes" takes the person out
+    of adults' rooms and private messages, as saying "j'ai 16 ans" would, and alerts."""
+    sam = await make_client("Sam", age=19, gender="m")
+    await sam.enter("general")
+    assert (await sam.post("general", "je passe le brevet cette année"))["type"] == "ack"
+    check = await sam.expect("age_check")
+    assert check["space"] == "adult" and check["channel"] == "room:general"
+    await sam.send({"type": "age_answer", "under": True})
+    await sam.expect("left", room="general")
+    await sam.expect("error", code="adults_out_of_reach")
+    assert sam.close_code is None  # not punished: the teen space is where to go next
+    assert await _alerts(mod, "minor.in_adult_space")
+    refused = await sam.post("general", "ok")
+    assert refused["type"] == "error", refused
+
+
+async def test_an_age_answer_is_validated(make_client):
+    lou = await make_client("Lou", age=15, gender="m")
+    reply = await lou.request({"type": "age_answer", "under": "yes"}, "ack")
+    assert reply["type"] == "error" and reply["code"] == "bad_field", reply
 
 
 async def test_a_question_about_the_brevet_is_nothing(make_client, mod):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
 from causette.core.errors import ChatError, ErrorCode, bad_field
 
@@ -114,6 +114,14 @@ class Ping(Event):
     type: Literal["ping"]
 
 
+class AgeAnswer(Event):
+    """The chatter's answer to a gentle age check: ``under`` is true when they say they are
+    younger than their space allows (18 in the adult space, 15 in the teen space)."""
+
+    type: Literal["age_answer"]
+    under: StrictBool
+
+
 class Typing(Event):
     """The chatter is writing in a private conversation (no text goes with it)."""
 
@@ -140,6 +148,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         Report,
         Ping,
         Typing,
+        AgeAnswer,
     )
 }
 

@@ -318,7 +318,7 @@ class SafetyLayer:
 
     # -- minors ------------------------------------------------------------------------------
     async def on_age_disclosed(
-        self, chatter: Chatter, age: int, channel: str, verdict: Verdict
+        self, chatter: Chatter, age: int, channel: str | None, verdict: Verdict | None
     ) -> None:
         service = self.service
         now = service.clock()
@@ -355,12 +355,24 @@ class SafetyLayer:
 
     async def on_age_cue(self, chatter: Chatter, channel: str, verdict: Verdict) -> None:
         """A school year or a bare number that may say the chatter is younger than declared:
-        a moderator looks (once per chatter); nothing is done to the chatter, who may well
-        have named a département or a friend's class."""
+        a moderator looks, and the chatter is asked once, kindly, whether their space is the
+        right one (an ``age_check``, answered by ``age_answer``). Nothing else is done to
+        them: they may well have named a département or a friend's class."""
         if chatter.id in self._cued:
             return
         self._cued.add(chatter.id)
         await self.alert("minor.age_cue", channel, chatter, verdict)
+        self._tell(chatter, "age_check", channel=channel, space=chatter.space.value)
+
+    async def on_age_answer(self, chatter: Chatter, *, under: bool) -> None:
+        """The chatter's answer to an age check. "No" is taken at its word: nothing changes
+        (the cue's alert stays for a moderator). "Yes" is a statement of one's own age and is
+        acted on as one, never harder: out of adults' reach in the adult space (the next
+        space is the teen one), the kind under-15 screen in the teen space."""
+        if not under:
+            return
+        floor = ADULT_AGE if chatter.space is Space.ADULT else MIN_AGE
+        await self.on_age_disclosed(chatter, floor - 1, None, None)
 
     async def pursued(self, adult: Chatter, child: Chatter, text: str, channel: str | None) -> None:
         """``adult`` wrote to ``child``, a minor moved out of adults' reach: the message is

@@ -128,6 +128,13 @@ async def _typing(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> b
     return None  # no answer: a typing notice is best effort
 
 
+async def _age_answer(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
+    assert isinstance(e, ev.AgeAnswer)
+    if s.safety is not None:
+        await s.safety.on_age_answer(c, under=e.under)
+    return frame("ack", ref=ref, age_answer=e.under)
+
+
 async def _hello_again(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
     raise ChatError(ErrorCode.BAD_EVENT)
 
@@ -149,6 +156,7 @@ HANDLERS: dict[type[ev.Event], Handler] = {
     ev.Report: _report,
     ev.Ping: _ping,
     ev.Typing: _typing,
+    ev.AgeAnswer: _age_answer,
 }
 
 

@@ -343,4 +343,11 @@ export default {
   "young.web_note": "Write online (chat) to the people of 3018.",
   "young.enfance_note": "The charity that helps young people with bullying and the dangers of the internet.",
   "young.adult": "You can also talk to an adult you trust: a parent, a teacher, the school nurse.",
+  "age_check.title": "A quick question, no judgement",
+  "age_check.adult.text": "Your message mentions school or an age. This space is for adults only. If you are under 18, say so: adults will no longer be able to write to you here, and the 15–17 space is open to you. You will not be punished.",
+  "age_check.adult.under": "I am under 18",
+  "age_check.adult.not_under": "I am 18 or older",
+  "age_check.teen.text": "Your message mentions school or an age. This space is for 15 to 17 year olds. If you are under 15, say so: we will show you where to find help and people to talk to. You will not be punished.",
+  "age_check.teen.under": "I am under 15",
+  "age_check.teen.not_under": "I am 15 or older",
 };

@@ -344,4 +344,11 @@ export default {
   "young.web_note": "Pour écrire en ligne (tchat) aux gens du 3018.",
   "young.enfance_note": "L'association qui aide les jeunes face au harcèlement et aux dangers d'internet.",
   "young.adult": "Tu peux aussi en parler à un adulte de confiance : un parent, un prof, l'infirmière scolaire.",
+  "age_check.title": "Petite question, sans jugement",
+  "age_check.adult.text": "Ton message parle d'école ou d'un âge. Cet espace est réservé aux adultes. Si tu as moins de 18 ans, dis-le : les adultes ne pourront plus t'écrire ici, et l'espace 15–17 ans t'est ouvert. Tu ne seras pas puni·e.",
+  "age_check.adult.under": "J'ai moins de 18 ans",
+  "age_check.adult.not_under": "J'ai 18 ans ou plus",
+  "age_check.teen.text": "Ton message parle d'école ou d'un âge. Cet espace est fait pour les 15–17 ans. Si tu as moins de 15 ans, dis-le : on te montrera où trouver de l'aide et des gens à qui parler. Tu ne seras pas puni·e.",
+  "age_check.teen.under": "J'ai moins de 15 ans",
+  "age_check.teen.not_under": "J'ai 15 ans ou plus",
 };

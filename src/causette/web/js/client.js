@@ -268,6 +268,23 @@ function onSafetyCard(ev) {
   changed("cards", "tabs");
 }
 
+/** A gentle age check: something I wrote sounded younger than my space allows. One card, in
+ * the channel where it was said, with two answers; nothing happens until I answer. */
+function onAgeCheck(ev) {
+  if (!ev.channel || state.cards.some((c) => c.kind === "age_check")) return;
+  cardSeq += 1;
+  state.cards.push({ id: cardSeq, kind: "age_check", channel: ev.channel, space: ev.space === "teen" ? "teen" : "adult" });
+  changed("cards", "tabs");
+}
+
+/** My answer to the age check: `under` true when I am younger than my space allows. */
+export function answerAgeCheck(id, under) {
+  if (!state.cards.some((c) => c.id === id)) return;
+  if (conn) conn.send({ type: "age_answer", under });
+  state.cards = state.cards.filter((c) => c.id !== id);
+  changed("cards", "tabs");
+}
+
 function onHeld(ev) {
   const p = ev.ref ? pending.get(ev.ref) : null;
   if (ev.ref) pending.delete(ev.ref);
@@ -586,6 +603,9 @@ function handle(ev) {
       break;
     case "typing":
       onTyping(ev);
+      break;
+    case "age_check":
+      onAgeCheck(ev);
       break;
     case "held":
       onHeld(ev);

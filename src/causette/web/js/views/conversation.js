@@ -3,7 +3,7 @@
 import { h } from "../dom.js";
 import { t, formatTime } from "../i18n.js";
 import { state, subscribe, setActive, changed } from "../state.js";
-import { post, leaveRoom, closeTab, respond, olderHistory, dismissCard, blockFromCard, reportFromCard, askReport, clearNote, showTab, openPm, typing } from "../client.js";
+import { post, leaveRoom, closeTab, respond, olderHistory, dismissCard, answerAgeCheck, blockFromCard, reportFromCard, askReport, clearNote, showTab, openPm, typing } from "../client.js";
 import { badge, genderClass, tabLabel, userDetails, userSummary, roomCount, initials, avatarClass, sameDay, dayLabel } from "./common.js";
 
 export function mountConversation(pane, { onUser }) {
@@ -175,7 +175,24 @@ export function mountConversation(pane, { onUser }) {
 
   const ADVICE = { ambush: ["place", "friend", "video", "address", "leave"], grooming: ["block", "apps", "pictures", "adult", "help"] };
 
+  /** The gentle age check: a question, not a warning (role status), two plain answers. */
+  function ageCheckCard(card) {
+    const id = `card-${card.id}`;
+    const space = card.space;
+    const answer = (under) => () => { answerAgeCheck(card.id, under); input.focus(); };
+    return h("section", {
+      class: "safety-card age-check", dataset: { kind: "age_check" },
+      attrs: { role: "status", "aria-labelledby": `${id}-title`, tabindex: "-1" },
+    },
+    h("h3", { id: `${id}-title`, class: "safety-title", text: t("age_check.title") }),
+    h("p", { class: "safety-intro", text: t(`age_check.${space}.text`) }),
+    h("div", { class: "actions" },
+      h("button", { type: "button", dataset: { action: "under" }, text: t(`age_check.${space}.under`), on: { click: answer(true) } }),
+      h("button", { type: "button", dataset: { action: "not-under" }, text: t(`age_check.${space}.not_under`), on: { click: answer(false) } })));
+  }
+
   function safetyCard(card) {
+    if (card.kind === "age_check") return ageCheckCard(card);
     const id = `card-${card.id}`;
     const name = card.about;
     const isPm = card.channel.startsWith("pm:");
