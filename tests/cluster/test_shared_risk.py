@@ -4,14 +4,20 @@ process of the cluster is judged on everything said so far, as on one process.""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import urllib.request
 
 import orjson
 import redis
 
 from tests.cluster.conftest import eventually
+from tests.support.desk import PASSWORD, DeskClient
 from tests.support.process import free_port
 from tests.support.services import REDIS_URL, RedisServer
+
+MODERATOR = ("--role", "moderator", "--password-stdin")
 
 
 def _get(url: str) -> bytes:
@@ -124,3 +130,68 @@ async def test_a_flooder_moving_process_mid_flood_is_still_stopped(servers, clie
     await zoe.expect("synced")
     fourth = await zoe.post("general", "venez tous voir ma chaîne")
     assert fourth["type"] == "error" and fourth["code"] == "message_blocked", fourth
+
+
+async def test_a_dismissal_lifts_the_freeze_on_every_process(servers, client_on, tmp_path):
+    """A private conversation frozen by an escalation is cleared by a moderator on one
+    process; the sender, now on the other process, is heard again there (before, that
+    process read the frozen copy back from Redis, or kept its own)."""
+    p1, p2 = servers(2)
+    lea = await client_on(p1, "Lea", age=15)
+    tom = await client_on(p1, "Tom", age=17, gender="m")
+    for client in (lea, tom):
+        await client.enter("ados-general")
+    await tom.pm("Lea", "salut t'as quel âge ?")
+    conv = (await lea.expect("conversation"))["conversation"]
+    await lea.send({"type": "pm_respond", "conversation": conv["id"], "decision": "accept"})
+    await tom.expect("conversation")
+    await lea.pm("Tom", "15 et toi")
+    await tom.pm("Lea", "t'es trop mature pour ton âge")
+    held = await tom.request(
+        {"type": "pm", "conversation": conv["id"], "text": "tes parents sont là ? t'es seule ?"},
+        "held",
+    )
+    assert held["type"] == "held", held
+
+    # Tom moves to the other process, whose engine learns the frozen pair from Redis.
+    await tom.disconnect()
+    tom.base_url = p2.url.rstrip("/")
+    await tom.connect(dict(tom.last_ids))
+    await tom.expect("synced")
+    again = await tom.request({"type": "pm", "conversation": conv["id"], "text": "re"}, "held")
+    assert again["type"] == "held", again
+
+    # A moderator on the first process finds nothing wrong (a test, after all).
+    await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "causette", "admin", "create-moderator", "modo", *MODERATOR],
+        input=PASSWORD + "\n",
+        text=True,
+        check=True,
+        capture_output=True,
+        env={**os.environ, **p1.env},
+        cwd=tmp_path,
+    )
+    mod = await DeskClient.login(p1.url, "modo")
+    try:
+        _, body = await mod.call("GET", "/api/desk/alerts")
+        grooming = [a for a in body["alerts"] if a["channel"] == f"pm:{conv['id']}"]
+        assert grooming, body
+        for alert in grooming:
+            await mod.post(
+                "/api/desk/actions",
+                {
+                    "action": "dismiss",
+                    "source": {"kind": "alert", "id": alert["id"]},
+                    "reason": "un jeu de rôle entre amis",
+                },
+            )
+
+        # The dismissal wrote the cleared pair to Redis before it answered: the other
+        # process reads it with the next message, no waiting.
+        reply = await tom.request(
+            {"type": "pm", "conversation": conv["id"], "text": "on révise ensemble ?"}, "ack"
+        )
+        assert reply["type"] == "ack", reply
+    finally:
+        await mod.close()

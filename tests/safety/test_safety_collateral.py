@@ -176,3 +176,21 @@ def test_a_bare_at_name_in_an_adult_room_is_a_mention_not_a_handle(engine: Safet
     assert _say(engine, "general", "new", line, 30, account=600.0, at=5).text == line
     teen = _say(engine, "ados", "tom", line, 16, at=10)
     assert teen.action == "mask" and "lea_2009" not in (teen.text or "")
+
+
+def test_a_cleared_private_conversation_stays_cleared(full: SafetyEngine) -> None:
+    """A moderator lifted a pair's freeze: the next ordinary message goes through, and the
+    risk they already judged does not freeze the pair again (it did, through the learned
+    layer, on the very next message)."""
+    _say(full, "p", "tom", "salut t'as quel âge ?", 17, to="lea", to_age=15)
+    _say(full, "p", "lea", "15 et toi", 15, to="tom", to_age=17, at=5)
+    _say(full, "p", "tom", "t'es trop mature pour ton âge", 17, to="lea", to_age=15, at=10)
+    held = _say(
+        full, "p", "tom", "tes parents sont là ? t'es seule ?", 17, to="lea", to_age=15, at=15
+    )
+    assert held.action == "hold"
+    assert full.clear("p", "tom")
+    after = _say(full, "p", "tom", "on révise ensemble ?", 17, to="lea", to_age=15, at=20)
+    assert after.action != "hold", after.reasons
+    again = _say(full, "p", "tom", "bon je file, à demain", 17, to="lea", to_age=15, at=25)
+    assert again.action != "hold", again.reasons

@@ -17,27 +17,12 @@ from causette.safety.explain import explain
 from causette.safety.model import (
     MESSAGE_HEADS,
     LearnedLayer,
-    load_learned,
     message_features,
     rule_terms,
 )
 from causette.safety.rules import Rules
 
 T0 = 1_719_302_400.0
-
-
-@pytest.fixture(scope="module")
-def layer() -> LearnedLayer:
-    """The shipped learned layer."""
-    got = load_learned()
-    assert got is not None, "no learned layer shipped: run `causette safety train`"
-    return got
-
-
-@pytest.fixture
-def full(rules: Rules, layer: LearnedLayer) -> SafetyEngine:
-    """A fresh engine with the rules and the learned layer, as the chat runs it."""
-    return SafetyEngine(rules, layer)
 
 
 def _pm(cid: str, sender: str, to: str, text: str, s_age: int, r_age: int) -> MessageContext:

@@ -254,6 +254,8 @@ class SafetyEngine:
         if conv is None:
             return False
         cleared = conv.frozen or (speaker is not None and speaker in conv.frozen_speakers)
+        if conv.frozen:
+            conv.cleared = True
         conv.frozen = False
         if speaker is not None and speaker in conv.frozen_speakers:
             conv.frozen_speakers.remove(speaker)
@@ -730,7 +732,14 @@ class SafetyEngine:
                 # As with the rules: a grooming escalation freezes a private conversation
                 # when a possible minor is in it. Never a room: one speaker's risk must not
                 # silence everyone else there (issue 13, item 6).
-                if head == "grooming" and minor_near and not msg.room and not conv.frozen:
+                # Not again once a moderator lifted it: the risk they judged is the same.
+                if (
+                    head == "grooming"
+                    and minor_near
+                    and not msg.room
+                    and not conv.frozen
+                    and not conv.cleared
+                ):
                     conv.frozen = True
                     proposals.append(
                         Proposal("hold", self.reason("grooming.escalate", risk=f"{p:.2f}"))

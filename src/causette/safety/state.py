@@ -80,6 +80,7 @@ class ConversationState:
     escalated_index: int | None = None
     escalation_reasons: list[str] = field(default_factory=list)
     frozen: bool = False  # a private conversation: every later message held
+    cleared: bool = False  # a moderator lifted the freeze: the same risk does not bring it back
     frozen_speakers: list[str] = field(default_factory=list)  # a room: only theirs held
     first_alert_index: int | None = None
     categories: list[str] = field(default_factory=list)

@@ -65,6 +65,9 @@ _SEVERITY = {
 }
 
 
+# A moderator's dismissal, for the engines and chatters of the other processes.
+CLEAR_TOPIC = "safety.clear"
+
 # The refused messages after which the desk is told an adult keeps writing to a child.
 _PURSUIT_ALERTS = (1, 3, 10)
 
@@ -75,8 +78,8 @@ class SafetyLayer:
         self.gate = gate
         self.store = SafetyStore(service.store)
         self._saver: asyncio.Task[None] | None = None
-        self._cued: set[str] = set()  # chatters already alerted about for an age cue
-        self._pursuits: dict[tuple[str, str], list[dict[str, Any]]] = {}  # refused, per pair
+        # Chatters already asked about an age cue here (the store answers for the others).
+        self._cued: set[str] = set()
         self.shared: SharedRisk | None = None  # a cluster's one risk picture
         # Per chatter, the turn of their messages through ``shared`` (weak: a lock lives as
         # long as a message holds or awaits it).
@@ -103,6 +106,7 @@ class SafetyLayer:
         cluster = self.service.cluster
         if cluster is not None:
             self.shared = SharedRisk(cluster.bus, self.service.settings.redis_prefix, engine)
+            cluster.handlers[CLEAR_TOPIC] = self._clear_here
         self._saver = asyncio.create_task(self._save_loop(), name="safety-state")
 
     async def close(self) -> None:
@@ -360,7 +364,9 @@ class SafetyLayer:
         them: they may well have named a département or a friend's class."""
         if chatter.id in self._cued:
             return
-        self._cued.add(chatter.id)
+        self._cued.add(chatter.id)  # before the read: a second cue in flight stops here
+        if await self.store.has_alert("minor.age_cue", chatter.id):
+            return  # asked on another process, or before a restart
         await self.alert("minor.age_cue", channel, chatter, verdict)
         self._tell(chatter, "age_check", channel=channel, space=chatter.space.value)
 
@@ -385,8 +391,11 @@ class SafetyLayer:
         held_id = await self.store.hold(kept, adult.id, sender, text, now, reasons)
         # Decided at once: a refused message is evidence, never something to release.
         await self.store.decide_held(held_id, "refused", "safety", now)
-        refused = self._pursuits.setdefault((adult.id, child.id), [])
-        refused.append({"held_id": held_id, "ts": now, "text": text})
+        # The store counts: the adult may write from any process, before and after a restart.
+        refused = [
+            {"held_id": h.id, "ts": h.ts, "text": h.text}
+            for h in await self.store.held("refused", sender_id=adult.id, channel=kept)
+        ]
         if len(refused) in _PURSUIT_ALERTS:
             await self.alert(
                 "minor.pursued", channel, adult, other=child, extra={"refused": list(refused)}
@@ -395,17 +404,34 @@ class SafetyLayer:
     async def cleared(self, alert: dict[str, Any]) -> None:
         """A moderator dismissed ``alert`` (a row of the alerts table): nothing was wrong, so
         what the engine froze for it (the pair's conversation, or the speaker in a room) and
-        an adult-in-the-teen-space freeze on its subject are lifted. Engine state is this
-        process's (issue 13, item 15)."""
+        an adult-in-the-teen-space freeze on its subject are lifted — on every process: here,
+        in the store, in the shared copy of a private conversation, and by a broadcast for
+        the other processes' own engines and live chatters."""
         context = orjson.loads(alert["context"]) if alert.get("context") else {}
         parties = context.get("parties") or []
-        speaker = parties[0].get("pseudonym") if parties else None
-        if alert.get("channel"):
-            self.gate.engine.clear(alert["channel"], speaker)
-        subject = self.service.chatters.get(alert.get("subject_id") or "")
-        if subject is not None and FROZEN in subject.flags:
+        what = {
+            "channel": alert.get("channel"),
+            "speaker": parties[0].get("pseudonym") if parties else None,
+            "subject": alert.get("subject_id"),
+        }
+        self._clear_here(what)
+        if what["subject"]:
+            await self.store.clear_flag(what["subject"], FROZEN)
+        cluster = self.service.cluster
+        if cluster is not None:
+            cluster.broadcast(CLEAR_TOPIC, **what)
+        channel = what["channel"]
+        if self.shared is not None and channel and channel.startswith("pm:"):
+            # Else a process without a copy of its own would read the frozen one back.
+            await self.shared.push_conversation(channel, self.service.clock())
+
+    def _clear_here(self, what: dict[str, Any]) -> None:
+        """This process's part of a dismissal (``cleared``, or another process's broadcast)."""
+        if what.get("channel"):
+            self.gate.engine.clear(what["channel"], what.get("speaker"))
+        subject = self.service.chatters.get(what.get("subject") or "")
+        if subject is not None:
             subject.flags -= {FROZEN}
-            await self.store.clear_flag(subject.id, FROZEN)
 
     def may_reach(self, chatter: Chatter, other_space: Space) -> None:
         """A minor moved out of the adult space reaches no adult room and no adult."""

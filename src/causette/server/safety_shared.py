@@ -20,6 +20,10 @@ courts) and, for a private message, its conversation (the pair). Rules:
   a large copy per message. The speaker's and the device's are shared for room messages too;
   what a room's state adds per speaker (the learned layer's summary, cue hits) starts again
   on a process the speaker moves to.
+- A moderator's dismissal writes the cleared private conversation back at once
+  (``push_conversation``): a process with no fresher copy of its own would otherwise read
+  the frozen one back. The other processes' own copies are cleared by a broadcast
+  (``SafetyLayer.cleared``).
 - The engine stays pure: this module only moves its public state maps in and out.
 """
 
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -103,9 +108,19 @@ class SharedRisk:
             "conv": engine.conversations.get(conversation) if conversation else None,
             "device": engine.devices.get(device) if device else None,
         }
+        await self._write(self._keys(conversation, sender, device), states, now)
+
+    async def _write(
+        self,
+        keys: list[tuple[str, str]],
+        states: Mapping[str, ConversationState | UserState | DeviceState | None],
+        now: float,
+    ) -> None:
+        if not self.bus.healthy:
+            return
         try:
             async with asyncio.timeout(TIMEOUT_S), self.client.pipeline(transaction=False) as pipe:
-                for part, key in self._keys(conversation, sender, device):
+                for part, key in keys:
                     state = states[part]
                     if state is None:
                         continue
@@ -115,6 +130,14 @@ class SharedRisk:
                 await pipe.execute()
         except (RedisError, OSError, TimeoutError):
             self.failures += 1
+
+    async def push_conversation(self, conversation: str, now: float) -> None:
+        """Write one conversation's state back alone (a moderator cleared it here)."""
+        await self._write(
+            [("conv", f"{self.prefix}risk:conv:{conversation}")],
+            {"conv": self.engine.conversations.get(conversation)},
+            now,
+        )
 
     def forget(self, horizon: float) -> None:
         """Drop the freshness marks of entries older than ``horizon`` (bounded memory)."""

@@ -67,9 +67,15 @@ class SafetyStore:
         return held_id
 
     async def held(
-        self, status: str | None = "pending", held_id: str | None = None
+        self,
+        status: str | None = "pending",
+        held_id: str | None = None,
+        *,
+        sender_id: str | None = None,
+        channel: str | None = None,
     ) -> list[HeldMessage]:
-        """Held messages with this status (any with None), oldest first; or just one."""
+        """Held messages with this status (any with None), oldest first; or just one; or
+        those of one sender in one channel."""
         t = schema.held_messages
 
         def q(conn: Connection) -> list[HeldMessage]:
@@ -87,6 +93,10 @@ class SafetyStore:
                 stmt = stmt.where(t.c.status == status)
             if held_id is not None:
                 stmt = stmt.where(t.c.id == held_id)
+            if sender_id is not None:
+                stmt = stmt.where(t.c.sender_id == sender_id)
+            if channel is not None:
+                stmt = stmt.where(t.c.channel == channel)
             return [
                 HeldMessage(r[0], r[1], r[2], r[3], r[4], r[5], orjson.loads(r[6]), r[7])
                 for r in conn.execute(stmt)
@@ -128,6 +138,13 @@ class SafetyStore:
         }
         await self.store._submit(lambda conn: conn.execute(insert(schema.alerts), row))
         return alert_id
+
+    async def has_alert(self, kind: str, subject_id: str) -> bool:
+        """Whether ``subject_id`` was ever the subject of a ``kind`` alert (any status): the
+        once-per-chatter alerts hold across processes and restarts."""
+        t = schema.alerts
+        stmt = select(t.c.id).where(t.c.kind == kind, t.c.subject_id == subject_id).limit(1)
+        return await self.store._read(lambda conn: conn.execute(stmt).first() is not None)
 
     async def alerts(self, status: str | None = "open") -> list[Alert]:
         t = schema.alerts
