@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     keepalive_s: float = Field(30.0, gt=0)
 
     send_queue_max: int = 1000
+    # How long a closing socket may take to flush its close frame (and get the answer)
+    # before it is cut: a peer that stopped reading would otherwise hold it forever.
+    close_grace_s: float = Field(5.0, gt=0)
     frame_max_bytes: int = 4096
     group_commit_max: int = 512
     # FULL: an acked message survives a power cut; NORMAL (WAL): survives a process crash

@@ -109,6 +109,9 @@ async def test_slow_client_is_closed_and_can_resume(make_client, settings, serve
     """A client whose queue overflows is cut with 4008, then resumes without loss."""
     settings.msg_burst = 100_000
     settings.send_queue_max = 50
+    # About the queue bound: on a loaded machine filling it took longer than the keepalive
+    # gives a silent peer (45 s), which then dropped it with 1006 first.
+    settings.keepalive_s = 3600
     alice = await make_client("Alice")
     slow = await make_client("Slow")
     await alice.enter("general")

@@ -10,6 +10,9 @@ Rules:
   the queue and one writer task writes them as the socket drains, in order.
 - The queue is bounded: a client that cannot keep up is closed with 4008 and resumes later;
   it never slows the room.
+- A close has ``close_grace`` seconds to flush its close frame and get the answer; then
+  the socket is cut. A peer that never reads cannot hold a socket, a handler and a write
+  buffer forever (aiohttp's close waits for the write buffer to drain, without a limit).
 - Messages carry (channel, id): a connection delivers each at most once, in id order.
 - While the resume replay runs (or a room's history is being sent on join), live messages of
   the channels concerned wait behind it and are then delivered without the duplicates the
@@ -29,6 +32,7 @@ from causette.core.resume import SeenIds
 from causette.server import metrics
 
 CLOSE_SLOW_CONSUMER = 4008
+CLOSE_GRACE_S = 5.0
 TEXT = WSMsgType.TEXT
 _FIN_TEXT = 0x81
 _LEN16 = struct.Struct("!BBH").pack
@@ -97,6 +101,7 @@ class Connection:
         "_writer",
         "chatter_id",
         "close_code",
+        "close_grace",
         "closed",
         "counted",
         "heard_at",
@@ -106,10 +111,18 @@ class Connection:
         "ws",
     )
 
-    def __init__(self, ws: web.WebSocketResponse, chatter_id: str, *, queue_max: int) -> None:
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        chatter_id: str,
+        *,
+        queue_max: int,
+        close_grace: float = CLOSE_GRACE_S,
+    ) -> None:
         self.ws = ws
         self.chatter_id = chatter_id
         self.queue_max = queue_max
+        self.close_grace = close_grace
         self.seen = SeenIds()
         self.closed = False
         self.close_code: int | None = None
@@ -129,7 +142,7 @@ class Connection:
         self._wakeup: asyncio.Event | None = None
         self._drained: asyncio.Event | None = None
         self._writer: asyncio.Task[None] | None = None
-        self._closing: asyncio.Future[bool] | None = None
+        self._closing: asyncio.Future[None] | None = None
         self._pinging: asyncio.Future[None] | None = None
         # The raw transport and aiohttp's flow-control flag. If a future aiohttp moves them,
         # the writer task sends every frame through the public API (correct, only slower).
@@ -258,7 +271,7 @@ class Connection:
         if self._transport is not None:
             self._transport.abort()
         else:
-            self._closing = asyncio.ensure_future(self.ws.close(code=1001, message=b"gone"))
+            self._closing = asyncio.ensure_future(self._close_within(1001, "gone"))
 
     def close(self, code: int, reason: str) -> None:
         if self.closed:
@@ -269,13 +282,31 @@ class Connection:
         self.close_code = code
         self._out.clear()
         self._stop_writer()
-        self._closing = asyncio.ensure_future(self.ws.close(code=code, message=reason.encode()))
+        self._closing = asyncio.ensure_future(self._close_within(code, reason))
 
-    async def closed_handshake(self) -> None:
-        """Wait for the close started by :meth:`close` to be sent (and answered)."""
-        if self._closing is not None:
-            with contextlib.suppress(Exception):
-                await self._closing
+    async def _close_within(self, code: int, reason: str) -> None:
+        try:
+            async with asyncio.timeout(self.close_grace):
+                await self.ws.close(code=code, message=reason.encode())
+        except TimeoutError:
+            pass  # the peer reads nothing: its close frame waits behind a full buffer
+        finally:
+            # Whatever ended the close (done, timed out, cancelled), the socket goes now. After
+            # a completed handshake this does nothing; otherwise aiohttp left a "graceful"
+            # close that waits, without a limit, for a buffer the peer never reads.
+            if self._transport is not None:
+                self._transport.abort()
+
+    async def closed_handshake(self, timeout: float | None = None) -> None:
+        """Wait (at most ``timeout`` seconds) for the close started by :meth:`close` to be
+        sent and answered. Done, failed or cancelled (the handler ended under it), the close
+        is over: none of these is an error here, nor does it cancel the waiter."""
+        closing = self._closing
+        if closing is None:
+            return
+        await asyncio.wait([closing], timeout=timeout)
+        if closing.done() and not closing.cancelled():
+            closing.exception()  # retrieved: a peer gone mid-close is not worth a log line
 
     async def drain(self) -> None:
         """Wait until everything queued so far is handed to the socket."""
@@ -317,5 +348,4 @@ class Connection:
         if self._closing is not None:
             # A close started by another task (a moderator's kick) while the reader waited:
             # let it send its close frame before the handler returns and the socket goes.
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(asyncio.shield(self._closing), 1.0)
+            await self.closed_handshake(timeout=1.0)

@@ -307,7 +307,12 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
         return ws
     chatter, missed, last_ids = authenticated
     del authenticated
-    conn = Connection(ws, chatter.id, queue_max=service.settings.send_queue_max)
+    conn = Connection(
+        ws,
+        chatter.id,
+        queue_max=service.settings.send_queue_max,
+        close_grace=service.settings.close_grace_s,
+    )
     try:
         try:
             await service.connect(chatter, conn, last_ids)
