@@ -116,3 +116,44 @@ def test_a_request_in_the_background_sounds_once_and_only_when_asked(
     assert switch.is_checked()
     ana.page.wait_for_function("() => document.documentElement.dataset.sound === 'running'")
     assert ana.errors == [] and ana.csp_violations == []
+
+
+def test_a_private_message_in_the_background_sounds_a_room_message_does_not(
+    window_chatter: Any, chatters: Any
+) -> None:
+    """In an accepted conversation, a new message while she looks elsewhere sounds like a
+    request does; a room's messages never do (they only count on the room's tab)."""
+    gaby = window_chatter
+    gaby.join("Gaby_Son", 28, gender="f", department="22")
+    gaby.enter_room(ROOM)
+    hugo = chatters()
+    hugo.join("Hugo_Son", 29, gender="m", department="22")
+    hugo.enter_room(ROOM)
+    _open_settings(gaby.page).click()
+    gaby.page.wait_for_function("() => document.documentElement.dataset.sound === 'running'")
+    gaby.page.keyboard.press("Escape")
+
+    hugo.open_pm(gaby.pseudonym)
+    hugo.say("son 4 : on parle ?")
+    gaby.page.locator("[role=tab].pending", has_text="Hugo_Son").click()
+    gaby.page.locator(".conv-banner button.primary").click()  # Accepter
+    gaby.wait_text("son 4 : on parle ?")
+    hugo.page.wait_for_function("() => !document.querySelector('#composer-input').disabled")
+    assert _facts(gaby.page)["chimes"] == 0  # all of it in the foreground
+
+    gaby.to_background()
+    hugo.page.click(f'[role=tab][data-tab="room:{ROOM}"]')
+    hugo.say("son 4 : dans le salon")
+    gaby.page.wait_for_function(  # barrier: the room's tab counts the message
+        "(key) => Number(document.querySelector(`[data-tab='${key}'] .badge`)?.textContent) > 0",
+        arg=f"room:{ROOM}",
+        polling=50,
+    )
+    assert _facts(gaby.page)["chimes"] == 0
+    hugo.page.click('[role=tab][data-tab^="pm:"]')
+    hugo.say("son 4 : en privé")
+    gaby.page.wait_for_function(
+        "() => document.documentElement.dataset.chimesPlayed === '1'", polling=50
+    )
+    assert _facts(gaby.page) == {"chimes": 1, "played": 1, "sound": "running"}
+    assert gaby.errors == [] and gaby.csp_violations == []
