@@ -58,6 +58,16 @@ def server_data_dir(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     return tmp_path_factory.mktemp("causette-data")
 
 
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """End a process this module started: politely, then for good."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def start_server(data_dir: pathlib.Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """A causette server on a free port with ``data_dir`` and an easy PoW; its URL."""
     port = _free_port()
@@ -99,12 +109,7 @@ def start_server(data_dir: pathlib.Path, extra_env: dict[str, str] | None = None
     try:
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
         log.close()
 
 
@@ -149,20 +154,27 @@ def moderator_token(server_url: str, server_data_dir: pathlib.Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def browser(chromium_path: pathlib.Path) -> Iterator[Any]:
-    """One headless Chromium per test module.
+def pw(chromium_path: pathlib.Path) -> Iterator[Any]:
+    """Playwright's sync API, one per test module, shared by the browsers below (a second
+    ``sync_playwright()`` in the same thread refuses to start).
 
-    Playwright's sync API keeps an event loop running while it is open; a module scope
-    closes it before the asyncio tests of other packages run.
+    It keeps an event loop running while it is open; a module scope closes it before the
+    asyncio tests of other packages run.
     """
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
+    with sync_playwright() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="module")
+def browser(pw: Any, chromium_path: pathlib.Path) -> Iterator[Any]:
+    """One headless Chromium per test module."""
+    instance = pw.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
+    try:
+        yield instance
+    finally:
+        instance.close()
 
 
 @pytest.fixture(scope="session")
@@ -185,6 +197,21 @@ class Chatter:
     dialogs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     csp_violations: list[str] = field(default_factory=list)
+
+    def watch(self) -> None:
+        """Record the page's dialogs (dismissed), uncaught errors and CSP violations."""
+
+        def on_dialog(dialog: Any) -> None:
+            self.dialogs.append(f"{dialog.type}: {dialog.message}")
+            dialog.dismiss()
+
+        def on_console(msg: Any) -> None:
+            if "Content Security Policy" in msg.text:
+                self.csp_violations.append(msg.text)
+
+        self.page.on("dialog", on_dialog)
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.page.on("console", on_console)
 
     def join(self, pseudonym: str, age: int, gender: str = "f", department: str = "75") -> None:
         """Fill the join form with the mouse and keyboard and wait for the chat screen."""
@@ -235,6 +262,46 @@ class Chatter:
     def wait_person(self, pseudonym: str) -> None:
         self.page.wait_for_selector(f'.person[data-pseudonym="{pseudonym}"]', timeout=TIMEOUT_MS)
 
+    def open_pm(self, pseudonym: str) -> None:
+        """Open a private conversation with someone of the people list (the cursor is then
+        in its message box; the first message sent is the request)."""
+        self.wait_person(pseudonym)
+        self.page.click(f'.person[data-pseudonym="{pseudonym}"] .person-button')
+        self.page.click(".user-dialog button.primary")
+        self.page.wait_for_selector(f'[role=tab][data-tab="draft:{pseudonym}"][aria-selected=true]')
+
+
+@dataclass
+class WindowChatter(Chatter):
+    """A chatter in a Chromium of their own, whose page really goes to the background.
+
+    Playwright's own launch keeps every page visible and focused: its focus emulation
+    holds each page as "captured", so another tab in front hides nothing. This Chromium is
+    started with a DevTools port and joined with ``connect_over_cdp(no_defaults=True)``,
+    which leaves focus and visibility to the browser: a second tab in front makes
+    ``document.visibilityState`` "hidden" and ``document.hasFocus()`` false, as for a
+    person who switched tabs.
+    """
+
+    other_tab: Any = None
+
+    def to_background(self) -> None:
+        """Another tab of the same window comes to the front."""
+        if self.other_tab is None:
+            self.other_tab = self.context.new_page()
+        self.other_tab.bring_to_front()
+        self.page.wait_for_function(
+            "() => document.visibilityState === 'hidden' && !document.hasFocus()",
+            polling=50,  # a hidden page runs no animation frames
+        )
+
+    def to_front(self) -> None:
+        """The chatter's tab is the one they look at again."""
+        self.page.bring_to_front()
+        self.page.wait_for_function(
+            "() => document.visibilityState === 'visible' && document.hasFocus()", polling=50
+        )
+
 
 @pytest.fixture
 def chatters(browser: Any, server_url: str) -> Iterator[Any]:
@@ -262,18 +329,7 @@ def chatters(browser: Any, server_url: str) -> Iterator[Any]:
         context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()
         chatter = Chatter(context=context, page=page)
-
-        def on_dialog(dialog: Any) -> None:
-            chatter.dialogs.append(f"{dialog.type}: {dialog.message}")
-            dialog.dismiss()
-
-        def on_console(msg: Any) -> None:
-            if "Content Security Policy" in msg.text:
-                chatter.csp_violations.append(msg.text)
-
-        page.on("dialog", on_dialog)
-        page.on("pageerror", lambda exc: chatter.errors.append(str(exc)))
-        page.on("console", on_console)
+        chatter.watch()
         if open_page:
             page.goto("/")
             page.wait_for_selector("form.join-form")
@@ -283,6 +339,60 @@ def chatters(browser: Any, server_url: str) -> Iterator[Any]:
     yield make
     for chatter in made:
         chatter.context.close()
+
+
+def _devtools_port(profile: pathlib.Path, proc: subprocess.Popen[bytes]) -> int:
+    """The DevTools port a Chromium started with ``--remote-debugging-port=0`` chose."""
+    active = profile / "DevToolsActivePort"
+    deadline = time.monotonic() + 30
+    while not (active.exists() and active.read_text().strip()):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            pytest.fail("Chromium did not open its DevTools port")
+        time.sleep(0.05)
+    return int(active.read_text().split()[0])
+
+
+@pytest.fixture
+def window_chatter(
+    pw: Any, chromium_path: pathlib.Path, server_url: str, tmp_path: pathlib.Path
+) -> Iterator[WindowChatter]:
+    """One chatter in a headless Chromium of their own (see ``WindowChatter``), on the join
+    form, their tab in front."""
+    profile = tmp_path / "chromium-profile"
+    proc = subprocess.Popen(
+        [
+            str(chromium_path),
+            "--headless",
+            *CHROMIUM_ARGS,
+            "--remote-debugging-port=0",
+            f"--user-data-dir={profile}",
+            "--window-size=1280,800",
+            "--lang=fr-FR",
+            "--accept-lang=fr-FR,fr",
+            "--mute-audio",
+            "about:blank",
+        ],
+        env={**os.environ, "LANGUAGE": "fr_FR:fr", "LANG": "fr_FR.UTF-8"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        port = _devtools_port(profile, proc)
+        instance = pw.chromium.connect_over_cdp(f"http://127.0.0.1:{port}", no_defaults=True)
+        try:
+            context = instance.contexts[0]
+            context.set_default_timeout(TIMEOUT_MS)
+            page = context.pages[0] if context.pages else context.new_page()
+            chatter = WindowChatter(context=context, page=page)
+            chatter.watch()
+            page.goto(server_url + "/")
+            page.wait_for_selector("form.join-form")
+            chatter.to_front()
+            yield chatter
+        finally:
+            instance.close()
+    finally:
+        _stop(proc)
 
 
 @dataclass

@@ -43,9 +43,9 @@ SMALL_TARGETS_JS = """
 """
 
 
-def test_phone_touch_targets_are_44px(chatters: Any) -> None:
+def test_phone_touch_targets_are_44px(chatters: Any, shots_dir: pathlib.Path) -> None:
     """At 360×740 the join form, the room view with messages, a PM request, the people and
-    the rooms views have no control smaller than 44×44."""
+    the rooms views and the settings have no control smaller than 44×44."""
     phone = chatters(width=360, height=740)
     small = {"join": phone.page.evaluate(SMALL_TARGETS_JS)}
     phone.join("Pouce_06", 26, gender="f", department="06")
@@ -81,6 +81,11 @@ def test_phone_touch_targets_are_44px(chatters: Any) -> None:
     for view in ("people", "rooms"):
         phone.page.click(f'.nav-button[data-view="{view}"]')
         small[view] = phone.page.evaluate(SMALL_TARGETS_JS)
+    # The settings: the policy radios and the sound switch, each a whole 44 px row.
+    phone.page.click(".top-actions button[aria-haspopup=dialog]")
+    phone.page.get_by_role("switch", name="Son pour les demandes de message privé").wait_for()
+    small["settings"] = phone.page.evaluate(SMALL_TARGETS_JS)
+    phone.page.screenshot(path=str(shots_dir / "settings-phone.png"))
     assert {view: found for view, found in small.items() if found} == {}
 
 

@@ -7,6 +7,7 @@ import {
 } from "./state.js";
 import { t, errorText, lang } from "./i18n.js";
 import { onModerationEvent, addStatement, mutedNote, rememberReport } from "./sanctions.js";
+import { chime } from "./sound.js";
 
 let conn = null;
 const pending = new Map(); // ref -> {kind, channel?, to?, text?}
@@ -377,9 +378,11 @@ function upsertConversation(conv) {
     if (state.active === key && (!where || where === document.body || where.closest(".conv-panel"))) requestFocus();
   }
   // A request is one notice: its own tab (not activated), marked « demande », counted in
-  // the page title; the rooms pane lists it too. No toast on top.
+  // the page title; the rooms pane lists it too. No toast on top; a soft tone if the
+  // chatter asked for one and is looking elsewhere (sound.js decides).
   if (conv.state === "pending_in" && (!old || old.state !== "pending_in") && !state.blocked.has(conv.with.pseudonym)) {
     openTab(key, { activate: false });
+    chime();
   }
   if (conv.state === "blocked" || conv.state === "ignored") {
     if (state.tabs.includes(key) && conv.state === "blocked") closeTab(key);
@@ -414,6 +417,8 @@ function onMessage(ev) {
     c.unread += 1;
     changed("tabs", "pms");
   }
+  // A new private message counts like a request for the tone (rooms never sound).
+  if (!mine && !firstSync && key.startsWith("pm:")) chime();
   persist();
   changed("messages", "tabs");
 }

@@ -5,6 +5,7 @@ import { state, forget, resetListeners, changed, subscribe } from "./state.js";
 import { start, stop } from "./client.js";
 import { renderJoin, renderTooYoung } from "./views/join.js";
 import { renderChat } from "./views/chat.js";
+import { armSound } from "./sound.js";
 
 const root = document.getElementById("app");
 let screen = "loading";
@@ -108,6 +109,7 @@ async function boot() {
   }
 }
 
+armSound(); // the tone for requests, if the chatter turned it on (sound.js)
 boot();
 
 // Installable as a web app, with an offline page (sw.js); no push notifications.

@@ -11,6 +11,7 @@ import { mountRooms } from "./rooms.js";
 import { mountConversation } from "./conversation.js";
 import { mountPeople } from "./people.js";
 import { userDetails, genderClass } from "./common.js";
+import { soundOn, setSound } from "../sound.js";
 
 export function renderChat(root, { onLogout, onRejoin }) {
   const status = h("p", { class: "conn", attrs: { role: "status", "aria-live": "polite" } });
@@ -104,9 +105,22 @@ export function renderChat(root, { onLogout, onRejoin }) {
         h("label", { htmlFor: id, text: t(`settings.pm.${p}`) }));
     });
     const blocked = [...state.blocked];
+    // The tone for requests in the background (sound.js): a switch, off by default; this
+    // click is the gesture that lets the browser play it later.
+    const soundId = nextId("sound");
+    const soundHint = nextId("sound-hint");
+    const sound = h("div", { class: "check" },
+      h("input", {
+        id: soundId, type: "checkbox", name: "sound", checked: soundOn(),
+        attrs: { role: "switch", "aria-describedby": soundHint },
+        on: { change: (event) => setSound(event.currentTarget.checked) },
+      }),
+      h("label", { htmlFor: soundId, text: t("settings.sound") }));
     settingsDialog.replaceChildren(
       h("h2", { id: "settings-title", text: t("settings.title") }),
       h("fieldset", {}, h("legend", { text: t("settings.pm_policy") }), policies),
+      h("fieldset", {}, h("legend", { text: t("settings.alerts") }), sound,
+        h("p", { id: soundHint, class: "hint", text: t("settings.sound_hint") })),
       h("h3", { text: t("chat.blocked_list") }),
       h("ul", { class: "blocked-list" }, blocked.length ? blocked.map((p) => h("li", {},
         h("span", { text: p }), " ",
