@@ -5,6 +5,7 @@ import { t, errorText, toggleLang, lang } from "../i18n.js";
 import { api } from "../api.js";
 import { ProofOfWork } from "../pow.js";
 import { joinStatements } from "../sanctions.js";
+import { legalHref, legalLinks } from "../legal.js";
 
 const PSEUDONYM_RE = /^[\p{L}\p{N}_-]{3,20}$/u;
 
@@ -180,7 +181,8 @@ export function renderJoin(root, { meta, onJoined, draft = {}, explanation = "",
       h("div", { class: "field field-dept" }, h("label", { htmlFor: ids.dept, text: t("join.department") }), dept)),
     h("fieldset", { class: "field genders" }, h("legend", { text: t("join.gender") }), genderInputs),
     h("p", { id: ids.visible, class: "visible-note", text: t("join.visible") }),
-    h("p", { class: "rules", text: t("join.rules") }),
+    h("p", { class: "rules" }, t("join.rules"), " ",
+      h("a", { href: legalHref("terms"), class: "rules-link", text: t("join.rules_link"), attrs: { target: "_blank", rel: "noopener" } })),
     error,
     submit,
     powStatus,
@@ -212,7 +214,8 @@ export function renderJoin(root, { meta, onJoined, draft = {}, explanation = "",
         h("h1", { id: "join-title", text: t("join.title") }),
         h("p", { class: "tagline", text: t("app.tagline") }),
         statements.box,
-        form)),
+        form),
+      legalLinks("join-legal")),
   );
   if (!draft.pseudonym) pseudonym.focus();
   return { stop: () => pow.stop() };
