@@ -215,6 +215,8 @@ export default {
   "err.device_paused": "This device cannot enter causette for now: recently, someone on it was refused for being under 15, was moved out of a space, or used the other space. Teens and adults stay apart. If you share this device, the other person can join from their own; otherwise, try again later. If someone online makes you feel unsafe, talk to an adult you trust.",
   "err.origin_refused": "This request came from another site and was refused. Reload causette and try again.",
   "err.unsupported_content_type": "The request was not in the expected format. Reload causette and try again.",
+  "err.not_found": "This API address does not exist. Reload causette and try again.",
+  "err.method_not_allowed": "This API address does not exist, or not for this method. Reload causette and try again.",
   "err.internal": "Something went wrong on our side. Try again.",
   "err.network": "Cannot reach the server. Check your connection.",
   "err.unknown": "Error: {message}",
