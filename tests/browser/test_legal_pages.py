@@ -33,12 +33,15 @@ def _opens(context: Any, page: Any, link: Any, title: str) -> Any:
     return tab
 
 
-def test_join_chat_and_report_page_link_to_the_legal_pages(chatters: Any) -> None:
+def test_join_chat_and_report_page_link_to_the_legal_pages(
+    chatters: Any, shots_dir: pathlib.Path
+) -> None:
     chatter = chatters(locale="fr-FR")
     page = chatter.page
     # The join screen.
     on_join = _links(page, ".join-legal")
     assert on_join == {p: f"/legal/{p}?lang=fr" for p in PAGES}
+    page.screenshot(path=str(shots_dir / "legal-links-join.png"), full_page=True)
     assert page.locator(".rules a.rules-link").get_attribute("href") == "/legal/terms?lang=fr"
     tab = _opens(
         chatter.context,
@@ -55,6 +58,7 @@ def test_join_chat_and_report_page_link_to_the_legal_pages(chatters: Any) -> Non
     page.click('.top-actions button[aria-haspopup="dialog"]')
     in_settings = _links(page, ".settings-dialog .settings-legal")
     assert in_settings == {p: f"/legal/{p}?lang=en" for p in PAGES}
+    page.screenshot(path=str(shots_dir / "legal-links-settings.png"))
     tab = _opens(
         chatter.context, page, page.locator('.settings-legal a[data-legal="terms"]'), "Terms of use"
     )
