@@ -20,7 +20,6 @@ export default {
   "join.department_hors": "Outside France",
   "join.visible": "Others will only see your nickname, age, gender and region. Nothing else: no city, no département, no IP address.",
   "join.rules": "Be respectful, no harassment, nothing illegal; 15–17 year-olds have their own space, apart from adults.",
-  "join.rules_link": "Read the rules",
   "join.submit": "Enter",
   "join.pow_working": "Anti-robot check… {percent}%",
   "join.pow_ready": "Anti-robot check done.",

@@ -21,7 +21,6 @@ export default {
   "join.department_hors": "Hors de France",
   "join.visible": "Les autres verront seulement votre pseudo, votre âge, votre genre et votre région. Rien d'autre : ni ville, ni département, ni adresse IP.",
   "join.rules": "Respect, pas de harcèlement, pas de contenu illégal ; les 15–17 ans ont leur propre espace, séparé des adultes.",
-  "join.rules_link": "Lire la charte",
   "join.submit": "Entrer",
   "join.pow_working": "Vérification anti-robot… {percent} %",
   "join.pow_ready": "Vérification anti-robot terminée.",

@@ -5,7 +5,7 @@ import { t, errorText, toggleLang, lang } from "../i18n.js";
 import { api } from "../api.js";
 import { ProofOfWork } from "../pow.js";
 import { joinStatements } from "../sanctions.js";
-import { legalHref, legalLinks } from "../legal.js";
+import { legalLinks } from "../legal.js";
 
 const PSEUDONYM_RE = /^[\p{L}\p{N}_-]{3,20}$/u;
 
@@ -181,8 +181,7 @@ export function renderJoin(root, { meta, onJoined, draft = {}, explanation = "",
       h("div", { class: "field field-dept" }, h("label", { htmlFor: ids.dept, text: t("join.department") }), dept)),
     h("fieldset", { class: "field genders" }, h("legend", { text: t("join.gender") }), genderInputs),
     h("p", { id: ids.visible, class: "visible-note", text: t("join.visible") }),
-    h("p", { class: "rules" }, t("join.rules"), " ",
-      h("a", { href: legalHref("terms"), class: "rules-link", text: t("join.rules_link"), attrs: { target: "_blank", rel: "noopener" } })),
+    h("p", { class: "rules", text: t("join.rules") }),
     error,
     submit,
     powStatus,
