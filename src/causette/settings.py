@@ -98,8 +98,25 @@ class Settings(BaseSettings):
     retention_moderation_days: int = Field(730, ge=1)
     # The purge runs in the server this often (0: only ``causette admin purge``).
     purge_interval_s: float = Field(24 * 3600.0, ge=0)
-    # Who the authorities call back about an emergency notification (name, e-mail, phone).
+    # Who the authorities call back about an emergency notification (name, e-mail, phone);
+    # also the point of contact for authorities on /legal/contact (DSA art. 11).
     legal_contact: str = ""
+    # The legal pages (server/legal_pages.py, docs/operator.md § The legal pages): who
+    # publishes and who hosts the service (LCEN art. 6-III), where users write (DSA art. 12)
+    # and about their data (GDPR). Empty: the page says "not configured" and names the
+    # setting; nothing is ever made up. ``legal_pages_dir`` holds the operator's own texts
+    # (<dir>/<fr|en>/<page>.md), over the defaults shipped in causette/data/legal/.
+    legal_pages_dir: pathlib.Path | None = None
+    legal_publisher: str = ""
+    legal_publisher_address: str = ""
+    legal_publisher_contact: str = ""
+    legal_publisher_registration: str = ""
+    legal_publication_director: str = ""
+    legal_host_name: str = ""
+    legal_host_address: str = ""
+    legal_host_phone: str = ""
+    legal_users_contact: str = ""
+    legal_privacy_contact: str = ""
 
     # Log the Python stack when the event loop is blocked longer than this (0: off);
     # server/watchdog.py.

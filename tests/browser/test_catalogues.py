@@ -61,3 +61,19 @@ def test_index_has_no_inline_script_or_style() -> None:
     assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None
     assert "<style" not in html and "style=" not in html
     assert "http://" not in html and "https://" not in html
+
+
+def test_the_desk_shows_the_rule_numbers_the_terms_publish() -> None:
+    """A moderator picks "4. Harcèlement": the chatter's statement cites rule 4 of
+    /legal/terms (core/sanctions.py RULE_NUMBERS), in the same order."""
+    from causette.core.sanctions import MODERATOR_RULES, RULE_NUMBERS
+
+    for lang in ("fr", "en"):
+        text = (WEB / "desk" / "i18n" / f"{lang}.js").read_text(encoding="utf-8")
+        labels = dict(re.findall(r'^\s*"rule\.([a-z_]+)": "([^"]*)"', text, re.MULTILINE))
+        assert set(labels) == set(RULE_NUMBERS), lang
+        for rule, number in RULE_NUMBERS.items():
+            assert labels[rule].startswith(f"{number}. "), (lang, rule)
+    source = (WEB / "desk" / "js" / "views" / "actions.js").read_text(encoding="utf-8")
+    listed = re.findall(r'"([a-z_]+)"', source.split("export const RULES = [", 1)[1].split("]")[0])
+    assert listed == sorted(MODERATOR_RULES, key=RULE_NUMBERS.__getitem__)

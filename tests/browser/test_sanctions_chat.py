@@ -274,9 +274,14 @@ def test_a_device_ban_ends_the_session_and_a_reversed_appeal_lets_the_chatter_ba
     outcome.wait_for()
     assert "L'accès de la personne a été suspendu" in outcome.inner_text()
 
-    # The keyboard alone: the decision has the focus, Tab reaches « Contester », Enter
-    # opens the form on its text box, Tab reaches « Envoyer le recours ».
+    # The keyboard alone: the decision has the focus, Tab reaches the rule it cites (rule 4
+    # of the terms, issue 15), then « Contester »; Enter opens the form on its text box, Tab
+    # reaches « Envoyer le recours ».
     assert card.locator(".sanction-title").evaluate("el => el === document.activeElement")
+    page.keyboard.press("Tab")
+    assert _focused(page)["text"] == "Lire la règle 4 de la charte", _focused(page)
+    assert card.locator("a.rule-link").get_attribute("href") == "/legal/terms?lang=fr#rule-4"
+    assert "Charte, règle 4 : Le harcèlement" in text
     page.keyboard.press("Tab")
     assert _focused(page)["action"] == "appeal", _focused(page)
     page.keyboard.press("Enter")

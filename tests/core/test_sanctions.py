@@ -9,6 +9,8 @@ import pytest
 from causette.core.errors import ChatError, ErrorCode
 from causette.core.sanctions import (
     REPEAT_OFFENDER_RULE,
+    RULE_NUMBERS,
+    RULES,
     Action,
     RepeatPolicy,
     Sanction,
@@ -129,6 +131,22 @@ def test_the_statement_says_what_why_how_and_how_to_appeal(lang: str):
     assert ("human" if lang == "en" else "humain") in shown["text"]
     automatic = statement(sanction("ban", automated=True, rule=REPEAT_OFFENDER_RULE), lang, "t")
     assert ("automatic" if lang == "en" else "automatique") in automatic["text"]
+
+
+def test_every_rule_has_its_own_number_and_the_statement_cites_it():
+    assert set(RULE_NUMBERS) == set(RULES)
+    assert sorted(RULE_NUMBERS.values()) == list(range(1, len(RULES) + 1))
+    shown = statement(sanction("ban", rule="hate"), "fr", "tok")
+    assert shown["rule_number"] == RULE_NUMBERS["hate"] == 3
+    assert shown["rule_text"].startswith("Charte, règle 3 : ")
+    assert shown["rule_url"] == "/legal/terms?lang=fr#rule-3"
+    english = statement(sanction("warn", rule="spam"), "en", "tok")
+    assert (
+        english["rule_text"].startswith("Terms of use, rule 8: ")
+        and english["rule_text"] in english["text"]
+    )
+    unknown = statement(sanction("warn", rule="gone"), "en", "tok")
+    assert unknown["rule_number"] == RULE_NUMBERS["other"]
 
 
 def test_a_ban_refusal_carries_the_statement():

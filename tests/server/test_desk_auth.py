@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import aiohttp
+import pytest
 
+from causette.core.roles import GRANTS, Role
 from causette.server.desk import DESK
 from tests.support.desk import PASSWORD, DeskClient
 
@@ -29,6 +31,23 @@ async def test_login_gives_a_session_cookie_for_the_desk_only(make_moderator, ba
         assert (await desk.get("/api/desk/me"))["moderator"]["name"] == "modo"
     finally:
         await desk.close()
+
+
+@pytest.mark.parametrize(
+    ("role", "has", "lacks"),
+    [
+        ("moderator", {"queue_read", "sanction", "preserve"}, {"requisition", "operate"}),
+        ("admin", {"sanction", "operate", "audit_read"}, {"requisition", "preserve_release"}),
+        ("legal", {"requisition", "preserve_release", "emergency"}, {"sanction", "queue_read"}),
+    ],
+)
+async def test_me_lists_what_the_role_may_do(make_moderator, role, has, lacks):
+    """docs/desk-api.md: the console reads the permissions to show only what a click can do."""
+    desk = await make_moderator(f"who-{role}", role)
+    moderator = (await desk.get("/api/desk/me"))["moderator"]
+    assert moderator["role"] == role
+    assert moderator["permissions"] == sorted(p.value for p in GRANTS[Role(role)])
+    assert has <= set(moderator["permissions"]) and not lacks & set(moderator["permissions"])
 
 
 async def test_wrong_password_and_unknown_name_answer_alike(make_moderator, base_url):

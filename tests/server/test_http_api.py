@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import aiohttp
+import pytest
+
+from tests.support.client import ChatClient, JoinRefused, closed_with
 
 
 async def test_healthz(base_url):
@@ -60,3 +63,26 @@ async def test_unexpected_method_is_a_clean_405(base_url):
     """Wrong methods answer 405, never a crash."""
     async with aiohttp.ClientSession() as http, http.delete(f"{base_url}api/join") as resp:
         assert resp.status == 405
+
+
+async def test_logout_closes_the_socket_with_4001(make_client, base_url):
+    """docs/protocol.md: POST /api/logout ends the session and its open socket (4001)."""
+    alice = await make_client("Alice")
+    async with alice.http.post(
+        f"{base_url}api/logout", headers={"Authorization": f"Bearer {alice.token}"}
+    ) as resp:
+        assert resp.status == 204
+    await closed_with(alice, 4001)
+
+
+async def test_a_join_age_sent_as_a_whole_float_is_the_integer(base_url):
+    """JSON has one number type: 30.0 is 30 (as /openapi.json's integer says); 30.5 is not."""
+    client = ChatClient(base_url)
+    try:
+        me = (await client.join("Flottant", age=30.0))["me"]
+        assert me["age"] == 30 and isinstance(me["age"], int)
+        with pytest.raises(JoinRefused) as refused:
+            await ChatClient(base_url, client.http).join("Flottant2", age=30.5)
+        assert refused.value.code == "bad_field"
+    finally:
+        await client.close()

@@ -51,6 +51,8 @@ class ErrorCode(StrEnum):
     LOGIN_FAILED = "login_failed"
     LOGIN_THROTTLED = "login_throttled"
     NOT_FOUND = "not_found"
+    # An /api/ path that exists, asked with a method it does not take (HTTP 405).
+    METHOD_NOT_ALLOWED = "method_not_allowed"
     ALREADY_DECIDED = "already_decided"
     SAME_MODERATOR = "same_moderator"
     NOT_READY = "not_ready"
@@ -179,6 +181,10 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "Too many attempts: retry in {retry_after} s.",
     ),
     ErrorCode.NOT_FOUND: ("Introuvable.", "Not found."),
+    ErrorCode.METHOD_NOT_ALLOWED: (
+        "Méthode non acceptée à cette adresse.",
+        "This method is not accepted at this address.",
+    ),
     ErrorCode.ALREADY_DECIDED: ("Déjà traité.", "Already decided."),
     ErrorCode.NOT_READY: (
         "Pas encore prêt : l'export est en cours ou n'a pas été lancé.",

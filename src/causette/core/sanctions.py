@@ -5,7 +5,8 @@ Rules:
 - Actions: ``dismiss`` (no sanction, closes a queue item), ``warn``, ``delete`` (a message),
   ``mute`` (timed), ``kick``, ``ban`` (on a pseudonym, a device key or an IP prefix; timed or
   permanent), ``close_pm`` (a conversation), ``move_out`` (out of the space's rooms and PMs).
-- Every sanction names one house rule from ``RULES`` and a free-text reason for the chatter.
+- Every sanction names one house rule from ``RULES`` and a free-text reason for the chatter;
+  its statement cites the rule by its number in the published terms (``RULE_NUMBERS``).
 - A sanction is in force while active (not reversed) and before its ``until`` (None: for
   good). Only ``ban``, ``mute`` and ``move_out`` last; the others act once.
 - Repeat offenders (DSA art. 23): ``repeat_offence`` is a pure function of past sanctions,
@@ -102,14 +103,32 @@ RULES: dict[str, tuple[str, str]] = {
         "Impersonating someone else is forbidden.",
     ),
     "other": (
-        "Les règles de la charte du service.",
-        "The service's house rules.",
+        "Les contenus illégaux et les comportements qui nuisent aux autres sont interdits.",
+        "Illegal content and behaviour that harms others are forbidden.",
     ),
     REPEAT_OFFENDER_RULE: (
         "Des manquements répétés aux règles entraînent une suspension automatique.",
         "Repeated breaches of the rules lead to an automatic suspension.",
     ),
 }
+# The rules' numbers in the terms of use (/legal/terms#rule-N, server/legal_pages.py): a
+# statement of reasons cites the number, so a number never changes meaning once published;
+# a new rule takes the next number.
+RULE_NUMBERS: dict[str, int] = {
+    "grooming": 1,
+    "ambush": 2,
+    "hate": 3,
+    "harassment": 4,
+    "sexual_content": 5,
+    "personal_data": 6,
+    "impersonation": 7,
+    "spam": 8,
+    "minor_in_adult_space": 9,
+    "adult_in_teen_space": 10,
+    "other": 11,
+    REPEAT_OFFENDER_RULE: 12,
+}
+TERMS_PATH = "/legal/terms"
 # Rules a moderator may cite (the repeat-offender rule is the policy's own).
 MODERATOR_RULES = frozenset(r for r in RULES if r != REPEAT_OFFENDER_RULE)
 
@@ -370,6 +389,19 @@ def rule_text(rule: str, lang: str) -> str:
     return _pick(RULES.get(rule, RULES["other"]), lang)
 
 
+def rule_number(rule: str) -> int:
+    """The rule's number in the terms of use (an unknown rule reads as the general one)."""
+    return RULE_NUMBERS.get(rule, RULE_NUMBERS["other"])
+
+
+def rule_citation(rule: str, lang: str) -> str:
+    """ "Charte, règle 3 : <the rule>" — what a statement of reasons says it breached."""
+    number = rule_number(rule)
+    if lang == "en":
+        return f"Terms of use, rule {number}: {rule_text(rule, lang)}"
+    return f"Charte, règle {number} : {rule_text(rule, lang)}"
+
+
 def statement(sanction: Sanction, lang: str, appeal_token: str) -> dict[str, Any]:
     """The statement of reasons (DSA art. 17): what, why, how it was decided, how to appeal."""
     action = Action(sanction.action)
@@ -378,7 +410,7 @@ def statement(sanction: Sanction, lang: str, appeal_token: str) -> dict[str, Any
         what += " — " + _pick(_SCOPES[sanction.scope], lang)
     if action in LASTING:
         what += f" ({until_text(sanction.until, lang)})"
-    why = rule_text(sanction.rule, lang)
+    why = rule_citation(sanction.rule, lang)
     if lang == "en":
         how = (
             "Decided automatically by the repeat-offender policy."
@@ -402,6 +434,8 @@ def statement(sanction: Sanction, lang: str, appeal_token: str) -> dict[str, Any
         "until": sanction.until,
         "rule": sanction.rule,
         "rule_text": why,
+        "rule_number": rule_number(sanction.rule),
+        "rule_url": f"{TERMS_PATH}?lang={lang}#rule-{rule_number(sanction.rule)}",
         "reason": sanction.reason,
         "automated": sanction.automated,
         "decided_at": sanction.ts,

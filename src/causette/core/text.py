@@ -12,13 +12,14 @@ import unicodedata
 
 from causette.core.errors import ChatError, ErrorCode
 
-_DROPPED = ("Cc", "Cf")
+# Unicode categories a cleaned text never holds (but the newline); /openapi.json states it too.
+DROPPED = ("Cc", "Cf")
 
 
 def cleaned(raw: str) -> str:
     """The text without control or format characters (newlines kept), trimmed; may be ''."""
     text = unicodedata.normalize("NFC", raw)
-    text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in _DROPPED)
+    text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in DROPPED)
     return text.strip()
 
 

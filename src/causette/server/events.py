@@ -9,7 +9,16 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
 
 from causette.core.errors import ChatError, ErrorCode, bad_field
 
@@ -187,12 +196,20 @@ class PowAnswer(BaseModel):
     nonce: Annotated[StrictStr, Field(max_length=32)]
 
 
+def _whole_number(value: Any) -> Any:
+    """JSON has one number type: 30.0 is the integer 30 (and what /openapi.json's
+    ``integer`` allows); 30.5, "30" and true stay refused."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 class JoinRequest(BaseModel):
     """The join form: all a chatter ever tells about themselves."""
 
     model_config = ConfigDict(extra="forbid")
     pseudonym: Annotated[StrictStr, Field(max_length=60)]
-    age: StrictInt
+    age: Annotated[StrictInt, BeforeValidator(_whole_number)]
     gender: Literal["f", "m", "x"] | StrictStr
     department: Annotated[StrictStr, Field(max_length=8)]
     pow: PowAnswer | None = None

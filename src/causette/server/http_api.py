@@ -55,9 +55,12 @@ STATUS_BY_CODE = {
     ErrorCode.MUTED: 403,
     ErrorCode.ORIGIN_REFUSED: 403,
     ErrorCode.UNSUPPORTED_CONTENT_TYPE: 415,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.STORE_UNAVAILABLE: 503,
     ErrorCode.INTERNAL: 500,
 }
+# What aiohttp's router raises for an /api/ request no route takes, as an API error.
+_ROUTING_CODES = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED}
 # Requests that change state: their Origin, when a browser sends one, must be this site's.
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_BODY = 4096
@@ -89,8 +92,16 @@ async def api_errors(
         return await handler(request)
     except ChatError as exc:
         return error_response(exc, request_lang(request))
-    except web.HTTPException:
-        raise
+    except web.HTTPException as exc:
+        # An unknown /api/ path or method is an API answer too: the JSON error object with
+        # a stable code, not aiohttp's text page (the web pages keep theirs).
+        code = _ROUTING_CODES.get(exc.status)
+        if code is None or not request.path.startswith("/api/"):
+            raise
+        response = error_response(ChatError(code), request_lang(request))
+        if "Allow" in exc.headers:
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
     except Exception:
         log.exception("HTTP handler failed: %s %s", request.method, request.path)
         return error_response(ChatError(ErrorCode.INTERNAL), request_lang(request))

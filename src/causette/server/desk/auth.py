@@ -15,7 +15,7 @@ import secrets
 from aiohttp import web
 
 from causette.core.errors import ChatError, ErrorCode
-from causette.core.roles import Permission, allowed
+from causette.core.roles import GRANTS, Permission, allowed
 from causette.core.tokens import token_hash
 from causette.server.desk.service import DESK
 from causette.server.http_api import json_response, read_json
@@ -86,9 +86,15 @@ async def logout(request: web.Request) -> web.Response:
     return response
 
 
+def permissions(moderator: Moderator) -> list[str]:
+    """What the moderator's role may do (core/roles.py), sorted: the console shows only
+    what a click could do."""
+    return sorted(p.value for p in GRANTS[moderator.role])
+
+
 async def me(request: web.Request) -> web.Response:
     moderator = await current_moderator(request)
-    return json_response({"moderator": moderator.public})
+    return json_response({"moderator": {**moderator.public, "permissions": permissions(moderator)}})
 
 
 def setup_routes(app: web.Application) -> None:

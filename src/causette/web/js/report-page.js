@@ -8,6 +8,7 @@ import { h, nextId } from "./dom.js";
 import { t, errorText, toggleLang, onLangChange, lang } from "./i18n.js";
 import { ApiError } from "./api.js";
 import { ProofOfWork } from "./pow.js";
+import { legalLinks } from "./legal.js";
 
 const CATEGORIES = ["grooming", "ambush", "hate", "harassment", "spam", "personal_data", "other"];
 const TARGET_FIELDS = [
@@ -193,7 +194,8 @@ function renderForm() {
         h("h1", { id: "report-title", attrs: { tabindex: "-1" }, text: t("pr.title") }),
         h("p", { class: "tagline", text: t("pr.intro") }),
         h("p", { class: "visible-note emergency", text: t("pr.emergency") }),
-        form)));
+        form),
+      legalLinks("report-legal")));
   document.title = `${t("pr.title")} — causette`;
 }
 
@@ -218,7 +220,8 @@ function renderDone(answer) {
         h("p", {}, link),
         h("p", { class: "follow-url" }, h("code", { text: new URL(href, location.href).href })),
         h("p", {}, h("a", { href: "/report.html", class: "new-report", text: t("pr.new_report"),
-          on: { click: (e) => { e.preventDefault(); history.replaceState(null, "", "/report.html"); route(); } } })))));
+          on: { click: (e) => { e.preventDefault(); history.replaceState(null, "", "/report.html"); route(); } } }))),
+      legalLinks("report-legal")));
   document.title = `${t("pr.done_title")} — causette`;
   heading.focus();
   lastRender = () => renderDone(answer);
@@ -235,7 +238,8 @@ async function renderFollow(token) {
       header(),
       h("main", { id: "main", class: "join-card report-card report-follow" },
         heading, body, h("div", { class: "actions" }, refresh),
-        h("p", {}, h("a", { href: "/report.html", class: "new-report", text: t("pr.new_report") })))));
+        h("p", {}, h("a", { href: "/report.html", class: "new-report", text: t("pr.new_report") }))),
+      legalLinks("report-legal")));
   document.title = `${t("pr.follow_title")} — causette`;
   heading.focus();
 

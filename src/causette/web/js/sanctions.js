@@ -16,6 +16,7 @@ import { h, nextId } from "./dom.js";
 import { t, lang, errorText } from "./i18n.js";
 import { api } from "./api.js";
 import { state, changed } from "./state.js";
+import { legalHref } from "./legal.js";
 
 const STORE_KEY = "causette.statements";
 const KEEP = 5; // the newest statements kept; older ones only matter to the moderators
@@ -97,8 +98,14 @@ export function statementCard(st, { onHide = null, announce = false, heading = "
   const id = nextId("statement");
   const textId = nextId("appeal-text");
   const formId = nextId("appeal-form");
+  // The rule's number links to it in the terms (the teen version in the teen space).
+  const ruleLink = Number.isInteger(st.rule_number) ? h("a", {
+    class: "rule-link", text: t("sanction.rule_link", { number: st.rule_number }),
+    href: legalHref(state.me && state.me.space === "teen" ? "terms-teen" : "terms", `#rule-${st.rule_number}`),
+    attrs: { target: "_blank", rel: "noopener" },
+  }) : null;
   const facts = [
-    [t("sanction.label.why"), st.rule_text || t("sanction.rule_unknown")],
+    [t("sanction.label.why"), st.rule_text || t("sanction.rule_unknown"), ruleLink],
     st.reason ? [t("sanction.label.reason"), st.reason] : null,
     [t("sanction.label.how"), t(st.automated ? "sanction.how.automated" : "sanction.how.human")],
     typeof st.decided_at === "number" ? [t("sanction.label.when"), formatDate(st.decided_at)] : null,
@@ -140,7 +147,7 @@ export function statementCard(st, { onHide = null, announce = false, heading = "
     h("span", { class: "sanction-icon", attrs: { "aria-hidden": "true" }, text: "§" }),
     t(`sanction.action.${st.action}`)),
   h("p", { class: "sanction-what", text: whatText(st) }),
-  h("dl", { class: "sanction-facts" }, facts.map(([label, value]) => h("div", {}, h("dt", { text: label }), h("dd", { text: value })))),
+  h("dl", { class: "sanction-facts" }, facts.map(([label, value, link]) => h("div", {}, h("dt", { text: label }), h("dd", {}, value, link ? [" ", link] : null)))),
   intro,
   h("div", { class: "actions" }, appealButton, checkButton, hideButton),
   form, status, decision);

@@ -12,6 +12,7 @@ import { mountConversation } from "./conversation.js";
 import { mountPeople } from "./people.js";
 import { userDetails, genderClass } from "./common.js";
 import { soundOn, setSound } from "../sound.js";
+import { legalLinks } from "../legal.js";
 
 export function renderChat(root, { onLogout, onRejoin }) {
   const status = h("p", { class: "conn", attrs: { role: "status", "aria-live": "polite" } });
@@ -126,6 +127,8 @@ export function renderChat(root, { onLogout, onRejoin }) {
         h("span", { text: p }), " ",
         h("button", { type: "button", class: "small", text: t("chat.unblock"), attrs: { "aria-label": `${t("chat.unblock")} ${p}` }, on: { click: () => { unblock(p); settingsDialog.close(); } } })))
         : h("li", { class: "empty", text: t("chat.no_blocked") })),
+      h("h3", { text: t("legal.title") }),
+      legalLinks("settings-legal"),
       h("div", { class: "actions" }, h("button", { type: "button", class: "primary", text: t("settings.close"), on: { click: () => settingsDialog.close() } })));
     settingsDialog.showModal();
     settingsDialog.querySelector("input:checked, input")?.focus();

@@ -5,6 +5,7 @@ import { t, errorText, toggleLang, lang } from "../i18n.js";
 import { api } from "../api.js";
 import { ProofOfWork } from "../pow.js";
 import { joinStatements } from "../sanctions.js";
+import { legalLinks } from "../legal.js";
 
 const PSEUDONYM_RE = /^[\p{L}\p{N}_-]{3,20}$/u;
 
@@ -212,7 +213,8 @@ export function renderJoin(root, { meta, onJoined, draft = {}, explanation = "",
         h("h1", { id: "join-title", text: t("join.title") }),
         h("p", { class: "tagline", text: t("app.tagline") }),
         statements.box,
-        form)),
+        form),
+      legalLinks("join-legal")),
   );
   if (!draft.pseudonym) pseudonym.focus();
   return { stop: () => pow.stop() };

@@ -8,9 +8,11 @@ import { t, errorText } from "../i18n.js";
 import { desk } from "../api.js";
 import { statusLine, setStatus } from "./common.js";
 
+// In the order of their numbers in the terms of use (core/sanctions.py RULE_NUMBERS), which
+// the labels carry: the number a moderator picks is the one the chatter's statement cites.
 export const RULES = [
-  "grooming", "ambush", "hate", "harassment", "sexual_content", "personal_data", "spam",
-  "minor_in_adult_space", "adult_in_teen_space", "impersonation", "other",
+  "grooming", "ambush", "hate", "harassment", "sexual_content", "personal_data",
+  "impersonation", "spam", "minor_in_adult_space", "adult_in_teen_space", "other",
 ];
 const DURATIONS = [900, 3600, 86400, 604800, 2592000];
 const SCOPES = ["pseudonym", "device", "ip"];
