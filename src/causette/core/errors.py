@@ -58,6 +58,8 @@ class ErrorCode(StrEnum):
     # Cross-site request forgery defences (server/http_api.py ``same_origin``, ``read_body``).
     ORIGIN_REFUSED = "origin_refused"
     UNSUPPORTED_CONTENT_TYPE = "unsupported_content_type"
+    # Trusted flaggers (DSA art. 22): a credential the admin revoked files nothing.
+    FLAGGER_REVOKED = "flagger_revoked"
     BANNED = "banned"
     MUTED = "muted"
     MOVED_OUT = "moved_out"
@@ -213,6 +215,10 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.UNSUPPORTED_CONTENT_TYPE: (
         "Le corps de la requête doit être du JSON (Content-Type: application/json).",
         "The request body must be JSON (Content-Type: application/json).",
+    ),
+    ErrorCode.FLAGGER_REVOKED: (
+        "Cet accès de signaleur de confiance a été révoqué : contactez le service.",
+        "This trusted flagger credential was revoked: contact the service.",
     ),
     ErrorCode.STORE_UNAVAILABLE: (
         "Enregistrement momentanément impossible : rien n'a été envoyé, réessayez dans "

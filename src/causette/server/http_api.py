@@ -54,6 +54,7 @@ STATUS_BY_CODE = {
     ErrorCode.DEVICE_PAUSED: 403,
     ErrorCode.MUTED: 403,
     ErrorCode.ORIGIN_REFUSED: 403,
+    ErrorCode.FLAGGER_REVOKED: 403,
     ErrorCode.UNSUPPORTED_CONTENT_TYPE: 415,
     ErrorCode.STORE_UNAVAILABLE: 503,
     ErrorCode.INTERNAL: 500,

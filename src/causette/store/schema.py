@@ -347,3 +347,19 @@ notifications = Table(
     Column("sent_by", String(32), nullable=True),
     Column("sent_via", Text, nullable=True),
 )
+
+# Trusted flaggers (DSA art. 22), registered by an admin: an association, a helpline. They
+# file reports with a bearer credential kept only as its sha256; revoking it ends it. A
+# report filed with it has ``reporter_id = "flagger:<id>"`` and goes first in the queue.
+trusted_flaggers = Table(
+    "trusted_flaggers",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("name", String(80), nullable=False, unique=True),
+    Column("contact", Text, nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", Float, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("revoked_at", Float, nullable=True),
+    Column("revoked_by", String(64), nullable=True),
+)

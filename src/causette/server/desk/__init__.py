@@ -15,6 +15,7 @@ from causette.server.desk import (
     actions,
     appeals,
     auth,
+    flaggers,
     legal,
     live,
     moderation,
@@ -52,3 +53,4 @@ def setup_desk(app: web.Application) -> None:
     live.setup_routes(app)
     transparency.setup_routes(app)
     legal.setup_routes(app)
+    flaggers.setup_routes(app)
