@@ -83,6 +83,10 @@ ENDPOINTS = [
         {"via": "mail", "reference": "r"},
     ),
     Endpoint("POST", "/api/desk/purge", Permission.OPERATE, 200, {"dry_run": True}),
+    # Trusted flaggers (server/desk/flaggers.py).
+    Endpoint("GET", "/api/desk/flaggers", Permission.OPERATE, 200),
+    Endpoint("POST", "/api/desk/flaggers", Permission.OPERATE, 400, {"name": ""}),
+    Endpoint("POST", "/api/desk/flaggers/nope/revoke", Permission.OPERATE, 404),
 ]
 
 CALLERS = ["nobody", "chatter", *[role.value for role in Role]]

@@ -68,5 +68,8 @@ export const desk = {
   notifications: () => call("GET", "/api/desk/notifications"),
   markSent: (id, body) => call("POST", `/api/desk/notifications/${seg(id)}/sent`, body),
   purge: (dryRun) => call("POST", "/api/desk/purge", { dry_run: dryRun }),
+  flaggers: () => call("GET", "/api/desk/flaggers"),
+  registerFlagger: (name, contact) => call("POST", "/api/desk/flaggers", { name, contact }),
+  revokeFlagger: (id) => call("POST", `/api/desk/flaggers/${seg(id)}/revoke`),
   transparency: (from, to) => call("GET", `/api/desk/transparency?from=${seg(from)}&to=${seg(to)}`),
 };
