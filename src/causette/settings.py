@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     purge_interval_s: float = Field(24 * 3600.0, ge=0)
     # Who the authorities call back about an emergency notification (name, e-mail, phone).
     legal_contact: str = ""
+    # The name this instance signs its shared rule packs with (core/rule_lists.py); empty:
+    # the host name the admin reached the desk by.
+    rule_pack_issuer: str = Field("", max_length=80)
 
     # Log the Python stack when the event loop is blocked longer than this (0: off);
     # server/watchdog.py.

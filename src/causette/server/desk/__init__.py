@@ -20,6 +20,7 @@ from causette.server.desk import (
     live,
     moderation,
     queue,
+    rules,
     transparency,
 )
 from causette.server.desk.audit_head import CheckpointTask
@@ -54,3 +55,4 @@ def setup_desk(app: web.Application) -> None:
     transparency.setup_routes(app)
     legal.setup_routes(app)
     flaggers.setup_routes(app)
+    rules.setup_routes(app)
