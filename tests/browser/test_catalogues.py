@@ -61,3 +61,17 @@ def test_index_has_no_inline_script_or_style() -> None:
     assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None
     assert "<style" not in html and "style=" not in html
     assert "http://" not in html and "https://" not in html
+
+
+def _desk_keys(lang: str) -> set[str]:
+    path = WEB / "desk" / "i18n" / f"{lang}.js"
+    return set(KEY.findall(path.read_text(encoding="utf-8")))
+
+
+def test_the_desk_catalogues_have_the_same_keys_and_the_desk_refusals() -> None:
+    """The console's strings exist in both languages, among them the refusals only the
+    desk shows (trusted flaggers, rule packs)."""
+    french, english = _desk_keys("fr"), _desk_keys("en")
+    assert french == english, sorted(french ^ english)
+    desk_codes = {"flagger_revoked", "pack_issuer_unknown", "pack_signature_invalid"}
+    assert {f"err.{code}" for code in desk_codes} <= french

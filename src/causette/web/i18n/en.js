@@ -214,6 +214,8 @@ export default {
   "err.device_paused": "This device cannot enter causette for now: recently, someone on it was refused for being under 15, was moved out of a space, or used the other space. Teens and adults stay apart. If you share this device, the other person can join from their own; otherwise, try again later. If someone online makes you feel unsafe, talk to an adult you trust.",
   "err.origin_refused": "This request came from another site and was refused. Reload causette and try again.",
   "err.flagger_revoked": "This trusted flagger credential was revoked: contact the service.",
+  "err.pack_issuer_unknown": "Rule pack refused: no trusted issuer signed it.",
+  "err.pack_signature_invalid": "Rule pack refused: its signature does not hold.",
   "err.unsupported_content_type": "The request was not in the expected format. Reload causette and try again.",
   "err.internal": "Something went wrong on our side. Try again.",
   "err.network": "Cannot reach the server. Check your connection.",

@@ -215,6 +215,8 @@ export default {
   "err.device_paused": "Cet appareil ne peut pas entrer dans causette pour l'instant : récemment, quelqu'un y a été refusé car il avait moins de 15 ans, en a été retiré d'un espace, ou a utilisé l'autre espace. Les ados et les adultes restent séparés. Si vous partagez cet appareil, l'autre personne peut entrer depuis le sien ; sinon, réessaie plus tard. Si quelqu'un te met mal à l'aise en ligne, appelle le 3018 (gratuit, anonyme).",
   "err.origin_refused": "Cette requête venait d'un autre site et a été refusée. Rechargez causette et réessayez.",
   "err.flagger_revoked": "Cet accès de signaleur de confiance a été révoqué : contactez le service.",
+  "err.pack_issuer_unknown": "Paquet de règles refusé : aucun émetteur de confiance ne l'a signé.",
+  "err.pack_signature_invalid": "Paquet de règles refusé : sa signature ne correspond pas.",
   "err.unsupported_content_type": "La requête n'était pas au format attendu. Rechargez causette et réessayez.",
   "err.internal": "Une erreur est survenue de notre côté. Réessayez.",
   "err.network": "Impossible de joindre le serveur. Vérifiez votre connexion.",

@@ -1,6 +1,7 @@
 // The admin's tab (OPERATE): the purge — a dry run first, showing what each table would
 // lose, then the real run after a confirmation —, the trusted flaggers (DSA art. 22:
-// register one, its credential shown once; revoke one after a confirmation) and the
+// register one, its credential shown once; revoke one after a confirmation), the shared
+// rule lists and packs (views/rules.js) and the
 // transparency figures (DSA art. 15 and 24) for a period, as tables. The HTML report with
 // charts stays the CLI's (`causette admin transparency`).
 import { h } from "../../../js/dom.js";
@@ -8,12 +9,14 @@ import { t, has, errorText, duration, dateTime } from "../i18n.js";
 import { desk } from "../api.js";
 import { statusLine, setStatus, badge } from "./common.js";
 import { field, textInput, clearErrors, showServerError, confirmButton, copyText, isoDay } from "./fields.js";
+import { rulesSection } from "./rules.js";
 
 export function renderAdmin(pane) {
   pane.replaceChildren(
     h("h1", { id: "view-title", attrs: { tabindex: "-1" }, text: t("admin.title") }),
     purgeSection(),
     flaggersSection(),
+    rulesSection(),
     transparencySection());
   pane.querySelector("#view-title")?.focus();
   return { refresh() {} };
