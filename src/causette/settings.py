@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     legal_host_phone: str = ""
     legal_users_contact: str = ""
     legal_privacy_contact: str = ""
+    # The name this instance signs its shared rule packs with (core/rule_lists.py); empty:
+    # the host name the admin reached the desk by.
+    rule_pack_issuer: str = Field("", max_length=80)
 
     # Log the Python stack when the event loop is blocked longer than this (0: off);
     # server/watchdog.py.

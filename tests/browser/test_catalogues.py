@@ -77,3 +77,17 @@ def test_the_desk_shows_the_rule_numbers_the_terms_publish() -> None:
     source = (WEB / "desk" / "js" / "views" / "actions.js").read_text(encoding="utf-8")
     listed = re.findall(r'"([a-z_]+)"', source.split("export const RULES = [", 1)[1].split("]")[0])
     assert listed == sorted(MODERATOR_RULES, key=RULE_NUMBERS.__getitem__)
+
+
+def _desk_keys(lang: str) -> set[str]:
+    path = WEB / "desk" / "i18n" / f"{lang}.js"
+    return set(KEY.findall(path.read_text(encoding="utf-8")))
+
+
+def test_the_desk_catalogues_have_the_same_keys_and_the_desk_refusals() -> None:
+    """The console's strings exist in both languages, among them the refusals only the
+    desk shows (trusted flaggers, rule packs)."""
+    french, english = _desk_keys("fr"), _desk_keys("en")
+    assert french == english, sorted(french ^ english)
+    desk_codes = {"flagger_revoked", "pack_issuer_unknown", "pack_signature_invalid"}
+    assert {f"err.{code}" for code in desk_codes} <= french

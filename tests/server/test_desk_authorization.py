@@ -83,6 +83,25 @@ ENDPOINTS = [
         {"via": "mail", "reference": "r"},
     ),
     Endpoint("POST", "/api/desk/purge", Permission.OPERATE, 200, {"dry_run": True}),
+    # Trusted flaggers (server/desk/flaggers.py).
+    Endpoint("GET", "/api/desk/flaggers", Permission.OPERATE, 200),
+    Endpoint("POST", "/api/desk/flaggers", Permission.OPERATE, 400, {"name": ""}),
+    Endpoint("POST", "/api/desk/flaggers/nope/revoke", Permission.OPERATE, 404),
+    # Shared rule lists and packs (server/desk/rules.py).
+    Endpoint("GET", "/api/desk/rules", Permission.OPERATE, 200),
+    Endpoint("POST", "/api/desk/rules", Permission.OPERATE, 400, {"list": "nope"}),
+    Endpoint("POST", "/api/desk/rules/remove", Permission.OPERATE, 400, {"list": "nope"}),
+    Endpoint("GET", "/api/desk/rules/issuer", Permission.OPERATE, 200),
+    Endpoint("POST", "/api/desk/rules/export", Permission.OPERATE, 400, {"lists": ["nope"]}),
+    Endpoint("GET", "/api/desk/rules/issuers", Permission.OPERATE, 200),
+    Endpoint("POST", "/api/desk/rules/issuers", Permission.OPERATE, 400, {"name": ""}),
+    Endpoint("POST", "/api/desk/rules/issuers/nope/remove", Permission.OPERATE, 404),
+    Endpoint("GET", "/api/desk/rules/packs", Permission.OPERATE, 200),
+    Endpoint("POST", "/api/desk/rules/packs", Permission.OPERATE, 400, {"format": "nope"}),
+    Endpoint("GET", "/api/desk/rules/packs/nope", Permission.OPERATE, 404),
+    Endpoint(
+        "POST", "/api/desk/rules/packs/nope/review", Permission.OPERATE, 404, {"accept": "all"}
+    ),
 ]
 
 CALLERS = ["nobody", "chatter", *[role.value for role in Role]]

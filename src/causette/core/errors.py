@@ -60,6 +60,11 @@ class ErrorCode(StrEnum):
     # Cross-site request forgery defences (server/http_api.py ``same_origin``, ``read_body``).
     ORIGIN_REFUSED = "origin_refused"
     UNSUPPORTED_CONTENT_TYPE = "unsupported_content_type"
+    # Trusted flaggers (DSA art. 22): a credential the admin revoked files nothing.
+    FLAGGER_REVOKED = "flagger_revoked"
+    # Shared rule packs (core/rule_lists.py): signed by no trusted issuer, or altered.
+    PACK_ISSUER_UNKNOWN = "pack_issuer_unknown"
+    PACK_SIGNATURE_INVALID = "pack_signature_invalid"
     BANNED = "banned"
     MUTED = "muted"
     MOVED_OUT = "moved_out"
@@ -219,6 +224,18 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.UNSUPPORTED_CONTENT_TYPE: (
         "Le corps de la requête doit être du JSON (Content-Type: application/json).",
         "The request body must be JSON (Content-Type: application/json).",
+    ),
+    ErrorCode.FLAGGER_REVOKED: (
+        "Cet accès de signaleur de confiance a été révoqué : contactez le service.",
+        "This trusted flagger credential was revoked: contact the service.",
+    ),
+    ErrorCode.PACK_ISSUER_UNKNOWN: (
+        "Paquet de règles refusé : il n'est signé par aucun émetteur de confiance.",
+        "Rule pack refused: no trusted issuer signed it.",
+    ),
+    ErrorCode.PACK_SIGNATURE_INVALID: (
+        "Paquet de règles refusé : sa signature ne correspond pas (modifié ou mal signé).",
+        "Rule pack refused: its signature does not hold (altered or wrongly signed).",
     ),
     ErrorCode.STORE_UNAVAILABLE: (
         "Enregistrement momentanément impossible : rien n'a été envoyé, réessayez dans "

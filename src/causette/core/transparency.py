@@ -33,6 +33,7 @@ from causette.core.errors import bad_field
 
 CATEGORIES = ("grooming", "ambush", "hate", "harassment", "spam", "personal_data", "other")
 PUBLIC_PREFIX = "public:"
+FLAGGER_PREFIX = "flagger:"  # a trusted flagger's report (store/flaggers.py)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DAY_S = 86_400.0
 
@@ -89,10 +90,15 @@ class ReportRow:
     outcome: str | None
     decided_at: float | None
     reporter_id: str
+    # The trusted flagger's name when one filed it (DSA art. 22), else None.
+    flagger: str | None = None
 
     @property
     def source(self) -> str:
-        return "public" if self.reporter_id.startswith(PUBLIC_PREFIX) else "chat"
+        """``public`` for a notice from outside the chat (the public page or a trusted
+        flagger's credential), ``chat`` for a chatter's report."""
+        outside = self.reporter_id.startswith((PUBLIC_PREFIX, FLAGGER_PREFIX))
+        return "public" if outside else "chat"
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +239,7 @@ def _reports(period: Period, rows: PeriodRows) -> dict[str, Any]:
         "received": len(received),
         "from_chat": sum(1 for r in received if r.source == "chat"),
         "from_public": sum(1 for r in received if r.source == "public"),
+        "from_trusted_flaggers": sum(1 for r in received if r.flagger is not None),
         "by_category": by_category,
         "decided": len(decided),
         "by_outcome": dict(sorted(Counter(r.outcome or "none" for r in decided).items())),
@@ -241,6 +248,33 @@ def _reports(period: Period, rows: PeriodRows) -> dict[str, Any]:
             for r in rows.reports
             if r.ts < period.end and (r.decided_at is None or r.decided_at >= period.end)
         ),
+    }
+
+
+def _flagger_figures(received: list[ReportRow], period: Period) -> dict[str, Any]:
+    decided = [r for r in received if period.contains(r.decided_at)]
+    waits = [max(0.0, (r.decided_at or r.ts) - r.ts) for r in decided]
+    median = percentile(waits, 0.5)
+    return {
+        "received": len(received),
+        "decided": len(decided),
+        # Acted on: decided with an action; a dismissal is a decision, not an action.
+        "acted_on": sum(1 for r in decided if r.outcome not in (None, "dismiss")),
+        "median_decision_s": None if median is None else round(median, 1),
+    }
+
+
+def _trusted_flaggers(period: Period, rows: PeriodRows) -> dict[str, Any]:
+    """Notices from trusted flaggers (DSA art. 15(1)(b) and 22): those received in the
+    period, how many were decided and acted on within it, and the median time from receipt
+    to decision; in all and by flagger (their names are public, art. 22(5))."""
+    received = [r for r in rows.reports if r.flagger is not None and period.contains(r.ts)]
+    by_flagger: dict[str, list[ReportRow]] = {}
+    for r in sorted(received, key=lambda r: str(r.flagger)):
+        by_flagger.setdefault(str(r.flagger), []).append(r)
+    return {
+        **_flagger_figures(received, period),
+        "by_flagger": {name: _flagger_figures(rs, period) for name, rs in by_flagger.items()},
     }
 
 
@@ -318,6 +352,7 @@ def figures(period: Period, rows: PeriodRows, generated_at: float) -> dict[str, 
             "generated_at": datetime.fromtimestamp(generated_at, UTC).isoformat(timespec="seconds"),
         },
         "reports": _reports(period, rows),
+        "trusted_flaggers": _trusted_flaggers(period, rows),
         "alerts": {"raised": sum(1 for a in rows.alerts if period.contains(a.ts))},
         "actions": _actions(period, rows),
         "time_to_action": {"reports": reports_wait, "alerts": alerts_wait, "all": all_wait},

@@ -53,6 +53,7 @@ from causette.server.connection import Connection
 from causette.server.events import JoinRequest
 from causette.server.keepalive import Keepalive
 from causette.server.reports import Reports
+from causette.server.rule_lists import RuleLists
 from causette.server.safety_gate import device_key
 from causette.server.safety_layer import OUT_OF_REACH
 from causette.server.sanctions import Sanctions
@@ -207,6 +208,8 @@ class ChatService:
         # Connection data kept for the law, and the purge (server/retention.py); None: off.
         self.retention: Retention | None = None
         self.keepalive = Keepalive(self._connections, settings.keepalive_s)
+        # Shared rule lists: refused pseudonym fragments, blocked link domains.
+        self.rules = RuleLists(self)
 
     def _spawn(self, awaitable: Awaitable[Any]) -> asyncio.Future[Any]:
         """Run a side job (a presence notice, a trim) without losing its reference."""
@@ -224,6 +227,7 @@ class ChatService:
     async def start(self) -> None:
         self.heads = await self.store.channel_heads()
         await self.sanctions.start()
+        await self.rules.start()
         if self.cluster is not None:
             await self.cluster.start()
         else:
@@ -317,6 +321,7 @@ class ChatService:
             raise
         if self.safety is not None:
             self.safety.gate.check_pseudonym(profile.pseudonym)
+        self.rules.check_pseudonym(profile.pseudonym)
         if self.settings.pow_difficulty > 0:
             if form.pow is None:
                 raise ChatError(ErrorCode.POW_INVALID)
@@ -794,6 +799,7 @@ class ChatService:
             raise ChatError(ErrorCode.NOT_IN_ROOM)
         self.sanctions.check_post(chatter)
         text = clean_text(raw_text, self.settings.message_max_chars)
+        self.rules.check_text(text)
         self._take_message_token(chatter)
         verdict = None
         if self.safety is not None:
@@ -894,6 +900,7 @@ class ChatService:
         partner = await self._partner(chatter, to, conv_id)
         self.sanctions.check_pm(chatter, partner)
         text = clean_text(raw_text, self.settings.message_max_chars)
+        self.rules.check_text(text)
         conv = self._conversation_between(chatter, partner)
         if self.safety is not None:
             try:

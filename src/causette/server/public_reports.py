@@ -17,6 +17,13 @@ Rules:
   report does.
 - The follow token is shown once to the reporter and kept only as a hash; an unknown token
   and a malformed one answer the same 404.
+
+Trusted flaggers (DSA art. 22) file the same form at ``POST /api/reports/flagger`` with
+``Authorization: Bearer <credential>`` (the one an admin registered them with,
+server/desk/flaggers.py): no proof of work, a per-flagger limit instead of the per-address
+one, ``reporter_id = "flagger:<id>"`` so the report carries the flagger's name and goes first
+in the queue (server/desk/queue.py). An unknown credential is 401 ``not_authenticated``; a
+revoked one 403 ``flagger_revoked``, and nothing is stored.
 """
 
 from __future__ import annotations
@@ -39,12 +46,16 @@ from causette.server.chat import ChatService, ip_prefix
 from causette.server.http_api import json_response, read_json, request_lang
 from causette.server.keys import SERVICE
 from causette.server.proxy import client_address
+from causette.server.sessions import bearer_token
+from causette.store.flaggers import FLAGGER_PREFIX, Flagger, FlaggerStore
 from causette.store.reports import ReportStore
 
 TEXT_MAX = 2000
 CONTACT_MAX = 254
 TARGET_FIELDS = {"pseudonym": 40, "room": 64, "time": 40, "message": 200}
 REPORTS_PER_ADDRESS_PER_HOUR = 10
+# A flagger is an organisation relaying many people's notices: more than one address files.
+REPORTS_PER_FLAGGER_PER_HOUR = 120
 BODY_MAX = 16 * 1024  # 2000 characters of text may take 8 kB in UTF-8, plus the rest
 URGENT = ("grooming", "ambush")
 URGENT_SEVERITY = 3  # as the safety engine's grooming and ambush alerts
@@ -141,6 +152,31 @@ class PublicReports:
             pow_answer = {}
         await self.service.spend_challenge(pow_answer.get("challenge"), pow_answer.get("nonce"))
         await self._take(address)
+        return await self._store(report, f"{PUBLIC_PREFIX}{secrets.token_hex(8)}")
+
+    async def flagger(self, credential: str | None) -> Flagger:
+        """The active flagger this credential is, or ``not_authenticated`` (unknown) /
+        ``flagger_revoked``."""
+        if not credential or not _TOKEN.fullmatch(credential):
+            raise ChatError(ErrorCode.NOT_AUTHENTICATED)
+        flagger = await FlaggerStore(self.service.store).by_token_hash(token_hash(credential))
+        if flagger is None:
+            raise ChatError(ErrorCode.NOT_AUTHENTICATED)
+        if flagger.revoked_at is not None:
+            raise ChatError(ErrorCode.FLAGGER_REVOKED)
+        return flagger
+
+    async def file_as_flagger(self, report: PublicReport, flagger: Flagger) -> dict[str, str]:
+        now = self.service.clock()
+        bucket = self._buckets.setdefault(
+            f"flagger:{flagger.id}", per_hour(REPORTS_PER_FLAGGER_PER_HOUR)
+        )
+        wait = bucket.take(now)
+        if wait:
+            raise ChatError(ErrorCode.REPORT_RATE_LIMITED, retry_after=wait)
+        return await self._store(report, f"{FLAGGER_PREFIX}{flagger.id}")
+
+    async def _store(self, report: PublicReport, reporter_id: str) -> dict[str, str]:
         token = secrets.token_urlsafe(24)
         now = self.service.clock()
         # The contact address travels with what the report points at: moderators read it
@@ -150,7 +186,7 @@ class PublicReports:
             target["contact"] = report.contact
         report_id = await self.store.add_public(
             ts=now,
-            reporter_id=f"{PUBLIC_PREFIX}{secrets.token_hex(8)}",
+            reporter_id=reporter_id,
             category=report.category,
             target=orjson.dumps(target).decode(),
             text=report.text,
@@ -243,7 +279,18 @@ async def report_status(request: web.Request) -> web.Response:
     return response
 
 
+async def file_flagger_report(request: web.Request) -> web.Response:
+    reports = request.app[PUBLIC_REPORTS]
+    # The credential first: a stranger learns nothing of the form's rules.
+    flagger = await reports.flagger(bearer_token(request))
+    body = await read_json(request, BODY_MAX)
+    report = parse_form(body, request_lang(request))
+    answer = await reports.file_as_flagger(report, flagger)
+    return json_response({**answer, "flagger": flagger.name}, 201)
+
+
 def setup_routes(app: web.Application) -> None:
     app[PUBLIC_REPORTS] = PublicReports(app[SERVICE])
     app.router.add_post("/api/reports/public", file_report)
+    app.router.add_post("/api/reports/flagger", file_flagger_report)
     app.router.add_get("/api/reports/public/{token}", report_status)

@@ -347,3 +347,62 @@ notifications = Table(
     Column("sent_by", String(32), nullable=True),
     Column("sent_via", Text, nullable=True),
 )
+
+# Trusted flaggers (DSA art. 22), registered by an admin: an association, a helpline. They
+# file reports with a bearer credential kept only as its sha256; revoking it ends it. A
+# report filed with it has ``reporter_id = "flagger:<id>"`` and goes first in the queue.
+trusted_flaggers = Table(
+    "trusted_flaggers",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("name", String(80), nullable=False, unique=True),
+    Column("contact", Text, nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", Float, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("revoked_at", Float, nullable=True),
+    Column("revoked_by", String(64), nullable=True),
+)
+
+# -- shared rule lists (core/rule_lists.py) ---------------------------------------------------
+# Entries of the lists the chat applies: pseudonym fragments and link domains. ``source`` is
+# "desk" (an admin typed it) or "pack:<id>" (accepted from a reviewed rule pack).
+rule_entries = Table(
+    "rule_entries",
+    metadata,
+    Column("list", String(16), primary_key=True),
+    Column("entry", String(253), primary_key=True),
+    Column("added_at", Float, nullable=False),
+    Column("added_by", String(64), nullable=False),
+    Column("source", String(64), nullable=False),
+)
+
+# Issuers whose signed rule packs an admin agreed to review: their Ed25519 public key (PEM),
+# found by its id (core/sealing.py ``public_key_id``).
+rule_issuers = Table(
+    "rule_issuers",
+    metadata,
+    Column("key_id", String(16), primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("public_key", Text, nullable=False),
+    Column("added_at", Float, nullable=False),
+    Column("added_by", String(64), nullable=False),
+)
+
+# Imported rule packs: checked and kept "pending" until an admin accepts all, some or none of
+# their entries ("applied" / "rejected"); nothing of a pack applies before.
+rule_packs = Table(
+    "rule_packs",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("issuer", String(80), nullable=False),
+    Column("signed_by", String(16), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("received_at", Float, nullable=False),
+    Column("received_by", String(64), nullable=False),
+    Column("entries", Text, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("decided_at", Float, nullable=True),
+    Column("decided_by", String(64), nullable=True),
+    Column("accepted", Text, nullable=True),
+)

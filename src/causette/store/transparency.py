@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Connection, and_, or_, select
 
 from causette.core.transparency import (
+    FLAGGER_PREFIX,
     AlertRow,
     AppealRow,
     HeldRow,
@@ -41,9 +42,11 @@ def read_period(conn: Connection, period: Period) -> PeriodRows:
     def within(column: ColumnElement[float]) -> ColumnElement[bool]:
         return and_(column >= start, column < end)
 
+    f = schema.trusted_flaggers
+    flaggers = {f"{FLAGGER_PREFIX}{i}": str(n) for i, n in conn.execute(select(f.c.id, f.c.name))}
     r = schema.reports
     reports = tuple(
-        ReportRow(*row)
+        ReportRow(*row, flagger=flaggers.get(row.reporter_id))
         for row in conn.execute(
             select(
                 r.c.id, r.c.ts, r.c.category, r.c.status, r.c.outcome, r.c.decided_at,

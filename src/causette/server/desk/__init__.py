@@ -15,10 +15,12 @@ from causette.server.desk import (
     actions,
     appeals,
     auth,
+    flaggers,
     legal,
     live,
     moderation,
     queue,
+    rules,
     transparency,
 )
 from causette.server.desk.audit_head import CheckpointTask
@@ -52,3 +54,5 @@ def setup_desk(app: web.Application) -> None:
     live.setup_routes(app)
     transparency.setup_routes(app)
     legal.setup_routes(app)
+    flaggers.setup_routes(app)
+    rules.setup_routes(app)

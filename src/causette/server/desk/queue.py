@@ -3,6 +3,10 @@
 Rules:
 - One queue: open reports, open alerts, held messages and open appeals, ordered by severity
   (highest first) then age (oldest first). Severities come from core/sanctions.py.
+- Reports from trusted flaggers (DSA art. 22: "given priority") come before everything
+  else, among themselves by severity then age; each carries ``flagger`` (the flagger's
+  name; ``None`` on every other item). Flaggers are few, chosen by an admin, and revocable:
+  their notices are the ones most likely to be right.
 - A case (an item with its context) and a chatter's file are protected data: each read is
   audited with the moderator who read it.
 - Other pseudonyms on the subject's device key are shown as ids and pseudonyms, never the key
@@ -31,6 +35,7 @@ from causette.server.desk.service import DESK
 from causette.server.http_api import json_response
 from causette.server.keys import SERVICE
 from causette.store import SessionRecord
+from causette.store.flaggers import FlaggerStore, flagger_of
 from causette.store.safety import SafetyStore
 
 CONTEXT_BEFORE = 10
@@ -58,6 +63,7 @@ def _item(
     subject: SessionRecord | None,
     summary: str,
     count: int = 1,
+    flagger: str | None = None,
 ) -> dict[str, Any]:
     return {
         "kind": kind,
@@ -68,11 +74,17 @@ def _item(
         "subject": _subject(subject),
         "summary": summary[:SUMMARY_MAX],
         "count": count,
+        "flagger": flagger,
     }
 
 
 def _order(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(items, key=lambda item: (-item["severity"], item["ts"]))
+    return sorted(items, key=lambda item: (item["flagger"] is None, -item["severity"], item["ts"]))
+
+
+def _flagger_name(reporter_id: str, names: dict[str, str]) -> str | None:
+    flagger_id = flagger_of(reporter_id)
+    return None if flagger_id is None else names.get(flagger_id, flagger_id)
 
 
 async def open_items(service: ChatService) -> list[dict[str, Any]]:
@@ -87,6 +99,7 @@ async def open_items(service: ChatService) -> list[dict[str, Any]]:
     ids |= {h.sender_id for h in held}
     ids |= {s.subject_id for _, s in appeals if s.subject_id}
     sessions = await service.store.sessions_by_id(ids)
+    names = await FlaggerStore(service.store).names() if reports else {}
     items = [
         _item(
             "report",
@@ -97,6 +110,7 @@ async def open_items(service: ChatService) -> list[dict[str, Any]]:
             sessions.get(r.subject_id or ""),
             r.text or r.category,
             1 + merged.get(r.id, 0),
+            _flagger_name(r.reporter_id, names),
         )
         for r in reports
     ]
@@ -199,11 +213,16 @@ async def _case(service: ChatService, kind: str, item_id: str) -> dict[str, Any]
         reporter = (await service.store.sessions_by_id([report["reporter_id"]])).get(
             report["reporter_id"]
         )
+        flagger = None
+        if flagger_of(report["reporter_id"]) is not None:
+            names = await FlaggerStore(service.store).names()
+            flagger = _flagger_name(report["reporter_id"], names)
         context["report"] = {
             "category": report["category"],
             "text": report["text"],
             "target": report["target"],
             "reporter_pseudonym": reporter.pseudonym if reporter else None,
+            "flagger": flagger,
             "outcome": report["outcome"],
         }
         context["messages"] = await _messages(service, report["channel"], report["message_id"])
@@ -216,6 +235,7 @@ async def _case(service: ChatService, kind: str, item_id: str) -> dict[str, Any]
             None,
             report["text"] or report["category"],
             1 + (await service.reports.store.merged_counts()).get(item_id, 0),
+            flagger,
         )
         is_open = report["status"] == "open"
     elif kind == "alert":

@@ -81,6 +81,14 @@ LABELS: dict[str, dict[str, str]] = {
         "cat.personal_data": "Données personnelles",
         "cat.other": "Autre",
         "no_data": "Aucune donnée sur la période.",
+        "flaggers": "Signaleurs de confiance (art. 22)",
+        "flaggers_note": "Signalements reçus de signaleurs de confiance pendant la période "
+        "(comptés aussi ci-dessus, avec la page publique) ; décidés et suivis d'une action "
+        "pendant la période ; délai médian entre la réception et la décision.",
+        "flagger": "Signaleur",
+        "received": "Reçus",
+        "acted_on": "Suivis d'une action",
+        "median_decision": "Délai médian de décision",
     },
     "en": {
         "title": "Transparency report",
@@ -139,6 +147,14 @@ LABELS: dict[str, dict[str, str]] = {
         "cat.personal_data": "Personal data",
         "cat.other": "Other",
         "no_data": "No data for the period.",
+        "flaggers": "Trusted flaggers (art. 22)",
+        "flaggers_note": "Reports received from trusted flaggers during the period (also "
+        "counted above, with the public page); decided and acted on during the period; "
+        "median time from receipt to decision.",
+        "flagger": "Flagger",
+        "received": "Received",
+        "acted_on": "Acted on",
+        "median_decision": "Median time to decision",
     },
 }
 LANGS = tuple(LABELS)
@@ -275,6 +291,31 @@ thead th{background:#f0f0f3}figure{margin:1rem 0;overflow-x:auto}svg{max-width:1
 """
 
 
+def _flaggers(figures: Mapping[str, Any] | None, text: Mapping[str, str]) -> list[str]:
+    """The trusted flaggers' table (DSA art. 15(1)(b)): one row per flagger, then all."""
+    if figures is None:  # a report written before flaggers existed
+        return []
+
+    def row(name: str, f: Mapping[str, Any]) -> list[Any]:
+        median = _duration(f["median_decision_s"], text["none"])
+        return [name, f["received"], f["decided"], f["acted_on"], median]
+
+    rows = [row(name, f) for name, f in figures["by_flagger"].items()]
+    return [
+        f"<h2>{html.escape(text['flaggers'])}</h2><p>{html.escape(text['flaggers_note'])}</p>",
+        _table(
+            [
+                text["flagger"],
+                text["received"],
+                text["decided"],
+                text["acted_on"],
+                text["median_decision"],
+            ],
+            [*rows, row(text["total"], figures)],
+        ),
+    ]
+
+
 def to_html(report: Mapping[str, Any], lang: str = "fr") -> str:
     """The whole page, as one string."""
     text = LABELS.get(lang, LABELS["fr"])
@@ -331,6 +372,7 @@ def to_html(report: Mapping[str, Any], lang: str = "fr") -> str:
             text["reports"],
         )
         + "</figure>",
+        *_flaggers(report.get("trusted_flaggers"), text),
         # -- actions
         f"<h2>{html.escape(text['actions'])}</h2>",
     ]

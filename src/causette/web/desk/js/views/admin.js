@@ -1,17 +1,22 @@
 // The admin's tab (OPERATE): the purge — a dry run first, showing what each table would
-// lose, then the real run after a confirmation — and the transparency figures (DSA art. 15
-// and 24) for a period, as tables. The HTML report with charts stays the CLI's
-// (`causette admin transparency`).
+// lose, then the real run after a confirmation —, the trusted flaggers (DSA art. 22:
+// register one, its credential shown once; revoke one after a confirmation), the shared
+// rule lists and packs (views/rules.js) and the
+// transparency figures (DSA art. 15 and 24) for a period, as tables. The HTML report with
+// charts stays the CLI's (`causette admin transparency`).
 import { h } from "../../../js/dom.js";
 import { t, has, errorText, duration, dateTime } from "../i18n.js";
 import { desk } from "../api.js";
-import { statusLine, setStatus } from "./common.js";
-import { field, clearErrors, showServerError, confirmButton, isoDay } from "./fields.js";
+import { statusLine, setStatus, badge } from "./common.js";
+import { field, textInput, clearErrors, showServerError, confirmButton, copyText, isoDay } from "./fields.js";
+import { rulesSection } from "./rules.js";
 
 export function renderAdmin(pane) {
   pane.replaceChildren(
     h("h1", { id: "view-title", attrs: { tabindex: "-1" }, text: t("admin.title") }),
     purgeSection(),
+    flaggersSection(),
+    rulesSection(),
     transparencySection());
   pane.querySelector("#view-title")?.focus();
   return { refresh() {} };
@@ -76,8 +81,101 @@ function purgeSection() {
     real);
 }
 
+// -- trusted flaggers --------------------------------------------------------------------------
+function flaggersSection() {
+  const fields = {
+    name: field("name", t("flaggers.name"), textInput({ maxlength: "80" })),
+    contact: field("contact", t("flaggers.contact"), textInput({ maxlength: "254" }), t("flaggers.contact_hint")),
+  };
+  const status = statusLine("flaggers-status");
+  const shown = h("div", { class: "flagger-token-box" });
+  const list = h("ul", { class: "flagger-list" });
+  const submit = h("button", { type: "submit", class: "primary", text: t("flaggers.register") });
+
+  function row(f) {
+    const when = f.active ? t("flaggers.since", { date: dateTime(f.created_at) }) : t("flaggers.revoked", { date: dateTime(f.revoked_at) });
+    return h("li", { class: ["flagger", !f.active && "is-revoked"], dataset: { id: f.id, active: String(f.active) } },
+      h("strong", { class: "flagger-name", text: f.name }),
+      " ",
+      badge(f.active ? t("flaggers.active") : when, f.active ? "new" : "label"),
+      h("span", { class: "meta", text: ` ${f.contact}${f.active ? ` · ${when}` : ""}` }),
+      f.active ? confirmButton({
+        label: t("flaggers.revoke"),
+        question: t("flaggers.revoke_question", { name: f.name }),
+        confirmLabel: t("flaggers.revoke_confirm"),
+        className: "danger flagger-revoke",
+        action: () => revoke(f),
+      }) : null);
+  }
+
+  async function load() {
+    try {
+      const { flaggers } = await desk.flaggers();
+      list.replaceChildren(...(flaggers.length ? flaggers.map(row) : [h("li", { class: "empty", text: t("flaggers.none") })]));
+    } catch (err) {
+      setStatus(status, errorText(err), "error");
+    }
+  }
+
+  async function revoke(f) {
+    try {
+      await desk.revokeFlagger(f.id);
+      setStatus(status, t("flaggers.revoked_done", { name: f.name }), "ok");
+    } catch (err) {
+      setStatus(status, errorText(err), "error");
+    }
+    await load();
+  }
+
+  function showToken(flagger, token) {
+    const box = h("textarea", { class: "flagger-token", rows: 2, readOnly: true, attrs: { "aria-label": t("flaggers.token", { name: flagger.name }) } });
+    box.value = token;
+    const copied = statusLine("flagger-copied");
+    shown.replaceChildren(
+      h("p", { class: "hint", text: t("flaggers.token_use") }),
+      h("p", { class: "flagger-token-label", text: t("flaggers.token", { name: flagger.name }) }),
+      box,
+      h("div", { class: "actions" }, h("button", {
+        type: "button", class: "flagger-copy", text: t("flaggers.copy"),
+        on: { click: async () => { if (await copyText(token, box)) setStatus(copied, t("flaggers.copied"), "ok"); } },
+      })),
+      copied);
+  }
+
+  async function onSubmit(event) {
+    event.preventDefault();
+    clearErrors(fields);
+    shown.replaceChildren();
+    submit.disabled = true;
+    try {
+      const { flagger, token } = await desk.registerFlagger(fields.name.input.value, fields.contact.input.value);
+      fields.name.input.value = "";
+      fields.contact.input.value = "";
+      setStatus(status, t("flaggers.registered", { name: flagger.name }), "ok");
+      showToken(flagger, token);
+      await load();
+    } catch (err) {
+      showServerError(err, fields, (m) => (/\bcontact:/.test(m) ? "contact" : "name"), status, setStatus);
+    } finally {
+      submit.disabled = false;
+    }
+  }
+
+  load();
+  return h("section", { class: "case-section admin-section", dataset: { panel: "flaggers" } },
+    h("h2", { text: t("flaggers.title") }),
+    h("p", { class: "hint", text: t("flaggers.hint") }),
+    h("form", { class: "flagger-form legal-form", attrs: { novalidate: true }, on: { submit: onSubmit } },
+      h("div", { class: "field-row" }, fields.name.el, fields.contact.el),
+      status,
+      h("div", { class: "actions" }, submit)),
+    shown,
+    h("h3", { text: t("flaggers.list") }),
+    list);
+}
+
 // -- transparency ------------------------------------------------------------------------------
-const GROUPS = ["reports", "alerts", "actions", "time_to_action", "appeals", "requisitions", "notifications", "held_messages", "moderators"];
+const GROUPS = ["reports", "trusted_flaggers", "alerts", "actions", "time_to_action", "appeals", "requisitions", "notifications", "held_messages", "moderators"];
 
 function label(key) {
   if (has(`tr.${key}`)) return t(`tr.${key}`);

@@ -97,7 +97,9 @@ function section(title, ...children) {
 
 function reportSection(report) {
   return section(t("case.report"),
-    h("p", { text: t("case.report_by", { pseudonym: report.reporter_pseudonym || "?", category: labelText(report.category) }) }),
+    report.flagger
+      ? h("p", { class: "report-flagger" }, badge(t("queue.flagger", { name: report.flagger }), "flagger"), " ", t("case.report_by_flagger", { name: report.flagger, category: labelText(report.category) }))
+      : h("p", { text: t("case.report_by", { pseudonym: report.reporter_pseudonym || "?", category: labelText(report.category) }) }),
     report.text ? h("blockquote", { class: "report-text", text: report.text }) : null);
 }
 

@@ -34,6 +34,7 @@ function queueItem(item, selected) {
   },
   h("span", { class: "badges" },
     fresh ? badge(t("queue.new"), "new") : null,
+    item.flagger ? badge(t("queue.flagger", { name: item.flagger }), "flagger") : null,
     badge(known("kind", item.kind), `kind-${item.kind}`),
     badge(labelText(item.label), "label"),
     item.count > 1 ? badge(t("queue.count", { n: item.count }), "count") : null,
