@@ -58,6 +58,10 @@ class ErrorCode(StrEnum):
     # Cross-site request forgery defences (server/http_api.py ``same_origin``, ``read_body``).
     ORIGIN_REFUSED = "origin_refused"
     UNSUPPORTED_CONTENT_TYPE = "unsupported_content_type"
+    # A chatter's own data and messages (server/own_data.py).
+    NOT_AUTHOR = "not_author"
+    MESSAGE_UNKNOWN = "message_unknown"
+    DATA_RATE_LIMITED = "data_rate_limited"
     BANNED = "banned"
     MUTED = "muted"
     MOVED_OUT = "moved_out"
@@ -213,6 +217,18 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.UNSUPPORTED_CONTENT_TYPE: (
         "Le corps de la requête doit être du JSON (Content-Type: application/json).",
         "The request body must be JSON (Content-Type: application/json).",
+    ),
+    ErrorCode.NOT_AUTHOR: (
+        "Seul l'auteur d'un message peut le supprimer.",
+        "Only a message's author can delete it.",
+    ),
+    ErrorCode.MESSAGE_UNKNOWN: (
+        "Ce message n'existe pas ou n'est plus là.",
+        "This message does not exist or is gone.",
+    ),
+    ErrorCode.DATA_RATE_LIMITED: (
+        "Trop de demandes sur vos données : réessayez dans {retry_after} s.",
+        "Too many requests about your data: retry in {retry_after} s.",
     ),
     ErrorCode.STORE_UNAVAILABLE: (
         "Enregistrement momentanément impossible : rien n'a été envoyé, réessayez dans "

@@ -18,6 +18,7 @@ from causette.server.chat import ChatService
 from causette.server.desk import setup_desk
 from causette.server.http_api import api_errors, same_origin, setup_routes
 from causette.server.keys import SERVICE, SETTINGS
+from causette.server.own_data_api import setup_routes as setup_own_data
 from causette.server.public_reports import setup_routes as setup_public_reports
 from causette.server.retention import load_audit_keys
 from causette.server.safety_gate import SafetyGate
@@ -105,6 +106,7 @@ def build_app(settings: Settings) -> web.Application:
     setup_routes(app)
     setup_desk(app)
     setup_public_reports(app)
+    setup_own_data(app)
     app.router.add_get("/ws", websocket_handler)
     try:
         from causette.server.web import setup_web

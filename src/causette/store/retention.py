@@ -348,6 +348,13 @@ def purge_targets(policy: RetentionPolicy, now: float) -> list[PurgeTarget]:
                 ~preserved(m.c.ts, m.c.sender_id, m.c.channel),
             ),
         ),
+        # A tombstone only matters while a client may still show the message it stands for.
+        PurgeTarget(
+            "message_tombstones",
+            schema.message_tombstones,
+            (schema.message_tombstones.c.channel, schema.message_tombstones.c.id),
+            schema.message_tombstones.c.deleted_at < now - max(policy.room_s, policy.pm_s),
+        ),
         PurgeTarget(
             "held_messages",
             held,

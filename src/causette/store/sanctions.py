@@ -489,6 +489,12 @@ def _remove_message(conn: Connection, channel: str, message_id: int, now: float,
     if row is None:
         raise ChatError(ErrorCode.NOT_FOUND)
     conn.execute(delete(m).where(m.c.channel == channel, m.c.id == message_id))
+    # Its tombstone: a client that reconnects drops it too (store/own_data.py).
+    conn.execute(
+        insert(schema.message_tombstones).values(
+            channel=channel, id=message_id, deleted_at=now, by="moderator"
+        )
+    )
     conn.execute(
         insert(schema.held_messages).values(
             id=secrets.token_hex(8),

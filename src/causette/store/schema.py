@@ -94,6 +94,19 @@ messages = Table(
     Column("text", Text, nullable=False),
 )
 
+# A message taken out of its channel by its author (or erased with its author's data):
+# no text, only where it was, so a client that reconnects drops it too. Purged with the
+# messages of its kind (rooms, private).
+message_tombstones = Table(
+    "message_tombstones",
+    metadata,
+    Column("channel", String(64), primary_key=True),
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("deleted_at", Float, nullable=False),
+    Column("by", String(10), nullable=False),
+    Index("ix_message_tombstones_deleted_at", "deleted_at"),
+)
+
 # The last id given per channel: ids are taken here, in the transaction that stores the
 # message, so several processes writing one database never give the same id twice.
 channel_heads = Table(
