@@ -71,7 +71,7 @@ def test_see_download_and_erase_my_data(chatters: Any, shots_dir: Any) -> None:
         json_link.click()
     path = download.value.path()
     assert path is not None
-    text = open(path, encoding="utf-8").read()  # noqa: PTH123 - a downloaded file
+    text = open(path, encoding="utf-8").read()
     assert '"pseudonym": "Ines_29"' in text and "own 2 hello from Ines" in text
     html_href = section.locator("[data-action=data-html]").get_attribute("href")
     readable = ines.context.new_page()
