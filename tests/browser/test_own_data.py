@@ -3,6 +3,7 @@ see and download my data from the settings, and erase it after a confirm step.""
 
 from __future__ import annotations
 
+import pathlib
 from typing import Any
 
 from tests.browser.conftest import TIMEOUT_MS
@@ -71,7 +72,7 @@ def test_see_download_and_erase_my_data(chatters: Any, shots_dir: Any) -> None:
         json_link.click()
     path = download.value.path()
     assert path is not None
-    text = open(path, encoding="utf-8").read()
+    text = pathlib.Path(path).read_text(encoding="utf-8")
     assert '"pseudonym": "Ines_29"' in text and "own 2 hello from Ines" in text
     html_href = section.locator("[data-action=data-html]").get_attribute("href")
     readable = ines.context.new_page()
