@@ -257,6 +257,34 @@ async def test_erasure_ends_the_session_frees_the_name_and_keeps_what_the_law_ne
     assert again.me["pseudonym"] == "Alice"
 
 
+async def test_erasure_closes_my_private_conversations_for_the_other_side(make_client, server):
+    """Bob had a conversation with Alice: when she erases her data, it closes on his side,
+    her private message leaves his view, and his own message to her is still his (in his
+    export)."""
+    alice = await make_client("Alice")
+    bob = await make_client("Bob", gender="m")
+    for c in (alice, bob):
+        await c.enter("general")
+    ack = await alice.pm("Bob", "coucou Bob")
+    request = (await bob.expect("conversation"))["conversation"]
+    await bob.send({"type": "pm_respond", "conversation": request["id"], "decision": "accept"})
+    await alice.expect("conversation", timeout=5)
+    accepted = await bob.expect("conversation")
+    assert accepted["conversation"]["state"] == "accepted"
+    answer = await bob.request(
+        {"type": "pm", "conversation": request["id"], "text": "salut"}, "ack"
+    )
+    assert answer["type"] == "ack"
+    status, _ = await _erase(alice)
+    assert status == 200
+    closed = await bob.expect("conversation")
+    assert closed["conversation"]["id"] == request["id"]
+    assert closed["conversation"]["state"] == "blocked"
+    await bob.expect("deleted", channel=ack["channel"], id=ack["id"], by="erasure")
+    _, bobs = await _get_data(bob)
+    assert [m["text"] for m in bobs["messages"]] == ["salut"]
+
+
 async def test_erasure_keeps_preserved_evidence_sealed(make_client, server):
     """A grooming report preserves Alice's data: her erasure takes her messages out of
     every view, keeps them (and her session row, ended) for the desk, and tells her."""

@@ -28,7 +28,7 @@ from sqlalchemy import Connection, and_, delete, func, insert, literal, or_, sel
 
 from causette.core.errors import ChatError, ErrorCode
 from causette.store import schema
-from causette.store.retention import _subject_preserved, preserved
+from causette.store.retention import subject_preserved, preserved
 from causette.store.sql import SqlStore
 
 # Who took a message back: its author, or the erasure of its author's data.
@@ -204,7 +204,7 @@ class OwnDataStore:
             flags = schema.chatter_flags
             conn.execute(delete(flags).where(flags.c.session_id == session_id))
             done.session_kept = bool(
-                conn.execute(select(_subject_preserved(literal(session_id)))).scalar()
+                conn.execute(select(subject_preserved(literal(session_id)))).scalar()
             )
             if done.session_kept:
                 conn.execute(
