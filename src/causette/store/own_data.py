@@ -28,7 +28,7 @@ from sqlalchemy import Connection, and_, delete, func, insert, literal, or_, sel
 
 from causette.core.errors import ChatError, ErrorCode
 from causette.store import schema
-from causette.store.retention import subject_preserved, preserved
+from causette.store.retention import preserved, subject_preserved
 from causette.store.sql import SqlStore
 
 # Who took a message back: its author, or the erasure of its author's data.
