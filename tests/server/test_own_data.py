@@ -5,6 +5,7 @@ Run on every backend (SQLite in one process; PostgreSQL + Redis): real sockets, 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import aiohttp
@@ -15,6 +16,7 @@ from sqlalchemy import select
 
 from causette.server.keys import SERVICE
 from causette.store import schema
+from tests.server.test_requisitions import _export, _table
 from tests.support.client import ChatClient, closed_with
 
 
@@ -323,3 +325,31 @@ async def test_erasure_refuses_a_cross_site_form(make_client, base_url, path):
         assert resp.status == 403
     status, _ = await _get_data(alice)
     assert status == 200  # still there
+
+
+async def test_a_message_kept_as_evidence_is_in_the_requisition_export(make_client, make_moderator):
+    """Taken back by its author under a report: out of the chat, still in the export
+    a legal officer answers a requisition with, marked removed."""
+    from_ts = time.time()
+    alice = await make_client("Alice")
+    bob = await make_client("Bob", gender="m")
+    for c in (alice, bob):
+        await c.enter("general")
+    ack = await bob.post("general", "message signalé puis retiré")
+    await alice.expect("message", id=ack["id"])
+    report = await alice.request(
+        {"type": "report", "category": "hate", "channel": "room:general", "id": ack["id"]},
+        "report_ack",
+    )
+    assert report["type"] == "report_ack"
+    reply = await bob.request(
+        {"type": "delete", "channel": "room:general", "id": ack["id"]}, "deleted"
+    )
+    assert reply["type"] == "deleted"
+    legal = await make_moderator("juriste", "legal")
+    _, archive = await _export(
+        legal, {"pseudonyms": ["Bob"], "from_ts": from_ts, "to_ts": time.time() + 60}
+    )
+    rows = {m["id"]: m for m in _table(archive, "messages")}
+    assert rows[ack["id"]]["removed"] is True
+    assert rows[ack["id"]]["text"] == "message signalé puis retiré"

@@ -80,7 +80,9 @@ def _take_out(conn: Connection, row: Any, now: float, by: str) -> bool:
                 sender=row.sender,
                 text=row.text,
                 ts=row.ts,
-                reasons=orjson.dumps([{"retracted": {"message_id": row.id, "by": by}}]).decode(),
+                # The shape of a moderator's removal (store/sanctions.py), which requisition
+                # exports read (store/legal.py ``removed_messages``), and who took it out.
+                reasons=orjson.dumps([{"removed": {"message_id": row.id, "by": by}}]).decode(),
                 status="removed",
                 decided_at=now,
                 decided_by=f"chatter:{by}",
