@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
 from causette.server.keys import SERVICE
-from causette.store import schema
+from causette.store import bodies, schema
 from tests.server.test_requisitions import _export, _table
 from tests.support.client import ChatClient, closed_with
 
@@ -23,6 +23,16 @@ from tests.support.client import ChatClient, closed_with
 async def _rows(server: TestServer, table: Any) -> list[Any]:
     store = server.app[SERVICE].store
     return list(await store._read(lambda conn: conn.execute(select(table)).all()))
+
+
+async def _texts(server: TestServer) -> list[str]:
+    """Every stored message body, opened (they are sealed at rest)."""
+    store = server.app[SERVICE].store
+
+    def q(conn: Any) -> list[str]:
+        return [bodies.record_of(conn, r).text for r in conn.execute(select(*bodies.columns()))]
+
+    return list(await store._read(q))
 
 
 def _auth(client: ChatClient) -> dict[str, str]:
@@ -83,7 +93,7 @@ async def test_author_deletes_a_room_message_everywhere_and_for_good(make_client
     dropped = await carol.expect("deleted", id=ack["id"])
     assert dropped["channel"] == "room:general"
 
-    texts = [r.text for r in await _rows(server, schema.messages)]
+    texts = await _texts(server)
     held = [r.text for r in await _rows(server, schema.held_messages)]
     assert "mon numéro 06 12 34 56 78" not in texts + held
     # Alice only got her answer (with its ref), not a second copy from the fan-out.
@@ -112,7 +122,7 @@ async def test_only_the_author_may_delete(make_client, server):
     assert stranger["code"] == "message_unknown"
     bad = await bob.request({"type": "delete", "channel": "room:general", "id": 0}, "deleted")
     assert bad["code"] == "bad_field"
-    assert [m.text for m in await _rows(server, schema.messages)] == ["à moi"]
+    assert await _texts(server) == ["à moi"]
 
 
 async def test_a_reported_private_message_is_kept_as_evidence(make_client, server):
@@ -251,7 +261,7 @@ async def test_erasure_ends_the_session_frees_the_name_and_keeps_what_the_law_ne
         await bob.expect("deleted", id=message_id, by="erasure")
     sessions = [r.pseudonym for r in await _rows(server, schema.sessions)]
     assert sessions == ["Bob"]
-    assert [r.text for r in await _rows(server, schema.messages)] == []
+    assert await _texts(server) == []
     assert len(await _rows(server, schema.connection_log)) >= 2
     async with alice.http.get(f"{base_url}api/session", headers=_auth(alice)) as resp:
         assert (await resp.json()) == {"me": None}
@@ -306,7 +316,7 @@ async def test_erasure_keeps_preserved_evidence_sealed(make_client, server):
     assert kept["evidence"]["count"] == 1 and kept["evidence"]["until"] is None
     assert answer["erased"]["session"] is False
     await bob.expect("deleted", id=ack["id"])
-    assert [r.text for r in await _rows(server, schema.messages)] == []
+    assert await _texts(server) == []
     held = await _rows(server, schema.held_messages)
     assert [(h.text, h.status) for h in held] == [("message gardé", "removed")]
     sessions = {r.pseudonym: r for r in await _rows(server, schema.sessions)}
@@ -353,3 +363,24 @@ async def test_a_message_kept_as_evidence_is_in_the_requisition_export(make_clie
     rows = {m["id"]: m for m in _table(archive, "messages")}
     assert rows[ack["id"]]["removed"] is True
     assert rows[ack["id"]]["text"] == "message signalé puis retiré"
+
+
+async def test_message_bodies_are_sealed_at_rest(make_client, server):
+    """The running server seals every body (item 5): the database holds no text, with the
+    key's id beside it; chatters read it as they always did."""
+    alice = await make_client("Alice")
+    bob = await make_client("Bob", gender="m")
+    for c in (alice, bob):
+        await c.enter("general")
+    await alice.post("general", "rendez-vous au 12 rue Oberkampf")
+    pm = await alice.pm("Bob", "le mot de passe est tulipe")
+    await bob.expect("message", channel=pm["channel"])
+    rows = await _rows(server, schema.messages)
+    assert len(rows) == 2
+    assert all(r.key_id and "Oberkampf" not in r.text and "tulipe" not in r.text for r in rows)
+    history = await bob.request({"type": "history", "channel": "room:general"}, "history")
+    assert [m["text"] for m in history["messages"]] == ["rendez-vous au 12 rue Oberkampf"]
+    assert sorted(await _texts(server)) == [
+        "le mot de passe est tulipe",
+        "rendez-vous au 12 rue Oberkampf",
+    ]

@@ -27,7 +27,8 @@ import orjson
 from sqlalchemy import Connection, and_, delete, func, insert, literal, or_, select, update
 
 from causette.core.errors import ChatError, ErrorCode
-from causette.store import schema
+from causette.store import bodies, schema
+from causette.store.records import MessageRecord
 from causette.store.retention import preserved, subject_preserved
 from causette.store.sql import SqlStore
 
@@ -61,7 +62,7 @@ def _needs_keeping(conn: Connection, channel: str, message_id: int, sender: str,
     return bool(conn.execute(covered).scalar())
 
 
-def _take_out(conn: Connection, row: Any, now: float, by: str) -> bool:
+def _take_out(conn: Connection, row: MessageRecord, now: float, by: str) -> bool:
     """One message out of its channel, with its tombstone; kept as evidence if needed."""
     m = schema.messages
     keep = _needs_keeping(conn, row.channel, row.id, row.sender_id, row.ts)
@@ -91,11 +92,6 @@ def _take_out(conn: Connection, row: Any, now: float, by: str) -> bool:
     return keep
 
 
-def _message_columns() -> list[Any]:
-    m = schema.messages
-    return [m.c.channel, m.c.id, m.c.ts, m.c.sender_id, m.c.sender, m.c.text]
-
-
 class OwnDataStore:
     def __init__(self, store: SqlStore) -> None:
         self.store = store
@@ -108,14 +104,14 @@ class OwnDataStore:
         m = schema.messages
 
         def op(conn: Connection) -> bool:
-            row = conn.execute(
-                select(*_message_columns()).where(m.c.channel == channel, m.c.id == message_id)
+            found = conn.execute(
+                select(*bodies.columns()).where(m.c.channel == channel, m.c.id == message_id)
             ).first()
-            if row is None:
+            if found is None:
                 raise ChatError(ErrorCode.MESSAGE_UNKNOWN)
-            if row.sender_id != author_id:
+            if found.sender_id != author_id:
                 raise ChatError(ErrorCode.NOT_AUTHOR)
-            return _take_out(conn, row, now, BY_AUTHOR)
+            return _take_out(conn, bodies.record_of(conn, found), now, BY_AUTHOR)
 
         kept: bool = await self.store._submit(op)
         return kept
@@ -186,10 +182,10 @@ class OwnDataStore:
         def op(conn: Connection) -> Erased:
             m, s = schema.messages, schema.sessions
             done = Erased()
-            rows = conn.execute(
-                select(*_message_columns()).where(m.c.sender_id == session_id).order_by(m.c.ts)
-            ).all()
-            for row in rows:
+            found = conn.execute(
+                select(*bodies.columns()).where(m.c.sender_id == session_id).order_by(m.c.ts)
+            )
+            for row in [bodies.record_of(conn, r) for r in found]:
                 done.taken_out.append((row.channel, row.id))
                 if _take_out(conn, row, now, BY_ERASURE):
                     done.kept_as_evidence += 1
@@ -270,11 +266,12 @@ def _messages(conn: Connection, session_id: str) -> list[dict[str, Any]]:
     m, c = schema.messages, schema.conversations
     mine = (c.c.initiator_id == session_id) | (c.c.recipient_id == session_id)
     channels = [f"pm:{i}" for (i,) in conn.execute(select(c.c.id).where(mine))]
-    stmt = select(m.c.channel, m.c.id, m.c.ts, m.c.sender_id, m.c.sender, m.c.text).where(
+    stmt = select(*bodies.columns()).where(
         or_(m.c.sender_id == session_id, m.c.channel.in_(channels))
     )
     out = []
-    for r in conn.execute(stmt.order_by(m.c.ts, m.c.channel, m.c.id)):
+    for found in conn.execute(stmt.order_by(m.c.ts, m.c.channel, m.c.id)):
+        r = bodies.record_of(conn, found)
         sender = orjson.loads(r.sender)
         out.append(
             {

@@ -91,7 +91,9 @@ messages = Table(
     Column("ts", Float, nullable=False),
     Column("sender_id", String(32), nullable=False),
     Column("sender", Text, nullable=False),
+    # Sealed with the retention key (base64), store/bodies.py; clear when key_id is NULL.
     Column("text", Text, nullable=False),
+    Column("key_id", String(16), nullable=True),
 )
 
 # A message taken out of its channel by its author (or erased with its author's data):
