@@ -384,3 +384,30 @@ async def test_message_bodies_are_sealed_at_rest(make_client, server):
         "le mot de passe est tulipe",
         "rendez-vous au 12 rue Oberkampf",
     ]
+
+
+async def test_the_desk_still_sees_a_reported_message_its_author_took_back(
+    make_client, make_moderator
+):
+    """The report's case shows the message, marked as taken back by its author."""
+    alice = await make_client("Alice")
+    bob = await make_client("Bob", gender="m")
+    for c in (alice, bob):
+        await c.enter("general")
+    before = await bob.post("general", "avant")
+    ack = await bob.post("general", "ce salon est vraiment nul")
+    await alice.expect("message", id=ack["id"])
+    report = await alice.request(
+        {"type": "report", "category": "harassment", "channel": "room:general", "id": ack["id"]},
+        "report_ack",
+    )
+    reply = await bob.request(
+        {"type": "delete", "channel": "room:general", "id": ack["id"]}, "deleted"
+    )
+    assert reply["type"] == "deleted"
+    mod = await make_moderator("modo")
+    case = await mod.get(f"/api/desk/cases/report/{report['report_id']}")
+    shown = {m["id"]: m for m in case["context"]["messages"]}
+    assert shown[ack["id"]]["text"] == "ce salon est vraiment nul"
+    assert shown[ack["id"]]["removed"] == "author" and shown[ack["id"]]["focus"] is True
+    assert "removed" not in shown[before["id"]]

@@ -135,6 +135,35 @@ class OwnDataStore:
 
         return await self.store._read(q)
 
+    async def removed(self, channel: str, first: int, last: int) -> list[dict[str, Any]]:
+        """The messages of a channel between two ids that were taken out of it but kept as
+        evidence (by a moderator, or by their author under a report or a preservation):
+        for the desk's view of a case, never for chatters."""
+        h = schema.held_messages
+
+        def q(conn: Connection) -> list[dict[str, Any]]:
+            stmt = select(h.c.reasons, h.c.ts, h.c.sender_id, h.c.sender, h.c.text).where(
+                h.c.channel == channel, h.c.status == "removed"
+            )
+            found = []
+            for reasons, ts, sender_id, sender, text in conn.execute(stmt):
+                removal = orjson.loads(reasons)[0]["removed"]
+                message_id = int(removal["message_id"])
+                if first <= message_id <= last:
+                    found.append(
+                        {
+                            "id": message_id,
+                            "ts": ts,
+                            "sender_id": sender_id,
+                            "sender": sender,
+                            "text": text,
+                            "by": str(removal.get("by", "moderator")),
+                        }
+                    )
+            return sorted(found, key=lambda m: m["id"])
+
+        return await self.store._read(q)
+
     # -- what is held about a chatter (art. 15, 20) ---------------------------------------
     async def export(self, session_id: str) -> dict[str, Any] | None:
         """Everything held about this session that a chatter may read, or None if the
