@@ -32,6 +32,7 @@ from causette.bus import Envelope
 from causette.core.consent import ConversationStatus
 from causette.core.errors import ChatError, ErrorCode, bad_field
 from causette.core.ratelimit import TokenBucket, per_hour
+from causette.server.retention import policy_of
 from causette.store.own_data import BY_AUTHOR, BY_ERASURE, OwnDataStore
 from causette.store.retention import RetentionPolicy
 
@@ -57,8 +58,6 @@ class OwnData:
 
     @property
     def policy(self) -> RetentionPolicy:
-        from causette.server.retention import policy_of
-
         retention = self.service.retention
         return retention.policy if retention is not None else policy_of(self.service.settings)
 
