@@ -174,7 +174,12 @@ async def test_delete_removes_the_message_from_history(make_client, server, mod)
         },
     )
     deleted = await alice.expect("deleted")
-    assert deleted == {"type": "deleted", "channel": "room:general", "id": ack["id"]}
+    assert deleted == {
+        "type": "deleted",
+        "channel": "room:general",
+        "id": ack["id"],
+        "by": "moderator",
+    }
     assert (await relou.expect("sanction"))["statement"]["action"] == "delete"
     history = await alice.request({"type": "history", "channel": "room:general"}, "history")
     ids = [m["id"] for m in history["messages"]]

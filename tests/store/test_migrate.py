@@ -16,7 +16,7 @@ from causette.store.sql import make_engine
 # What revision 0001 made: the tables of a database from before migrations.
 INITIAL_TABLES = {"sessions", "memberships", "blocks", "conversations", "messages"}
 # Columns later revisions added to those tables.
-LATER_COLUMNS = {"sessions": {"device_key", "ip_key"}}
+LATER_COLUMNS = {"sessions": {"device_key", "ip_key"}, "messages": {"key_id"}}
 
 
 def test_upgrade_matches_schema(database_url):

@@ -79,14 +79,19 @@ class ChatClient:
         """Reconnect with the last ids seen; return the replayed messages, up to synced."""
         await self.connect(dict(self.last_ids))
         replayed: list[dict[str, Any]] = []
-        while True:
-            frame = await self.recv()
-            if frame["type"] == "synced":
-                return replayed
-            if frame["type"] == "message":
-                replayed.append(frame)
-            else:
-                self._backlog.append(frame)
+        others: list[dict[str, Any]] = []
+        try:
+            while True:
+                frame = await self.recv()
+                if frame["type"] == "synced":
+                    return replayed
+                if frame["type"] == "message":
+                    replayed.append(frame)
+                else:
+                    # Kept for later, after what is already waiting (not read again here).
+                    others.append(frame)
+        finally:
+            self._backlog.extend(others)
 
     async def send(self, event: dict[str, Any]) -> None:
         assert self.ws is not None

@@ -65,6 +65,10 @@ class ErrorCode(StrEnum):
     # Shared rule packs (core/rule_lists.py): signed by no trusted issuer, or altered.
     PACK_ISSUER_UNKNOWN = "pack_issuer_unknown"
     PACK_SIGNATURE_INVALID = "pack_signature_invalid"
+    # A chatter's own data and messages (server/own_data.py).
+    NOT_AUTHOR = "not_author"
+    MESSAGE_UNKNOWN = "message_unknown"
+    DATA_RATE_LIMITED = "data_rate_limited"
     BANNED = "banned"
     MUTED = "muted"
     MOVED_OUT = "moved_out"
@@ -236,6 +240,18 @@ _MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.PACK_SIGNATURE_INVALID: (
         "Paquet de règles refusé : sa signature ne correspond pas (modifié ou mal signé).",
         "Rule pack refused: its signature does not hold (altered or wrongly signed).",
+    ),
+    ErrorCode.NOT_AUTHOR: (
+        "Seul l'auteur d'un message peut le supprimer.",
+        "Only a message's author can delete it.",
+    ),
+    ErrorCode.MESSAGE_UNKNOWN: (
+        "Ce message n'existe pas ou n'est plus là.",
+        "This message does not exist or is gone.",
+    ),
+    ErrorCode.DATA_RATE_LIMITED: (
+        "Trop de demandes sur vos données : réessayez dans {retry_after} s.",
+        "Too many requests about your data: retry in {retry_after} s.",
     ),
     ErrorCode.STORE_UNAVAILABLE: (
         "Enregistrement momentanément impossible : rien n'a été envoyé, réessayez dans "

@@ -19,8 +19,9 @@ from causette.server.desk import setup_desk
 from causette.server.http_api import api_errors, same_origin, setup_routes
 from causette.server.keys import SERVICE, SETTINGS
 from causette.server.legal_pages import setup_routes as setup_legal_pages
+from causette.server.own_data_api import setup_routes as setup_own_data
 from causette.server.public_reports import setup_routes as setup_public_reports
-from causette.server.retention import load_audit_keys
+from causette.server.retention import load_audit_keys, load_keyring
 from causette.server.safety_gate import SafetyGate
 from causette.server.safety_layer import SafetyLayer
 from causette.server.watchdog import StallWatchdog
@@ -65,6 +66,8 @@ def build_app(settings: Settings) -> web.Application:
         batch_max=settings.group_commit_max,
         synchronous=settings.sqlite_synchronous,
         audit_keys=load_audit_keys(settings),
+        # Message bodies are sealed at rest with the connection data's keys.
+        message_keys=load_keyring(settings),
     )
     if settings.redis_url:
         # Several processes, one chat: Redis carries the bus and the shared presence.
@@ -107,6 +110,7 @@ def build_app(settings: Settings) -> web.Application:
     setup_desk(app)
     setup_public_reports(app)
     setup_legal_pages(app)
+    setup_own_data(app)
     app.router.add_get("/ws", websocket_handler)
     try:
         from causette.server.web import setup_web

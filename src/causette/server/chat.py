@@ -52,6 +52,7 @@ from causette.server import metrics
 from causette.server.connection import Connection
 from causette.server.events import JoinRequest
 from causette.server.keepalive import Keepalive
+from causette.server.own_data import OwnData
 from causette.server.reports import Reports
 from causette.server.rule_lists import RuleLists
 from causette.server.safety_gate import device_key
@@ -205,6 +206,8 @@ class ChatService:
         self.devices = DeviceStore(store)
         # Bans, mutes, kicks… in the live chat (server/sanctions.py).
         self.sanctions = Sanctions(self)
+        # A chatter's own data: export, erasure, a message taken back (server/own_data.py).
+        self.own = OwnData(self)
         # Connection data kept for the law, and the purge (server/retention.py); None: off.
         self.retention: Retention | None = None
         self.keepalive = Keepalive(self._connections, settings.keepalive_s)
@@ -652,6 +655,10 @@ class ChatService:
                     break
                 after = page[-1].id
         conn.release(None)
+        # Messages taken back while away (their author, a moderator): the client drops them.
+        held = {c: last for c, last in last_ids.items() if c in readable}
+        for deleted in await self.own.resume_tombstones(held):
+            conn.send(deleted)
         conn.send(frame("synced", channels=conn.seen.snapshot()))
 
     def disconnect(self, chatter: Chatter, conn: Connection) -> None:

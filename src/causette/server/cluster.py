@@ -311,10 +311,15 @@ class Cluster:
     async def take_join(self, unit: str, per_hour: int, now: float) -> float:
         """Joins from one address (unit) per clock hour, counted across the cluster: the
         seconds to wait, or 0. Redis down: 0 (the process's own bucket still applies)."""
+        return await self.take_hourly("joins", unit, per_hour, now)
+
+    async def take_hourly(self, kind: str, unit: str, per_hour: int, now: float) -> float:
+        """One of ``per_hour`` requests of a kind by one unit per clock hour, counted across
+        the cluster: the seconds to wait, or 0. Redis down: 0 (local buckets still apply)."""
         if not self.bus.healthy:
             return 0.0
         window = int(now // 3600)
-        key = f"{self.prefix}joins:{unit}:{window}"
+        key = f"{self.prefix}{kind}:{unit}:{window}"
         try:
             async with self.redis.pipeline(transaction=True) as pipe:
                 pipe.incr(key)

@@ -119,6 +119,14 @@ class Report(Event):
     text: Annotated[StrictStr, Field(max_length=500)] = ""
 
 
+class Delete(Event):
+    """The author takes back one of their messages (server/own_data.py)."""
+
+    type: Literal["delete"]
+    channel: Annotated[StrictStr, Field(min_length=1, max_length=64)]
+    id: Annotated[StrictInt, Field(ge=1)]
+
+
 class Ping(Event):
     type: Literal["ping"]
 
@@ -155,6 +163,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         Search,
         History,
         Report,
+        Delete,
         Ping,
         Typing,
         AgeAnswer,

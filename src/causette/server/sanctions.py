@@ -247,23 +247,7 @@ class Sanctions:
         return record.lang if record is not None else "fr"
 
     async def _announce_deleted(self, channel: str, message_id: int, sender_id: str) -> None:
-        service = self.service
-        data = _frame("deleted", channel=channel, id=message_id)
-        if channel.startswith("room:"):
-            envelope = Envelope(data, room=channel.removeprefix("room:"))
-        else:
-            conv_id = channel.removeprefix("pm:")
-            conv = service.conversations.get(conv_id)
-            if conv is None:
-                for cid, initiator, recipient, _ in await service.store.conversations_of(sender_id):
-                    if cid == conv_id:
-                        envelope = Envelope(data, targets=(initiator, recipient))
-                        break
-                else:
-                    return
-            else:
-                envelope = Envelope(data, targets=(conv.initiator, conv.recipient))
-        await service.bus.publish(envelope)
+        await self.service.own.announce_deleted(channel, message_id, "moderator", sender_id)
 
     async def _close_conversation(self, conv_id: str, subject_id: str) -> None:
         service = self.service

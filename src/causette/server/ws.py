@@ -29,9 +29,11 @@ from causette.server.chat import (
 )
 from causette.server.connection import Connection
 from causette.server.keys import SERVICE
+from causette.server.own_data import deleted_frame
 from causette.server.retention import source_of
 from causette.server.sanctions import CLOSE_SANCTIONED
 from causette.server.sessions import credentials
+from causette.store.own_data import BY_AUTHOR
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +120,13 @@ async def _report(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> b
     return frame("report_ack", report_id=await s.reports.file(c, e), ref=ref)
 
 
+async def _delete(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
+    assert isinstance(e, ev.Delete)
+    # Kept as evidence or not, the author gets the same answer: that is the desk's business.
+    await s.own.delete_message(c, e.channel, e.id)
+    return deleted_frame(e.channel, e.id, BY_AUTHOR, ref)
+
+
 async def _ping(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
     return frame("pong", ref=ref)
 
@@ -154,6 +163,7 @@ HANDLERS: dict[type[ev.Event], Handler] = {
     ev.Search: _search,
     ev.History: _history,
     ev.Report: _report,
+    ev.Delete: _delete,
     ev.Ping: _ping,
     ev.Typing: _typing,
     ev.AgeAnswer: _age_answer,

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 from sqlalchemy import ColumnElement, Connection, func, insert, or_, select, tuple_, update
 
-from causette.store import schema
+from causette.store import bodies, schema
 from causette.store.audit import append_in
 from causette.store.records import MessageRecord
 from causette.store.sql import SqlStore
@@ -99,7 +99,6 @@ class Notification:
 _PRESERVATION_COLUMNS = Preservation.__slots__
 _REQUISITION_COLUMNS = Requisition.__slots__
 _NOTIFICATION_COLUMNS = Notification.__slots__
-_MESSAGE_COLUMNS = ("channel", "id", "ts", "sender_id", "sender", "text")
 
 
 def _requisition(row: Sequence[Any]) -> Requisition:
@@ -467,13 +466,13 @@ def messages_of_senders(
 ) -> list[MessageRecord]:
     """Messages these sessions sent in the window, by (channel, id), after a key."""
     m = schema.messages
-    stmt = select(*[m.c[c] for c in _MESSAGE_COLUMNS]).where(
+    stmt = select(*bodies.columns()).where(
         m.c.sender_id.in_(list(sender_ids)), m.c.ts >= from_ts, m.c.ts <= to_ts
     )
     if after is not None:
         stmt = stmt.where(tuple_(m.c.channel, m.c.id) > tuple_(*after))
     stmt = stmt.order_by(m.c.channel, m.c.id).limit(limit)
-    return [MessageRecord(*row) for row in conn.execute(stmt)]
+    return [bodies.record_of(conn, row) for row in conn.execute(stmt)]
 
 
 def removed_messages(
@@ -507,7 +506,8 @@ def messages_by_ids(
     if not wanted:
         return []
     m = schema.messages
-    stmt = select(*[m.c[c] for c in _MESSAGE_COLUMNS]).where(
+    stmt = select(*bodies.columns()).where(
         tuple_(m.c.channel, m.c.id).in_(list(wanted)), m.c.ts >= from_ts, m.c.ts <= to_ts
     )
-    return [MessageRecord(*row) for row in conn.execute(stmt.order_by(m.c.channel, m.c.id))]
+    rows = conn.execute(stmt.order_by(m.c.channel, m.c.id))
+    return [bodies.record_of(conn, row) for row in rows]

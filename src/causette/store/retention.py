@@ -259,7 +259,7 @@ def preserved(
     )
 
 
-def _subject_preserved(session_id: ColumnElement[Any]) -> ColumnElement[bool]:
+def subject_preserved(session_id: ColumnElement[Any]) -> ColumnElement[bool]:
     """A session an active preservation names, or that wrote in a preserved channel's
     window (its messages are kept: who sent them must stay known)."""
     p, m = schema.preservations, schema.messages
@@ -348,6 +348,13 @@ def purge_targets(policy: RetentionPolicy, now: float) -> list[PurgeTarget]:
                 ~preserved(m.c.ts, m.c.sender_id, m.c.channel),
             ),
         ),
+        # A tombstone only matters while a client may still show the message it stands for.
+        PurgeTarget(
+            "message_tombstones",
+            schema.message_tombstones,
+            (schema.message_tombstones.c.channel, schema.message_tombstones.c.id),
+            schema.message_tombstones.c.deleted_at < now - max(policy.room_s, policy.pm_s),
+        ),
         PurgeTarget(
             "held_messages",
             held,
@@ -410,7 +417,7 @@ def purge_targets(policy: RetentionPolicy, now: float) -> list[PurgeTarget]:
             "sessions",
             s,
             (s.c.id,),
-            and_(s.c.last_seen < now - policy.session_s, ~_subject_preserved(s.c.id)),
+            and_(s.c.last_seen < now - policy.session_s, ~subject_preserved(s.c.id)),
             _session_cascade,
         ),
         # A device's under-15 refusal is kept only while it counts (core/devices.py).

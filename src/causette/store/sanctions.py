@@ -21,7 +21,7 @@ from sqlalchemy import Connection, and_, delete, insert, or_, select, update
 
 from causette.core.errors import ChatError, ErrorCode
 from causette.core.sanctions import LASTING, Sanction, Status
-from causette.store import schema
+from causette.store import bodies, schema
 from causette.store.audit import append_in
 from causette.store.sql import SqlStore
 
@@ -481,14 +481,19 @@ def _remove_message(conn: Connection, channel: str, message_id: int, now: float,
     for an appeal, a preservation or a requisition, among held messages with the status
     ``removed`` (purged with moderation data, kept while preserved)."""
     m = schema.messages
-    row = conn.execute(
-        select(m.c.ts, m.c.sender_id, m.c.sender, m.c.text).where(
-            m.c.channel == channel, m.c.id == message_id
-        )
+    found = conn.execute(
+        select(*bodies.columns()).where(m.c.channel == channel, m.c.id == message_id)
     ).first()
-    if row is None:
+    if found is None:
         raise ChatError(ErrorCode.NOT_FOUND)
+    row = bodies.record_of(conn, found)
     conn.execute(delete(m).where(m.c.channel == channel, m.c.id == message_id))
+    # Its tombstone: a client that reconnects drops it too (store/own_data.py).
+    conn.execute(
+        insert(schema.message_tombstones).values(
+            channel=channel, id=message_id, deleted_at=now, by="moderator"
+        )
+    )
     conn.execute(
         insert(schema.held_messages).values(
             id=secrets.token_hex(8),

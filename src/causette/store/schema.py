@@ -91,7 +91,22 @@ messages = Table(
     Column("ts", Float, nullable=False),
     Column("sender_id", String(32), nullable=False),
     Column("sender", Text, nullable=False),
+    # Sealed with the retention key (base64), store/bodies.py; clear when key_id is NULL.
     Column("text", Text, nullable=False),
+    Column("key_id", String(16), nullable=True),
+)
+
+# A message taken out of its channel by its author (or erased with its author's data):
+# no text, only where it was, so a client that reconnects drops it too. Purged with the
+# messages of its kind (rooms, private).
+message_tombstones = Table(
+    "message_tombstones",
+    metadata,
+    Column("channel", String(64), primary_key=True),
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("deleted_at", Float, nullable=False),
+    Column("by", String(10), nullable=False),
+    Index("ix_message_tombstones_deleted_at", "deleted_at"),
 )
 
 # The last id given per channel: ids are taken here, in the transaction that stores the

@@ -51,7 +51,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from causette.core.errors import ChatError, ErrorCode
 from causette.core.sealing import Keyring
-from causette.store import migrate, schema
+from causette.store import bodies, migrate, schema
 from causette.store.records import MessageRecord, SessionRecord
 
 T = TypeVar("T")
@@ -84,8 +84,6 @@ class _WithSidecar:
 
 
 Write = WriteOp | MessageRecord | _WithSidecar
-
-_MESSAGE_COLUMNS = ("channel", "id", "ts", "sender_id", "sender", "text")
 
 
 @functools.cache
@@ -137,6 +135,7 @@ class SqlStore:
         batch_max: int = 512,
         synchronous: str = "FULL",
         audit_keys: Keyring | None = None,
+        message_keys: Keyring | None = None,
     ) -> None:
         if synchronous not in ("FULL", "NORMAL"):
             raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
@@ -144,6 +143,9 @@ class SqlStore:
         self.engine = make_engine(url, synchronous)
         if audit_keys is not None:
             self.engine.update_execution_options(**{AUDIT_KEYS: audit_keys})
+        if message_keys is not None:
+            # Every stored body is sealed with these (store/bodies.py).
+            self.engine.update_execution_options(**{bodies.MESSAGE_KEYS: message_keys})
         self.batch_max = batch_max
         self._writer_pool = ThreadPoolExecutor(1, thread_name_prefix="causette-writer")
         self._reader_pool = ThreadPoolExecutor(2, thread_name_prefix="causette-reader")
@@ -255,7 +257,9 @@ class SqlStore:
             for record in records:
                 heads[record.channel] += 1
                 stored.append(replace(record, id=heads[record.channel]))
-            rows = [dict(zip(_MESSAGE_COLUMNS, astuple(r), strict=True)) for r in stored]
+            # Bodies are sealed here, in the writer's thread (store/bodies.py).
+            keys = bodies.keys_of(conn)
+            rows = [bodies.sealed_row(keys, r) for r in stored]
             conn.execute(insert(schema.messages), rows)
             sidecars: dict[Table, list[dict[str, Any]]] = {}
             for op, record in zip(messages, stored, strict=True):
@@ -330,12 +334,12 @@ class SqlStore:
         def q(conn: Connection) -> list[MessageRecord]:
             m = schema.messages
             stmt = (
-                select(*[m.c[c] for c in _MESSAGE_COLUMNS])
+                select(*bodies.columns())
                 .where(m.c.channel == channel, m.c.id > after)
                 .order_by(m.c.id)
                 .limit(limit)
             )
-            return [MessageRecord(*row) for row in conn.execute(stmt)]
+            return [bodies.record_of(conn, row) for row in conn.execute(stmt)]
 
         return await self._read(q)
 
@@ -346,11 +350,11 @@ class SqlStore:
 
         def q(conn: Connection) -> list[MessageRecord]:
             m = schema.messages
-            stmt = select(*[m.c[c] for c in _MESSAGE_COLUMNS]).where(m.c.channel == channel)
+            stmt = select(*bodies.columns()).where(m.c.channel == channel)
             if before is not None:
                 stmt = stmt.where(m.c.id < before)
             stmt = stmt.order_by(m.c.id.desc()).limit(limit)
-            return [MessageRecord(*row) for row in reversed(list(conn.execute(stmt)))]
+            return [bodies.record_of(conn, row) for row in reversed(list(conn.execute(stmt)))]
 
         return await self._read(q)
 

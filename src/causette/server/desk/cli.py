@@ -32,12 +32,13 @@ OPERATOR = "operator:cli"
 async def open_store(settings: Settings) -> AsyncIterator[SqlStore]:
     """The service's database, migrated, for the length of one command."""
     from causette.server.desk.audit_head import anchor_plain_chain, checkpoint
-    from causette.server.retention import load_audit_keys, load_signing_key
+    from causette.server.retention import load_audit_keys, load_keyring, load_signing_key
 
     store = SqlStore(
         settings.sqlalchemy_url(),
         synchronous=settings.sqlite_synchronous,
         audit_keys=load_audit_keys(settings),
+        message_keys=load_keyring(settings),
     )
     await store.start()
     try:

@@ -44,7 +44,7 @@ from causette.server.retention import (
     policy_of,
 )
 from causette.settings import Settings, load_settings
-from causette.store import schema
+from causette.store import bodies, schema
 from causette.store.legal import DONE, RUNNING, Notification
 from causette.store.moderators import Moderator
 from causette.store.sql import SqlStore
@@ -303,7 +303,7 @@ def _report_case(conn: Connection, report_id: str) -> dict[str, Any] | None:
     evidence = []
     if report["channel"] and report["message_id"]:
         around = conn.execute(
-            select(m.c.id, m.c.ts, m.c.sender, m.c.text)
+            select(*bodies.columns())
             .where(
                 m.c.channel == report["channel"],
                 m.c.id >= report["message_id"] - EVIDENCE_BEFORE,
@@ -311,8 +311,16 @@ def _report_case(conn: Connection, report_id: str) -> dict[str, Any] | None:
             )
             .order_by(m.c.id)
         )
-        for mid, ts, sender, text in around:
-            evidence.append({"id": mid, "ts": ts, "from": orjson.loads(sender), "text": text})
+        for found in around:
+            message = bodies.record_of(conn, found)  # the body opened for the legal officer
+            evidence.append(
+                {
+                    "id": message.id,
+                    "ts": message.ts,
+                    "from": orjson.loads(message.sender),
+                    "text": message.text,
+                }
+            )
     return {"report": dict(report), "people": people, "evidence": evidence}
 
 

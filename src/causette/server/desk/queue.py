@@ -169,6 +169,24 @@ async def _messages(service: ChatService, channel: str | None, focus: int | None
                 "focus": record.id == focus,
             }
         )
+    # What was taken out of the chat but kept as evidence (a moderator's deletion, or its
+    # author's under a report) still shows here, marked: the desk judges what was said.
+    ids = [r.id for r in records] + ([focus] if focus is not None else [])
+    if ids:
+        for kept in await service.own.store.removed(channel, min(ids), max(ids)):
+            shown.append(
+                {
+                    "channel": channel,
+                    "id": kept["id"],
+                    "sender_id": kept["sender_id"],
+                    "pseudonym": orjson.loads(kept["sender"]).get("pseudonym"),
+                    "ts": kept["ts"],
+                    "text": kept["text"],
+                    "focus": kept["id"] == focus,
+                    "removed": kept["by"],
+                }
+            )
+        shown.sort(key=lambda m: int(m["id"]))
     return shown
 
 

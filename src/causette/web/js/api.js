@@ -42,6 +42,8 @@ export const api = {
   session: () => call("GET", "/api/session"),
   logout: () => call("POST", "/api/logout"),
   rooms: () => call("GET", "/api/rooms"),
+  // My data (GDPR art. 17): erased, the session ended everywhere; the answer says what is kept.
+  eraseMyData: () => call("POST", "/api/me/erase", { confirm: true }),
   // Appeals (DSA art. 20): no session needed, the statement's token is the key.
   appeal: (token, text) => call("POST", "/api/appeals", { token, text }),
   appealStatus: (token, lang) => call("GET", `/api/appeals/${encodeURIComponent(token)}`, null, { "Accept-Language": lang }),

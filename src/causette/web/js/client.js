@@ -318,6 +318,13 @@ export function setPolicy(policy) {
   send({ type: "pm_policy", policy }, { kind: "policy", policy });
 }
 
+/** Take back one of my messages (a phone number posted by mistake): it leaves every view;
+ * the answer is a `deleted` with my ref (docs/protocol.md). */
+export function deleteMessage(key, id) {
+  if (!key || typeof id !== "number") return;
+  send({ type: "delete", channel: key, id }, { kind: "delete", channel: key, id });
+}
+
 export function olderHistory(key, before) {
   send({ type: "history", channel: key, before, limit: 50 });
 }
@@ -625,8 +632,14 @@ function handle(ev) {
       state.searchResults = ev.users || [];
       changed("people");
       break;
-    case "sanction":
     case "deleted":
+      if (ev.ref && pending.get(ev.ref)?.kind === "delete") {
+        pending.delete(ev.ref);
+        notify(t("chat.deleted_done"));
+      }
+      onModerationEvent(ev); // gone from the view, whoever took it out (sanctions.js)
+      break;
+    case "sanction":
     case "report_outcome":
     case "appeal_decided":
       onModerationEvent(ev); // moderation (issue 6): sanctions.js

@@ -89,6 +89,8 @@ export default {
   "case.party": "{pseudonym} — declared age {age}, {space} space, account {account_age} old",
   "case.conversation": "The conversation",
   "case.conversation_none": "No messages to show.",
+  "case.removed_by_moderator": "Deleted by moderation",
+  "case.removed_by_author": "Taken back by its author (kept as evidence)",
   "case.focus": "Message in question",
   "case.appeal": "The appeal",
   "case.appeal_text": "What the person writes: {text}",

@@ -90,6 +90,8 @@ export default {
   "case.party": "{pseudonym} — {age} ans déclarés, espace {space}, compte de {account_age}",
   "case.conversation": "La conversation",
   "case.conversation_none": "Pas de messages à montrer.",
+  "case.removed_by_moderator": "Supprimé par la modération",
+  "case.removed_by_author": "Retiré par son auteur (gardé comme preuve)",
   "case.focus": "Message en cause",
   "case.appeal": "Le recours",
   "case.appeal_text": "Ce qu'écrit la personne : {text}",

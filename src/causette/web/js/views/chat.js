@@ -2,9 +2,10 @@
 // (rooms | conversation | people) that become three tabs on a phone, a notice line, and the
 // person and settings dialogs.
 import { h, nextId } from "../dom.js";
-import { t, toggleLang } from "../i18n.js";
+import { t, toggleLang, lang, errorText } from "../i18n.js";
 import { state, subscribe, changed, persist } from "../state.js";
-import { openPm, block, unblock, setPolicy, reconnect, askReport } from "../client.js";
+import { openPm, block, unblock, setPolicy, reconnect, askReport, stop } from "../client.js";
+import { api } from "../api.js";
 import { mountReport } from "./report.js";
 import { mountModeration, loadStatements } from "../sanctions.js";
 import { mountRooms } from "./rooms.js";
@@ -129,9 +130,64 @@ export function renderChat(root, { onLogout, onRejoin }) {
         : h("li", { class: "empty", text: t("chat.no_blocked") })),
       h("h3", { text: t("legal.title") }),
       legalLinks("settings-legal"),
+      myData(),
       h("div", { class: "actions" }, h("button", { type: "button", class: "primary", text: t("settings.close"), on: { click: () => settingsDialog.close() } })));
     settingsDialog.showModal();
     settingsDialog.querySelector("input:checked, input")?.focus();
+  }
+
+  /** "Mes données" (GDPR art. 15, 20, 17): the export as a JSON download or a readable
+   * page (the session cookie authenticates both), and the erasure, after a confirm step. */
+  function myData() {
+    const box = h("section", { class: "my-data", attrs: { "aria-labelledby": "my-data-title" } });
+    const show = () => box.replaceChildren(
+      h("h3", { id: "my-data-title", text: t("data.title") }),
+      h("p", { text: t("data.intro") }),
+      h("div", { class: "actions" },
+        h("a", { class: "button-link", href: "/api/me/data?format=json", dataset: { action: "data-json" }, attrs: { download: "causette-data.json" }, text: t("data.json") }),
+        h("a", { class: "button-link ghost-link", href: `/api/me/data?format=html&lang=${lang()}`, dataset: { action: "data-html" }, attrs: { target: "_blank", rel: "noopener" }, text: t("data.html") }),
+        h("button", { type: "button", class: "danger", dataset: { action: "erase" }, text: t("data.erase"), on: { click: confirmErase } })));
+    function confirmErase() {
+      const status = h("p", { class: "erase-status", attrs: { role: "status", "aria-live": "polite" } });
+      const yes = h("button", { type: "button", class: "danger-solid", dataset: { action: "erase-confirm" }, text: t("data.erase_confirm"), on: { click: erase } });
+      const no = h("button", { type: "button", dataset: { action: "erase-cancel" }, text: t("data.erase_cancel"), on: { click: () => { show(); box.querySelector("[data-action=erase]")?.focus(); } } });
+      box.replaceChildren(
+        h("h3", { id: "my-data-title", attrs: { tabindex: "-1" }, text: t("data.erase_title") }),
+        h("p", { text: t("data.erase_text") }),
+        h("p", { text: t("data.erase_kept") }),
+        h("div", { class: "actions" }, yes, no), status);
+      no.focus();
+      async function erase() {
+        yes.disabled = true;
+        no.disabled = true;
+        status.textContent = t("data.erasing");
+        try {
+          const answer = await api.eraseMyData();
+          stop(); // the server closed the session everywhere: no reconnection
+          done(answer);
+        } catch (err) {
+          status.textContent = errorText(err);
+          yes.disabled = false;
+          no.disabled = false;
+        }
+      }
+    }
+    function done(answer) {
+      const date = (ts) => new Intl.DateTimeFormat(lang(), { day: "numeric", month: "long", year: "numeric" }).format(new Date(ts * 1000));
+      const kept = (answer.kept || []).map((k) => h("li", { dataset: { kept: k.what }, text: t(`data.kept.${k.what}`, { count: k.count, date: k.until ? date(k.until) : "" }) }));
+      const title = h("h3", { id: "my-data-title", attrs: { tabindex: "-1" }, text: t("data.erased_title") });
+      box.replaceChildren(title,
+        h("p", { text: t("data.erased_text", { messages: answer.erased ? answer.erased.messages : 0 }) }),
+        h("p", { text: kept.length ? t("data.kept_title") : t("data.kept_none") }),
+        kept.length ? h("ul", { class: "kept-list" }, kept) : "",
+        h("div", { class: "actions" }, h("button", { type: "button", class: "primary", dataset: { action: "erase-done" }, text: t("data.done"), on: { click: onRejoin } })));
+      // The dialog's own close button would leave a dead chat behind: only "back to the start".
+      for (const b of settingsDialog.querySelectorAll(":scope > .actions button, fieldset input, .blocked-list button")) b.disabled = true;
+      settingsDialog.addEventListener("cancel", (event) => event.preventDefault());
+      title.focus();
+    }
+    show();
+    return box;
   }
 
   const conversation = mountConversation(convPane, { onUser: openUser });

@@ -3,7 +3,7 @@
 import { h } from "../dom.js";
 import { t, formatTime } from "../i18n.js";
 import { state, subscribe, setActive, changed } from "../state.js";
-import { post, leaveRoom, closeTab, respond, olderHistory, dismissCard, answerAgeCheck, blockFromCard, reportFromCard, askReport, clearNote, showTab, openPm, typing } from "../client.js";
+import { post, leaveRoom, closeTab, respond, olderHistory, dismissCard, answerAgeCheck, blockFromCard, reportFromCard, askReport, clearNote, showTab, openPm, typing, deleteMessage } from "../client.js";
 import { badge, genderClass, tabLabel, userDetails, userSummary, roomCount, initials, avatarClass, sameDay, dayLabel } from "./common.js";
 
 export function mountConversation(pane, { onUser }) {
@@ -103,7 +103,8 @@ export function mountConversation(pane, { onUser }) {
       }),
       h("span", { class: "sr-only", text: " : " }),
       h("time", { class: "msg-time", text: formatTime(m.ts) }));
-    const actions = me || !m.from ? null : h("span", { class: "msg-actions" },
+    // My own message: its menu takes it back (a phone number posted by mistake).
+    const actions = !m.from ? null : me ? h("span", { class: "msg-actions" }, msgMenu(from, key, m, true)) : h("span", { class: "msg-actions" },
       // Someone else's message: the report action (two clicks, issue 6) and a menu with the
       // rest, both real buttons in the tab order.
       h("button", {
@@ -117,12 +118,14 @@ export function mountConversation(pane, { onUser }) {
       h("div", { class: "msg-body" }, h("span", { class: "msg-text", text: m.text }), actions));
   }
 
-  /** "⋯": private message, block, report — a menu button (arrows, Escape). */
-  function msgMenu(from, key, m) {
+  /** "⋯": private message, block, report — or, on my own message, delete it — a menu
+   * button (arrows, Escape). */
+  function msgMenu(from, key, m, mine = false) {
     const wrap = h("span", { class: "msg-menu-wrap" });
+    const label = mine ? t("chat.msg_menu_mine") : t("chat.msg_menu", { name: from.pseudonym });
     const button = h("button", {
       type: "button", class: "msg-menu-button",
-      attrs: { "aria-haspopup": "menu", "aria-expanded": "false", "aria-label": t("chat.msg_menu", { name: from.pseudonym }), title: t("chat.msg_menu", { name: from.pseudonym }) },
+      attrs: { "aria-haspopup": "menu", "aria-expanded": "false", "aria-label": label, title: label },
       on: { click: () => (wrap.querySelector(".msg-menu") ? closeMenu(wrap, true) : openMenu()) },
     }, "⋯");
     wrap.append(button);
@@ -132,13 +135,15 @@ export function mountConversation(pane, { onUser }) {
         type: "button", class: "msg-menu-item", dataset: { action }, text, attrs: { role: "menuitem", tabindex: "-1" },
         on: { click: () => { closeMenu(wrap, false); fn(); } },
       });
-      const items = [
+      const items = mine ? [
+        item("delete", t("chat.delete_mine"), () => { deleteMessage(key, m.id); input.focus(); }),
+      ] : [
         item("pm", t("chat.send_pm"), () => openPm(from.pseudonym)),
         item("block", t("chat.block"), () => onUser(from, { confirmBlock: true })),
         item("report", t("report.action"), () => askReport({ pseudonym: from.pseudonym, channel: key, id: m.id, text: m.text })),
       ];
       const menu = h("div", {
-        class: "msg-menu", attrs: { role: "menu", "aria-label": t("chat.msg_menu", { name: from.pseudonym }) },
+        class: "msg-menu", attrs: { role: "menu", "aria-label": label },
         on: {
           keydown: (event) => {
             const i = items.indexOf(document.activeElement);

@@ -189,6 +189,8 @@ function conversationSection(messages) {
       attrs: { "aria-current": m.focus ? "true" : null },
     },
     m.focus ? h("span", { class: "badge badge-focus", text: t("case.focus") }) : null,
+    // Taken out of the chat, kept as evidence: by a moderator or by its author.
+    m.removed ? h("span", { class: "badge badge-removed", text: t(m.removed === "moderator" ? "case.removed_by_moderator" : "case.removed_by_author") }) : null,
     h("span", { class: "conv-meta", text: `${dateTime(m.ts)} · ` }),
     h("strong", { class: "conv-author", text: m.pseudonym || "?" }),
     h("span", { class: "conv-text", text: ` ${m.text ?? ""}` })))));
