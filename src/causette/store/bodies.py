@@ -14,11 +14,17 @@ Rules:
   the audit key does: any code holding a connection opens a body with ``open_body``; nothing
   else reads ``messages.text``. A body that does not open raises ``SealError``, never
   returns garbage.
+- Held messages (``held_messages.text``: the moderation queue, refused messages and removed
+  ones kept as evidence) are sealed the same way, on every insert, with associated data
+  (``held``, sender, channel, held id, time) that bind them to their own row; their
+  ``key_id`` NULL is a body held in clear before migration 0013. Writers build the row with
+  ``sealed_held``; readers open it with ``held_text``.
 """
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection
@@ -29,6 +35,7 @@ from causette.store.records import MessageRecord
 
 MESSAGE_KEYS = "causette_message_keys"
 BODY = "body"
+HELD = "held"
 # The columns to select to rebuild a record: ``MessageRecord``'s, then the key id.
 COLUMNS = ("channel", "id", "ts", "sender_id", "sender", "text", "key_id")
 
@@ -38,6 +45,24 @@ def keys_of(conn: Connection) -> Keyring | None:
     return keys if isinstance(keys, Keyring) else None
 
 
+def seal_text(keys: Keyring | None, text: str, associated: bytes) -> tuple[str, str | None]:
+    """(what to store, the sealing key's id): the blob in base64 when the store has keys,
+    else the text as it is and no key."""
+    if keys is None:
+        return text, None
+    blob = seal(keys.current, text.encode(), associated)
+    return base64.b64encode(blob).decode("ascii"), keys.current.id
+
+
+def open_text(keys: Keyring | None, stored: str, key_id: str | None, associated: bytes) -> str:
+    """A stored text in clear: as it is when ``key_id`` is None, else opened."""
+    if key_id is None:
+        return stored
+    if keys is None:
+        raise SealError("a sealed message body, and no key to open it: SqlStore(message_keys=…)")
+    return open_sealed(keys, key_id, base64.b64decode(stored), associated).decode()
+
+
 def _associated(record: MessageRecord) -> bytes:
     return associated_data(BODY, record.sender_id, record.channel, record.id, record.ts)
 
@@ -45,30 +70,21 @@ def _associated(record: MessageRecord) -> bytes:
 def sealed_row(keys: Keyring | None, record: MessageRecord) -> dict[str, Any]:
     """The ``messages`` row of a stored record (its id given): its body sealed when the
     store has keys."""
-    row: dict[str, Any] = {
+    text, key_id = seal_text(keys, record.text, _associated(record))
+    return {
         "channel": record.channel,
         "id": record.id,
         "ts": record.ts,
         "sender_id": record.sender_id,
         "sender": record.sender,
-        "text": record.text,
-        "key_id": None,
+        "text": text,
+        "key_id": key_id,
     }
-    if keys is not None:
-        blob = seal(keys.current, record.text.encode(), _associated(record))
-        row["text"] = base64.b64encode(blob).decode("ascii")
-        row["key_id"] = keys.current.id
-    return row
 
 
 def open_body(keys: Keyring | None, record: MessageRecord, key_id: str | None) -> str:
     """A row's body in clear (``record.text`` as stored)."""
-    if key_id is None:
-        return record.text
-    if keys is None:
-        raise SealError("a sealed message body, and no key to open it: SqlStore(message_keys=…)")
-    blob = base64.b64decode(record.text)
-    return open_sealed(keys, key_id, blob, _associated(record)).decode()
+    return open_text(keys, record.text, key_id, _associated(record))
 
 
 def record_of(conn: Connection, row: Any) -> MessageRecord:
@@ -85,3 +101,28 @@ def record_of(conn: Connection, row: Any) -> MessageRecord:
 def columns() -> list[Any]:
     m = schema.messages
     return [m.c[c] for c in COLUMNS]
+
+
+# -- held messages ------------------------------------------------------------------------
+def _held_associated(row: Mapping[Any, Any]) -> bytes:
+    return associated_data(HELD, row["sender_id"], row["channel"], row["id"], row["ts"])
+
+
+def sealed_held(conn: Connection, row: Mapping[Any, Any]) -> dict[str, Any]:
+    """A ``held_messages`` row to insert (``id``, ``sender_id``, ``channel``, ``ts`` and
+    ``text`` given), its text sealed when the store has keys; in the writer's thread."""
+    text, key_id = seal_text(keys_of(conn), row["text"], _held_associated(row))
+    return {**row, "text": text, "key_id": key_id}
+
+
+def held_text(conn: Connection, row: Mapping[Any, Any]) -> str:
+    """The text of a ``held_messages`` row read with its ``id``, ``sender_id``, ``channel``,
+    ``ts``, ``text`` and ``key_id``."""
+    return open_text(keys_of(conn), row["text"], row["key_id"], _held_associated(row))
+
+
+def held_columns(*names: str) -> list[Any]:
+    """The columns to select to open a held message's text, and these others."""
+    h = schema.held_messages
+    wanted = ("id", "sender_id", "channel", "ts", "text", "key_id")
+    return [h.c[c] for c in wanted] + [h.c[c] for c in names if c not in wanted]

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, delete, insert, select, update
 
-from causette.store import schema
+from causette.store import bodies, schema
 from causette.store.sql import SqlStore
 
 
@@ -63,7 +63,10 @@ class SafetyStore:
             "reasons": orjson.dumps(reasons).decode(),
             "status": "pending",
         }
-        await self.store._submit(lambda conn: conn.execute(insert(schema.held_messages), row))
+        # Sealed in the writer's thread, bound to its row (store/bodies.py).
+        await self.store._submit(
+            lambda conn: conn.execute(insert(schema.held_messages), bodies.sealed_held(conn, row))
+        )
         return held_id
 
     async def held(
@@ -79,16 +82,7 @@ class SafetyStore:
         t = schema.held_messages
 
         def q(conn: Connection) -> list[HeldMessage]:
-            stmt = select(
-                t.c.id,
-                t.c.channel,
-                t.c.sender_id,
-                t.c.sender,
-                t.c.text,
-                t.c.ts,
-                t.c.reasons,
-                t.c.status,
-            ).order_by(t.c.ts)
+            stmt = select(*bodies.held_columns("sender", "reasons", "status")).order_by(t.c.ts)
             if status is not None:
                 stmt = stmt.where(t.c.status == status)
             if held_id is not None:
@@ -98,8 +92,17 @@ class SafetyStore:
             if channel is not None:
                 stmt = stmt.where(t.c.channel == channel)
             return [
-                HeldMessage(r[0], r[1], r[2], r[3], r[4], r[5], orjson.loads(r[6]), r[7])
-                for r in conn.execute(stmt)
+                HeldMessage(
+                    r["id"],
+                    r["channel"],
+                    r["sender_id"],
+                    r["sender"],
+                    bodies.held_text(conn, r),
+                    r["ts"],
+                    orjson.loads(r["reasons"]),
+                    r["status"],
+                )
+                for r in conn.execute(stmt).mappings()
             ]
 
         return await self.store._read(q)

@@ -128,12 +128,14 @@ held_messages = Table(
     Column("channel", String(64), nullable=False),
     Column("sender_id", String(32), nullable=False),
     Column("sender", Text, nullable=False),
+    # Sealed with the retention key (base64), store/bodies.py; clear when key_id is NULL.
     Column("text", Text, nullable=False),
     Column("ts", Float, nullable=False),
     Column("reasons", Text, nullable=False),
     Column("status", String(10), nullable=False),
     Column("decided_at", Float, nullable=True),
     Column("decided_by", String(64), nullable=True),
+    Column("key_id", String(16), nullable=True),
     Index("ix_held_status", "status"),
 )
 
