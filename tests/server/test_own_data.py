@@ -42,7 +42,7 @@ async def _held(server: TestServer) -> list[tuple[str, str]]:
     def q(conn: Any) -> list[tuple[str, str]]:
         rows = conn.execute(select(*bodies.held_columns("status"))).mappings().all()
         assert all(r["key_id"] is not None for r in rows)
-        return [(bodies.held_text(conn, r), r["status"]) for r in rows]
+        return [(bodies.open_row(conn, bodies.HELD, r), r["status"]) for r in rows]
 
     return list(await store._read(q))
 

@@ -1,13 +1,15 @@
 """Message bodies sealed at rest (issue 15, item 5), on both databases: the database alone
 holds no text, the store reads it back, a rotated key still opens old bodies, a body moved
 onto another row does not open, and bodies stored in clear before still read. The same for
-held messages (the moderation queue, refused and removed messages kept as evidence)."""
+held messages (the moderation queue, refused and removed messages kept as evidence) and
+alerts' context (it quotes the channel's recent messages)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
 
+import orjson
 import pytest
 from sqlalchemy import insert, select, update
 
@@ -230,3 +232,40 @@ async def test_held_messages_of_before_still_read_and_need_the_key_once_sealed(
             await SafetyStore(bare).held()
     finally:
         await bare.close()
+
+
+# -- alerts: their context quotes the channel's recent messages --------------------------------
+async def test_an_alerts_context_is_sealed_and_read_back(sealing):
+    store, key = sealing
+    safety, sanctions = SafetyStore(store), SanctionStore(store)
+    context = {"recent": [{"id": 1, "text": "t'habites où ? 3 rue des Lilas"}], "risk": 0.9}
+    alert_id = await safety.add_alert("grooming", 3, NOW, context, "room:a", "s1")
+    # One from before migration 0013, in clear.
+    old = {
+        "id": "0123456789abcdef",
+        "ts": NOW - 1,
+        "kind": "spam",
+        "severity": 1,
+        "channel": None,
+        "subject_id": None,
+        "context": '{"recent": []}',
+        "status": "open",
+        "key_id": None,
+    }
+    await store._submit(lambda c: c.execute(insert(schema.alerts).values(**old)))
+    a = schema.alerts
+    rows = await store._read(lambda c: c.execute(select(a.c.id, a.c.context, a.c.key_id)).all())
+    sealed = {r[0]: r for r in rows}[alert_id]
+    assert sealed[2] == key.id and "Lilas" not in sealed[1] and "recent" not in sealed[1]
+    by_id = {x.id: x for x in await safety.alerts()}
+    assert by_id[alert_id].context == context and by_id[old["id"]].context == {"recent": []}
+    row = await sanctions.alert(alert_id)
+    assert row is not None and "key_id" not in row and orjson.loads(row["context"]) == context
+    # Moved onto the other alert's row, it does not open.
+    await store._submit(
+        lambda c: c.execute(
+            update(a).where(a.c.id == old["id"]).values(context=sealed[1], key_id=sealed[2])
+        )
+    )
+    with pytest.raises(SealError):
+        await sanctions.alert(str(old["id"]))

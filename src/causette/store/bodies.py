@@ -17,8 +17,10 @@ Rules:
 - Held messages (``held_messages.text``: the moderation queue, refused messages and removed
   ones kept as evidence) are sealed the same way, on every insert, with associated data
   (``held``, sender, channel, held id, time) that bind them to their own row; their
-  ``key_id`` NULL is a body held in clear before migration 0013. Writers build the row with
-  ``sealed_held``; readers open it with ``held_text``.
+  ``key_id`` NULL is a body held in clear before migration 0013. So is an alert's context
+  (``alerts.context``: the recent messages of its channel, the engine's reasons), bound to
+  (``alert``, subject, channel, alert id, time). Writers build the row with ``seal_row``;
+  readers open it with ``open_row``.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from causette.core.sealing import Keyring, SealError, associated_data, open_sealed, seal
 from causette.store import schema
@@ -36,6 +38,7 @@ from causette.store.records import MessageRecord
 MESSAGE_KEYS = "causette_message_keys"
 BODY = "body"
 HELD = "held"
+ALERT = "alert"
 # The columns to select to rebuild a record: ``MessageRecord``'s, then the key id.
 COLUMNS = ("channel", "id", "ts", "sender_id", "sender", "text", "key_id")
 
@@ -103,22 +106,40 @@ def columns() -> list[Any]:
     return [m.c[c] for c in COLUMNS]
 
 
-# -- held messages ------------------------------------------------------------------------
-def _held_associated(row: Mapping[Any, Any]) -> bytes:
-    return associated_data(HELD, row["sender_id"], row["channel"], row["id"], row["ts"])
+# -- copies of bodies in other rows: held messages, alerts' context ---------------------------
+# Per kind of row: the column that names the chatter it is about, and the sealed column.
+_SEALED_IN = {HELD: ("sender_id", "text"), ALERT: ("subject_id", "context")}
 
 
-def sealed_held(conn: Connection, row: Mapping[Any, Any]) -> dict[str, Any]:
-    """A ``held_messages`` row to insert (``id``, ``sender_id``, ``channel``, ``ts`` and
-    ``text`` given), its text sealed when the store has keys; in the writer's thread."""
-    text, key_id = seal_text(keys_of(conn), row["text"], _held_associated(row))
-    return {**row, "text": text, "key_id": key_id}
+def _bound(kind: str, row: Mapping[Any, Any]) -> bytes:
+    who, _ = _SEALED_IN[kind]
+    return associated_data(kind, row[who] or "", row["channel"], row["id"], row["ts"])
 
 
-def held_text(conn: Connection, row: Mapping[Any, Any]) -> str:
-    """The text of a ``held_messages`` row read with its ``id``, ``sender_id``, ``channel``,
-    ``ts``, ``text`` and ``key_id``."""
-    return open_text(keys_of(conn), row["text"], row["key_id"], _held_associated(row))
+def seal_row(conn: Connection, kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``held_messages`` (``HELD``) or ``alerts`` (``ALERT``) row to insert, its text or
+    context sealed when the store has keys; in the writer's thread."""
+    _, column = _SEALED_IN[kind]
+    stored, key_id = seal_text(keys_of(conn), row[column], _bound(kind, row))
+    return {**row, column: stored, "key_id": key_id}
+
+
+def open_row(conn: Connection, kind: str, row: Mapping[Any, Any]) -> str:
+    """The text (``HELD``) or context JSON (``ALERT``) of a row read with its ``id``,
+    ``channel``, ``ts``, chatter (``sender_id``, ``subject_id``) and ``key_id``."""
+    _, column = _SEALED_IN[kind]
+    return open_text(keys_of(conn), row[column], row["key_id"], _bound(kind, row))
+
+
+def alert_row(conn: Connection, alert_id: str) -> dict[str, Any] | None:
+    """An ``alerts`` row, its context (JSON) opened, or None."""
+    t = schema.alerts
+    row = conn.execute(select(t).where(t.c.id == alert_id)).mappings().first()
+    if row is None:
+        return None
+    found = dict(row, context=open_row(conn, ALERT, row))
+    del found["key_id"]
+    return found
 
 
 def held_columns(*names: str) -> list[Any]:

@@ -497,7 +497,7 @@ def removed_messages(
         channel, sender_id = row["channel"], row["sender_id"]
         message_id = int(orjson.loads(row["reasons"])[0]["removed"]["message_id"])
         if sender_id in sender_ids or (channel, message_id) in wanted:
-            text = bodies.held_text(conn, row)  # opened for the requisition's export
+            text = bodies.open_row(conn, bodies.HELD, row)  # opened for the requisition's export
             found.append(
                 MessageRecord(channel, message_id, row["ts"], sender_id, row["sender"], text)
             )

@@ -88,7 +88,7 @@ def _take_out(conn: Connection, row: MessageRecord, now: float, by: str) -> bool
             "decided_by": f"chatter:{by}",
         }
         # Sealed again, now bound to its held row (store/bodies.py).
-        conn.execute(insert(schema.held_messages).values(bodies.sealed_held(conn, kept)))
+        conn.execute(insert(schema.held_messages).values(bodies.seal_row(conn, bodies.HELD, kept)))
     return keep
 
 
@@ -156,7 +156,7 @@ class OwnDataStore:
                             "ts": row["ts"],
                             "sender_id": row["sender_id"],
                             "sender": row["sender"],
-                            "text": bodies.held_text(conn, row),
+                            "text": bodies.open_row(conn, bodies.HELD, row),
                             "by": str(removal.get("by", "moderator")),
                         }
                     )
@@ -325,7 +325,7 @@ def _held(conn: Connection, session_id: str) -> list[dict[str, Any]]:
             "id": r["id"],
             "channel": r["channel"],
             "ts": r["ts"],
-            "text": bodies.held_text(conn, r),
+            "text": bodies.open_row(conn, bodies.HELD, r),
             "status": r["status"],
         }
         for r in conn.execute(stmt.order_by(t.c.ts)).mappings()

@@ -65,7 +65,9 @@ class SafetyStore:
         }
         # Sealed in the writer's thread, bound to its row (store/bodies.py).
         await self.store._submit(
-            lambda conn: conn.execute(insert(schema.held_messages), bodies.sealed_held(conn, row))
+            lambda conn: conn.execute(
+                insert(schema.held_messages), bodies.seal_row(conn, bodies.HELD, row)
+            )
         )
         return held_id
 
@@ -97,7 +99,7 @@ class SafetyStore:
                     r["channel"],
                     r["sender_id"],
                     r["sender"],
-                    bodies.held_text(conn, r),
+                    bodies.open_row(conn, bodies.HELD, r),
                     r["ts"],
                     orjson.loads(r["reasons"]),
                     r["status"],
@@ -139,7 +141,12 @@ class SafetyStore:
             "context": orjson.dumps(context).decode(),
             "status": "open",
         }
-        await self.store._submit(lambda conn: conn.execute(insert(schema.alerts), row))
+        # Its context quotes messages: sealed like them, bound to its row (store/bodies.py).
+        await self.store._submit(
+            lambda conn: conn.execute(
+                insert(schema.alerts), bodies.seal_row(conn, bodies.ALERT, row)
+            )
+        )
         return alert_id
 
     async def has_alert(self, kind: str, subject_id: str) -> bool:
@@ -153,21 +160,21 @@ class SafetyStore:
         t = schema.alerts
 
         def q(conn: Connection) -> list[Alert]:
-            stmt = select(
-                t.c.id,
-                t.c.ts,
-                t.c.kind,
-                t.c.severity,
-                t.c.channel,
-                t.c.subject_id,
-                t.c.context,
-                t.c.status,
-            ).order_by(t.c.severity.desc(), t.c.ts)
+            stmt = select(t).order_by(t.c.severity.desc(), t.c.ts)
             if status is not None:
                 stmt = stmt.where(t.c.status == status)
             return [
-                Alert(r[0], r[1], r[2], r[3], r[4], r[5], orjson.loads(r[6]), r[7])
-                for r in conn.execute(stmt)
+                Alert(
+                    r["id"],
+                    r["ts"],
+                    r["kind"],
+                    r["severity"],
+                    r["channel"],
+                    r["subject_id"],
+                    orjson.loads(bodies.open_row(conn, bodies.ALERT, r)),
+                    r["status"],
+                )
+                for r in conn.execute(stmt).mappings()
             ]
 
         return await self.store._read(q)

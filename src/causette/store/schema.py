@@ -139,7 +139,8 @@ held_messages = Table(
     Index("ix_held_status", "status"),
 )
 
-# Automatic alerts for the moderators' queue, with the whole context as JSON.
+# Automatic alerts for the moderators' queue, with the whole context as JSON (it quotes
+# the channel's recent messages: sealed like them).
 alerts = Table(
     "alerts",
     metadata,
@@ -149,8 +150,10 @@ alerts = Table(
     Column("severity", Integer, nullable=False),
     Column("channel", String(64), nullable=True),
     Column("subject_id", String(32), nullable=True),
+    # Sealed with the retention key (base64), store/bodies.py; clear when key_id is NULL.
     Column("context", Text, nullable=False),
     Column("status", String(10), nullable=False),
+    Column("key_id", String(16), nullable=True),
     Index("ix_alerts_status", "status"),
 )
 

@@ -1,5 +1,6 @@
-"""Held messages sealed at rest: ``held_messages.key_id`` names the key that sealed
-``held_messages.text`` (NULL: a text held in clear before this revision), store/bodies.py.
+"""Held messages and alerts' context sealed at rest: ``held_messages.key_id`` and
+``alerts.key_id`` name the key that sealed ``held_messages.text`` and ``alerts.context``
+(NULL: stored in clear before this revision), store/bodies.py.
 
 Revision ID: 0013
 Revises: 0012
@@ -19,8 +20,10 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("held_messages", sa.Column("key_id", sa.String(16), nullable=True))
+    op.add_column("alerts", sa.Column("key_id", sa.String(16), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("held_messages") as batch:
-        batch.drop_column("key_id")
+    for table in ("alerts", "held_messages"):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("key_id")
