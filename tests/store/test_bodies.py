@@ -269,3 +269,31 @@ async def test_an_alerts_context_is_sealed_and_read_back(sealing):
     )
     with pytest.raises(SealError):
         await sanctions.alert(str(old["id"]))
+
+
+# -- the safety engine's snapshot: it remembers each sender's previous message ----------------
+async def test_the_engines_snapshot_is_sealed_and_bound_to_its_row(sealing):
+    store, key = sealing
+    safety = SafetyStore(store)
+    state = {"conversations": {"room:a": {"tails": {"s1": {"raw": "3 rue des Lilas"}}}}}
+    await safety.save_state(state, 100.0, "engine:a")
+    await safety.save_state({"users": {}}, 200.0, "engine:b")
+    t = schema.safety_state
+    rows = await store._read(
+        lambda c: c.execute(select(t.c.key, t.c.data, t.c.key_id).order_by(t.c.key)).all()
+    )
+    assert [r[2] for r in rows] == [key.id, key.id] and "Lilas" not in rows[0][1]
+    assert await safety.load_states(since=0.0) == [state, {"users": {}}]
+    # One from before migration 0013, in clear, still loads.
+    await store._submit(
+        lambda c: c.execute(update(t).where(t.c.key == "engine:b").values(data="{}", key_id=None))
+    )
+    assert await safety.load_states(since=150.0) == [{}]
+    # A's snapshot moved onto B's row does not open.
+    await store._submit(
+        lambda c: c.execute(
+            update(t).where(t.c.key == "engine:b").values(data=rows[0][1], key_id=key.id)
+        )
+    )
+    with pytest.raises(SealError):
+        await safety.load_states(since=150.0)

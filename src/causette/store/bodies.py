@@ -20,7 +20,9 @@ Rules:
   ``key_id`` NULL is a body held in clear before migration 0013. So is an alert's context
   (``alerts.context``: the recent messages of its channel, the engine's reasons), bound to
   (``alert``, subject, channel, alert id, time). Writers build the row with ``seal_row``;
-  readers open it with ``open_row``.
+  readers open it with ``open_row``. The safety engine's snapshot (``safety_state.data``,
+  which remembers each sender's previous message) uses ``seal_text``/``open_text`` the same
+  way (store/safety.py).
 """
 
 from __future__ import annotations

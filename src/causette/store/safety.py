@@ -1,5 +1,8 @@
 """What the safety layer keeps: held messages, moderators' alerts, chatter flags and the
-engine's state. Writes go through the same group-commit writer as everything else."""
+engine's state. Writes go through the same group-commit writer as everything else.
+
+Held messages' text, alerts' context and the engine's snapshots quote what chatters wrote:
+they are sealed at rest like message bodies, in the writer's thread (store/bodies.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +13,14 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, delete, insert, select, update
 
+from causette.core.sealing import associated_data
 from causette.store import bodies, schema
 from causette.store.sql import SqlStore
+
+
+def _engine_bound(key: str, updated_at: float) -> bytes:
+    """What binds an engine snapshot to its row (store/bodies.py)."""
+    return associated_data("engine", key, None, None, updated_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,8 +226,11 @@ class SafetyStore:
         blob = (data if isinstance(data, bytes) else orjson.dumps(data)).decode()
 
         def op(conn: Connection) -> None:
+            # It remembers each sender's previous message (to read text split across
+            # messages): sealed like message bodies, bound to its key and time.
+            stored, key_id = bodies.seal_text(bodies.keys_of(conn), blob, _engine_bound(key, now))
             conn.execute(delete(t).where(t.c.key == key))
-            conn.execute(insert(t).values(key=key, data=blob, updated_at=now))
+            conn.execute(insert(t).values(key=key, data=stored, updated_at=now, key_id=key_id))
 
         await self.store._submit(op)
 
@@ -229,10 +241,14 @@ class SafetyStore:
 
         def q(conn: Connection) -> list[dict[str, Any]]:
             rows = conn.execute(
-                select(t.c.data)
+                select(t.c.key, t.c.data, t.c.updated_at, t.c.key_id)
                 .where(t.c.key.startswith("engine"), t.c.updated_at >= since)
                 .order_by(t.c.updated_at)
             )
-            return [dict(orjson.loads(data)) for (data,) in rows]
+            keys = bodies.keys_of(conn)
+            return [
+                dict(orjson.loads(bodies.open_text(keys, data, key_id, _engine_bound(key, at))))
+                for key, data, at, key_id in rows
+            ]
 
         return await self.store._read(q)

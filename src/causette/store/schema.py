@@ -172,8 +172,11 @@ safety_state = Table(
     "safety_state",
     metadata,
     Column("key", String(32), primary_key=True),
+    # It quotes each sender's previous message: sealed (base64), store/bodies.py; clear when
+    # key_id is NULL.
     Column("data", Text, nullable=False),
     Column("updated_at", Float, nullable=False),
+    Column("key_id", String(16), nullable=True),
 )
 
 # Reports by chatters (DSA art. 16): of a message (channel + id) or of a chatter.

@@ -1,6 +1,6 @@
-"""Held messages and alerts' context sealed at rest: ``held_messages.key_id`` and
-``alerts.key_id`` name the key that sealed ``held_messages.text`` and ``alerts.context``
-(NULL: stored in clear before this revision), store/bodies.py.
+"""Copies of message bodies sealed at rest: ``held_messages.key_id``, ``alerts.key_id`` and
+``safety_state.key_id`` name the key that sealed ``held_messages.text``, ``alerts.context``
+and ``safety_state.data`` (NULL: stored in clear before this revision), store/bodies.py.
 
 Revision ID: 0013
 Revises: 0012
@@ -21,9 +21,10 @@ depends_on = None
 def upgrade() -> None:
     op.add_column("held_messages", sa.Column("key_id", sa.String(16), nullable=True))
     op.add_column("alerts", sa.Column("key_id", sa.String(16), nullable=True))
+    op.add_column("safety_state", sa.Column("key_id", sa.String(16), nullable=True))
 
 
 def downgrade() -> None:
-    for table in ("alerts", "held_messages"):
+    for table in ("safety_state", "alerts", "held_messages"):
         with op.batch_alter_table(table) as batch:
             batch.drop_column("key_id")
