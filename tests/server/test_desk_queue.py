@@ -3,7 +3,14 @@ reads of protected data audited."""
 
 from __future__ import annotations
 
+import time
+
+from sqlalchemy import select
+
 from causette.server.desk import DESK
+from causette.server.keys import SERVICE
+from causette.store import schema
+from causette.store.safety import SafetyStore
 from tests.server.test_desk_actions import chatter_id, report_message
 
 
@@ -73,3 +80,37 @@ async def test_new_reports_and_decisions_reach_open_consoles(make_client, make_m
     seen = [watching.get_nowait() for _ in range(watching.qsize())]
     assert {"type": "queue", "change": "added", "item_kind": "report", "id": report_id} in seen
     desk.unwatch(watching)
+
+
+async def _raw(server, table) -> list[tuple[str, str | None]]:  # type: ignore[no-untyped-def]
+    """(stored text or context, key id) of every row: what a copy of the database shows."""
+    column = table.c.text if table is schema.held_messages else table.c.context
+    store = server.app[SERVICE].store
+    return list(await store._read(lambda c: c.execute(select(column, table.c.key_id)).all()))
+
+
+async def test_held_messages_and_alerts_are_sealed_at_rest_and_shown_on_the_desk(
+    make_client, make_moderator, server
+):
+    """A held message and an alert's context are sealed in the database (store/bodies.py);
+    the queue and their cases show them in clear."""
+    mod = await make_moderator("modo")
+    bad = await make_client("Bad", age=30, gender="m")
+    await bad.enter("general")
+    await bad.post("general", "salut 3 rue des Lilas")
+    held = await bad.request({"type": "post", "room": "general", "text": "je vais te tuer"}, "held")
+    assert held["type"] == "held"
+    [(raw, key_id)] = await _raw(server, schema.held_messages)
+    assert key_id is not None and "tuer" not in raw
+    items = (await mod.get("/api/desk/queue"))["items"]
+    [item] = [i for i in items if i["kind"] == "held"]
+    assert item["id"] == held["held_id"] and item["summary"] == "je vais te tuer"
+    case = await mod.get(f"/api/desk/cases/held/{held['held_id']}")
+    assert case["context"]["signals"]["text"] == "je vais te tuer"
+
+    context = {"recent": [{"id": 1, "text": "salut 3 rue des Lilas"}]}
+    safety = SafetyStore(server.app[SERVICE].store)
+    alert_id = await safety.add_alert("ambush", 3, time.time(), context, "room:general", None)
+    assert all(k is not None and "Lilas" not in r for r, k in await _raw(server, schema.alerts))
+    case = await mod.get(f"/api/desk/cases/alert/{alert_id}")
+    assert case["context"]["signals"]["recent"] == context["recent"]

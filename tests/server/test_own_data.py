@@ -35,6 +35,18 @@ async def _texts(server: TestServer) -> list[str]:
     return list(await store._read(q))
 
 
+async def _held(server: TestServer) -> list[tuple[str, str]]:
+    """Every held message as (text opened, status); their raw text is sealed at rest."""
+    store = server.app[SERVICE].store
+
+    def q(conn: Any) -> list[tuple[str, str]]:
+        rows = conn.execute(select(*bodies.held_columns("status"))).mappings().all()
+        assert all(r["key_id"] is not None for r in rows)
+        return [(bodies.open_row(conn, bodies.HELD, r), r["status"]) for r in rows]
+
+    return list(await store._read(q))
+
+
 def _auth(client: ChatClient) -> dict[str, str]:
     return {"Authorization": f"Bearer {client.token}"}
 
@@ -94,7 +106,7 @@ async def test_author_deletes_a_room_message_everywhere_and_for_good(make_client
     assert dropped["channel"] == "room:general"
 
     texts = await _texts(server)
-    held = [r.text for r in await _rows(server, schema.held_messages)]
+    held = [text for text, _ in await _held(server)]
     assert "mon numéro 06 12 34 56 78" not in texts + held
     # Alice only got her answer (with its ref), not a second copy from the fan-out.
     await alice.drain(0.3)
@@ -144,8 +156,7 @@ async def test_a_reported_private_message_is_kept_as_evidence(make_client, serve
     assert reply["type"] == "deleted"
     await bob.expect("deleted", channel=channel, id=ack["id"])
     assert [r for r in await _rows(server, schema.messages) if r.channel == channel] == []
-    held = await _rows(server, schema.held_messages)
-    assert [(h.text, h.status) for h in held] == [("viens chez moi 3 rue des Lilas", "removed")]
+    assert await _held(server) == [("viens chez moi 3 rue des Lilas", "removed")]
     history = await bob.request({"type": "history", "channel": channel}, "history")
     assert history["messages"] == []
 
@@ -317,8 +328,7 @@ async def test_erasure_keeps_preserved_evidence_sealed(make_client, server):
     assert answer["erased"]["session"] is False
     await bob.expect("deleted", id=ack["id"])
     assert await _texts(server) == []
-    held = await _rows(server, schema.held_messages)
-    assert [(h.text, h.status) for h in held] == [("message gardé", "removed")]
+    assert await _held(server) == [("message gardé", "removed")]
     sessions = {r.pseudonym: r for r in await _rows(server, schema.sessions)}
     assert sessions["Alice"].ended_at is not None
 

@@ -1,17 +1,25 @@
 """Message bodies sealed at rest (issue 15, item 5), on both databases: the database alone
 holds no text, the store reads it back, a rotated key still opens old bodies, a body moved
-onto another row does not open, and bodies stored in clear before still read."""
+onto another row does not open, and bodies stored in clear before still read. The same for
+held messages (the moderation queue, refused and removed messages kept as evidence) and
+alerts' context (it quotes the channel's recent messages)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
 
+import orjson
 import pytest
 from sqlalchemy import insert, select, update
 
 from causette.core.sealing import Keyring, RetentionKey, SealError
 from causette.store import MessageRecord, SqlStore, bodies, schema
+from causette.store.legal import removed_messages
+from causette.store.own_data import OwnDataStore
+from causette.store.safety import SafetyStore
+from causette.store.sanctions import SanctionStore
+from causette.store.sanctions import _remove_message as remove_message
 from tests.support.keys import AUDIT_KEYS
 
 NOW = 2_000_000_000.0
@@ -121,3 +129,171 @@ async def test_without_the_key_a_sealed_body_refuses_to_open(sealing, database_u
             await bare._read(opened)
     finally:
         await bare.close()
+
+
+# -- held messages: the moderation queue, refused and removed ones kept as evidence ------------
+async def _raw_held(store: SqlStore) -> list[tuple[str, str, str | None]]:
+    h = schema.held_messages
+
+    def q(conn):  # type: ignore[no-untyped-def]
+        stmt = select(h.c.id, h.c.text, h.c.key_id).order_by(h.c.ts)
+        return [tuple(r) for r in conn.execute(stmt)]
+
+    return list(await store._read(q))
+
+
+async def test_held_messages_are_sealed_and_read_back(sealing):
+    store, key = sealing
+    safety, sanctions = SafetyStore(store), SanctionStore(store)
+    held_id = await safety.hold("room:a", "s1", "{}", "viens 3 rue des Lilas", NOW, [{"x": 1}])
+    [(raw_id, raw_text, key_id)] = await _raw_held(store)
+    assert raw_id == held_id and key_id == key.id
+    assert "Lilas" not in raw_text
+    [held] = await safety.held()
+    assert (held.id, held.text, held.reasons) == (held_id, "viens 3 rue des Lilas", [{"x": 1}])
+    row = await sanctions.held(held_id)
+    assert row is not None and row["text"] == "viens 3 rue des Lilas" and "key_id" not in row
+
+
+async def test_a_removed_message_is_sealed_to_its_held_row(sealing):
+    """A message a moderator takes out is kept among held messages, sealed again (bound to
+    its held row); the desk's case view and a requisition export open it."""
+    store, key = sealing
+    await store.append_message(MessageRecord("room:a", 0, NOW, "s1", "{}", "06 12 34 56 78"))
+    await store._submit(lambda c: remove_message(c, "room:a", 1, NOW + 5, "moderator:m1"))
+    [(_, raw_text, key_id)] = await _raw_held(store)
+    assert key_id == key.id and "06 12" not in raw_text
+    [kept] = await OwnDataStore(store).removed("room:a", 1, 1)
+    assert kept["text"] == "06 12 34 56 78"
+
+    def exported(conn):  # type: ignore[no-untyped-def]
+        return removed_messages(conn, ["s1"], set(), NOW - 1, NOW + 1)
+
+    assert [r.text for r in await store._read(exported)] == ["06 12 34 56 78"]
+
+
+async def test_a_rotated_key_still_opens_a_held_message_and_a_moved_one_does_not(database_url):
+    old = _key()
+    first = SqlStore(
+        database_url, synchronous="NORMAL", audit_keys=AUDIT_KEYS, message_keys=Keyring(old)
+    )
+    await first.start()
+    await SafetyStore(first).hold("room:a", "s1", "{}", "avant", NOW, [])
+    await first.close()
+    new = _key()
+    rotated = SqlStore(
+        database_url, synchronous="NORMAL", audit_keys=AUDIT_KEYS, message_keys=Keyring(new, (old,))
+    )
+    await rotated.start()
+    try:
+        safety = SafetyStore(rotated)
+        await safety.hold("room:a", "s1", "{}", "après", NOW + 1, [])
+        raw = await _raw_held(rotated)
+        assert [r[2] for r in raw] == [old.id, new.id]
+        assert [h.text for h in await safety.held()] == ["avant", "après"]
+        # The first text copied onto the second held row: it is bound to its own row.
+        h = schema.held_messages
+        await rotated._submit(
+            lambda c: c.execute(
+                update(h).where(h.c.id == raw[1][0]).values(text=raw[0][1], key_id=raw[0][2])
+            )
+        )
+        with pytest.raises(SealError):
+            await safety.held()
+    finally:
+        await rotated.close()
+
+
+async def test_held_messages_of_before_still_read_and_need_the_key_once_sealed(
+    sealing, database_url
+):
+    """A held row written before migration 0013 (key_id NULL) is read as it is; a sealed one
+    does not open without the key."""
+    store, _ = sealing
+    row = {
+        "id": "0123456789abcdef",
+        "channel": "room:b",
+        "sender_id": "s1",
+        "sender": "{}",
+        "text": "ancien",
+        "ts": NOW,
+        "reasons": "[]",
+        "status": "pending",
+        "key_id": None,
+    }
+    await store._submit(lambda c: c.execute(insert(schema.held_messages).values(**row)))
+    safety = SafetyStore(store)
+    assert [h.text for h in await safety.held()] == ["ancien"]
+    await safety.hold("room:b", "s1", "{}", "secret", NOW + 1, [])
+    bare = SqlStore(database_url, synchronous="NORMAL", audit_keys=AUDIT_KEYS)
+    await bare.start()
+    try:
+        with pytest.raises(SealError):
+            await SafetyStore(bare).held()
+    finally:
+        await bare.close()
+
+
+# -- alerts: their context quotes the channel's recent messages --------------------------------
+async def test_an_alerts_context_is_sealed_and_read_back(sealing):
+    store, key = sealing
+    safety, sanctions = SafetyStore(store), SanctionStore(store)
+    context = {"recent": [{"id": 1, "text": "t'habites où ? 3 rue des Lilas"}], "risk": 0.9}
+    alert_id = await safety.add_alert("grooming", 3, NOW, context, "room:a", "s1")
+    # One from before migration 0013, in clear.
+    old = {
+        "id": "0123456789abcdef",
+        "ts": NOW - 1,
+        "kind": "spam",
+        "severity": 1,
+        "channel": None,
+        "subject_id": None,
+        "context": '{"recent": []}',
+        "status": "open",
+        "key_id": None,
+    }
+    await store._submit(lambda c: c.execute(insert(schema.alerts).values(**old)))
+    a = schema.alerts
+    rows = await store._read(lambda c: c.execute(select(a.c.id, a.c.context, a.c.key_id)).all())
+    sealed = {r[0]: r for r in rows}[alert_id]
+    assert sealed[2] == key.id and "Lilas" not in sealed[1] and "recent" not in sealed[1]
+    by_id = {x.id: x for x in await safety.alerts()}
+    assert by_id[alert_id].context == context and by_id[old["id"]].context == {"recent": []}
+    row = await sanctions.alert(alert_id)
+    assert row is not None and "key_id" not in row and orjson.loads(row["context"]) == context
+    # Moved onto the other alert's row, it does not open.
+    await store._submit(
+        lambda c: c.execute(
+            update(a).where(a.c.id == old["id"]).values(context=sealed[1], key_id=sealed[2])
+        )
+    )
+    with pytest.raises(SealError):
+        await sanctions.alert(str(old["id"]))
+
+
+# -- the safety engine's snapshot: it remembers each sender's previous message ----------------
+async def test_the_engines_snapshot_is_sealed_and_bound_to_its_row(sealing):
+    store, key = sealing
+    safety = SafetyStore(store)
+    state = {"conversations": {"room:a": {"tails": {"s1": {"raw": "3 rue des Lilas"}}}}}
+    await safety.save_state(state, 100.0, "engine:a")
+    await safety.save_state({"users": {}}, 200.0, "engine:b")
+    t = schema.safety_state
+    rows = await store._read(
+        lambda c: c.execute(select(t.c.key, t.c.data, t.c.key_id).order_by(t.c.key)).all()
+    )
+    assert [r[2] for r in rows] == [key.id, key.id] and "Lilas" not in rows[0][1]
+    assert await safety.load_states(since=0.0) == [state, {"users": {}}]
+    # One from before migration 0013, in clear, still loads.
+    await store._submit(
+        lambda c: c.execute(update(t).where(t.c.key == "engine:b").values(data="{}", key_id=None))
+    )
+    assert await safety.load_states(since=150.0) == [{}]
+    # A's snapshot moved onto B's row does not open.
+    await store._submit(
+        lambda c: c.execute(
+            update(t).where(t.c.key == "engine:b").values(data=rows[0][1], key_id=key.id)
+        )
+    )
+    with pytest.raises(SealError):
+        await safety.load_states(since=150.0)

@@ -93,9 +93,10 @@ def parse_keyring(current: str, old: str = "") -> Keyring:
 
 
 def associated_data(
-    kind: str, session_id: str, channel: str | None, message_id: int | None, ts: float
+    kind: str, session_id: str, channel: str | None, message_id: int | str | None, ts: float
 ) -> bytes:
-    """What binds a sealed blob to its row; ``repr`` of a float round-trips exactly."""
+    """What binds a sealed blob to its row; ``repr`` of a float round-trips exactly. The row's
+    id is a message id, or the id of a row that has its own (a held message's)."""
     parts = (kind, session_id, channel or "", "" if message_id is None else str(message_id))
     return "\x1f".join((*parts, repr(float(ts)))).encode()
 

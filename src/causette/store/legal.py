@@ -486,17 +486,21 @@ def removed_messages(
     ``removed``) that these sessions sent, or that ``wanted`` names, in the window."""
     h = schema.held_messages
     wanted_channels = {channel for channel, _ in wanted}
-    stmt = select(h.c.channel, h.c.reasons, h.c.ts, h.c.sender_id, h.c.sender, h.c.text).where(
+    stmt = select(*bodies.held_columns("reasons", "sender")).where(
         h.c.status == "removed",
         h.c.ts >= from_ts,
         h.c.ts <= to_ts,
         or_(h.c.sender_id.in_(list(sender_ids)), h.c.channel.in_(list(wanted_channels))),
     )
     found: list[MessageRecord] = []
-    for channel, reasons, ts, sender_id, sender, text in conn.execute(stmt):
-        message_id = int(orjson.loads(reasons)[0]["removed"]["message_id"])
+    for row in conn.execute(stmt).mappings():
+        channel, sender_id = row["channel"], row["sender_id"]
+        message_id = int(orjson.loads(row["reasons"])[0]["removed"]["message_id"])
         if sender_id in sender_ids or (channel, message_id) in wanted:
-            found.append(MessageRecord(channel, message_id, ts, sender_id, sender, text))
+            text = bodies.open_row(conn, bodies.HELD, row)  # opened for the requisition's export
+            found.append(
+                MessageRecord(channel, message_id, row["ts"], sender_id, row["sender"], text)
+            )
     return sorted(found, key=lambda r: (r.channel, r.id))
 
 

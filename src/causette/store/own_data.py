@@ -73,22 +73,22 @@ def _take_out(conn: Connection, row: MessageRecord, now: float, by: str) -> bool
         )
     )
     if keep:
-        conn.execute(
-            insert(schema.held_messages).values(
-                id=secrets.token_hex(8),
-                channel=row.channel,
-                sender_id=row.sender_id,
-                sender=row.sender,
-                text=row.text,
-                ts=row.ts,
-                # The shape of a moderator's removal (store/sanctions.py), which requisition
-                # exports read (store/legal.py ``removed_messages``), and who took it out.
-                reasons=orjson.dumps([{"removed": {"message_id": row.id, "by": by}}]).decode(),
-                status="removed",
-                decided_at=now,
-                decided_by=f"chatter:{by}",
-            )
-        )
+        kept = {
+            "id": secrets.token_hex(8),
+            "channel": row.channel,
+            "sender_id": row.sender_id,
+            "sender": row.sender,
+            "text": row.text,
+            "ts": row.ts,
+            # The shape of a moderator's removal (store/sanctions.py), which requisition
+            # exports read (store/legal.py ``removed_messages``), and who took it out.
+            "reasons": orjson.dumps([{"removed": {"message_id": row.id, "by": by}}]).decode(),
+            "status": "removed",
+            "decided_at": now,
+            "decided_by": f"chatter:{by}",
+        }
+        # Sealed again, now bound to its held row (store/bodies.py).
+        conn.execute(insert(schema.held_messages).values(bodies.seal_row(conn, bodies.HELD, kept)))
     return keep
 
 
@@ -142,21 +142,21 @@ class OwnDataStore:
         h = schema.held_messages
 
         def q(conn: Connection) -> list[dict[str, Any]]:
-            stmt = select(h.c.reasons, h.c.ts, h.c.sender_id, h.c.sender, h.c.text).where(
+            stmt = select(*bodies.held_columns("reasons", "sender")).where(
                 h.c.channel == channel, h.c.status == "removed"
             )
             found = []
-            for reasons, ts, sender_id, sender, text in conn.execute(stmt):
-                removal = orjson.loads(reasons)[0]["removed"]
+            for row in conn.execute(stmt).mappings():
+                removal = orjson.loads(row["reasons"])[0]["removed"]
                 message_id = int(removal["message_id"])
                 if first <= message_id <= last:
                     found.append(
                         {
                             "id": message_id,
-                            "ts": ts,
-                            "sender_id": sender_id,
-                            "sender": sender,
-                            "text": text,
+                            "ts": row["ts"],
+                            "sender_id": row["sender_id"],
+                            "sender": row["sender"],
+                            "text": bodies.open_row(conn, bodies.HELD, row),
                             "by": str(removal.get("by", "moderator")),
                         }
                     )
@@ -319,10 +319,17 @@ def _held(conn: Connection, session_id: str) -> list[dict[str, Any]]:
     """The chatter's messages held for a moderator (the safety engine's reasons are for
     moderators only: they would tell someone how they were detected)."""
     t = schema.held_messages
-    stmt = select(t.c.id, t.c.channel, t.c.ts, t.c.text, t.c.status).where(
-        t.c.sender_id == session_id
-    )
-    return [dict(r) for r in conn.execute(stmt.order_by(t.c.ts)).mappings()]
+    stmt = select(*bodies.held_columns("status")).where(t.c.sender_id == session_id)
+    return [
+        {
+            "id": r["id"],
+            "channel": r["channel"],
+            "ts": r["ts"],
+            "text": bodies.open_row(conn, bodies.HELD, r),
+            "status": r["status"],
+        }
+        for r in conn.execute(stmt.order_by(t.c.ts)).mappings()
+    ]
 
 
 def _reports(conn: Connection, session_id: str) -> list[dict[str, Any]]:

@@ -1,5 +1,8 @@
 """What the safety layer keeps: held messages, moderators' alerts, chatter flags and the
-engine's state. Writes go through the same group-commit writer as everything else."""
+engine's state. Writes go through the same group-commit writer as everything else.
+
+Held messages' text, alerts' context and the engine's snapshots quote what chatters wrote:
+they are sealed at rest like message bodies, in the writer's thread (store/bodies.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +13,14 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, delete, insert, select, update
 
-from causette.store import schema
+from causette.core.sealing import associated_data
+from causette.store import bodies, schema
 from causette.store.sql import SqlStore
+
+
+def _engine_bound(key: str, updated_at: float) -> bytes:
+    """What binds an engine snapshot to its row (store/bodies.py)."""
+    return associated_data("engine", key, None, None, updated_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +72,12 @@ class SafetyStore:
             "reasons": orjson.dumps(reasons).decode(),
             "status": "pending",
         }
-        await self.store._submit(lambda conn: conn.execute(insert(schema.held_messages), row))
+        # Sealed in the writer's thread, bound to its row (store/bodies.py).
+        await self.store._submit(
+            lambda conn: conn.execute(
+                insert(schema.held_messages), bodies.seal_row(conn, bodies.HELD, row)
+            )
+        )
         return held_id
 
     async def held(
@@ -79,16 +93,7 @@ class SafetyStore:
         t = schema.held_messages
 
         def q(conn: Connection) -> list[HeldMessage]:
-            stmt = select(
-                t.c.id,
-                t.c.channel,
-                t.c.sender_id,
-                t.c.sender,
-                t.c.text,
-                t.c.ts,
-                t.c.reasons,
-                t.c.status,
-            ).order_by(t.c.ts)
+            stmt = select(*bodies.held_columns("sender", "reasons", "status")).order_by(t.c.ts)
             if status is not None:
                 stmt = stmt.where(t.c.status == status)
             if held_id is not None:
@@ -98,8 +103,17 @@ class SafetyStore:
             if channel is not None:
                 stmt = stmt.where(t.c.channel == channel)
             return [
-                HeldMessage(r[0], r[1], r[2], r[3], r[4], r[5], orjson.loads(r[6]), r[7])
-                for r in conn.execute(stmt)
+                HeldMessage(
+                    r["id"],
+                    r["channel"],
+                    r["sender_id"],
+                    r["sender"],
+                    bodies.open_row(conn, bodies.HELD, r),
+                    r["ts"],
+                    orjson.loads(r["reasons"]),
+                    r["status"],
+                )
+                for r in conn.execute(stmt).mappings()
             ]
 
         return await self.store._read(q)
@@ -136,7 +150,12 @@ class SafetyStore:
             "context": orjson.dumps(context).decode(),
             "status": "open",
         }
-        await self.store._submit(lambda conn: conn.execute(insert(schema.alerts), row))
+        # Its context quotes messages: sealed like them, bound to its row (store/bodies.py).
+        await self.store._submit(
+            lambda conn: conn.execute(
+                insert(schema.alerts), bodies.seal_row(conn, bodies.ALERT, row)
+            )
+        )
         return alert_id
 
     async def has_alert(self, kind: str, subject_id: str) -> bool:
@@ -150,21 +169,21 @@ class SafetyStore:
         t = schema.alerts
 
         def q(conn: Connection) -> list[Alert]:
-            stmt = select(
-                t.c.id,
-                t.c.ts,
-                t.c.kind,
-                t.c.severity,
-                t.c.channel,
-                t.c.subject_id,
-                t.c.context,
-                t.c.status,
-            ).order_by(t.c.severity.desc(), t.c.ts)
+            stmt = select(t).order_by(t.c.severity.desc(), t.c.ts)
             if status is not None:
                 stmt = stmt.where(t.c.status == status)
             return [
-                Alert(r[0], r[1], r[2], r[3], r[4], r[5], orjson.loads(r[6]), r[7])
-                for r in conn.execute(stmt)
+                Alert(
+                    r["id"],
+                    r["ts"],
+                    r["kind"],
+                    r["severity"],
+                    r["channel"],
+                    r["subject_id"],
+                    orjson.loads(bodies.open_row(conn, bodies.ALERT, r)),
+                    r["status"],
+                )
+                for r in conn.execute(stmt).mappings()
             ]
 
         return await self.store._read(q)
@@ -207,8 +226,11 @@ class SafetyStore:
         blob = (data if isinstance(data, bytes) else orjson.dumps(data)).decode()
 
         def op(conn: Connection) -> None:
+            # It remembers each sender's previous message (to read text split across
+            # messages): sealed like message bodies, bound to its key and time.
+            stored, key_id = bodies.seal_text(bodies.keys_of(conn), blob, _engine_bound(key, now))
             conn.execute(delete(t).where(t.c.key == key))
-            conn.execute(insert(t).values(key=key, data=blob, updated_at=now))
+            conn.execute(insert(t).values(key=key, data=stored, updated_at=now, key_id=key_id))
 
         await self.store._submit(op)
 
@@ -219,10 +241,14 @@ class SafetyStore:
 
         def q(conn: Connection) -> list[dict[str, Any]]:
             rows = conn.execute(
-                select(t.c.data)
+                select(t.c.key, t.c.data, t.c.updated_at, t.c.key_id)
                 .where(t.c.key.startswith("engine"), t.c.updated_at >= since)
                 .order_by(t.c.updated_at)
             )
-            return [dict(orjson.loads(data)) for (data,) in rows]
+            keys = bodies.keys_of(conn)
+            return [
+                dict(orjson.loads(bodies.open_text(keys, data, key_id, _engine_bound(key, at))))
+                for key, data, at, key_id in rows
+            ]
 
         return await self.store._read(q)

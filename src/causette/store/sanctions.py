@@ -458,20 +458,20 @@ class SanctionStore:
         return await self.store._read(q)
 
     async def alert(self, alert_id: str) -> dict[str, Any] | None:
-        t = schema.alerts
-
-        def q(conn: Connection) -> dict[str, Any] | None:
-            row = conn.execute(select(t).where(t.c.id == alert_id)).mappings().first()
-            return None if row is None else dict(row)
-
-        return await self.store._read(q)
+        """An alert's row, its context (JSON) opened (store/bodies.py)."""
+        return await self.store._read(lambda conn: bodies.alert_row(conn, alert_id))
 
     async def held(self, held_id: str) -> dict[str, Any] | None:
+        """A held message's row, its text opened (store/bodies.py)."""
         t = schema.held_messages
 
         def q(conn: Connection) -> dict[str, Any] | None:
             row = conn.execute(select(t).where(t.c.id == held_id)).mappings().first()
-            return None if row is None else dict(row)
+            if row is None:
+                return None
+            found = dict(row, text=bodies.open_row(conn, bodies.HELD, row))
+            del found["key_id"]
+            return found
 
         return await self.store._read(q)
 
@@ -494,17 +494,17 @@ def _remove_message(conn: Connection, channel: str, message_id: int, now: float,
             channel=channel, id=message_id, deleted_at=now, by="moderator"
         )
     )
-    conn.execute(
-        insert(schema.held_messages).values(
-            id=secrets.token_hex(8),
-            channel=channel,
-            sender_id=row.sender_id,
-            sender=row.sender,
-            text=row.text,
-            ts=row.ts,
-            reasons=orjson.dumps([{"removed": {"message_id": message_id}}]).decode(),
-            status="removed",
-            decided_at=now,
-            decided_by=by[:64],
-        )
-    )
+    kept = {
+        "id": secrets.token_hex(8),
+        "channel": channel,
+        "sender_id": row.sender_id,
+        "sender": row.sender,
+        "text": row.text,
+        "ts": row.ts,
+        "reasons": orjson.dumps([{"removed": {"message_id": message_id}}]).decode(),
+        "status": "removed",
+        "decided_at": now,
+        "decided_by": by[:64],
+    }
+    # Sealed again, now bound to its held row (store/bodies.py).
+    conn.execute(insert(schema.held_messages).values(bodies.seal_row(conn, bodies.HELD, kept)))

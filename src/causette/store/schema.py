@@ -128,16 +128,19 @@ held_messages = Table(
     Column("channel", String(64), nullable=False),
     Column("sender_id", String(32), nullable=False),
     Column("sender", Text, nullable=False),
+    # Sealed with the retention key (base64), store/bodies.py; clear when key_id is NULL.
     Column("text", Text, nullable=False),
     Column("ts", Float, nullable=False),
     Column("reasons", Text, nullable=False),
     Column("status", String(10), nullable=False),
     Column("decided_at", Float, nullable=True),
     Column("decided_by", String(64), nullable=True),
+    Column("key_id", String(16), nullable=True),
     Index("ix_held_status", "status"),
 )
 
-# Automatic alerts for the moderators' queue, with the whole context as JSON.
+# Automatic alerts for the moderators' queue, with the whole context as JSON (it quotes
+# the channel's recent messages: sealed like them).
 alerts = Table(
     "alerts",
     metadata,
@@ -147,8 +150,10 @@ alerts = Table(
     Column("severity", Integer, nullable=False),
     Column("channel", String(64), nullable=True),
     Column("subject_id", String(32), nullable=True),
+    # Sealed with the retention key (base64), store/bodies.py; clear when key_id is NULL.
     Column("context", Text, nullable=False),
     Column("status", String(10), nullable=False),
+    Column("key_id", String(16), nullable=True),
     Index("ix_alerts_status", "status"),
 )
 
@@ -167,8 +172,11 @@ safety_state = Table(
     "safety_state",
     metadata,
     Column("key", String(32), primary_key=True),
+    # It quotes each sender's previous message: sealed (base64), store/bodies.py; clear when
+    # key_id is NULL.
     Column("data", Text, nullable=False),
     Column("updated_at", Float, nullable=False),
+    Column("key_id", String(16), nullable=True),
 )
 
 # Reports by chatters (DSA art. 16): of a message (channel + id) or of a chatter.

@@ -268,12 +268,6 @@ async def release_preservation(request: web.Request) -> web.Response:
 
 
 # -- emergencies (DSA art. 18) -------------------------------------------------------------------
-def _alert_row(conn: Connection, alert_id: str) -> dict[str, Any] | None:
-    t = schema.alerts
-    row = conn.execute(select(t).where(t.c.id == alert_id)).mappings().first()
-    return None if row is None else dict(row)
-
-
 def _report_case(conn: Connection, report_id: str) -> dict[str, Any] | None:
     """A report with the people it involves and the messages around it."""
     r, s, m = schema.reports, schema.sessions, schema.messages
@@ -377,7 +371,7 @@ async def _emergency(
     state = request.app[LEGAL]
     desk = request.app[DESK]
     if kind == "alert":
-        alert = await service.store._read(lambda c: _alert_row(c, case_id))
+        alert = await service.store._read(lambda c: bodies.alert_row(c, case_id))
         if alert is None:
             raise ChatError(ErrorCode.NOT_FOUND)
         context = orjson.loads(alert["context"])
