@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import urllib.request
+from typing import Any
 
 import orjson
 import redis
@@ -26,6 +27,30 @@ def _get(url: str) -> bytes:
         return body
 
 
+async def _tom_flatters_lea(lea: Any, tom: Any) -> dict[str, Any]:
+    """Tom (17) asks Lea's (15) age in private, she accepts and answers, he flatters her:
+    she gets a grooming card. The conversation."""
+    for client in (lea, tom):
+        await client.enter("ados-general")
+    await tom.pm("Lea", "salut t'as quel âge ?")
+    conv: dict[str, Any] = (await lea.expect("conversation"))["conversation"]
+    await lea.send({"type": "pm_respond", "conversation": conv["id"], "decision": "accept"})
+    await tom.expect("conversation")
+    await lea.pm("Tom", "15 et toi")
+    await tom.expect("message", text="15 et toi")
+    await tom.pm("Lea", "t'es trop mature pour ton âge")
+    assert (await lea.expect("safety_card"))["kind"] == "grooming"
+    return conv
+
+
+async def _move(client: Any, to: Any) -> None:
+    """The client reconnects to another process and resumes there."""
+    await client.disconnect()
+    client.base_url = to.url.rstrip("/")
+    await client.connect(dict(client.last_ids))
+    await client.expect("synced")
+
+
 async def test_a_groomer_reconnecting_elsewhere_does_not_start_from_zero(
     servers, client_on, cluster_env
 ):
@@ -35,16 +60,7 @@ async def test_a_groomer_reconnecting_elsewhere_does_not_start_from_zero(
     p1, p2 = servers(2)
     lea = await client_on(p2, "Lea", age=15)
     tom = await client_on(p1, "Tom", age=17, gender="m")
-    for client in (lea, tom):
-        await client.enter("ados-general")
-    await tom.pm("Lea", "salut t'as quel âge ?")
-    conv = (await lea.expect("conversation"))["conversation"]
-    await lea.send({"type": "pm_respond", "conversation": conv["id"], "decision": "accept"})
-    await tom.expect("conversation")
-    await lea.pm("Tom", "15 et toi")
-    await tom.expect("message", text="15 et toi")
-    await tom.pm("Lea", "t'es trop mature pour ton âge")
-    assert (await lea.expect("safety_card"))["kind"] == "grooming"
+    conv = await _tom_flatters_lea(lea, tom)
     # Tom's risk is in Redis, where the other process will read it.
     store = redis.Redis.from_url(REDIS_URL)
     try:
@@ -53,10 +69,7 @@ async def test_a_groomer_reconnecting_elsewhere_does_not_start_from_zero(
     finally:
         store.close()
 
-    await tom.disconnect()
-    tom.base_url = p2.url.rstrip("/")
-    await tom.connect(dict(tom.last_ids))
-    await tom.expect("synced")
+    await _move(tom, p2)
     held = await tom.request(
         {"type": "pm", "conversation": conv["id"], "text": "tes parents sont là ? t'es seule ?"},
         "held",
@@ -124,10 +137,7 @@ async def test_a_flooder_moving_process_mid_flood_is_still_stopped(servers, clie
     await zoe.enter("general")
     for _ in range(3):
         assert (await zoe.post("general", "venez tous voir ma chaîne"))["type"] == "ack"
-    await zoe.disconnect()
-    zoe.base_url = p2.url.rstrip("/")
-    await zoe.connect(dict(zoe.last_ids))
-    await zoe.expect("synced")
+    await _move(zoe, p2)
     fourth = await zoe.post("general", "venez tous voir ma chaîne")
     assert fourth["type"] == "error" and fourth["code"] == "message_blocked", fourth
 
@@ -139,14 +149,7 @@ async def test_a_dismissal_lifts_the_freeze_on_every_process(servers, client_on,
     p1, p2 = servers(2)
     lea = await client_on(p1, "Lea", age=15)
     tom = await client_on(p1, "Tom", age=17, gender="m")
-    for client in (lea, tom):
-        await client.enter("ados-general")
-    await tom.pm("Lea", "salut t'as quel âge ?")
-    conv = (await lea.expect("conversation"))["conversation"]
-    await lea.send({"type": "pm_respond", "conversation": conv["id"], "decision": "accept"})
-    await tom.expect("conversation")
-    await lea.pm("Tom", "15 et toi")
-    await tom.pm("Lea", "t'es trop mature pour ton âge")
+    conv = await _tom_flatters_lea(lea, tom)
     held = await tom.request(
         {"type": "pm", "conversation": conv["id"], "text": "tes parents sont là ? t'es seule ?"},
         "held",
@@ -154,10 +157,7 @@ async def test_a_dismissal_lifts_the_freeze_on_every_process(servers, client_on,
     assert held["type"] == "held", held
 
     # Tom moves to the other process, whose engine learns the frozen pair from Redis.
-    await tom.disconnect()
-    tom.base_url = p2.url.rstrip("/")
-    await tom.connect(dict(tom.last_ids))
-    await tom.expect("synced")
+    await _move(tom, p2)
     again = await tom.request({"type": "pm", "conversation": conv["id"], "text": "re"}, "held")
     assert again["type"] == "held", again
 
