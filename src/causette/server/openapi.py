@@ -74,19 +74,25 @@ def _json(schema: Schema, description: str) -> Schema:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-@functools.cache
 def _dropped_class() -> str:
     """The characters core/text.py drops (categories ``DROPPED``), as the inside of a regex
     character class: computed from the same rule, so the two cannot disagree."""
+    from causette.core.text import DROPPED
+
+    return _category_class(DROPPED)
+
+
+@functools.cache
+def _category_class(categories: tuple[str, ...], keep: str = "") -> str:
+    """The characters of these Unicode ``categories`` but those in ``keep``, as the inside
+    of a regex character class (computed from unicodedata, as the routes' checks are)."""
     import re
     import sys
     import unicodedata
 
-    from causette.core.text import DROPPED
-
     ranges: list[tuple[int, int]] = []
     for code in range(sys.maxunicode + 1):
-        if unicodedata.category(chr(code)) in DROPPED:
+        if unicodedata.category(chr(code)) in categories and chr(code) not in keep:
             if ranges and ranges[-1][1] == code - 1:
                 ranges[-1] = (ranges[-1][0], code)
             else:
@@ -95,6 +101,27 @@ def _dropped_class() -> str:
         re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
         for a, b in ranges
     )
+
+
+def _printable(low: int, high: int) -> Schema:
+    """A text cleaned as chat text (core/text.py drops ``DROPPED`` characters but the
+    newline), trimmed, that must then be ``low`` to ``high`` printable characters
+    (``str.isprintable``: no control, format, private, unassigned or separator character but
+    the space): what server/desk/flaggers.py reads a name or a contact with."""
+    from causette.core.text import DROPPED
+
+    dropped = f"[{_category_class(DROPPED, keep=chr(10))}]"
+    # Printable and not blank: str.isprintable refuses Other and Separator characters. The
+    # private-use, surrogate and unassigned ones are left to the operation's x-cross-field:
+    # a class that lists them (a million characters) makes generating data far too slow.
+    visible = rf"[^\s{_category_class(('Cc', 'Cf', 'Zs', 'Zl', 'Zp'))}]"
+    edge = rf"(?:\s|{dropped})*"
+    return {
+        "type": "string",
+        "pattern": f"^{edge}{visible}(?:{dropped}*(?:{visible}| )){{{low - 2},{high - 2}}}"
+        f"{dropped}*{visible}{edge}$",
+        "description": f"{low} to {high} printable characters once trimmed",
+    }
 
 
 def _address_part() -> str:
@@ -267,6 +294,7 @@ def _public_report_schema() -> Schema:
 
 def _chat_paths(cookie: list[dict[str, list[str]]]) -> dict[str, Schema]:
     from causette.server.desk.appeals import APPEAL_TEXT_MAX, TOKEN_MAX
+    from causette.server.own_data_api import OWN_DATA_FORMATS
 
     return {
         "/api/meta": {"get": _op("Genders, départements, limits", {"200": _json(_OBJECT, "meta")})},
@@ -413,6 +441,74 @@ def _chat_paths(cookie: list[dict[str, list[str]]]) -> dict[str, Schema]:
                 parameters=[_path("token", "the statement's appeal token", 200)],
             )
         },
+        "/api/reports/flagger": {
+            "post": _op(
+                "Report as a trusted flagger (DSA art. 22): the public form, no proof of work",
+                {
+                    "201": _json(
+                        {
+                            "type": "object",
+                            "required": ["report_id", "follow_token", "flagger"],
+                            "properties": {
+                                "report_id": {"type": "string"},
+                                "follow_token": {"type": "string"},
+                                "flagger": {"type": "string", "description": "its name"},
+                            },
+                        },
+                        "filed, first in the queue",
+                    )
+                },
+                errors=(401, 403, 429),
+                body=_body({"$ref": "#/components/schemas/PublicReport"}),
+                security=[{"flaggerBearer": []}],
+                description="The credential is checked before the form: 401 not_authenticated "
+                "(unknown), 403 flagger_revoked; pow is not needed and ignored.",
+            )
+        },
+        "/api/me/data": {
+            "get": _op(
+                "Everything kept about the caller's session (GDPR art. 15, 20)",
+                {
+                    "200": {
+                        "description": "the export: JSON to download, or a page to read",
+                        "content": {"application/json": {"schema": _OBJECT}, "text/html": {}},
+                    }
+                },
+                errors=(400, 401, 403, 429),
+                security=cookie,
+                parameters=[
+                    {
+                        "name": "format",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "enum": list(OWN_DATA_FORMATS)},
+                    },
+                    {
+                        "name": "lang",
+                        "in": "query",
+                        "required": False,
+                        "description": "the page's language (html): en, else fr; absent: "
+                        "Accept-Language",
+                        "schema": {"type": "string"},
+                    },
+                ],
+            )
+        },
+        "/api/me/erase": {
+            "post": _op(
+                "Erase the caller's data and end the session (GDPR art. 17)",
+                {"200": _json(_OBJECT, "what was erased and what the law keeps")},
+                errors=(401, 429),
+                body=_body(
+                    {
+                        "type": "object",
+                        "required": ["confirm"],
+                        "properties": {"confirm": {"type": "boolean", "const": True}},
+                    }
+                ),
+                security=cookie,
+            )
+        },
         "/healthz": {"get": _op("Liveness", {"200": _json(_OBJECT, "ok or degraded")})},
         "/metrics": {
             "get": _op(
@@ -453,18 +549,27 @@ def _desk_paths(desk: list[dict[str, list[str]]]) -> dict[str, Schema]:
     from causette.server.desk.exports import SCOPE_LIST_MAX
     from causette.server.desk.legal import RECIPIENTS, TEXT_MAX
 
-    def get(summary: str, *, errors: tuple[int, ...] = (), **kw: Any) -> Schema:
-        return {
-            "get": _op(
-                summary, {"200": _json(_OBJECT, "ok")}, errors=_DESK + errors, security=desk, **kw
-            )
-        }
+    def get(
+        summary: str,
+        *,
+        errors: tuple[int, ...] = (),
+        responses: dict[str, Schema] | None = None,
+        **kw: Any,
+    ) -> Schema:
+        answer = responses or {"200": _json(_OBJECT, "ok")}
+        return {"get": _op(summary, answer, errors=_DESK + errors, security=desk, **kw)}
 
-    def post(summary: str, status: int, *, errors: tuple[int, ...] = (), **kw: Any) -> Schema:
+    def post(
+        summary: str,
+        status: int,
+        *,
+        errors: tuple[int, ...] = (),
+        responses: dict[str, Schema] | None = None,
+        **kw: Any,
+    ) -> Schema:
         answer = {"description": "done"} if status == 204 else _json(_OBJECT, "done")
-        return {
-            "post": _op(summary, {str(status): answer}, errors=_DESK + errors, security=desk, **kw)
-        }
+        described = responses or {str(status): answer}
+        return {"post": _op(summary, described, errors=_DESK + errors, security=desk, **kw)}
 
     def obj(required: list[str], **props: Schema) -> Schema:
         return _body({"type": "object", "required": required, "properties": props})
@@ -742,6 +847,8 @@ def _desk_paths(desk: list[dict[str, list[str]]]) -> dict[str, Schema]:
             parameters=[_path("notification_id", "its id")],
             body=obj(["via", "reference"], via=_nonblank(100), reference=_nonblank(200)),
         ),
+        **_flagger_paths(desk, get, post),
+        **_rules_paths(desk, get, post),
         "/api/desk/purge": post(
             "Purge what is past its retention period",
             200,
@@ -750,6 +857,299 @@ def _desk_paths(desk: list[dict[str, list[str]]]) -> dict[str, Schema]:
             ),
         ),
     }
+
+
+Verb = Any  # the get/post builders of _desk_paths (admins' bearer, its errors)
+
+
+def _flagger_paths(desk: list[dict[str, list[str]]], get: Verb, post: Verb) -> dict[str, Schema]:
+    """Trusted flaggers (server/desk/flaggers.py), admins only."""
+    from causette.server.desk.flaggers import CONTACT_MAX, NAME_MAX, NAME_MIN
+
+    flagger = {"$ref": "#/components/schemas/Flagger"}
+    return {
+        "/api/desk/flaggers": {
+            **get("Trusted flaggers, active and revoked (admins)"),
+            "post": _op(
+                "Register a trusted flagger (admins): its credential is shown this once",
+                {
+                    "201": _json(
+                        {
+                            "type": "object",
+                            "required": ["flagger", "token"],
+                            "properties": {"flagger": flagger, "token": {"type": "string"}},
+                        },
+                        "registered",
+                    )
+                },
+                errors=_DESK,
+                security=desk,
+                body=_body(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["name", "contact"],
+                        "properties": {
+                            "name": _printable(NAME_MIN, NAME_MAX),
+                            "contact": _printable(3, CONTACT_MAX),
+                        },
+                    }
+                ),
+                cross_field="name: no other flagger's, whatever the case; name and contact "
+                "hold no private-use or unassigned character (bad_field).",
+            ),
+        },
+        "/api/desk/flaggers/{flagger_id}/revoke": {
+            "post": _op(
+                "End a trusted flagger's credential at once (admins)",
+                {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["flagger"],
+                            "properties": {"flagger": flagger},
+                        },
+                        "revoked",
+                    )
+                },
+                errors=(*_DESK, 404, 409),
+                security=desk,
+                parameters=[_path("flagger_id", "the flagger's id")],
+                description="409 already_decided: revoked already.",
+            )
+        },
+    }
+
+
+def _rules_paths(desk: list[dict[str, list[str]]], get: Verb, post: Verb) -> dict[str, Schema]:
+    """Shared rule lists and signed rule packs (server/desk/rules.py), admins only."""
+    from causette.core.rule_lists import ENTRY_MAX, ISSUER_MAX, LISTS, PACK_ENTRIES_MAX
+
+    entry = {"$ref": "#/components/schemas/RuleEntry"}
+    pack = {"$ref": "#/components/schemas/StoredRulePack"}
+    issuer = {
+        "type": "object",
+        "required": ["key_id", "name", "public_key"],
+        "properties": {
+            "key_id": {"type": "string"},
+            "name": {"type": "string"},
+            "public_key": {"type": "string", "description": "Ed25519, PEM"},
+            "added_at": {"type": "number"},
+        },
+    }
+    # As core/rule_lists.py's normalise_entry checks them.
+    shapes = (
+        "pseudonym: 3 to 40 letters, digits, _ or -; link_domain: a host name of two labels "
+        "or more (example.org), not an address."
+    )
+    entry_rules = (
+        f"entry, once NFKC-normalised, trimmed and lower-cased: 1 to {ENTRY_MAX} characters; "
+        f"{shapes} An entry that looks like personal data (an e-mail address, a phone "
+        "number, an IP address, eight digits or more) is refused (bad_field)."
+    )
+
+    def one(key: str, schema: Schema) -> Schema:
+        return {"type": "object", "required": [key], "properties": {key: schema}}
+
+    return {
+        "/api/desk/rules": {
+            **get(
+                "The shared rule lists and their entries (admins)",
+                responses={
+                    "200": _json(
+                        one(
+                            "lists",
+                            {
+                                "type": "object",
+                                "required": list(LISTS),
+                                "additionalProperties": {"type": "array"},
+                            },
+                        ),
+                        "the lists",
+                    )
+                },
+            ),
+            **post(
+                "Add an entry to a list (admins); the chat applies it at once",
+                201,
+                body=_body(entry),
+                responses={"201": _json(one("added", entry), "added")},
+                cross_field=f"{entry_rules} Not in the list already (bad_field).",
+            ),
+        },
+        "/api/desk/rules/remove": post(
+            "Take an entry out of a list (admins)",
+            200,
+            errors=(404,),
+            body=_body(entry),
+            responses={"200": _json(one("removed", entry), "removed")},
+            description="404 not_found: not in the list.",
+            cross_field=entry_rules,
+        ),
+        "/api/desk/rules/issuer": get(
+            "This instance's issuer: what another instance trusts to import its packs",
+            responses={"200": _json(issuer, "name, key id and public key")},
+        ),
+        "/api/desk/rules/export": post(
+            "The signed pack of the lists' entries (admins, audited)",
+            200,
+            body=_body(
+                {
+                    "type": "object",
+                    "properties": {
+                        "lists": {
+                            "type": "array",
+                            "minItems": 1,
+                            "items": {"type": "string", "enum": list(LISTS)},
+                            "description": "all of them when absent",
+                        }
+                    },
+                },
+                required=False,
+            ),
+            responses={"200": _json({"$ref": "#/components/schemas/RulePack"}, "the pack")},
+            description=f"More than {PACK_ENTRIES_MAX} entries: bad_field.",
+        ),
+        "/api/desk/rules/issuers": {
+            **get(
+                "The issuers whose packs this instance reviews (admins)",
+                responses={"200": _json(one("issuers", {"type": "array", "items": issuer}), "ok")},
+            ),
+            **post(
+                "Trust an issuer's key (admins)",
+                201,
+                body=_body(
+                    {
+                        "type": "object",
+                        "required": ["name", "public_key"],
+                        "properties": {
+                            "name": _cleaned(ISSUER_MAX),
+                            "public_key": {"type": "string", "description": "Ed25519, PEM"},
+                        },
+                    }
+                ),
+                responses={"201": _json(one("issuer", issuer), "trusted")},
+                cross_field="public_key: an Ed25519 public key in PEM, not trusted already "
+                "(bad_field).",
+            ),
+        },
+        "/api/desk/rules/issuers/{key_id}/remove": post(
+            "Stop trusting an issuer (admins)",
+            204,
+            errors=(404,),
+            parameters=[_path("key_id", "the issuer's key id")],
+        ),
+        "/api/desk/rules/packs": {
+            **get(
+                "Received packs, each entry marked new or present against the lists (admins)",
+                responses={"200": _json(one("packs", {"type": "array", "items": pack}), "ok")},
+            ),
+            **post(
+                "Receive a pack: checked, kept pending for review, applied only once reviewed",
+                201,
+                body=_body({"$ref": "#/components/schemas/RulePack"}),
+                responses={"201": _json(one("pack", pack), "pending")},
+                cross_field="signed_by is the key id of a trusted issuer "
+                "(pack_issuer_unknown) and signature the issuer's Ed25519 signature over the "
+                "other fields (pack_signature_invalid); then each entry as for POST "
+                f"/api/desk/rules: {entry_rules}",
+            ),
+        },
+        "/api/desk/rules/packs/{pack_id}": get(
+            "One received pack with its diff (admins)",
+            errors=(404,),
+            parameters=[_path("pack_id", "the pack's id")],
+            responses={"200": _json(one("pack", pack), "ok")},
+        ),
+        "/api/desk/rules/packs/{pack_id}/review": post(
+            "Accept all, some or none of a pack's entries (admins)",
+            200,
+            errors=(404, 409),
+            parameters=[_path("pack_id", "the pack's id")],
+            body=_body(
+                one(
+                    "accept",
+                    {
+                        "oneOf": [
+                            {"type": "string", "const": "all"},
+                            {"type": "array", "items": {"type": "integer"}},
+                        ],
+                        "description": '"all", or the indexes of the entries to accept '
+                        "([] rejects the pack)",
+                    },
+                )
+            ),
+            responses={
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["pack", "added"],
+                        "properties": {"pack": pack, "added": {"type": "array", "items": entry}},
+                    },
+                    "decided",
+                )
+            },
+            cross_field="each index names an entry of the pack (bad_field); 409 "
+            "already_decided: reviewed already.",
+        ),
+    }
+
+
+def _rule_schemas() -> dict[str, Schema]:
+    from causette.core.rule_lists import ENTRY_MAX, ISSUER_MAX, LISTS, PACK_ENTRIES_MAX, PACK_FORMAT
+
+    entry: Schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["list", "entry"],
+        "properties": {
+            "list": {"type": "string", "enum": list(LISTS)},
+            # Trimmed before its length counts: only a visible character is required here.
+            "entry": {"type": "string", "pattern": r"\S", "description": f"at most {ENTRY_MAX}"},
+        },
+    }
+    pack: Schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["format", "issuer", "signed_by", "created_at", "entries", "signature"],
+        "properties": {
+            "format": {"type": "string", "const": PACK_FORMAT},
+            "issuer": {"type": "string", "minLength": 1, "maxLength": ISSUER_MAX},
+            "signed_by": {"type": "string", "description": "the issuer's key id"},
+            "created_at": {"type": "number"},
+            "entries": {"type": "array", "maxItems": PACK_ENTRIES_MAX, "items": entry},
+            "signature": {"type": "string", "description": "Ed25519, base64"},
+        },
+    }
+    stored: Schema = {
+        "type": "object",
+        "required": ["id", "issuer", "signed_by", "status", "entries", "new"],
+        "properties": {
+            "id": {"type": "string"},
+            "issuer": {"type": "string"},
+            "signed_by": {"type": "string"},
+            "created_at": {"type": "number"},
+            "received_at": {"type": "number"},
+            "status": {"type": "string"},
+            "decided_at": {"type": ["number", "null"]},
+            "entries": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["index", "list", "entry", "state"],
+                    "properties": {
+                        "index": {"type": "integer"},
+                        "list": {"type": "string"},
+                        "entry": {"type": "string"},
+                        "state": {"type": "string", "enum": ["new", "present"]},
+                        "accepted": {"type": "boolean"},
+                    },
+                },
+            },
+            "new": {"type": "integer"},
+        },
+    }
+    return {"RuleEntry": entry, "RulePack": pack, "StoredRulePack": stored}
 
 
 @functools.cache
@@ -775,6 +1175,19 @@ def openapi_document() -> dict[str, Any]:
                 **defs,
                 "PublicReport": _public_report_schema(),
                 "Action": _action_schema(),
+                **_rule_schemas(),
+                "Flagger": {
+                    "type": "object",
+                    "required": ["id", "name", "contact", "active"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "name": {"type": "string"},
+                        "contact": {"type": "string"},
+                        "created_at": {"type": "number"},
+                        "revoked_at": {"type": ["number", "null"]},
+                        "active": {"type": "boolean"},
+                    },
+                },
                 "Moderator": {
                     "type": "object",
                     "required": ["id", "name", "role"],
@@ -790,6 +1203,12 @@ def openapi_document() -> dict[str, Any]:
                 "cookie": {"type": "apiKey", "in": "cookie", "name": "causette_session"},
                 "deskCookie": {"type": "apiKey", "in": "cookie", "name": "causette_desk"},
                 "bearer": {"type": "http", "scheme": "bearer"},
+                "flaggerBearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "the credential an admin registered the trusted flagger "
+                    "with (POST /api/desk/flaggers)",
+                },
             },
         },
     }

@@ -21,6 +21,9 @@ from causette.server.http_api import json_response, read_json, request_lang
 from causette.server.keys import SERVICE
 from causette.server.sessions import clear_session_cookie, credentials
 
+# What ``GET /api/me/data?format=`` may ask for (JSON by default); /openapi.json reads it.
+OWN_DATA_FORMATS = ("json", "html")
+
 # -- the readable page ---------------------------------------------------------------------
 _LABELS = {
     "fr": {
@@ -141,8 +144,8 @@ async def _chatter(request: web.Request) -> Chatter:
 async def my_data(request: web.Request) -> web.Response:
     chatter = await _chatter(request)
     wanted = request.query.get("format", "json")
-    if wanted not in ("json", "html"):
-        raise bad_field("format: json or html")
+    if wanted not in OWN_DATA_FORMATS:
+        raise bad_field(f"format: {' or '.join(OWN_DATA_FORMATS)}")
     data = await request.app[SERVICE].own.export(chatter)
     headers = {"Cache-Control": "no-store"}
     if wanted == "html":
