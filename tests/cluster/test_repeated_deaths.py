@@ -1,0 +1,175 @@
+"""Repeated node deaths (issue 17, scenario 1), the suite's short variant: three processes on
+PostgreSQL and Redis, a room stream and a private conversation running, and a random process
+killed with SIGKILL every 10 s for a minute, restarted each time. Every acknowledged message
+reaches every reader once and in order; every reader of a killed process is back and caught
+up (``synced``) within seconds, on whichever process is alive.
+
+What this does not do yet: the long variant with 1,000 clients for 10 minutes and the
+processes' RSS across the run (issue 17 asks for it in bench/).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.cluster.conftest import everyone_read
+from tests.support.client import ChatClient
+from tests.support.process import ServerProcess
+
+RUN_S = 60.0
+KILL_EVERY_S = 10.0
+WINDOW = 20
+BACK_WITHIN_S = 10.0  # the issue's goal is 5 s; a loaded CI machine gets twice that
+
+
+class Cluster:
+    """The three processes, which one is alive, and the chaos: kill one, start it again."""
+
+    def __init__(self, procs: list[ServerProcess], seed: int) -> None:
+        self.procs = procs
+        self.rng = random.Random(seed)
+        self.kills = 0
+
+    def alive(self) -> ServerProcess:
+        up = [p for p in self.procs if p.proc is not None and p.proc.poll() is None]
+        return self.rng.choice(up)
+
+    async def chaos(self, until: float) -> None:
+        loop = asyncio.get_running_loop()
+        while loop.time() + KILL_EVERY_S < until:
+            await asyncio.sleep(KILL_EVERY_S)  # the scenario's own rhythm, not a wait
+            victim = self.rng.choice(self.procs)
+            victim.kill()
+            self.kills += 1
+            await asyncio.to_thread(victim.start)
+
+    async def reconnect(self, client: ChatClient) -> None:
+        """Resume on a live process, from the last ids seen; retried while the chosen one
+        turns out to be the one just killed."""
+        while True:
+            client.base_url = self.alive().url.rstrip("/")
+            try:
+                await client.connect(dict(client.last_ids))
+                return
+            except (ConnectionError, OSError, aiohttp.ClientError, TimeoutError):
+                await asyncio.sleep(0.1)
+
+
+class ChannelReader:
+    """Reads one client all along, keeping one channel's ids; when its process dies,
+    reconnects elsewhere and measures how long until it is caught up (``synced``)."""
+
+    def __init__(self, client: ChatClient, channel: str, cluster: Cluster) -> None:
+        self.client = client
+        self.channel = channel
+        self.cluster = cluster
+        self.ids: list[int] = []
+        self.back_after: list[float] = []
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        died_at: float | None = None
+        while True:
+            try:
+                frame = await self.client.recv(timeout=30)
+            except (ConnectionError, TimeoutError):
+                died_at = loop.time()
+                await self.cluster.reconnect(self.client)
+                continue
+            if frame["type"] == "message" and frame["channel"] == self.channel:
+                self.ids.append(frame["id"])
+            elif frame["type"] == "synced" and died_at is not None:
+                self.back_after.append(loop.time() - died_at)
+                died_at = None
+            self.client.frames.clear()
+
+
+async def _stream(sender: ChatClient, event: dict[str, Any], cluster: Cluster, until: float):
+    """Send ``event`` with numbered texts, WINDOW in flight, until ``until``; on a dead
+    process resume elsewhere and send again what was not acknowledged. The acked ids."""
+    loop = asyncio.get_running_loop()
+    acked: list[int] = []
+    n = 0
+    while loop.time() < until:
+        got = 0
+        try:
+            for i in range(WINDOW):
+                await sender.send({**event, "text": f"{event['type']} {n + i}"})
+            while got < WINDOW:
+                frame = await sender.recv(timeout=30)
+                if frame["type"] == "ack":
+                    acked.append(frame["id"])
+                    got += 1
+                elif frame["type"] == "error":
+                    raise AssertionError(frame)
+            sender.frames.clear()
+        except (ConnectionError, TimeoutError):
+            await cluster.reconnect(sender)
+        n += WINDOW
+    return acked
+
+
+async def _client(server: ServerProcess, name: str, **profile: Any) -> ChatClient:
+    client = ChatClient(server.url)
+    await client.join(name, **profile)
+    await client.connect()
+    await client.expect("synced")
+    return client
+
+
+@pytest.mark.timeout(300)
+async def test_a_process_killed_every_10_s_loses_nothing_acknowledged(servers):
+    procs = servers(3)
+    cluster = Cluster(procs, seed=17)
+    clients: list[ChatClient] = []
+    readers: list[ChannelReader] = []
+    try:
+        alice = await _client(procs[0], "Alice")
+        pierre = await _client(procs[1], "Pierre", gender="m")
+        paula = await _client(procs[2], "Paula")
+        room_readers = [await _client(procs[i % 3], f"Lecteur{i}", gender="m") for i in range(6)]
+        clients += [alice, pierre, paula, *room_readers]
+        for client in (alice, *room_readers):
+            await client.enter("general")
+        await pierre.pm("Paula", "on continue ici ?")
+        conv = (await paula.expect("conversation"))["conversation"]
+        await paula.send({"type": "pm_respond", "conversation": conv["id"], "decision": "accept"})
+        while (await pierre.expect("conversation"))["conversation"]["state"] != "accepted":
+            pass
+        for client in clients:
+            client.frames.clear()
+        pm_reader = ChannelReader(paula, f"pm:{conv['id']}", cluster)
+        readers = [ChannelReader(c, "room:general", cluster) for c in room_readers]
+        readers.append(pm_reader)
+
+        loop = asyncio.get_running_loop()
+        until = loop.time() + RUN_S
+        room_acked, pm_acked, _ = await asyncio.gather(
+            _stream(alice, {"type": "post", "room": "general"}, cluster, until),
+            _stream(pierre, {"type": "pm", "conversation": conv["id"]}, cluster, until),
+            cluster.chaos(until),
+        )
+
+        assert cluster.kills >= 3  # one every 10 s, each followed by a restart of ~1 s
+        assert room_acked == sorted(set(room_acked)) and len(room_acked) >= 100
+        assert pm_acked == sorted(set(pm_acked)) and len(pm_acked) >= 100
+        await everyone_read(room_acked, readers[:-1], within=60)
+        await everyone_read(pm_acked, [pm_reader], within=60)
+        backs = [t for r in readers for t in r.back_after]
+        assert backs, "no reader's process was killed: the chaos did nothing"
+        print(
+            f"kills {cluster.kills}, acked {len(room_acked)} room + {len(pm_acked)} private, "
+            f"readers back after (s): max {max(backs):.2f} of {len(backs)}"
+        )
+        assert max(backs) < BACK_WITHIN_S, sorted(backs)
+    finally:
+        for reader in readers:
+            reader.task.cancel()
+        for client in clients:
+            await client.close()
