@@ -19,6 +19,7 @@ from causette.server.desk import setup_desk
 from causette.server.http_api import api_errors, same_origin, setup_routes
 from causette.server.keys import SERVICE, SETTINGS
 from causette.server.legal_pages import setup_routes as setup_legal_pages
+from causette.server.openapi import setup_routes as setup_openapi
 from causette.server.own_data_api import setup_routes as setup_own_data
 from causette.server.public_reports import setup_routes as setup_public_reports
 from causette.server.retention import load_audit_keys, load_keyring
@@ -107,6 +108,7 @@ def build_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(drain)
     setup_routes(app)
+    setup_openapi(app)
     setup_desk(app)
     setup_public_reports(app)
     setup_legal_pages(app)

@@ -22,7 +22,6 @@ from causette.core.identity import MAX_AGE, MIN_AGE, PSEUDONYM_MAX, PSEUDONYM_MI
 from causette.server.chat import Chatter
 from causette.server.events import JoinRequest, parse_body
 from causette.server.keys import SERVICE
-from causette.server.openapi import openapi_document
 from causette.server.proxy import client_address
 from causette.server.retention import source_of
 from causette.server.sessions import (
@@ -306,10 +305,6 @@ async def metrics_endpoint(request: web.Request) -> web.Response:
     return response
 
 
-async def openapi(request: web.Request) -> web.Response:
-    return json_response(openapi_document())
-
-
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/meta", meta)
     app.router.add_get("/api/pow", pow_challenge)
@@ -319,4 +314,3 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/rooms", rooms)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_endpoint)
-    app.router.add_get("/openapi.json", openapi)

@@ -19,7 +19,10 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from aiohttp import web
+
 from causette import __version__
+from causette.server.http_api import json_response
 
 Schema = dict[str, Any]
 
@@ -1212,3 +1215,13 @@ def openapi_document() -> dict[str, Any]:
             },
         },
     }
+
+
+async def _serve(request: web.Request) -> web.Response:
+    return json_response(openapi_document())
+
+
+def setup_routes(app: web.Application) -> None:
+    """``/openapi.json``. Served from here, not from http_api.py: this module reads the desk's
+    constants, and the desk imports http_api.py (it would be an import circle)."""
+    app.router.add_get("/openapi.json", _serve)
