@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.cluster.conftest import eventually
-from tests.support.client import ChatClient, JoinRefused
+from tests.support.client import ChatClient, JoinRefused, closed_with
 
 
 async def _pm_when_seen(sender: ChatClient, to: str, text: str) -> dict:
@@ -158,9 +158,8 @@ async def test_logout_on_another_process_ends_the_socket(servers, client_on):
         f"{p2.url}api/logout", headers={"Authorization": f"Bearer {alice.token}"}
     ) as resp:
         assert resp.status == 204
-    with pytest.raises(ConnectionError):
-        await alice.recv(timeout=5)
-    assert alice.close_code == 4001
+    # Other frames (presence, counts) may come before the close: read through them.
+    await closed_with(alice, 4001)
 
     async def name_free() -> bool:
         client = ChatClient(p2.url)
