@@ -43,6 +43,12 @@ class Settings(BaseSettings):
 
     pow_difficulty: int = Field(18, ge=0, le=32, description="leading zero bits required")
     pow_ttl_s: float = 120.0
+    pow_storm_joins_per_minute: int = Field(
+        120, ge=0, description="joins a minute above which new challenges cost more (0: never)"
+    )
+    pow_storm_max_extra_bits: int = Field(
+        4, ge=0, le=14, description="at most this many bits added under a join storm (x16 work)"
+    )
     joins_per_ip_per_hour: int = 20
     session_ttl_s: float = 24 * 3600.0
     presence_grace_s: float = 20.0

@@ -278,3 +278,50 @@ def test_spend_is_single_use() -> None:
     assert spent.spend("c", 10.0, 0.0)
     assert not spent.spend("c", 10.0, 1.0)
     assert spent.spend("d", 10.0, 1.0)
+
+
+# -- the join storm ------------------------------------------------------------------------
+def test_storm_difficulty_stays_at_base_while_calm() -> None:
+    for rate in (0, 1, 119, 120):
+        assert pw.storm_difficulty(18, rate, 120, 4) == 18
+
+
+@pytest.mark.parametrize(
+    ("rate", "expected"),
+    [(121, 19), (239, 19), (240, 20), (480, 21), (960, 22), (1920, 22), (10**6, 22)],
+)
+def test_storm_difficulty_adds_a_bit_per_doubling_up_to_the_cap(rate: int, expected: int) -> None:
+    assert pw.storm_difficulty(18, rate, 120, 4) == expected
+
+
+def test_storm_difficulty_off_switches_and_ceiling() -> None:
+    assert pw.storm_difficulty(0, 10**6, 120, 4) == 0  # proof of work disabled
+    assert pw.storm_difficulty(18, 10**6, 0, 4) == 18  # storm rule disabled
+    assert pw.storm_difficulty(30, 10**6, 1, 14) == 32  # never past 32 bits
+
+
+def test_join_storm_counts_the_last_minute_only() -> None:
+    storm = pw.JoinStorm()
+    for i in range(30):
+        storm.record(NOW + i)  # 30 joins over 30 s
+    assert storm.joins_last_minute(NOW + 30) == 30
+    # Ten-second slots: the joins of the first slot leave once it is a minute old.
+    assert storm.joins_last_minute(NOW + 65) < 30
+    assert storm.joins_last_minute(NOW + 100) == 0
+    assert len(storm.slots) <= pw.STORM_SLOTS
+
+
+def test_join_storm_takes_the_larger_of_local_and_shared_for_one_window() -> None:
+    storm = pw.JoinStorm()
+    storm.record(NOW)
+    storm.observe(500, NOW)  # the cluster's count: other processes see the storm too
+    assert storm.joins_last_minute(NOW + 1) == 500
+    assert storm.joins_last_minute(NOW + 61) == 0
+
+
+def test_a_challenge_issued_before_the_storm_still_verifies() -> None:
+    """Raising the price applies to new challenges: one issued at the calm difficulty is
+    accepted at its own difficulty (the floor is the configured one)."""
+    calm = issue(DIFF)
+    nonce = pw.solve(calm, DIFF)
+    pw.verify(KEY, calm, nonce, now=NOW, min_difficulty=DIFF, spent=pw.SpentChallenges())

@@ -4,12 +4,20 @@ A challenge is self-describing and signed, so the server keeps no state to issue
 ``v1.<difficulty>.<expires_at>.<random hex>.<hmac>``. The client finds a decimal ``nonce``
 such that ``sha256(challenge + ":" + nonce)`` starts with ``difficulty`` zero bits.
 A challenge is single-use: ``SpentChallenges`` remembers the spent ones until they expire.
+
+Under a join storm the price goes up: ``JoinStorm`` counts accepted joins over the last
+minute and ``storm_difficulty`` adds one bit (twice the work) each time the rate doubles
+past the calm threshold, up to a cap. Only new challenges cost more: one already issued is
+still accepted at its own difficulty (never below the configured floor), so nobody who is
+solving one when the storm starts is turned away; a stock of cheap challenges fetched
+before it lasts one challenge lifetime at most.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 from dataclasses import dataclass, field
 
 from causette.core.errors import ChatError, ErrorCode
@@ -98,3 +106,52 @@ def verify(
         raise ChatError(ErrorCode.POW_INVALID)
     if not spent.spend(challenge, expires_at, now):
         raise ChatError(ErrorCode.POW_INVALID)
+
+
+STORM_WINDOW_S = 60.0
+STORM_SLOTS = 6  # the window in six slots of ten seconds: bounded memory, smooth enough
+
+
+def storm_difficulty(
+    base: int, joins_last_minute: int, calm_per_minute: int, max_extra: int
+) -> int:
+    """The difficulty of a new challenge: ``base`` while joins stay at or under
+    ``calm_per_minute``, then one more bit each time the rate doubles, at most
+    ``max_extra`` more (and never past 32)."""
+    if base <= 0 or calm_per_minute <= 0 or joins_last_minute <= calm_per_minute:
+        return base
+    extra = 1 + int(math.log2(joins_last_minute / calm_per_minute))
+    return min(base + min(extra, max_extra), 32)
+
+
+@dataclass(slots=True)
+class JoinStorm:
+    """Accepted joins over the last minute, in ten-second slots (time passed in).
+
+    ``record`` counts a join here; ``observe`` takes a count measured elsewhere (the
+    cluster's shared counter), kept for one window: the rate is the larger of the two."""
+
+    slots: list[tuple[int, int]] = field(default_factory=list)  # (slot number, joins)
+    observed: int = 0
+    observed_at: float = -math.inf
+
+    def _slot(self, now: float) -> int:
+        return int(now // (STORM_WINDOW_S / STORM_SLOTS))
+
+    def record(self, now: float) -> None:
+        slot = self._slot(now)
+        if self.slots and self.slots[-1][0] == slot:
+            self.slots[-1] = (slot, self.slots[-1][1] + 1)
+        else:
+            self.slots.append((slot, 1))
+        oldest = slot - STORM_SLOTS + 1
+        self.slots = [s for s in self.slots if s[0] >= oldest]
+
+    def observe(self, count: int, now: float) -> None:
+        self.observed, self.observed_at = count, now
+
+    def joins_last_minute(self, now: float) -> int:
+        oldest = self._slot(now) - STORM_SLOTS + 1
+        local = sum(n for slot, n in self.slots if slot >= oldest)
+        shared = self.observed if now - self.observed_at < STORM_WINDOW_S else 0
+        return max(local, shared)

@@ -194,6 +194,7 @@ class ChatService:
         self._typing_at: dict[tuple[str, str], float] = {}
         self._join_buckets: dict[str, TokenBucket] = {}
         self._spent = proof_of_work.SpentChallenges()
+        self._join_storm = proof_of_work.JoinStorm()
         self._counts_sent: dict[Space, dict[str, int]] = {}
         self._counts_task: asyncio.Task[None] | None = None
         self._background: set[asyncio.Future[Any]] = set()
@@ -279,8 +280,22 @@ class ChatService:
         await self.bus.close()
 
     # -- joining ---------------------------------------------------------------------------
+    def pow_difficulty(self) -> int:
+        """The difficulty of a challenge issued now: the configured one, raised while
+        joins storm in (core/pow.py ``storm_difficulty``)."""
+        return proof_of_work.storm_difficulty(
+            self.settings.pow_difficulty,
+            self.join_storm_rate(),
+            self.settings.pow_storm_joins_per_minute,
+            self.settings.pow_storm_max_extra_bits,
+        )
+
+    def join_storm_rate(self) -> int:
+        """Proofs of work solved in the last minute (cluster-wide when Redis is up)."""
+        return self._join_storm.joins_last_minute(self.clock())
+
     def issue_challenge(self) -> dict[str, object]:
-        difficulty = self.settings.pow_difficulty
+        difficulty = self.pow_difficulty()
         challenge = proof_of_work.issue_challenge(
             self.settings.signing_key(),
             difficulty=difficulty,
@@ -310,6 +325,14 @@ class ChatService:
         )
         if self.cluster is not None:
             await self.cluster.spend_challenge(str(challenge), self.settings.pow_ttl_s)
+        # Every solved proof counts towards the storm rate, joined or later refused: a
+        # farm that solves and is then rate-limited is still a farm at the door.
+        now = self.clock()
+        self._join_storm.record(now)
+        if self.cluster is not None:
+            shared = await self.cluster.count_solved(now)
+            if shared is not None:
+                self._join_storm.observe(shared, now)
 
     async def join(
         self, form: JoinRequest, address: str, device_token: str | None

@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -307,6 +308,27 @@ class Cluster:
             return
         if not fresh:
             raise ChatError(ErrorCode.POW_INVALID)
+
+    async def count_solved(self, now: float) -> int | None:
+        """One more solved proof of work, counted across the cluster: the solved proofs of
+        the last sixty seconds (the join-storm rate), or None when Redis is away.
+
+        A sliding estimate over two clock-minute counters: this minute's count plus the
+        previous minute's weighted by how much of it is still inside the window, so that
+        a storm does not look calm just after the minute turns."""
+        if not self.bus.healthy:
+            return None
+        minute, into = divmod(now, 60.0)
+        key = f"{self.prefix}pow-solved:{int(minute)}"
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.incr(key)
+                pipe.expire(key, 180)
+                pipe.get(f"{self.prefix}pow-solved:{int(minute) - 1}")
+                count, _, previous = await pipe.execute()
+        except (RedisError, OSError):
+            return None
+        return int(count) + math.ceil(int(previous or 0) * (1.0 - into / 60.0))
 
     async def take_join(self, unit: str, per_hour: int, now: float) -> float:
         """Joins from one address (unit) per clock hour, counted across the cluster: the

@@ -177,7 +177,7 @@ async def meta(request: web.Request) -> web.Response:
                 "max_age": MAX_AGE,
                 "message_max_chars": settings.message_max_chars,
             },
-            "pow_difficulty": settings.pow_difficulty,
+            "pow_difficulty": request.app[SERVICE].pow_difficulty(),
         }
     )
 
@@ -285,6 +285,11 @@ async def healthz(request: web.Request) -> web.Response:
             "writes": store.writes,
             "available": available,
             "outages": store.outages,
+        },
+        # What a join costs now, and why: raised under a join storm (docs/deploy.md).
+        "pow": {
+            "difficulty": service.pow_difficulty(),
+            "solved_last_minute": service.join_storm_rate(),
         },
     }
     if not available:
