@@ -167,3 +167,20 @@ def test_harm_to_people_comes_first_in_the_queue():
     severities = [report_severity(c) for c in order]
     assert severities == sorted(severities, reverse=True)
     assert report_severity("unknown") == report_severity("other")
+
+
+def test_bulk_case_is_for_actions_on_a_held_source() -> None:
+    from causette.core.sanctions import parse_action
+
+    base = {"action": "ban", "subject_id": "c1", "rule": "spam", "reason": "bot farm"}
+    held = {**base, "source": {"kind": "held", "id": "h1"}, "bulk_case": True}
+    assert parse_action(held).bulk_case is True
+    assert parse_action(base).bulk_case is False
+    for bad in (
+        {**base, "bulk_case": True},  # no source
+        {**base, "source": {"kind": "report", "id": "r1"}, "bulk_case": True},
+        {**held, "bulk_case": "yes"},
+    ):
+        with pytest.raises(ChatError) as refused:
+            parse_action(bad)
+        assert refused.value.code is ErrorCode.BAD_FIELD

@@ -176,6 +176,9 @@ class ActionRequest:
     message_id: int | None
     conversation_id: str | None
     bulk_device: bool
+    # A held message merged with its copies (a flood): the action reaches every sender of
+    # a pending copy, not only the subject.
+    bulk_case: bool = False
 
 
 # Queue items an action closes (an appeal is decided by its own endpoint).
@@ -253,6 +256,11 @@ def parse_action(body: Mapping[str, Any]) -> ActionRequest:
         raise bad_field("bulk_device: true or false")
     if bulk and action in (Action.DELETE, Action.CLOSE_PM, Action.DISMISS):
         raise bad_field("bulk_device: not for delete, close_pm or dismiss")
+    bulk_case = body.get("bulk_case", False)
+    if not isinstance(bulk_case, bool):
+        raise bad_field("bulk_case: true or false")
+    if bulk_case and (source_kind != "held" or action in (Action.DELETE, Action.DISMISS)):
+        raise bad_field("bulk_case: for an action on a held message, not delete or dismiss")
     if not reason and action is not Action.DISMISS:
         # The statement of reasons (DSA art. 17) needs one: "" or blanks are not a reason.
         raise ChatError(ErrorCode.REASON_REQUIRED)
@@ -269,6 +277,7 @@ def parse_action(body: Mapping[str, Any]) -> ActionRequest:
         message_id,
         conversation_id,
         bulk,
+        bulk_case,
     )
 
 

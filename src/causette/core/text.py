@@ -4,10 +4,15 @@ messages, report texts, the reasons a moderator writes.
 Rules: NFC; no control or format characters (``Cc``, ``Cf``: NUL, escapes, and the
 direction controls such as U+202E that would reverse what the desk or a chatter sees, the
 zero-width ones that hide a word) except the newline; trimmed. Pure.
+
+``flood_key`` is what makes copies of one text "the same" for the moderators' queue: case,
+accents, punctuation, spacing and the digits of a number (a bot's counter, a varied price)
+do not tell two copies apart.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from causette.core.errors import ChatError, ErrorCode
@@ -32,3 +37,15 @@ def clean_text(raw: str, limit: int) -> str:
     if len(text) > limit:
         raise ChatError(ErrorCode.TEXT_TOO_LONG, limit=limit)
     return text
+
+
+_NON_WORD = re.compile(r"[\W_]+")
+_DIGITS = re.compile(r"\d+")
+
+
+def flood_key(text: str) -> str:
+    """The text with case, accents, punctuation, spacing and the value of numbers folded
+    away: two bots' copies of one spam share it, two people's different sentences do not."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _DIGITS.sub("0", _NON_WORD.sub(" ", bare)).strip()

@@ -259,6 +259,7 @@ def _action_schema() -> Schema:
             "message_id": {"type": "integer", "minimum": 1},
             "conversation_id": {"type": "string", "minLength": 1, "maxLength": 64},
             "bulk_device": {"type": "boolean"},
+            "bulk_case": {"type": "boolean"},
         },
     }
 
@@ -689,7 +690,8 @@ def _desk_paths(desk: list[dict[str, list[str]]]) -> dict[str, Schema]:
             cross_field="dismiss needs source; any other action needs subject_id and rule; "
             "mute needs duration_s; delete needs channel and message_id; close_pm needs "
             "conversation_id; scope is for ban; bulk_device is not for delete, close_pm or "
-            "dismiss; a reason is required except to dismiss (reason_required).",
+            "dismiss; bulk_case needs a held source and is not for delete or dismiss; a "
+            "reason is required except to dismiss (reason_required).",
         ),
         "/api/desk/appeals": get("Appeals, open first"),
         "/api/desk/appeals/{appeal_id}/decide": post(

@@ -464,8 +464,18 @@ class SafetyLayer:
             self._tell(sender, "released", held_id=held_id, channel=record.channel, id=record.id)
         return record
 
-    async def reject(self, held_id: str, moderator: str) -> bool:
-        return await self.store.decide_held(held_id, "rejected", moderator, self.service.clock())
+    async def reject(self, held_id: str, moderator: str) -> list[str]:
+        """Reject a held message and its pending copies (a flood is one case): the ids
+        rejected, [] if ``held_id`` was not pending."""
+        now = self.service.clock()
+        copies = await self.store.pending_copies(held_id)
+        if not await self.store.decide_held(held_id, "rejected", moderator, now):
+            return []
+        rejected = [held_id]
+        for copy in copies:
+            if await self.store.decide_held(copy.id, "rejected", moderator, now):
+                rejected.append(copy.id)
+        return rejected
 
 
 # Reasons the sender may read. Grooming and ambush reasons are for moderators: telling the

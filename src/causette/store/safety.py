@@ -14,6 +14,7 @@ import orjson
 from sqlalchemy import Connection, delete, insert, select, update
 
 from causette.core.sealing import associated_data
+from causette.core.text import flood_key
 from causette.store import bodies, schema
 from causette.store.sql import SqlStore
 
@@ -117,6 +118,16 @@ class SafetyStore:
             ]
 
         return await self.store._read(q)
+
+    async def pending_copies(self, held_id: str) -> list[HeldMessage]:
+        """The other pending held messages with the same text as ``held_id`` (same
+        ``flood_key``): one flood, one case. Bodies are sealed, so compared once opened."""
+        pending = await self.held()
+        source = next((h for h in pending if h.id == held_id), None)
+        if source is None:
+            return []
+        key = flood_key(source.text)
+        return [h for h in pending if h.id != held_id and flood_key(h.text) == key]
 
     async def decide_held(self, held_id: str, status: str, by: str, now: float) -> bool:
         """Mark a pending held message approved/rejected; False if it was not pending."""

@@ -117,6 +117,7 @@ class Outcome:
     outcome: str
     text: str
     decided_by: str
+    also: tuple[str, ...] = ()  # held: the pending copies merged into this case
 
 
 _S = [f.name for f in fields(SanctionRecord)]
@@ -165,6 +166,14 @@ def _close_item(conn: Connection, outcome: Outcome, now: float) -> None:
     if not conn.execute(stmt).rowcount:
         exists = conn.execute(select(t.c.id).where(t.c.id == outcome.id)).first()
         raise ChatError(ErrorCode.ALREADY_DECIDED if exists else ErrorCode.NOT_FOUND)
+    if outcome.kind == "held" and outcome.also:
+        # The copies merged into this case (a flood) are decided with it.
+        t = schema.held_messages
+        conn.execute(
+            update(t)
+            .where(t.c.id.in_(outcome.also), t.c.status == "pending")
+            .values(status="rejected", decided_at=now, decided_by=outcome.decided_by)
+        )
     if outcome.kind == "report":
         # The reports merged into this case are decided with it.
         t = schema.reports

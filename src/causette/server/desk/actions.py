@@ -5,6 +5,9 @@ Rules:
   written; the sanctions, the queue item closed, the report's outcome, the message deleted
   and the audit entries commit in one transaction (store/sanctions.py).
 - ``bulk_device`` applies the action to every pseudonym seen on the subject's device key.
+- A held source is one case with its pending copies (same text, desk/queue.py): they are
+  decided with it (rejected, or delivered on a dismiss), and ``bulk_case`` applies the
+  action to every sender of a copy (a bot flood: one decision).
 - After a human sanction, the repeat-offender policy may add an automatic suspension: a
   sanction of its own (``automated: true``), with its statement and its audit entry.
 - Then the chat carries it out (server/sanctions.py), the reporter learns the outcome and
@@ -39,6 +42,7 @@ from causette.server.keys import SERVICE
 from causette.server.sanctions import Sanctions
 from causette.store import SessionRecord
 from causette.store.moderators import Moderator
+from causette.store.safety import HeldMessage
 from causette.store.sanctions import Audit, Outcome, SanctionRecord, new_sanction_id
 
 _OUTCOME_TEXT = {
@@ -71,6 +75,15 @@ async def _subjects(
         more = await service.store.sessions_by_id(others)
         subjects += [more[i] for i in others if i in more]
     return subjects
+
+
+async def _held_copies(service: ChatService, request: ActionRequest) -> list[HeldMessage]:
+    """The pending copies merged with a held source (decided with it), or []."""
+    if request.source_kind != "held" or request.source_id is None or service.safety is None:
+        if request.bulk_case:
+            raise bad_field("bulk_case: the source is not a held message of this chat")
+        return []
+    return await service.safety.store.pending_copies(request.source_id)
 
 
 async def _check_target(service: ChatService, request: ActionRequest) -> str | None:
@@ -208,10 +221,14 @@ async def dismiss(request: web.Request, moderator: Moderator, action: ActionRequ
         {"reason": action.reason},
     )
     if action.source_kind == "held" and service.safety is not None:
-        # Nothing wrong with a held message: it is delivered, in order, as approved.
+        # Nothing wrong with a held message: it is delivered, in order, as approved; so
+        # are its copies merged into the same case.
+        copies = await service.safety.store.pending_copies(action.source_id)
         record = await service.safety.approve(action.source_id, moderator.id)
         if record is None:
             raise ChatError(ErrorCode.ALREADY_DECIDED)
+        for copy in copies:
+            await service.safety.approve(copy.id, moderator.id)
         await sanctions.store.record(now, [], [audit])
     else:
         if action.source_kind == "alert" and service.safety is not None:
@@ -240,6 +257,12 @@ async def act(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     sanctions = service.sanctions
     subjects = await _subjects(service, sanctions, action)
+    copies = await _held_copies(service, action)
+    if action.bulk_case:
+        # Every sender of a copy of this flood, once.
+        known = {s.id for s in subjects}
+        more = await service.store.sessions_by_id({c.sender_id for c in copies} - known)
+        subjects += [more[i] for i in sorted(more)]
     channel = await _check_target(service, action)
     if action.action is Action.BAN and action.scope is not Scope.PSEUDONYM:
         key = subjects[0].device_key if action.scope is Scope.DEVICE else subjects[0].ip_key
@@ -270,7 +293,12 @@ async def act(request: web.Request) -> web.Response:
     ]
     close = (
         Outcome(
-            source[0], source[1], action.action.value, outcome_text(action.action), moderator.id
+            source[0],
+            source[1],
+            action.action.value,
+            outcome_text(action.action),
+            moderator.id,
+            tuple(c.id for c in copies),
         )
         if source
         else None

@@ -58,9 +58,12 @@ async def approve(request: web.Request) -> web.Response:
 async def reject(request: web.Request) -> web.Response:
     moderator = await require(request, Permission.HELD_DECIDE)
     held_id = request.match_info["held_id"]
-    if not await _safety(request).reject(held_id, moderator.id):
+    rejected = await _safety(request).reject(held_id, moderator.id)
+    if not rejected:
         raise ChatError(ErrorCode.NOT_FOUND)
-    await request.app[DESK].audit_action(moderator, "held.reject", f"held:{held_id}")
+    await request.app[DESK].audit_action(
+        moderator, "held.reject", f"held:{held_id}", {"copies": rejected[1:]}
+    )
     return web.Response(status=204)
 
 

@@ -9,6 +9,10 @@ Rules:
   their notices are the ones most likely to be right.
 - A case (an item with its context) and a chatter's file are protected data: each read is
   audited with the moderator who read it.
+- Held messages with the same text (``flood_key``: case, accents, punctuation and numbers
+  folded) are one item: ``count`` copies, their ids in ``copies``, ``senders`` distinct
+  senders. Rejecting it rejects every copy; an action with ``bulk_case`` reaches every
+  sender.
 - Other pseudonyms on the subject's device key are shown as ids and pseudonyms, never the key
   and never an address.
 """
@@ -28,6 +32,7 @@ from causette.core.sanctions import (
     alert_severity,
     report_severity,
 )
+from causette.core.text import flood_key
 from causette.server.chat import ChatService
 from causette.server.desk.appeals import appeal_body
 from causette.server.desk.auth import require
@@ -36,7 +41,7 @@ from causette.server.http_api import json_response
 from causette.server.keys import SERVICE
 from causette.store import SessionRecord
 from causette.store.flaggers import FlaggerStore, flagger_of
-from causette.store.safety import SafetyStore
+from causette.store.safety import HeldMessage, SafetyStore
 
 CONTEXT_BEFORE = 10
 CONTEXT_SIZE = 20
@@ -87,6 +92,15 @@ def _flagger_name(reporter_id: str, names: dict[str, str]) -> str | None:
     return None if flagger_id is None else names.get(flagger_id, flagger_id)
 
 
+def _floods(held: list[HeldMessage]) -> list[list[HeldMessage]]:
+    """Held messages grouped by ``flood_key``, oldest first in each: a thousand bots'
+    copies of one spam are one case to judge, not a thousand items."""
+    groups: dict[str, list[HeldMessage]] = {}
+    for h in held:
+        groups.setdefault(flood_key(h.text), []).append(h)
+    return [sorted(g, key=lambda h: h.ts) for g in groups.values()]
+
+
 async def open_items(service: ChatService) -> list[dict[str, Any]]:
     safety = SafetyStore(service.store)
     reports = await service.reports.store.open_reports()
@@ -126,10 +140,21 @@ async def open_items(service: ChatService) -> list[dict[str, Any]]:
         )
         for a in alerts
     ]
-    items += [
-        _item("held", h.id, HELD_SEVERITY, h.ts, "held", sessions.get(h.sender_id), h.text)
-        for h in held
-    ]
+    for copies in _floods(held):
+        first = copies[0]
+        item = _item(
+            "held",
+            first.id,
+            HELD_SEVERITY,
+            first.ts,
+            "held",
+            sessions.get(first.sender_id),
+            first.text,
+            len(copies),
+        )
+        item["copies"] = [h.id for h in copies[1:]]
+        item["senders"] = len({h.sender_id for h in copies})
+        items.append(item)
     items += [
         _item(
             "appeal",
