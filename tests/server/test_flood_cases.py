@@ -70,7 +70,7 @@ async def test_a_bulk_case_ban_reaches_every_sender(make_client, make_moderator,
 
 async def test_bulk_case_needs_a_held_source(make_client, make_moderator, server):
     mod = await make_moderator("modo")
-    bob = await make_client("Bob", gender="m")
+    await make_client("Bob", gender="m")
     body = {
         "action": "warn",
         "subject_id": chatter_id(server, "Bob"),
