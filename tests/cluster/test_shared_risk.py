@@ -195,3 +195,34 @@ async def test_a_dismissal_lifts_the_freeze_on_every_process(servers, client_on,
         assert reply["type"] == "ack", reply
     finally:
         await mod.close()
+
+
+async def test_a_room_speakers_slice_and_the_rooms_minors_are_in_redis(
+    servers, client_on, cluster_env
+):
+    """A room message writes its speaker's slice of the room to Redis, and a possible
+    minor's place in the room's roster: another process judging an adult there knows the
+    child is near, and a speaker who moves keeps their record of the room."""
+    p1, p2 = servers(2)
+    lea = await client_on(p1, "Lea", age=15)
+    sam = await client_on(p2, "Sam", age=16, gender="m")
+    for client in (lea, sam):
+        await client.enter("ados-general")
+    await lea.post("ados-general", "coucou tout le monde")
+    await sam.post("ados-general", "salut lea t'es d'où ?")
+    prefix = cluster_env["CAUSETTE_REDIS_PREFIX"]
+    r = redis.Redis.from_url(REDIS_URL)
+    try:
+        roster = orjson.loads(r.get(f"{prefix}risk:roster:room:ados-general") or b"{}")
+        assert set(roster) == {"Lea", "Sam"}
+        assert roster["Lea"]["declared_age"] == 15
+        slices = r.hgetall(f"{prefix}risk:room:room:ados-general")
+        assert set(slices) == {b"Lea", b"Sam"}
+        sam_slice = orjson.loads(slices[b"Sam"])["slice"]
+        assert sam_slice["participant"]["declared_age"] == 16
+        assert sam_slice["participant"]["messages"] == 1
+    finally:
+        r.close()
+    # Sam moves to p1: his slice comes with him; his next message is judged there.
+    await _move(sam, p1)
+    assert (await sam.post("ados-general", "moi je suis de lille"))["type"] == "ack"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from causette.safety.engine import MessageContext, SafetyEngine
+from causette.safety.model import load_learned
 from causette.safety.rules import Rules
 from causette.safety.state import ConversationState, DeviceState, UserState
 
@@ -83,3 +85,63 @@ def test_teen_moves_weigh_less_between_declared_minors(rules: Rules) -> None:
 
     assert score(16) < p.grooming.warn <= score(30)
     assert score(16, adult_cue=True) > score(16)
+
+
+# -- a speaker's slice of a room (shared across processes by server/safety_shared.py) -----
+def _room_after_talk(engine_rules: Rules) -> tuple[SafetyEngine, str]:
+    engine = SafetyEngine(engine_rules, load_learned())
+    room = "room:general"
+    lines = [
+        ("Max", 34, "salut tout le monde"),
+        ("Lea", 15, "coucou"),
+        ("Max", 34, "t'es trop mature pour ton âge toi"),
+        ("Max", 34, "tu parles de moi à personne hein"),
+    ]
+    for i, (who, age, text) in enumerate(lines):
+        engine.evaluate(MessageContext(room, who, text, "#" + room, age, None, 86400.0, who), i)
+    return engine, room
+
+
+def test_a_speaker_slice_carries_their_room_record_to_another_engine(rules: Rules) -> None:
+    engine, room = _room_after_talk(rules)
+    here = engine.conversations[room]
+    part = here.speaker_slice("Max")
+    assert part is not None and part["cues"], "the talk left cue hits for Max"
+    assert here.speaker_slice("nobody") is None
+
+    elsewhere = SafetyEngine(rules).conversations
+    there = elsewhere.setdefault(room, ConversationState(room, room=True))
+    there.put_speaker_slice("Max", part, rules.policy)
+    assert there.speaker_slice("Max") == part
+    # Only Max travelled: the room's own counters and the other speakers stay behind.
+    assert there.messages == 0 and "Lea" not in there.participants
+
+
+def test_a_slice_brings_a_freeze_but_not_into_a_cleared_room(rules: Rules) -> None:
+    conv = ConversationState("room:r", room=True)
+    conv.participant("Max", rules.policy).declared_age = 34
+    conv.frozen_speakers.append("Max")
+    part = conv.speaker_slice("Max")
+    assert part is not None and part["frozen"]
+
+    other = ConversationState("room:r", room=True)
+    other.put_speaker_slice("Max", part, rules.policy)
+    assert other.frozen_speakers == ["Max"]
+    lifted = dict(part, frozen=False)
+    other.put_speaker_slice("Max", lifted, rules.policy)
+    assert other.frozen_speakers == []
+    cleared = ConversationState("room:r", room=True, cleared=True)
+    cleared.put_speaker_slice("Max", part, rules.policy)
+    assert cleared.frozen_speakers == []
+
+
+def test_a_roster_entry_fills_unknown_ages_only(rules: Rules) -> None:
+    conv = ConversationState("room:r", room=True)
+    conv.put_participant("Lea", {"declared_age": 15, "disclosed_age": None}, rules.policy)
+    assert conv.minors() == ["Lea"]
+    conv.participant("Zoe", rules.policy).declared_age = 16
+    conv.put_participant("Zoe", {"declared_age": 30, "disclosed_age": 13}, rules.policy)
+    assert (conv.participants["Zoe"].declared_age, conv.participants["Zoe"].disclosed_age) == (
+        16,
+        13,
+    )

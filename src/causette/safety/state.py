@@ -206,6 +206,70 @@ class ConversationState:
                 best, who = score * factor, sender
         return best, who
 
+    # -- one speaker's slice (a room shared across processes) -------------------------------
+    def speaker_slice(self, name: str) -> dict[str, Any] | None:
+        """What this conversation holds about one speaker alone (JSON-ready), or None if
+        it does not know them: in a room, each speaker's part travels with them to another
+        process while the room's own counters stay per process."""
+        p = self.participants.get(name)
+        if p is None:
+            return None
+        summary = self.speakers.get(name)
+        tail = self.tails.get(name)
+        return {
+            "participant": asdict(p),
+            "cues": {c: asdict(h) for c, h in self.cues.get(name, {}).items()},
+            "context": {c: asdict(h) for c, h in self.context.get(name, {}).items()},
+            "hostility": self.hostility.get(name, 0),
+            "tail": asdict(tail) if tail is not None else None,
+            "summary": summary.to_dict() if summary is not None else None,
+            "learned_risk": dict(self.learned_risk.get(name, {})),
+            "rule_flags": list(self.rule_flags.get(name, [])),
+            "frozen": name in self.frozen_speakers,
+        }
+
+    def put_speaker_slice(self, name: str, part: dict[str, Any], policy: Policy) -> None:
+        """Replace what this conversation holds about ``name`` with ``part`` (from
+        :meth:`speaker_slice`, maybe on another process). A cleared conversation stays
+        cleared: a freeze lifted here is not brought back by an older copy."""
+        current = self.participants.get(name)
+        p = self.participant(name, policy)
+        incoming = Participant(**part["participant"])
+        if current is not None:
+            # This process's count of the room's messages by them is its own.
+            incoming.messages = max(incoming.messages, current.messages)
+        p.__dict__.update(incoming.__dict__)
+        for book, key in ((self.cues, "cues"), (self.context, "context")):
+            hits = {c: CueHit(**h) for c, h in part[key].items()}
+            if hits:
+                book[name] = hits
+            else:
+                book.pop(name, None)
+        if part["hostility"]:
+            self.hostility[name] = int(part["hostility"])
+        else:
+            self.hostility.pop(name, None)
+        if part["tail"] is not None:
+            self.tails[name] = Tail(**part["tail"])
+        if part["summary"] is not None:
+            self.speakers[name] = SpeakerSummary.from_dict(part["summary"])
+        if part["learned_risk"]:
+            self.learned_risk[name] = dict(part["learned_risk"])
+        if part["rule_flags"]:
+            self.rule_flags[name] = list(part["rule_flags"])
+        if part["frozen"] and not self.cleared and name not in self.frozen_speakers:
+            self.frozen_speakers.append(name)
+        elif not part["frozen"] and name in self.frozen_speakers:
+            self.frozen_speakers.remove(name)
+
+    def put_participant(self, name: str, ages: dict[str, Any], policy: Policy) -> None:
+        """Learn a speaker's declared and disclosed ages from another process (a child in
+        the room whose messages this process has not seen), keeping what is known here."""
+        p = self.participant(name, policy)
+        for key in ("declared_age", "disclosed_age"):
+            if getattr(p, key) is None and ages.get(key) is not None:
+                setattr(p, key, int(ages[key]))
+
     # -- persistence ---------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy."""

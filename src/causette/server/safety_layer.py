@@ -178,15 +178,17 @@ class SafetyLayer:
         if shared is None:
             verdict = judge()
         else:
-            # A room's own state is not shared (server/safety_shared.py): only the speaker's.
+            # A room's own counters are not shared (server/safety_shared.py): the speaker's
+            # state, their slice of the room and its roster of possible minors are.
             pair = channel if recipient is not None else None
+            room = channel if recipient is None else None
             # One message of a chatter at a time through Redis, in arrival order: without
             # this, a later post whose Redis reads came back first would be stored first.
             turn = self._turns.setdefault(chatter.id, asyncio.Lock())
             async with turn:
-                await shared.pull(pair, party.pseudonym, party.device)
+                await shared.pull(pair, party.pseudonym, party.device, room)
                 verdict = judge()
-                await shared.push(pair, party.pseudonym, party.device, service.clock())
+                await shared.push(pair, party.pseudonym, party.device, service.clock(), room)
         if FROZEN in chatter.flags and verdict.delivered:
             reason = self.gate.engine.reason("conversation.frozen")
             verdict = replace(
@@ -424,6 +426,9 @@ class SafetyLayer:
         if self.shared is not None and channel and channel.startswith("pm:"):
             # Else a process without a copy of its own would read the frozen one back.
             await self.shared.push_conversation(channel, self.service.clock())
+        elif self.shared is not None and channel and what["speaker"]:
+            # The same for a speaker's slice of a room.
+            await self.shared.push_speaker(channel, what["speaker"], self.service.clock())
 
     def _clear_here(self, what: dict[str, Any]) -> None:
         """This process's part of a dismissal (``cleared``, or another process's broadcast)."""

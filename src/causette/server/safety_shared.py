@@ -16,10 +16,16 @@ courts) and, for a private message, its conversation (the pair). Rules:
   this process's state, as before the cluster shared it, and the next push writes it back
   (the same outage behaviour as presence). Two processes judging the same conversation at
   the same instant: the later push wins; the next message reads it.
-- A room's own state stays with each process: it holds every speaker in it and would cost
-  a large copy per message. The speaker's and the device's are shared for room messages too;
-  what a room's state adds per speaker (the learned layer's summary, cue hits) starts again
-  on a process the speaker moves to.
+- A room's own state stays with each process (its message count, escalation record,
+  categories): it holds every speaker in it and would cost a large copy per message. What
+  it holds about one speaker — ages, cue hits, hostility, the learned layer's summary and
+  risk, a freeze — is that speaker's *slice* (``ConversationState.speaker_slice``), kept in
+  one Redis hash per room (``risk:room:<channel>``, a field per speaker) and read and
+  written with the speaker's other state around each of their room messages: a groomer who
+  moves to another process keeps their room record. Each room also has a small *roster* of
+  the possible minors who spoke in it lately (``risk:roster:<channel>``, at most
+  ``ROSTER_MAX``, by last message): a child whose messages another process judged is
+  still "near" for the adult judged here.
 - A moderator's dismissal writes the cleared private conversation back at once
   (``push_conversation``): a process with no fresher copy of its own would otherwise read
   the frozen one back. The other processes' own copies are cleared by a broadcast
@@ -45,6 +51,7 @@ from causette.safety.state import ConversationState, DeviceState, UserState
 log = logging.getLogger(__name__)
 
 TIMEOUT_S = 0.25
+ROSTER_MAX = 8  # possible minors remembered per room (the engine tracks 8 participants)
 
 
 class SharedRisk:
@@ -57,6 +64,8 @@ class SharedRisk:
         self.failures = 0
         # When each entry was last written, by this process or read from Redis.
         self._written: dict[str, float] = {}
+        # Each room's roster of possible minors as last read or written here.
+        self._rosters: dict[str, dict[str, Any]] = {}
 
     def _keys(
         self, conversation: str | None, sender: str, device: str | None
@@ -69,18 +78,32 @@ class SharedRisk:
             keys.append(("device", f"{self.prefix}risk:device:{device}"))
         return keys
 
-    async def pull(self, conversation: str | None, sender: str, device: str | None) -> None:
+    async def pull(
+        self,
+        conversation: str | None,
+        sender: str,
+        device: str | None,
+        room: str | None = None,
+    ) -> None:
         """Bring fresher copies from Redis into the engine (``conversation`` None: a room,
-        only the sender's and the device's)."""
+        only the sender's and the device's, and with ``room`` the sender's slice of it and
+        its roster of possible minors)."""
         if not self.bus.healthy:
             return
         keys = self._keys(conversation, sender, device)
         try:
-            async with asyncio.timeout(TIMEOUT_S):
-                values = await self.client.mget([key for _, key in keys])
+            async with asyncio.timeout(TIMEOUT_S), self.client.pipeline(transaction=False) as pipe:
+                pipe.mget([key for _, key in keys])
+                if room is not None:
+                    pipe.hget(self._room_key(room), sender)
+                    pipe.get(self._roster_key(room))
+                results = await pipe.execute()
         except (RedisError, OSError, TimeoutError):
             self.failures += 1
             return
+        values = results[0]
+        if room is not None:
+            self._merge_room(room, sender, results[1], results[2])
         engine = self.engine
         for (part, key), raw in zip(keys, values, strict=False):
             if raw is None:
@@ -98,7 +121,12 @@ class SharedRisk:
                 engine.devices[device] = DeviceState.from_dict(state)
 
     async def push(
-        self, conversation: str | None, sender: str, device: str | None, now: float
+        self,
+        conversation: str | None,
+        sender: str,
+        device: str | None,
+        now: float,
+        room: str | None = None,
     ) -> None:
         if not self.bus.healthy:
             return
@@ -108,13 +136,69 @@ class SharedRisk:
             "conv": engine.conversations.get(conversation) if conversation else None,
             "device": engine.devices.get(device) if device else None,
         }
-        await self._write(self._keys(conversation, sender, device), states, now)
+        await self._write(self._keys(conversation, sender, device), states, now, room, sender)
+
+    async def push_speaker(self, room: str, speaker: str, now: float) -> None:
+        """Write one speaker's slice of a room back alone (a moderator cleared it here)."""
+        await self._write([], {}, now, room, speaker)
+
+    def _room_key(self, room: str) -> str:
+        return f"{self.prefix}risk:room:{room}"
+
+    def _roster_key(self, room: str) -> str:
+        return f"{self.prefix}risk:roster:{room}"
+
+    def _merge_room(self, room: str, sender: str, raw_slice: Any, raw_roster: Any) -> None:
+        """The sender's slice and the room's roster, read from Redis, into the engine."""
+        policy = self.engine.rules.policy
+        conv = self.engine.conversations.get(room)
+        if conv is None:
+            conv = self.engine.conversations[room] = ConversationState(room, room=True)
+        if raw_slice is not None:
+            entry = orjson.loads(raw_slice)
+            mark = f"{self._room_key(room)}#{sender}"
+            if entry["at"] > self._written.get(mark, float("-inf")):
+                self._written[mark] = entry["at"]
+                conv.put_speaker_slice(sender, entry["slice"], policy)
+        roster: dict[str, Any] = orjson.loads(raw_roster) if raw_roster is not None else {}
+        self._rosters[room] = roster
+        for name, ages in roster.items():
+            if name != sender:
+                conv.put_participant(name, ages, policy)
+
+    def _room_writes(self, pipe: Any, room: str, speaker: str, now: float) -> None:
+        """Queue the speaker's slice (and anyone frozen here with them) and, if they may be
+        a minor, their place in the roster, on ``pipe``."""
+        conv = self.engine.conversations.get(room)
+        if conv is None:
+            return
+        key = self._room_key(room)
+        for name in dict.fromkeys([speaker, *conv.frozen_speakers]):
+            part = conv.speaker_slice(name)
+            if part is None:
+                continue
+            self._written[f"{key}#{name}"] = now
+            pipe.hset(key, name, orjson.dumps({"at": now, "slice": part}))
+        pipe.expire(key, self.ttl_s)
+        me = conv.participants.get(speaker)
+        if me is not None and me.possible_minor():
+            roster = dict(self._rosters.get(room, {}))
+            roster[speaker] = {
+                "declared_age": me.declared_age,
+                "disclosed_age": me.disclosed_age,
+                "at": now,
+            }
+            newest = sorted(roster.items(), key=lambda kv: kv[1].get("at", 0.0))[-ROSTER_MAX:]
+            self._rosters[room] = dict(newest)
+            pipe.set(self._roster_key(room), orjson.dumps(dict(newest)), ex=self.ttl_s)
 
     async def _write(
         self,
         keys: list[tuple[str, str]],
         states: Mapping[str, ConversationState | UserState | DeviceState | None],
         now: float,
+        room: str | None = None,
+        speaker: str | None = None,
     ) -> None:
         if not self.bus.healthy:
             return
@@ -127,6 +211,8 @@ class SharedRisk:
                     self._written[key] = now
                     entry = {"at": now, "state": state.to_dict()}
                     pipe.set(key, orjson.dumps(entry), ex=self.ttl_s)
+                if room is not None and speaker is not None:
+                    self._room_writes(pipe, room, speaker, now)
                 await pipe.execute()
         except (RedisError, OSError, TimeoutError):
             self.failures += 1
@@ -140,5 +226,7 @@ class SharedRisk:
         )
 
     def forget(self, horizon: float) -> None:
-        """Drop the freshness marks of entries older than ``horizon`` (bounded memory)."""
+        """Drop the freshness marks of entries older than ``horizon`` (bounded memory), and
+        the rosters of rooms this process no longer judges."""
         self._written = {k: at for k, at in self._written.items() if at >= horizon}
+        self._rosters = {r: v for r, v in self._rosters.items() if r in self.engine.conversations}
