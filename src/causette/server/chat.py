@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
-import ipaddress
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
@@ -41,13 +38,13 @@ from causette.core.devices import admission
 from causette.core.errors import ChatError, ErrorCode, bad_field
 from causette.core.geography import department
 from causette.core.identity import Gender, Profile, Space, make_profile, pseudonym_skeleton
+from causette.core.keys import device_hash, device_key, ip_prefix, token_hash
 from causette.core.presence import Presence
 from causette.core.ratelimit import TokenBucket, per_hour, per_minute
 from causette.core.resume import plan_resume
 from causette.core.rooms import Catalogue, Room
 from causette.core.sanctions import ip_key
 from causette.core.text import clean_text
-from causette.core.tokens import token_hash
 from causette.server import metrics, protocol
 from causette.server.connection import Connection
 from causette.server.events import JoinRequest
@@ -56,7 +53,6 @@ from causette.server.own_data import OwnData
 from causette.server.protocol import CloseCode
 from causette.server.reports import Reports
 from causette.server.rule_lists import RuleLists
-from causette.server.safety_gate import device_key
 from causette.server.safety_layer import OUT_OF_REACH
 from causette.server.sanctions import Sanctions
 from causette.settings import Settings
@@ -87,17 +83,6 @@ def counts_interval(online: int) -> float:
     (10 s at 20,000): counts stay live, their writes stay within the budget."""
     wanted = online / COUNTS_WRITES_PER_S
     return min(COUNTS_MAX_INTERVAL_S, max(COUNTS_MIN_INTERVAL_S, wanted))
-
-
-def ip_prefix(address: str) -> str:
-    """The unit a join rate applies to: one IPv4 address, or one IPv6 /64 (one household)."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if ip.version == 6:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
 
 
 @dataclass(eq=False, slots=True)
@@ -389,8 +374,7 @@ class ChatService:
         )
 
     def device_hash(self, device_token: str) -> str:
-        key = self.settings.signing_key()
-        return hmac.new(key, device_token.encode(), hashlib.sha256).hexdigest()
+        return device_hash(self.settings.signing_key(), device_token)
 
     def _msg_bucket(self) -> TokenBucket:
         return per_minute(self.settings.msg_burst, self.settings.msg_per_minute)

@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from causette.core.errors import ChatError, ErrorCode, bad_field
+from causette.core.keys import token_hash
 from causette.core.roles import Permission
 from causette.core.sanctions import (
     COUNTED,
@@ -30,7 +31,6 @@ from causette.core.sanctions import (
     repeat_offence,
     repeat_reason,
 )
-from causette.core.tokens import token_hash
 from causette.server import protocol
 from causette.server.chat import ChatService
 from causette.server.desk.auth import require
