@@ -41,12 +41,12 @@ from causette.core.identity import ADULT_AGE, MIN_AGE, Space
 from causette.server import protocol
 from causette.server.protocol import CloseCode
 from causette.server.safety_gate import Party, SafetyGate, Verdict, reason_text
-from causette.server.safety_shared import SharedRisk
 from causette.store import MessageRecord
 from causette.store.safety import SafetyStore
 
 if TYPE_CHECKING:
     from causette.server.chat import ChatService, Chatter
+    from causette.server.safety_shared import SharedRisk
 
 OUT_OF_REACH = "adults_out_of_reach"
 FROZEN = "frozen"
@@ -106,6 +106,9 @@ class SafetyLayer:
         engine.import_state(merged)
         cluster = self.service.cluster
         if cluster is not None:
+            # Here, not at the top: Redis is the `cluster` extra, absent from a single process.
+            from causette.server.safety_shared import SharedRisk
+
             self.shared = SharedRisk(cluster.bus, self.service.settings.redis_prefix, engine)
             cluster.handlers[CLEAR_TOPIC] = self._clear_here
         self._saver = asyncio.create_task(self._save_loop(), name="safety-state")

@@ -16,6 +16,7 @@ was removed or rewritten (server/desk/audit_head.py).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import pathlib
 import sys
 import time
@@ -82,6 +83,13 @@ def _transparency(args: argparse.Namespace) -> int:
 
 
 def _checked(args: argparse.Namespace) -> int:
+    # Before anything is read or audited: a run that cannot draw its charts writes nothing.
+    if importlib.util.find_spec("matplotlib") is None:
+        print(
+            "causette: the transparency charts need matplotlib: pip install 'causette[charts]'",
+            file=sys.stderr,
+        )
+        return 2
     try:
         return _transparency(args)
     except ChatError as exc:
