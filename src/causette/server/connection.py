@@ -297,7 +297,9 @@ class Connection:
             if self._transport is not None:
                 self._transport.abort()
 
-    async def closed_handshake(self, timeout: float | None = None) -> None:
+    # A bounded wait that returns quietly (stop() runs it in the handler's finally, where a
+    # TimeoutError would mask what ended the handler) and never cancels the close itself.
+    async def closed_handshake(self, timeout: float | None = None) -> None:  # noqa: ASYNC109
         """Wait (at most ``timeout`` seconds) for the close started by :meth:`close` to be
         sent and answered. Done, failed or cancelled (the handler ended under it), the close
         is over: none of these is an error here, nor does it cancel the waiter."""
@@ -310,7 +312,8 @@ class Connection:
 
     async def drain(self) -> None:
         """Wait until everything queued so far is handed to the socket."""
-        while self._out and not self.closed:
+        # A poll: issue 16 item 6 (tasks owned, no poll-with-sleep) replaces it with an event.
+        while self._out and not self.closed:  # noqa: ASYNC110
             await asyncio.sleep(0.005)
 
     def _stop_writer(self) -> None:
