@@ -5,7 +5,8 @@ this is the outbound side, so the whole protocol of ``docs/protocol.md`` is two 
 
 Rules:
 - Every frame a client receives is built by one function here, named after its ``type``,
-  whose parameters are the frame's fields: no other module writes ``{"type": …}``.
+  whose parameters are the frame's fields: no other module writes a chat frame (the
+  desk's server-sent events are desk/service.py's and desk/live.py's).
 - A builder returns the encoded bytes (encode once, send to many), ``type`` first (cheap to
   dispatch on for clients), the other fields in the order the docs list them; the test
   suite and ``web/js`` read these bytes, so a change here is a protocol change.
