@@ -19,6 +19,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@ $(VENV)/.installed-run
 
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	touch $@ $(VENV)/.installed-run
+
 run: $(VENV)/.installed-run
 	$(BIN)/causette serve --host $(HOST) --port $(PORT)
 
@@ -29,11 +33,12 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
-bench: $(VENV)/.installed-dev
+bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench
 
-bench-quick: $(VENV)/.installed-dev
+bench-quick: $(VENV)/.installed-bench
 	$(BIN)/python -m bench --quick
 
 clean:

@@ -3,6 +3,7 @@ applied by the other at once (the ``rules`` control event on the bus)."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 
@@ -24,7 +25,8 @@ async def _join_code(url: str, pseudonym: str) -> str | None:
 
 async def test_an_entry_added_on_one_process_applies_on_the_other(servers) -> None:
     p1, p2 = servers(2)
-    subprocess.run(
+    await asyncio.to_thread(
+        subprocess.run,
         [sys.executable, "-m", "causette", "admin", "create-moderator", "admin-c", "--role",
          "admin", "--password-stdin"],
         input=PASSWORD + "\n", text=True, check=True, capture_output=True, env=p1.env,

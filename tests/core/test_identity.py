@@ -111,7 +111,8 @@ def test_normalise_either_accepts_or_refuses_cleanly(raw: str) -> None:
     try:
         name = normalise_pseudonym(raw)
     except ChatError as err:
-        assert err.code is ErrorCode.PSEUDONYM_INVALID
+        # Either outcome is right for arbitrary text; only the refusal's code is checked.
+        assert err.code is ErrorCode.PSEUDONYM_INVALID  # noqa: PT017
         return
     assert 3 <= len(name) <= 20
     assert normalise_pseudonym(name) == name

@@ -21,7 +21,8 @@ def taken(presence: Presence, chatter_id: str, name: str, space: Space = Space.A
     try:
         presence.claim(chatter_id, profile(name, space))
     except ChatError as err:
-        assert err.code is ErrorCode.PSEUDONYM_TAKEN
+        # A predicate: "taken" is one of its two answers, and it must say why.
+        assert err.code is ErrorCode.PSEUDONYM_TAKEN  # noqa: PT017
         return True
     return False
 

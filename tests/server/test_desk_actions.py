@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from causette.server.sanctions import CLOSE_SANCTIONED
+from causette.server.protocol import CloseCode
 from tests.support.client import ChatClient, JoinRefused, closed_with
 from tests.support.desk import DeskClient, chatter_id
 
@@ -67,7 +67,7 @@ async def test_report_queue_device_ban_appeal_and_reversal(
     statement = (await relou.expect("sanction"))["statement"]
     assert statement["action"] == "ban" and statement["automated"] is False
     assert statement["reason"] == "Insultes répétées" and statement["appeal_token"]
-    await closed_with(relou, CLOSE_SANCTIONED)
+    await closed_with(relou, CloseCode.SANCTIONED)
     outcome = await alice.expect("report_outcome")
     assert outcome["report_id"] == report_id and outcome["outcome"] == "ban"
     assert all(i["id"] != report_id for i in (await mod.get("/api/desk/queue"))["items"])
@@ -260,7 +260,7 @@ async def test_bulk_on_device_key_sanctions_every_pseudonym(make_client, server,
     assert file["same_device"]["chatters"][0]["pseudonym"] == "Multi2"
     for client in (first, second):
         assert (await client.expect("sanction"))["statement"]["action"] == "kick"
-        await closed_with(client, CLOSE_SANCTIONED)
+        await closed_with(client, CloseCode.SANCTIONED)
         await client.close()
 
 
@@ -287,7 +287,7 @@ async def test_repeat_offender_is_suspended_automatically(make_client, server, m
     assert (await relou.expect("sanction"))["statement"]["action"] == "warn"
     statement = (await relou.expect("sanction"))["statement"]
     assert statement["automated"] is True and statement["appeal_token"]
-    await closed_with(relou, CLOSE_SANCTIONED)
+    await closed_with(relou, CloseCode.SANCTIONED)
 
 
 async def test_statements_missed_offline_arrive_after_welcome(make_client, server, mod):

@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestServer
 from causette.core.pow import solve
 from causette.server.app import build_app
 from causette.server.keys import SERVICE
-from causette.server.sanctions import CLOSE_SANCTIONED
+from causette.server.protocol import CloseCode
 from causette.settings import Settings
 from tests.support.client import ChatClient, JoinRefused, closed_with, connected
 from tests.support.desk import DeskClient, chatter_id
@@ -52,7 +52,7 @@ async def test_device_ban_ends_the_devices_other_live_sessions(make_client, serv
         assert statement["sanction_id"] == sanction["id"] and statement["scope"] == "device"
     assert "Access suspended" in statement["text"]  # Multi2 joined in English
     for client in (first, second):
-        await closed_with(client, CLOSE_SANCTIONED)
+        await closed_with(client, CloseCode.SANCTIONED)
     # Gone from the room at once, not after the grace period.
     service = server.app[SERVICE]
     assert not service.presence.is_online(second_id)
@@ -120,7 +120,7 @@ async def test_ip_ban_ends_every_session_of_the_prefix(make_client, server, mod)
         )
         for client in (first, second):
             assert (await client.expect("sanction", timeout=10.0))["statement"]["scope"] == "ip"
-            await closed_with(client, CLOSE_SANCTIONED)
+            await closed_with(client, CloseCode.SANCTIONED)
         await still_chatting(other)
     finally:
         for client in (first, second, other):
@@ -154,11 +154,11 @@ async def test_device_ban_reaches_the_device_on_another_process(
             },
         )
         assert (await there.expect("sanction", timeout=10.0))["statement"]["scope"] == "device"
-        await closed_with(there, CLOSE_SANCTIONED)
+        await closed_with(there, CloseCode.SANCTIONED)
         assert not second_app.app[SERVICE].presence.is_online(chatter_id(second_app, "LaBas2"))
         await watcher.expect("presence", timeout=10.0, left="LaBas2")
         await still_chatting(watcher)
-        await closed_with(here, CLOSE_SANCTIONED)
+        await closed_with(here, CloseCode.SANCTIONED)
     finally:
         # Every socket closed before the second app stops (it waits for open handlers).
         for client in clients:

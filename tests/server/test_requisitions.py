@@ -196,14 +196,16 @@ async def test_devices_of_follows_every_pseudonym_on_the_device(
     path.write_bytes(archive)
     env_config = settings.data_dir / "causette.toml"
     env_config.write_text(f'data_dir = "{settings.data_dir}"\n')
-    ok = subprocess.run(
+    ok = await asyncio.to_thread(
+        subprocess.run,
         [sys.executable, "-m", "causette", "admin", "verify-export", str(path),
          "--config", str(env_config)],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert ok.returncode == 0, ok.stderr
     path.write_bytes(_tampered(archive, "sessions.csv"))
-    bad = subprocess.run(
+    bad = await asyncio.to_thread(
+        subprocess.run,
         [sys.executable, "-m", "causette", "admin", "verify-export", str(path),
          "--config", str(env_config)],
         capture_output=True, text=True, check=False,

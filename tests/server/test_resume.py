@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import socket
 
-from causette.server.connection import CLOSE_SLOW_CONSUMER
 from causette.server.keys import SERVICE
+from causette.server.protocol import CloseCode
 from tests.support.waits import eventually
 
 
@@ -144,7 +144,7 @@ async def test_slow_client_is_closed_and_can_resume(make_client, settings, serve
         await alice.expect("ack", id=total, timeout=10)
         alice.frames.clear()
         alice._backlog.clear()
-    assert conn.close_code == CLOSE_SLOW_CONSUMER
+    assert conn.close_code == CloseCode.SLOW_CONSUMER
     # The room was never slowed: Alice kept getting acks while `slow` was stuck.
     assert total >= 1000
     transport.abort()

@@ -9,7 +9,7 @@ import asyncio
 
 import pytest
 
-from causette.server.safety_layer import CLOSE_UNDER_15
+from causette.server.protocol import CloseCode
 from tests.support.client import closed_with
 from tests.support.desk import DeskClient
 
@@ -69,7 +69,7 @@ async def test_a_teen_who_answers_the_check_under_15_gets_the_kind_screen(make_c
     await lou.send({"type": "age_answer", "under": True})
     refusal = await lou.expect("error", code="age_too_young")
     assert refusal["message"]
-    await closed_with(lou, CLOSE_UNDER_15)
+    await closed_with(lou, CloseCode.UNDER_15)
     assert await _alerts(mod, "minor.under_15")
 
 

@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from causette.core.sanctions import HELD_SEVERITY, alert_severity
+from tests.support.client import closed_with
 from tests.support.desk import DeskClient
 
 
@@ -126,10 +127,7 @@ async def test_under_15_disclosure_ends_the_session(make_client):
     await zoe.send({"type": "post", "room": "general", "text": "j'ai 14 ans en vrai"})
     err = await zoe.expect("error", code="age_too_young")
     assert "15" in err["message"]
-    with pytest.raises(ConnectionError):
-        while True:
-            await zoe.recv()
-    assert zoe.close_code == 4011
+    await closed_with(zoe, 4011)
     async with zoe.http.get(
         f"{zoe.base_url}/api/session", headers={"Authorization": f"Bearer {zoe.token}"}
     ) as resp:
@@ -142,10 +140,7 @@ async def test_teen_disclosing_under_15_is_ended_and_alerted(make_client, base_u
     await kid.enter("ados-general")
     await kid.send({"type": "post", "room": "ados-general", "text": "en vrai j'ai 13 ans"})
     assert "15" in (await kid.expect("error", code="age_too_young"))["message"]
-    with pytest.raises(ConnectionError):
-        while True:
-            await kid.recv()
-    assert kid.close_code == 4011
+    await closed_with(kid, 4011)
     assert await _alerts(mod, "minor.under_15")
 
 

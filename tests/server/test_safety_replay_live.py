@@ -13,7 +13,6 @@ import json
 import pathlib
 import re
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -31,10 +30,10 @@ EXPELLING = {"age_too_young", "adults_out_of_reach", "moved_out"}
 
 
 @pytest.fixture
-def settings(tmp_path: pathlib.Path) -> Iterator[Settings]:
+def settings(tmp_path: pathlib.Path) -> Settings:
     """The embedded default only: the replay is about the engine's rules around it, which
     the cluster tests cover on their own."""
-    yield Settings(data_dir=tmp_path, **{**TEST_SETTINGS, "msg_burst": 100_000})
+    return Settings(data_dir=tmp_path, **{**TEST_SETTINGS, "msg_burst": 100_000})
 
 
 def _benign_teen_conversations() -> list[dict[str, Any]]:

@@ -12,8 +12,8 @@ import socket
 from typing import Any
 
 from causette.server import metrics
-from causette.server.connection import CLOSE_SLOW_CONSUMER
 from causette.server.keys import SERVICE
+from causette.server.protocol import CloseCode
 from tests.support.client import ChatClient
 from tests.support.waits import eventually
 
@@ -86,7 +86,7 @@ async def test_sockets_that_never_read_are_cut_and_the_room_goes_on(make_client,
             buffered = conn._transport.get_write_buffer_size()
             assert buffered <= HIGH_WATER + QUEUE_MAX * (frame_max + 512), buffered
 
-    assert [conn.close_code for conn in conns] == [CLOSE_SLOW_CONSUMER] * SILENT
+    assert [conn.close_code for conn in conns] == [CloseCode.SLOW_CONSUMER] * SILENT
     assert metrics.SLOW_CLOSES._value.get() - closes_before == SILENT
     # The readers were never slowed or cut: every message, once, in order.
     assert seen == list(range(2, total + 1)) or seen == list(range(1, total + 1)), seen[:5]

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 from causette.core.errors import ChatError, ErrorCode
-from causette.server.chat import CLOSE_NAME_TAKEN
-from causette.server.ws import CLOSE_TRY_LATER, _close_code
+from causette.server.protocol import CloseCode
+from causette.server.ws import _close_code
 from tests.support.client import ChatClient, alice_and_bob
 from tests.support.process import ServerProcess, free_port
 from tests.support.services import PostgresServer
@@ -155,5 +155,5 @@ def test_a_connection_refused_while_the_database_is_away_is_told_to_retry() -> N
     """1013 "try again later", not 4001/4010/4012: those send the client back to the join
     form for a session that is still good."""
     away = ChatError(ErrorCode.STORE_UNAVAILABLE, retry_after=5)
-    assert _close_code(away, CLOSE_NAME_TAKEN) == CLOSE_TRY_LATER == 1013
-    assert _close_code(ChatError(ErrorCode.PSEUDONYM_TAKEN), CLOSE_NAME_TAKEN) == 4010
+    assert _close_code(away, CloseCode.NAME_TAKEN) == CloseCode.TRY_LATER == 1013
+    assert _close_code(ChatError(ErrorCode.PSEUDONYM_TAKEN), CloseCode.NAME_TAKEN) == 4010

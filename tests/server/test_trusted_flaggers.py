@@ -13,7 +13,7 @@ import aiohttp
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
-from causette.core.tokens import token_hash
+from causette.core.keys import token_hash
 from causette.server.desk import DESK
 from causette.server.desk.transparency_page import to_html
 from causette.server.keys import SERVICE

@@ -3,6 +3,10 @@ any path (room list, join, user list, search, presence, PM, history, resume)."""
 
 from __future__ import annotations
 
+import pytest
+
+from tests.support.client import JoinRefused
+
 
 async def test_teen_and_adult_cannot_see_or_reach_each_other(make_client, base_url):
     """Every path between a teen and an adult answers as if the other did not exist."""
@@ -62,9 +66,6 @@ async def test_name_uniqueness_does_not_reveal_the_other_space(make_client):
     """A pseudonym is unique across the service, but nothing else of the holder shows."""
     await make_client("Lea", age=16)
     adult = await make_client()
-    try:
+    with pytest.raises(JoinRefused) as refused:
         await adult.join("Lea", age=30)
-    except Exception as exc:
-        assert getattr(exc, "code", None) == "pseudonym_taken"
-    else:
-        raise AssertionError("a look-alike of an online name was accepted")
+    assert refused.value.code == "pseudonym_taken"

@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
-import ipaddress
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
@@ -41,21 +38,21 @@ from causette.core.devices import admission
 from causette.core.errors import ChatError, ErrorCode, bad_field
 from causette.core.geography import department
 from causette.core.identity import Gender, Profile, Space, make_profile, pseudonym_skeleton
+from causette.core.keys import device_hash, device_key, ip_prefix, token_hash
 from causette.core.presence import Presence
 from causette.core.ratelimit import TokenBucket, per_hour, per_minute
 from causette.core.resume import plan_resume
 from causette.core.rooms import Catalogue, Room
 from causette.core.sanctions import ip_key
 from causette.core.text import clean_text
-from causette.core.tokens import token_hash
-from causette.server import metrics
+from causette.server import metrics, protocol
 from causette.server.connection import Connection
 from causette.server.events import JoinRequest
 from causette.server.keepalive import Keepalive
 from causette.server.own_data import OwnData
+from causette.server.protocol import CloseCode
 from causette.server.reports import Reports
 from causette.server.rule_lists import RuleLists
-from causette.server.safety_gate import device_key
 from causette.server.safety_layer import OUT_OF_REACH
 from causette.server.sanctions import Sanctions
 from causette.settings import Settings
@@ -68,34 +65,11 @@ if TYPE_CHECKING:
     from causette.server.safety_layer import SafetyLayer
     from causette.store.retention import Source
 
-CLOSE_NOT_AUTHENTICATED = 4001
-CLOSE_REPLACED = 4009
-CLOSE_NAME_TAKEN = 4010
-# Session ended: the chatter said they are under 15 (server/safety_layer.py closes with it).
-CLOSE_UNDER_15 = 4011
 REPLAY_PAGE = 500
 
 
 # A typing notice is passed on at most this often per chatter and conversation.
 TYPING_INTERVAL_S = 3.0
-
-
-def frame(kind: str, **fields: Any) -> bytes:
-    """One server event, ``type`` first (cheap to dispatch on for clients)."""
-    return orjson.dumps({"type": kind, **fields})
-
-
-def message_frame(record: MessageRecord) -> bytes:
-    return orjson.dumps(
-        {
-            "type": "message",
-            "channel": record.channel,
-            "id": record.id,
-            "ts": record.ts,
-            "from": orjson.Fragment(record.sender),
-            "text": record.text,
-        }
-    )
 
 
 # Room counts cost one write per online chatter each time they change: at most this many
@@ -109,17 +83,6 @@ def counts_interval(online: int) -> float:
     (10 s at 20,000): counts stay live, their writes stay within the budget."""
     wanted = online / COUNTS_WRITES_PER_S
     return min(COUNTS_MAX_INTERVAL_S, max(COUNTS_MIN_INTERVAL_S, wanted))
-
-
-def ip_prefix(address: str) -> str:
-    """The unit a join rate applies to: one IPv4 address, or one IPv6 /64 (one household)."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if ip.version == 6:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
 
 
 @dataclass(eq=False, slots=True)
@@ -246,7 +209,9 @@ class ChatService:
             if chatter.connection is not None:
                 yield chatter.connection
 
-    async def drain(self, timeout: float) -> None:
+    # One budget split between two phases (flush, then close handshakes): a caller's
+    # asyncio.timeout could not split it.
+    async def drain(self, timeout: float) -> None:  # noqa: ASYNC109
         """A graceful stop (SIGTERM, a rolling restart): hand every queued frame to its
         socket, then close each with 1001 so clients reconnect at once (to another process
         of a cluster, or to this one once restarted) and resume from their last ids; all
@@ -259,7 +224,7 @@ class ChatService:
             async with asyncio.timeout(timeout / 2):
                 await asyncio.gather(*(conn.drain() for conn in connections))
         for conn in connections:
-            conn.close(1001, "server restarting")
+            conn.close(CloseCode.GOING_AWAY, "server restarting")
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout / 2):
                 await asyncio.gather(*(conn.closed_handshake() for conn in connections))
@@ -272,7 +237,7 @@ class ChatService:
             if chatter.grace is not None:
                 chatter.grace.cancel()
             if chatter.connection is not None:
-                chatter.connection.close(1001, "server shutting down")
+                chatter.connection.close(CloseCode.GOING_AWAY, "server shutting down")
         if self.safety is not None:
             await self.safety.close()
         if self.cluster is not None:
@@ -434,8 +399,7 @@ class ChatService:
         )
 
     def device_hash(self, device_token: str) -> str:
-        key = self.settings.signing_key()
-        return hmac.new(key, device_token.encode(), hashlib.sha256).hexdigest()
+        return device_hash(self.settings.signing_key(), device_token)
 
     def _msg_bucket(self) -> TokenBucket:
         return per_minute(self.settings.msg_burst, self.settings.msg_per_minute)
@@ -555,11 +519,13 @@ class ChatService:
             else frozenset(),
         )
 
-    async def logout(self, chatter: Chatter, close_code: int = CLOSE_NOT_AUTHENTICATED) -> None:
+    async def logout(
+        self, chatter: Chatter, close_code: CloseCode = CloseCode.NOT_AUTHENTICATED
+    ) -> None:
         now = self.clock()
         chatter.ended = True
         await self.store.update_session(chatter.id, ended_at=now, last_seen=now)
-        if close_code == CLOSE_UNDER_15:
+        if close_code is CloseCode.UNDER_15:
             # Whatever age the next form says, this device waits (core/devices.py).
             await self.devices.remember_under_15(chatter.device_hash, now + self.device_memory_s)
         if chatter.connection is not None:
@@ -590,7 +556,7 @@ class ChatService:
     async def connect(self, chatter: Chatter, conn: Connection, last_ids: dict[str, int]) -> None:
         """Attach a connection: welcome, replay what was missed, then go live."""
         if chatter.connection is not None:
-            chatter.connection.close(CLOSE_REPLACED, "session opened elsewhere")
+            chatter.connection.close(CloseCode.REPLACED, "session opened elsewhere")
         if chatter.grace is not None:
             chatter.grace.cancel()
             chatter.grace = None
@@ -637,8 +603,7 @@ class ChatService:
             for r in self.catalogue.in_space(chatter.space)
             if r.slug in chatter.rooms
         ]
-        return frame(
-            "welcome",
+        return protocol.welcome(
             me=chatter.me(),
             rooms=rooms,
             pm_policy=chatter.pm_policy.value,
@@ -665,15 +630,15 @@ class ChatService:
         first_kept = await self.store.first_kept(candidates)
         for plan in plan_resume(last_ids, readable, heads, first_kept):
             if plan.gap_first is not None:
-                conn.send(
-                    frame("gap", channel=plan.channel, after=plan.after, first=plan.gap_first)
-                )
+                conn.send(protocol.gap(plan.channel, after=plan.after, first=plan.gap_first))
             after = plan.after
             while True:
                 page = await self.store.messages_after(plan.channel, after, REPLAY_PAGE)
                 for record in page:
                     if record.sender_id not in chatter.blocked:
-                        await conn.send_replayed(record.channel, record.id, message_frame(record))
+                        await conn.send_replayed(
+                            record.channel, record.id, protocol.message(record)
+                        )
                 if len(page) < REPLAY_PAGE:
                     break
                 after = page[-1].id
@@ -682,7 +647,7 @@ class ChatService:
         held = {c: last for c, last in last_ids.items() if c in readable}
         for deleted in await self.own.resume_tombstones(held):
             conn.send(deleted)
-        conn.send(frame("synced", channels=conn.seen.snapshot()))
+        conn.send(protocol.synced(conn.seen.snapshot()))
 
     def disconnect(self, chatter: Chatter, conn: Connection) -> None:
         # A connection refused before it was attached (a resume whose name was taken
@@ -755,10 +720,9 @@ class ChatService:
                 if history:
                     conn.seen.first_time(room.channel, history[-1].id)
                 conn.send(
-                    frame(
-                        "joined",
+                    protocol.joined(
                         room=self._room_object(room, chatter),
-                        history=[orjson.Fragment(message_frame(r)) for r in visible],
+                        history=[protocol.message(r) for r in visible],
                         users=self._users(chatter, slug),
                     )
                 )
@@ -779,13 +743,13 @@ class ChatService:
     def _publish_local_presence(
         self, slug: str, *, joined: Chatter | None = None, left: str | None = None
     ) -> None:
-        fields: dict[str, Any] = {"room": slug, "count": self.presence.count(slug)}
-        if joined is not None:
-            fields["joined"] = joined.public
-        if left is not None:
-            fields["left"] = left
         envelope = Envelope(
-            frame("presence", **fields),
+            protocol.presence(
+                slug,
+                self.presence.count(slug),
+                joined=joined.public if joined is not None else None,
+                left=left,
+            ),
             room=slug,
             sender_id=joined.id if joined else None,
             echo=False,
@@ -816,9 +780,7 @@ class ChatService:
 
     def _ack(self, chatter: Chatter, record: MessageRecord, ref: str | None) -> None:
         if chatter.connection is not None:
-            chatter.connection.send(
-                frame("ack", ref=ref, channel=record.channel, id=record.id, ts=record.ts)
-            )
+            chatter.connection.send(protocol.message_ack(ref, record.channel, record.id, record.ts))
 
     async def post(
         self, chatter: Chatter, slug: str, raw_text: str, ref: str | None = None
@@ -850,7 +812,7 @@ class ChatService:
         """Fan a stored message out: a room's online members, or a conversation's two sides."""
         if record.channel.startswith("room:"):
             envelope = Envelope(
-                message_frame(record),
+                protocol.message(record),
                 room=record.channel.removeprefix("room:"),
                 channel=record.channel,
                 message_id=record.id,
@@ -862,7 +824,7 @@ class ChatService:
                 # Not known to this process: stored, and delivered by the replay on resume.
                 return
             envelope = Envelope(
-                message_frame(record),
+                protocol.message(record),
                 targets=(conv.initiator, conv.recipient),
                 channel=record.channel,
                 message_id=record.id,
@@ -1014,7 +976,7 @@ class ChatService:
 
     async def _announce_conversation(self, conv: Conversation, viewers: Iterable[str]) -> None:
         for viewer in viewers:
-            body = frame("conversation", conversation=self._conversation_object(conv, viewer))
+            body = protocol.conversation(self._conversation_object(conv, viewer))
             await self.bus.publish(Envelope(body, targets=(viewer,)))
 
     async def typing(self, chatter: Chatter, conv_id: str) -> None:
@@ -1029,7 +991,7 @@ class ChatService:
         if now - self._typing_at.get(key, float("-inf")) < TYPING_INTERVAL_S:
             return
         self._typing_at[key] = now
-        body = frame("typing", channel=conv.channel, pseudonym=chatter.profile.pseudonym)
+        body = protocol.typing(conv.channel, chatter.profile.pseudonym)
         await self.bus.publish(
             Envelope(body, targets=(conv.other(chatter.id),), sender_id=chatter.id)
         )
@@ -1043,7 +1005,7 @@ class ChatService:
             partner = await self.load_chatter(conv.other(chatter.id))
             if partner is not None:
                 await self._block(chatter, partner)
-                notice = frame("blocked", pseudonym=partner.profile.pseudonym)
+                notice = protocol.blocked(partner.profile.pseudonym)
                 await self.bus.publish(Envelope(notice, targets=(chatter.id,)))
         # Ignoring is silent: the requester is not told.
         viewers = (
@@ -1118,7 +1080,7 @@ class ChatService:
         self, chatter: Chatter, channel: str, before: int | None, limit: int
     ) -> list[bytes]:
         records = await self.history_records(chatter, channel, before, limit)
-        return [message_frame(r) for r in records if r.sender_id not in chatter.blocked]
+        return [protocol.message(r) for r in records if r.sender_id not in chatter.blocked]
 
     async def history_records(
         self, chatter: Chatter, channel: str, before: int | None, limit: int
@@ -1188,7 +1150,7 @@ class ChatService:
             if not changed:
                 continue
             self._counts_sent[space] = counts
-            data = frame("counts", counts=changed)
+            data = protocol.counts(changed)
             targets = [c for c, p in self.presence.profiles.items() if p.space is space]
             for start in range(0, len(targets), batch):
                 for chatter_id in targets[start : start + batch]:

@@ -40,7 +40,8 @@ from causette.bus.redis import RedisBus
 from causette.core.consent import Conversation, ConversationStatus, PmPolicy
 from causette.core.errors import ChatError, ErrorCode
 from causette.core.identity import Gender, Profile, Space, pseudonym_skeleton
-from causette.server import metrics
+from causette.server import metrics, protocol
+from causette.server.protocol import CloseCode
 
 if TYPE_CHECKING:
     from causette.server.chat import ChatService, Chatter
@@ -127,8 +128,6 @@ class Sequencer:
         return max(held, self._upto.get(channel, 0))
 
     async def _fill(self, channel: str, wait: float) -> None:
-        from causette.server.chat import message_frame
-
         try:
             if wait:
                 await asyncio.sleep(wait)
@@ -155,7 +154,7 @@ class Sequencer:
                     metrics.BUS_FILLED.inc()
                     self._deliver(
                         channel,
-                        self.route(channel, record.id, record.sender_id, message_frame(record)),
+                        self.route(channel, record.id, record.sender_id, protocol.message(record)),
                     )
                 if not progressed and self.delivered.get(channel, 0) == last:
                     # Nothing in the store between last and target: trimmed, skip the hole.
@@ -482,12 +481,8 @@ class Cluster:
         profile = presence.profiles.get(chatter_id)
         rooms = presence.release(chatter_id)
         if notify and profile is not None:
-            from causette.server.chat import frame
-
             for slug in sorted(rooms):
-                notice = frame(
-                    "presence", room=slug, count=presence.count(slug), left=profile.pseudonym
-                )
+                notice = protocol.presence(slug, presence.count(slug), left=profile.pseudonym)
                 self.service.deliver(Envelope(notice, room=slug, echo=False))
 
     def _mirror(self, body: dict[str, Any]) -> None:
@@ -529,9 +524,7 @@ class Cluster:
                     local.grace.cancel()
                     local.grace = None
                 if local.connection is not None:
-                    from causette.server.chat import CLOSE_REPLACED
-
-                    local.connection.close(CLOSE_REPLACED, "session opened elsewhere")
+                    local.connection.close(CloseCode.REPLACED, "session opened elsewhere")
             self._mirror(body)
         elif kind == "offline":
             if self.owner.get(body["id"]) == proc:
@@ -570,9 +563,7 @@ class Cluster:
             if chatter is not None:
                 chatter.ended = True
                 if chatter.connection is not None:
-                    from causette.server.chat import CLOSE_NOT_AUTHENTICATED
-
-                    chatter.connection.close(CLOSE_NOT_AUTHENTICATED, "logged out")
+                    chatter.connection.close(CloseCode.NOT_AUTHENTICATED, "logged out")
                     chatter.connection = None
                 service._go_offline(chatter)
         elif kind == "policy":

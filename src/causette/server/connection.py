@@ -30,8 +30,8 @@ from aiohttp import WSMsgType, web
 
 from causette.core.resume import SeenIds
 from causette.server import metrics
+from causette.server.protocol import CloseCode
 
-CLOSE_SLOW_CONSUMER = 4008
 CLOSE_GRACE_S = 5.0
 TEXT = WSMsgType.TEXT
 _FIN_TEXT = 0x81
@@ -125,7 +125,7 @@ class Connection:
         self.close_grace = close_grace
         self.seen = SeenIds()
         self.closed = False
-        self.close_code: int | None = None
+        self.close_code: CloseCode | None = None
         # Counted in the causette_connections gauge (only once attached to its chatter).
         self.counted = False
         self._out: list[bytes] = []  # payloads not yet written, in order
@@ -161,7 +161,7 @@ class Connection:
             return
         out = self._out
         if len(out) >= self.queue_max:
-            self.close(CLOSE_SLOW_CONSUMER, "too slow: resume")
+            self.close(CloseCode.SLOW_CONSUMER, "too slow: resume")
             return
         out.append(frame)
         if not self._marked:
@@ -265,18 +265,18 @@ class Connection:
         if self.closed:
             return
         self.closed = True
-        self.close_code = 1006
+        self.close_code = CloseCode.ABNORMAL
         self._out.clear()
         self._stop_writer()
         if self._transport is not None:
             self._transport.abort()
         else:
-            self._closing = asyncio.ensure_future(self._close_within(1001, "gone"))
+            self._closing = asyncio.ensure_future(self._close_within(CloseCode.GOING_AWAY, "gone"))
 
-    def close(self, code: int, reason: str) -> None:
+    def close(self, code: CloseCode, reason: str) -> None:
         if self.closed:
             return
-        if code == CLOSE_SLOW_CONSUMER:
+        if code is CloseCode.SLOW_CONSUMER:
             metrics.SLOW_CLOSES.inc()
         self.closed = True
         self.close_code = code
@@ -284,7 +284,7 @@ class Connection:
         self._stop_writer()
         self._closing = asyncio.ensure_future(self._close_within(code, reason))
 
-    async def _close_within(self, code: int, reason: str) -> None:
+    async def _close_within(self, code: CloseCode, reason: str) -> None:
         try:
             async with asyncio.timeout(self.close_grace):
                 await self.ws.close(code=code, message=reason.encode())
@@ -297,7 +297,9 @@ class Connection:
             if self._transport is not None:
                 self._transport.abort()
 
-    async def closed_handshake(self, timeout: float | None = None) -> None:
+    # A bounded wait that returns quietly (stop() runs it in the handler's finally, where a
+    # TimeoutError would mask what ended the handler) and never cancels the close itself.
+    async def closed_handshake(self, timeout: float | None = None) -> None:  # noqa: ASYNC109
         """Wait (at most ``timeout`` seconds) for the close started by :meth:`close` to be
         sent and answered. Done, failed or cancelled (the handler ended under it), the close
         is over: none of these is an error here, nor does it cancel the waiter."""
@@ -310,7 +312,8 @@ class Connection:
 
     async def drain(self) -> None:
         """Wait until everything queued so far is handed to the socket."""
-        while self._out and not self.closed:
+        # A poll: issue 16 item 6 (tasks owned, no poll-with-sleep) replaces it with an event.
+        while self._out and not self.closed:  # noqa: ASYNC110
             await asyncio.sleep(0.005)
 
     def _stop_writer(self) -> None:

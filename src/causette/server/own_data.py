@@ -26,12 +26,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from causette.bus import Envelope
 from causette.core.consent import ConversationStatus
 from causette.core.errors import ChatError, ErrorCode, bad_field
 from causette.core.ratelimit import TokenBucket, per_hour
+from causette.server import protocol
 from causette.server.retention import policy_of
 from causette.store.own_data import BY_AUTHOR, BY_ERASURE, OwnDataStore
 from causette.store.retention import RetentionPolicy
@@ -41,13 +40,6 @@ if TYPE_CHECKING:
 
 # Exports and erasures per session and hour (an export reads every row of a session).
 DATA_PER_HOUR = 6
-
-
-def deleted_frame(channel: str, message_id: int, by: str, ref: str | None = None) -> bytes:
-    body: dict[str, Any] = {"type": "deleted", "channel": channel, "id": message_id, "by": by}
-    if ref is not None:
-        body["ref"] = ref
-    return orjson.dumps(body)
 
 
 class OwnData:
@@ -99,7 +91,7 @@ class OwnData:
         on every process. ``party``: its sender; ``echo=False``: they are answered directly
         (their reply carries their ref), not by the fan-out."""
         service = self.service
-        data = deleted_frame(channel, message_id, by)
+        data = protocol.deleted(channel, message_id, by)
         if channel.startswith("room:"):
             envelope = Envelope(
                 data, room=channel.removeprefix("room:"), sender_id=party, echo=echo
@@ -125,7 +117,7 @@ class OwnData:
     async def resume_tombstones(self, last_ids: dict[str, int]) -> list[bytes]:
         """``deleted`` frames for what a resuming client may still show."""
         return [
-            deleted_frame(channel, message_id, by)
+            protocol.deleted(channel, message_id, by)
             for channel, message_id, by in await self.store.tombstones(last_ids)
         ]
 

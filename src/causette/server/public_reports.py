@@ -38,11 +38,11 @@ from aiohttp import web
 
 from causette.core.errors import ChatError, ErrorCode, bad_field
 from causette.core.identity import Space
+from causette.core.keys import ip_prefix, token_hash
 from causette.core.ratelimit import TokenBucket, per_hour
 from causette.core.text import cleaned
-from causette.core.tokens import token_hash
 from causette.core.transparency import CATEGORIES, PUBLIC_PREFIX
-from causette.server.chat import ChatService, ip_prefix
+from causette.server.chat import ChatService
 from causette.server.http_api import json_response, read_json, request_lang
 from causette.server.keys import SERVICE
 from causette.server.proxy import client_address

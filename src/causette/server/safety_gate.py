@@ -16,8 +16,6 @@ outcome the chat service applies (``Verdict``). Rules:
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,12 +29,6 @@ from causette.settings import Settings
 _LINK = re.compile(
     r"(?:https?://|www\.)\S+|\b[a-z0-9-]{2,}\.(?:com|fr|net|org|io|gg|ly|me)\b", re.IGNORECASE
 )
-
-
-def device_key(secret: bytes, device_token: str, ip_prefix: str) -> str:
-    """One browser on one network: stable across pseudonyms, meaningless to anyone else."""
-    digest = hmac.new(secret, f"{device_token}|{ip_prefix}".encode(), hashlib.sha256)
-    return digest.hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,18 +38,19 @@ from causette.bus import Envelope
 from causette.core.consent import ConversationStatus
 from causette.core.errors import ChatError, ErrorCode
 from causette.core.identity import ADULT_AGE, MIN_AGE, Space
+from causette.server import protocol
+from causette.server.protocol import CloseCode
 from causette.server.safety_gate import Party, SafetyGate, Verdict, reason_text
-from causette.server.safety_shared import SharedRisk
 from causette.store import MessageRecord
 from causette.store.safety import SafetyStore
 
 if TYPE_CHECKING:
     from causette.server.chat import ChatService, Chatter
+    from causette.server.safety_shared import SharedRisk
 
 OUT_OF_REACH = "adults_out_of_reach"
 FROZEN = "frozen"
 SAVE_EVERY_S = 30.0
-CLOSE_UNDER_15 = 4011
 # An adult who said so in the teen space ("adult.in_teen_space") is among the highest
 # risks the desk sees: above a held message (issue 13, item 4).
 _SEVERITY = {
@@ -105,6 +106,9 @@ class SafetyLayer:
         engine.import_state(merged)
         cluster = self.service.cluster
         if cluster is not None:
+            # Here, not at the top: Redis is the `cluster` extra, absent from a single process.
+            from causette.server.safety_shared import SharedRisk
+
             self.shared = SharedRisk(cluster.bus, self.service.settings.redis_prefix, engine)
             cluster.handlers[CLEAR_TOPIC] = self._clear_here
         self._saver = asyncio.create_task(self._save_loop(), name="safety-state")
@@ -217,11 +221,7 @@ class SafetyLayer:
             service.sanctions.queue_changed("added", "held", held_id)
             self._tell(
                 chatter,
-                "held",
-                ref=ref,
-                channel=channel,
-                held_id=held_id,
-                reason=sender_reason(verdict, chatter.lang),
+                protocol.held(ref, channel, held_id, sender_reason(verdict, chatter.lang)),
             )
             await self.after(chatter, channel, verdict, recipient)
             return None, verdict
@@ -233,11 +233,7 @@ class SafetyLayer:
         """Cards, notices, alerts and age rules once the message went where it goes."""
         if verdict.action == "mask":
             self._tell(
-                chatter,
-                "notice",
-                code="masked",
-                channel=channel,
-                message=sender_reason(verdict, chatter.lang),
+                chatter, protocol.notice("masked", channel, sender_reason(verdict, chatter.lang))
             )
         if (
             verdict.card_target is not None
@@ -246,14 +242,7 @@ class SafetyLayer:
         ):
             await self.service.bus.publish(
                 Envelope(
-                    orjson.dumps(
-                        {
-                            "type": "safety_card",
-                            "kind": verdict.card_kind,
-                            "channel": channel,
-                            "about": verdict.card_about,
-                        }
-                    ),
+                    protocol.safety_card(verdict.card_kind, channel, verdict.card_about),
                     targets=(verdict.card_target,),
                 )
             )
@@ -265,9 +254,9 @@ class SafetyLayer:
             else:
                 await self.on_age_cue(chatter, channel, verdict)
 
-    def _tell(self, chatter: Chatter, kind: str, **fields: Any) -> None:
+    def _tell(self, chatter: Chatter, frame: bytes) -> None:
         if chatter.connection is not None:
-            chatter.connection.send(orjson.dumps({"type": kind, **fields}))
+            chatter.connection.send(frame)
 
     # -- alerts ----------------------------------------------------------------------------
     async def alert(
@@ -334,7 +323,7 @@ class SafetyLayer:
                 await self.store.set_flag(chatter.id, OUT_OF_REACH, now)
                 for slug in sorted(chatter.rooms):
                     await service.leave_room(chatter, slug)
-                    self._tell(chatter, "left", room=slug)
+                    self._tell(chatter, protocol.left(slug))
                 for conv in list(service.conversations_of(chatter)):
                     if conv.status is not ConversationStatus.BLOCKED:
                         updated = await service.set_conversation_status(
@@ -342,9 +331,7 @@ class SafetyLayer:
                         )
                         await service.announce_conversation(updated)
                 self._tell(
-                    chatter,
-                    "error",
-                    **ChatError(ErrorCode.ADULTS_OUT_OF_REACH).as_dict(chatter.lang),
+                    chatter, protocol.error(ChatError(ErrorCode.ADULTS_OUT_OF_REACH), chatter.lang)
                 )
                 await self.alert("minor.in_adult_space", channel, chatter, verdict)
         elif chatter.space is Space.TEEN and age >= ADULT_AGE and FROZEN not in chatter.flags:
@@ -355,9 +342,8 @@ class SafetyLayer:
             # Whatever the space: under 15 has no place here (the teen space is 15-17).
             if chatter.space is Space.TEEN:
                 await self.alert("minor.under_15", channel, chatter, verdict)
-            explanation = ChatError(ErrorCode.AGE_TOO_YOUNG).as_dict(chatter.lang)
-            self._tell(chatter, "error", **explanation)
-            await service.logout(chatter, close_code=CLOSE_UNDER_15)
+            self._tell(chatter, protocol.error(ChatError(ErrorCode.AGE_TOO_YOUNG), chatter.lang))
+            await service.logout(chatter, close_code=CloseCode.UNDER_15)
 
     async def on_age_cue(self, chatter: Chatter, channel: str, verdict: Verdict) -> None:
         """A school year or a bare number that may say the chatter is younger than declared:
@@ -370,7 +356,7 @@ class SafetyLayer:
         if await self.store.has_alert("minor.age_cue", chatter.id):
             return  # asked on another process, or before a restart
         await self.alert("minor.age_cue", channel, chatter, verdict)
-        self._tell(chatter, "age_check", channel=channel, space=chatter.space.value)
+        self._tell(chatter, protocol.age_check(channel, chatter.space.value))
 
     async def on_age_answer(self, chatter: Chatter, *, under: bool) -> None:
         """The chatter's answer to an age check. "No" is taken at its word: nothing changes
@@ -466,7 +452,7 @@ class SafetyLayer:
         )
         sender = service.chatters.get(held.sender_id)
         if sender is not None:
-            self._tell(sender, "released", held_id=held_id, channel=record.channel, id=record.id)
+            self._tell(sender, protocol.released(held_id, record.channel, record.id))
         return record
 
     async def reject(self, held_id: str, moderator: str) -> list[str]:

@@ -7,12 +7,12 @@ Owns, for one process:
   reaches none of its rooms and nobody by PM.
 - **Carrying out** a sanction the desk stored: the statement reaches the chatter (event
   ``sanction``) where their connection is; a kick or a ban then closes it with
-  ``CLOSE_SANCTIONED``; a delete removes the message for everyone (event ``deleted``); a
+  ``CloseCode.SANCTIONED``; a delete removes the message for everyone (event ``deleted``); a
   closed conversation is closed for both; a move-out takes the chatter out of their rooms
   and conversations.
 - **A ban covers what its scope names**: a ban on a device key or an IP key ends, at once,
   every live session of that key, not only the subject's: each covered chatter gets the
-  statement in their language, their socket closes (``CLOSE_SANCTIONED``) and they leave
+  statement in their language, their socket closes (``CloseCode.SANCTIONED``) and they leave
   every room now, without a grace period (issue 13, item 14).
 - **Cluster mode**: every effect travels as one control event (``sanction``) so the process
   holding the chatter's socket applies it (a covering ban's key travels with it: each
@@ -31,8 +31,6 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from causette.bus import Envelope
 from causette.core.consent import ConversationStatus
 from causette.core.errors import ChatError, ErrorCode
@@ -49,6 +47,8 @@ from causette.core.sanctions import (
     refusal,
     statement,
 )
+from causette.server import protocol
+from causette.server.protocol import CloseCode
 from causette.store.sanctions import SanctionRecord, SanctionStore
 
 if TYPE_CHECKING:
@@ -56,12 +56,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CLOSE_SANCTIONED = 4012
 TOPIC = "sanction"
-
-
-def _frame(kind: str, **fields: Any) -> bytes:
-    return orjson.dumps({"type": kind, **fields})
 
 
 class Sanctions:
@@ -122,7 +117,7 @@ class Sanctions:
         self.lasting[chatter.id] = {
             r.id: r.core() for r in found if r.subject_id == chatter.id and r.action != "ban"
         }
-        return [_frame("sanction", statement=self.statement(r, chatter.lang)) for r in new]
+        return [protocol.sanction(self.statement(r, chatter.lang)) for r in new]
 
     def _lasting(self, chatter_id: str) -> list[Sanction]:
         return list(self.lasting.get(chatter_id, {}).values())
@@ -163,7 +158,7 @@ class Sanctions:
         effect = {
             "id": subject_id,
             "sanction": _sanction_body(record),
-            "frame": _frame("sanction", statement=self.statement(record, lang)).decode(),
+            "frame": protocol.sanction(self.statement(record, lang)).decode(),
             "close": action in DISCONNECTING,
         }
         cover = _cover(record)
@@ -180,7 +175,9 @@ class Sanctions:
         effect = {
             "id": record.subject_id,
             "lift": record.id if decided["decision"] == "reverse" else None,
-            "frame": _frame("appeal_decided", **decided).decode(),
+            "frame": protocol.appeal_decided(
+                decided["appeal_id"], decided["sanction_id"], decided["decision"], decided["text"]
+            ).decode(),
             "close": False,
         }
         self._apply_here(effect)
@@ -210,7 +207,7 @@ class Sanctions:
             if effect.get("close"):
                 # The statement first, then the close (closing drops what is still queued).
                 conn.flush()
-                conn.close(CLOSE_SANCTIONED, "sanctioned")
+                conn.close(CloseCode.SANCTIONED, "sanctioned")
         if body is not None and body["action"] == "ban":
             self._offline_now(chatter)
 
@@ -227,9 +224,9 @@ class Sanctions:
             conn = chatter.connection
             if conn is not None:
                 text = statement(sanction, chatter.lang, self.token(sanction.id))
-                conn.send(_frame("sanction", statement=text))
+                conn.send(protocol.sanction(text))
                 conn.flush()
-                conn.close(CLOSE_SANCTIONED, "sanctioned")
+                conn.close(CloseCode.SANCTIONED, "sanctioned")
             self._offline_now(chatter)
 
     def _offline_now(self, chatter: Chatter) -> None:
@@ -273,13 +270,13 @@ class Sanctions:
             for slug in sorted(chatter.rooms):
                 await self.service.leave_room(chatter, slug)
                 if chatter.connection is not None:
-                    chatter.connection.send(_frame("left", room=slug))
+                    chatter.connection.send(protocol.left(slug))
         except Exception:
             log.exception("move-out of %s failed", chatter.id)
 
-    async def notify(self, chatter_id: str, kind: str, **fields: Any) -> None:
-        """An event for one chatter, wherever their socket is (a report's outcome)."""
-        await self.service.bus.publish(Envelope(_frame(kind, **fields), targets=(chatter_id,)))
+    async def notify(self, chatter_id: str, frame: bytes) -> None:
+        """A frame for one chatter, wherever their socket is (a report's outcome)."""
+        await self.service.bus.publish(Envelope(frame, targets=(chatter_id,)))
 
 
 def _cover(record: SanctionRecord) -> dict[str, str] | None:

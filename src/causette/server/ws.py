@@ -15,32 +15,22 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-import orjson
 from aiohttp import WSMessage, WSMsgType, web
 
 from causette.core.errors import ChatError, ErrorCode
 from causette.server import events as ev
-from causette.server.chat import (
-    CLOSE_NAME_TAKEN,
-    CLOSE_NOT_AUTHENTICATED,
-    ChatService,
-    Chatter,
-    frame,
-)
+from causette.server import protocol
+from causette.server.chat import ChatService, Chatter
 from causette.server.connection import Connection
 from causette.server.keys import SERVICE
-from causette.server.own_data import deleted_frame
+from causette.server.protocol import CloseCode
 from causette.server.retention import source_of
-from causette.server.sanctions import CLOSE_SANCTIONED
 from causette.server.sessions import credentials
 from causette.store.own_data import BY_AUTHOR
 
 log = logging.getLogger(__name__)
 
 HARD_FRAME_LIMIT = 64 * 1024
-CLOSE_HELLO_REQUIRED = 4002
-# Standard "try again later": the database is away for a moment (store_unavailable).
-CLOSE_TRY_LATER = 1013
 HELLO_TIMEOUT_S = 30.0
 POSTS_IN_FLIGHT = 64
 
@@ -56,7 +46,7 @@ async def _join(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> byt
 async def _leave(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
     assert isinstance(e, ev.Leave)
     await s.leave_room(c, e.room)
-    return frame("left", room=e.room, ref=ref)
+    return protocol.left_reply(e.room, ref)
 
 
 async def _post(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
@@ -80,55 +70,53 @@ async def _pm_respond(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) 
 async def _pm_policy(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
     assert isinstance(e, ev.PmPolicyEvent)
     await s.set_pm_policy(c, e.policy)
-    return frame("ack", ref=ref, pm_policy=e.policy)
+    return protocol.pm_policy_ack(ref, e.policy)
 
 
 async def _block(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
     assert isinstance(e, ev.Block)
-    return frame("blocked", pseudonym=await s.block(c, e.pseudonym), ref=ref)
+    return protocol.blocked_reply(await s.block(c, e.pseudonym), ref)
 
 
 async def _unblock(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
     assert isinstance(e, ev.Unblock)
-    return frame("unblocked", pseudonym=await s.unblock(c, e.pseudonym), ref=ref)
+    return protocol.unblocked_reply(await s.unblock(c, e.pseudonym), ref)
 
 
 async def _users(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
     assert isinstance(e, ev.Users)
-    return frame("users", room=e.room, users=s.users(c, e.room), ref=ref)
+    return protocol.users(e.room, s.users(c, e.room), ref)
 
 
 async def _rooms(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
-    return frame("rooms", rooms=s.rooms(c), ref=ref)
+    return protocol.rooms(s.rooms(c), ref)
 
 
 async def _search(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
     assert isinstance(e, ev.Search)
-    return frame("search", q=e.q, users=s.search(c, e.q), ref=ref)
+    return protocol.search(e.q, s.search(c, e.q), ref)
 
 
 async def _history(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
     assert isinstance(e, ev.History)
     messages = await s.history(c, e.channel, e.before, e.limit)
-    return frame(
-        "history", channel=e.channel, messages=[orjson.Fragment(m) for m in messages], ref=ref
-    )
+    return protocol.history(e.channel, messages, ref)
 
 
 async def _report(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
     assert isinstance(e, ev.Report)
-    return frame("report_ack", report_id=await s.reports.file(c, e), ref=ref)
+    return protocol.report_ack(await s.reports.file(c, e), ref)
 
 
 async def _delete(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
     assert isinstance(e, ev.Delete)
     # Kept as evidence or not, the author gets the same answer: that is the desk's business.
     await s.own.delete_message(c, e.channel, e.id)
-    return deleted_frame(e.channel, e.id, BY_AUTHOR, ref)
+    return protocol.deleted(e.channel, e.id, BY_AUTHOR, ref)
 
 
 async def _ping(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
-    return frame("pong", ref=ref)
+    return protocol.pong(ref)
 
 
 async def _typing(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
@@ -141,7 +129,7 @@ async def _age_answer(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) 
     assert isinstance(e, ev.AgeAnswer)
     if s.safety is not None:
         await s.safety.on_age_answer(c, under=e.under)
-    return frame("ack", ref=ref, age_answer=e.under)
+    return protocol.age_answer_ack(ref, e.under)
 
 
 async def _hello_again(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
@@ -170,13 +158,6 @@ HANDLERS: dict[type[ev.Event], Handler] = {
 }
 
 
-def _error(exc: ChatError, lang: str, ref: str | None) -> bytes:
-    body = exc.as_dict(lang)
-    if ref is not None:
-        body["ref"] = ref
-    return frame("error", **body)
-
-
 class _Session:
     """One authenticated socket: reads frames and answers them, in order."""
 
@@ -199,12 +180,12 @@ class _Session:
 
     async def handle_text(self, data: str) -> None:
         if len(data) * 4 > self.frame_limit and len(data.encode()) > self.frame_limit:
-            self.conn.send(_error(ChatError(ErrorCode.FRAME_TOO_BIG), self.chatter.lang, None))
+            self.conn.send(protocol.error(ChatError(ErrorCode.FRAME_TOO_BIG), self.chatter.lang))
             return
         try:
             event, ref = ev.parse_event(data)
         except ChatError as exc:
-            self.conn.send(_error(exc, self.chatter.lang, exc.ref))
+            self.conn.send(protocol.error(exc, self.chatter.lang, exc.ref))
             return
         handler = HANDLERS[type(event)]
         if isinstance(event, ev.Post | ev.Pm):
@@ -225,24 +206,26 @@ class _Session:
             if reply is not None:
                 self.conn.send(reply)
         except ChatError as exc:
-            self.conn.send(_error(exc, self.chatter.lang, ref))
+            self.conn.send(protocol.error(exc, self.chatter.lang, ref))
         except Exception:
             log.exception("handler failed for %s", type(event).__name__)
-            self.conn.send(_error(ChatError(ErrorCode.INTERNAL), self.chatter.lang, ref))
+            self.conn.send(protocol.error(ChatError(ErrorCode.INTERNAL), self.chatter.lang, ref))
         finally:
             if release:
                 self.in_flight.release()
 
 
-def _close_code(exc: ChatError, refusal: int) -> int:
+def _close_code(exc: ChatError, refusal: CloseCode) -> CloseCode:
     """The close code for a refused connection: ``refusal``, unless the database is away
     for a moment, when the session is still good and the client should just retry later
     (not be sent back to the join form)."""
-    return CLOSE_TRY_LATER if exc.code is ErrorCode.STORE_UNAVAILABLE else refusal
+    return CloseCode.TRY_LATER if exc.code is ErrorCode.STORE_UNAVAILABLE else refusal
 
 
-async def _refuse(ws: web.WebSocketResponse, exc: ChatError, close_code: int, lang: str) -> None:
-    await ws.send_str(_error(exc, lang, None).decode())
+async def _refuse(
+    ws: web.WebSocketResponse, exc: ChatError, close_code: CloseCode, lang: str
+) -> None:
+    await ws.send_str(protocol.error(exc, lang).decode())
     await ws.close(code=close_code, message=exc.code.value.encode())
 
 
@@ -272,7 +255,7 @@ async def _hello(ws: web.WebSocketResponse) -> ev.Hello | None:
         if not isinstance(hello, ev.Hello):
             raise ChatError(ErrorCode.HELLO_REQUIRED)
     except ChatError as exc:
-        await _refuse(ws, exc, CLOSE_HELLO_REQUIRED, "fr")
+        await _refuse(ws, exc, CloseCode.HELLO_REQUIRED, "fr")
         return None
     return hello
 
@@ -293,14 +276,14 @@ async def _authenticate(
     try:
         chatter = await service.authenticate(token, device)
     except ChatError as exc:
-        await _refuse(ws, exc, _close_code(exc, CLOSE_NOT_AUTHENTICATED), lang)
+        await _refuse(ws, exc, _close_code(exc, CloseCode.NOT_AUTHENTICATED), lang)
         return None
     if hello.lang:
         chatter.lang = hello.lang
     try:
         missed = await service.sanctions.check_hello(chatter, away_since=chatter.last_seen)
     except ChatError as exc:
-        await _refuse(ws, exc, _close_code(exc, CLOSE_SANCTIONED), chatter.lang)
+        await _refuse(ws, exc, _close_code(exc, CloseCode.SANCTIONED), chatter.lang)
         return None
     return chatter, missed, hello.last_ids
 
@@ -328,7 +311,7 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
             await service.connect(chatter, conn, last_ids)
         except ChatError as exc:
             await conn.stop()
-            await _refuse(ws, exc, _close_code(exc, CLOSE_NAME_TAKEN), chatter.lang)
+            await _refuse(ws, exc, _close_code(exc, CloseCode.NAME_TAKEN), chatter.lang)
             return ws
         # Statements of reasons of sanctions taken while away (DSA art. 17).
         for statement in missed:
@@ -347,7 +330,7 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
             elif msg.type is WSMsgType.PING:
                 await ws.pong(msg.data)
             elif msg.type is WSMsgType.BINARY:
-                conn.send(_error(ChatError(ErrorCode.BINARY_UNSUPPORTED), chatter.lang, None))
+                conn.send(protocol.error(ChatError(ErrorCode.BINARY_UNSUPPORTED), chatter.lang))
             elif msg.type is WSMsgType.ERROR:
                 break
             if conn.closed:

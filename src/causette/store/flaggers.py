@@ -3,7 +3,7 @@
 Rules:
 - A flagger is registered and revoked by an admin; each of those is audited in the same
   transaction as the change (``append_in``), so neither happens unrecorded.
-- The credential is kept only as its sha256 (core/tokens.py): the database opens nothing.
+- The credential is kept only as its sha256 (core/keys.py): the database opens nothing.
 - Names are unique (the transparency report counts reports per name); a second flagger of
   the same name is a ``bad_field``, and nothing is written.
 - A revoked flagger stays listed (its past reports still name it); its credential is dead.

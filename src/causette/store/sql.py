@@ -166,7 +166,8 @@ class SqlStore:
 
     async def close(self) -> None:
         if self._writer_task is not None:
-            while self._pending:
+            # A poll: issue 16 item 6 (tasks owned, no poll-with-sleep) replaces it with an event.
+            while self._pending:  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
             self._writer_task.cancel()
             await asyncio.gather(self._writer_task, return_exceptions=True)

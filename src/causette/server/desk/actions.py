@@ -21,6 +21,7 @@ from typing import Any
 from aiohttp import web
 
 from causette.core.errors import ChatError, ErrorCode, bad_field
+from causette.core.keys import token_hash
 from causette.core.roles import Permission
 from causette.core.sanctions import (
     COUNTED,
@@ -33,7 +34,7 @@ from causette.core.sanctions import (
     repeat_offence,
     repeat_reason,
 )
-from causette.core.tokens import token_hash
+from causette.server import protocol
 from causette.server.chat import ChatService
 from causette.server.desk.auth import require
 from causette.server.desk.service import DESK
@@ -200,13 +201,8 @@ async def _report_outcome(
     # Whoever reported the same thing (reports merged into this case) is told too.
     told = [(item_id, report["reporter_id"]), *await sanctions.store.merged_into(item_id)]
     for report_id, reporter_id in told:
-        await sanctions.notify(
-            reporter_id,
-            "report_outcome",
-            report_id=report_id,
-            outcome=action.value,
-            text=outcome_text(action),
-        )
+        outcome = protocol.report_outcome(report_id, action.value, outcome_text(action))
+        await sanctions.notify(reporter_id, outcome)
 
 
 async def dismiss(request: web.Request, moderator: Moderator, action: ActionRequest) -> Any:

@@ -16,8 +16,8 @@ from typing import Any
 from aiohttp import web
 
 from causette.core.errors import ChatError, ErrorCode, bad_field
+from causette.core.keys import token_hash
 from causette.core.roles import Permission
-from causette.core.tokens import token_hash
 from causette.server.desk.auth import require
 from causette.server.http_api import json_response, read_json, request_lang
 from causette.server.keys import SERVICE

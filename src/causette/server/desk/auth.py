@@ -15,8 +15,8 @@ import secrets
 from aiohttp import web
 
 from causette.core.errors import ChatError, ErrorCode
+from causette.core.keys import token_hash
 from causette.core.roles import GRANTS, Permission, allowed
-from causette.core.tokens import token_hash
 from causette.server.desk.service import DESK
 from causette.server.http_api import json_response, read_json
 from causette.server.keys import SETTINGS

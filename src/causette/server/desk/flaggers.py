@@ -22,9 +22,9 @@ import secrets
 from aiohttp import web
 
 from causette.core.errors import bad_field
+from causette.core.keys import token_hash
 from causette.core.roles import Permission
 from causette.core.text import cleaned
-from causette.core.tokens import token_hash
 from causette.server.desk.auth import require
 from causette.server.desk.service import DESK
 from causette.server.http_api import json_response, read_json

@@ -15,6 +15,7 @@ Rules:
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime
 import pathlib
 import sys
@@ -173,7 +174,7 @@ async def download_archive(request: web.Request) -> web.StreamResponse:
     if requisition.status != DONE or not requisition.archive_path:
         raise ChatError(ErrorCode.NOT_READY)
     path = pathlib.Path(requisition.archive_path)
-    if not path.is_file():
+    if not await asyncio.to_thread(path.is_file):
         raise ChatError(ErrorCode.NOT_FOUND)
     desk = request.app[DESK]
     await desk.audit_action(

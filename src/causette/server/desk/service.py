@@ -12,9 +12,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from causette.core.errors import ChatError, ErrorCode, bad_field
+from causette.core.keys import ip_prefix
 from causette.core.ratelimit import TokenBucket
 from causette.core.roles import Role
-from causette.server.chat import ip_prefix
 from causette.settings import Settings
 from causette.store.audit import AuditStore
 from causette.store.moderators import Moderator, ModeratorStore

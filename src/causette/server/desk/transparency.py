@@ -16,6 +16,7 @@ was removed or rewritten (server/desk/audit_head.py).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import pathlib
 import sys
 import time
@@ -68,7 +69,8 @@ def _transparency(args: argparse.Namespace) -> int:
     async def body(store: SqlStore, settings: Settings) -> int:
         now = time.time()
         report = await generate(store, period, now)
-        detail = {**_summary(report), "out": str(out.resolve())}
+        # A one-shot command: nothing else runs on its loop while the disk answers.
+        detail = {**_summary(report), "out": str(out.resolve())}  # noqa: ASYNC240
         await AuditStore(store).append(now, OPERATOR, ACTION, f"period:{period.label}", detail)
         report["audit_head"] = await published_head(
             store, settings, load_signing_key(settings), now
@@ -82,6 +84,13 @@ def _transparency(args: argparse.Namespace) -> int:
 
 
 def _checked(args: argparse.Namespace) -> int:
+    # Before anything is read or audited: a run that cannot draw its charts writes nothing.
+    if importlib.util.find_spec("matplotlib") is None:
+        print(
+            "causette: the transparency charts need matplotlib: pip install 'causette[charts]'",
+            file=sys.stderr,
+        )
+        return 2
     try:
         return _transparency(args)
     except ChatError as exc:
