@@ -6,7 +6,6 @@ and /api/meta say what a join costs now."""
 from __future__ import annotations
 
 import pathlib
-from collections.abc import Iterator
 
 import pytest
 
@@ -20,8 +19,8 @@ T0 = 1_790_000_000.0
 
 
 @pytest.fixture
-def settings(tmp_path: pathlib.Path) -> Iterator[Settings]:
-    yield Settings(
+def settings(tmp_path: pathlib.Path) -> Settings:
+    return Settings(
         data_dir=tmp_path,
         **{**TEST_SETTINGS, "pow_storm_joins_per_minute": 3, "pow_storm_max_extra_bits": 2},
     )
