@@ -124,3 +124,26 @@ async def test_nothing_starts_after_close() -> None:
     assert future.cancelled()
     assert owner.later(0, ran.append, "timer").cancelled()
     assert len(owner) == 0
+
+
+async def test_join_waits_for_every_task_without_cancelling_any() -> None:
+    owner = TaskOwner("test")
+    release = asyncio.Event()
+    done: list[str] = []
+
+    async def second() -> None:
+        done.append("second")
+
+    async def first() -> None:
+        await release.wait()
+        owner.spawn(second(), name="second")  # started while join() waits: awaited too
+        done.append("first")
+
+    owner.spawn(first(), name="first")
+    joining = asyncio.ensure_future(owner.join())
+    await asyncio.sleep(0)
+    assert not joining.done()
+    release.set()
+    await joining
+    assert done == ["first", "second"]
+    await owner.close()

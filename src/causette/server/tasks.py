@@ -9,6 +9,7 @@ Rules:
   a snapshot): ``close()`` lets it run up to ``finish_within`` seconds before cancelling it.
   Everything else (loops, waits) is cancelled at once.
 - ``later(delay, callback, ...)`` is a timer: cancelled by ``close()``, its exception logged.
+- ``join()`` waits for every task to end by itself (a connection's posts in flight).
 - ``close()`` returns only once every task has ended, so nothing the service started
   touches a store or a socket that is closed after it. A cancellation of ``close()``'s own
   caller is never swallowed.
@@ -43,7 +44,8 @@ class TaskOwner:
         self.closed = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._jobs: set[asyncio.Task[Any]] = set()  # the ``finish=True`` ones, also in _tasks
-        self._timers: weakref.WeakSet[asyncio.TimerHandle] = weakref.WeakSet()
+        # Made at the first timer: most owners (a chatter's posts in flight) have none.
+        self._timers: weakref.WeakSet[asyncio.TimerHandle] | None = None
 
     def __len__(self) -> int:
         return len(self._tasks)
@@ -79,8 +81,10 @@ class TaskOwner:
         handle = asyncio.get_running_loop().call_later(delay, self._call, callback, args)
         if self.closed:
             handle.cancel()
-        else:
-            self._timers.add(handle)
+            return handle
+        if self._timers is None:
+            self._timers = weakref.WeakSet()
+        self._timers.add(handle)
         return handle
 
     def _call(self, callback: Callable[..., object], args: tuple[Any, ...]) -> None:
@@ -105,12 +109,18 @@ class TaskOwner:
                 exc_info=exc,
             )
 
+    async def join(self) -> None:
+        """Wait, without cancelling anything, until every task has ended (those started
+        meanwhile too)."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
     async def close(self) -> None:
         """Cancel what is left (after a short time for jobs) and wait for every task."""
         self.closed = True
-        for handle in list(self._timers):
+        for handle in list(self._timers or ()):
             handle.cancel()
-        self._timers.clear()
+        self._timers = None
         if self._jobs:
             await asyncio.wait(set(self._jobs), timeout=self.finish_within)
         # A task may start another while it is cancelled (a finally that spawns): go on
