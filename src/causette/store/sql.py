@@ -166,8 +166,9 @@ class SqlStore:
 
     async def close(self) -> None:
         if self._writer_task is not None:
+            # Every write submitted so far lands before the writer stops.
             while self._pending:
-                await asyncio.sleep(0.01)
+                await asyncio.wait([future for _, future in self._pending])
             self._writer_task.cancel()
             await asyncio.gather(self._writer_task, return_exceptions=True)
         self._writer_pool.shutdown(wait=True)
