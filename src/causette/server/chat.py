@@ -10,7 +10,7 @@ it (shared by every process on one database); ``heads`` is this process's view o
 id per channel, for conversation objects.
 
 Background work (room counts, grace timers, side jobs such as a trim or a presence notice)
-starts from ``tasks`` (server/tasks.py): owned, failures logged, closed and awaited in
+starts from ``tasks`` (causette/tasks.py): owned, failures logged, closed and awaited in
 ``close()``.
 """
 
@@ -62,10 +62,10 @@ from causette.server.rule_lists import RuleLists
 from causette.server.safety_gate import device_key
 from causette.server.safety_layer import OUT_OF_REACH
 from causette.server.sanctions import Sanctions
-from causette.server.tasks import TaskOwner
 from causette.settings import Settings
 from causette.store import MessageRecord, SessionRecord, SqlStore
 from causette.store.devices import DeviceStore
+from causette.tasks import TaskOwner
 
 if TYPE_CHECKING:
     from causette.server.cluster import Cluster

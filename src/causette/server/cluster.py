@@ -44,7 +44,7 @@ from causette.core.consent import Conversation, ConversationStatus, PmPolicy
 from causette.core.errors import ChatError, ErrorCode
 from causette.core.identity import Gender, Profile, Space, pseudonym_skeleton
 from causette.server import metrics
-from causette.server.tasks import TaskOwner
+from causette.tasks import TaskOwner
 
 if TYPE_CHECKING:
     from causette.server.chat import ChatService, Chatter

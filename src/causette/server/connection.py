@@ -32,7 +32,7 @@ from aiohttp import WSMsgType, web
 
 from causette.core.resume import SeenIds
 from causette.server import metrics
-from causette.server.tasks import TaskOwner
+from causette.tasks import TaskOwner
 
 CLOSE_SLOW_CONSUMER = 4008
 CLOSE_GRACE_S = 5.0

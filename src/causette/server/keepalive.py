@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from causette.core.keepalive import Verdict, verdict
 from causette.server import metrics
 from causette.server.connection import Connection
-from causette.server.tasks import TaskOwner
+from causette.tasks import TaskOwner
 
 PING_SLICE_S = 0.1
 

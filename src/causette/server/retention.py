@@ -35,7 +35,6 @@ from causette.core.sealing import (
 )
 from causette.keyfiles import kept_file
 from causette.server.proxy import client_address
-from causette.server.tasks import TaskOwner
 from causette.settings import Settings
 from causette.store.legal import LegalStore, Preservation
 from causette.store.retention import (
@@ -47,6 +46,7 @@ from causette.store.retention import (
     Source,
 )
 from causette.store.sql import Sidecar, SqlStore
+from causette.tasks import TaskOwner
 
 if TYPE_CHECKING:
     from causette.server.chat import ChatService, Chatter

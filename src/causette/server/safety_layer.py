@@ -43,9 +43,9 @@ from causette.core.errors import ChatError, ErrorCode
 from causette.core.identity import ADULT_AGE, MIN_AGE, Space
 from causette.server.safety_gate import Party, SafetyGate, Verdict, reason_text
 from causette.server.safety_shared import SharedRisk
-from causette.server.tasks import TaskOwner
 from causette.store import MessageRecord
 from causette.store.safety import SafetyStore
+from causette.tasks import TaskOwner
 
 if TYPE_CHECKING:
     from causette.server.chat import ChatService, Chatter

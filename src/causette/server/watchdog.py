@@ -17,7 +17,7 @@ import time
 import traceback
 
 from causette.server import metrics
-from causette.server.tasks import TaskOwner
+from causette.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
 

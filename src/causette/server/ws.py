@@ -33,8 +33,8 @@ from causette.server.own_data import deleted_frame
 from causette.server.retention import source_of
 from causette.server.sanctions import CLOSE_SANCTIONED
 from causette.server.sessions import credentials
-from causette.server.tasks import TaskOwner
 from causette.store.own_data import BY_AUTHOR
+from causette.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
 

@@ -30,10 +30,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from causette.core.audit import ChainReport, Head, HeadError, read_signed_head, signed_head
 from causette.filelock import exclusive
 from causette.server.desk.exports import write_private
-from causette.server.tasks import TaskOwner
 from causette.settings import Settings
 from causette.store.audit import AuditStore
 from causette.store.sql import SqlStore
+from causette.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
 

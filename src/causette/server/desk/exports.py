@@ -38,7 +38,6 @@ from sqlalchemy import Connection, func, select
 
 from causette.core.errors import bad_field
 from causette.core.sealing import Keyring, SealError, public_key_id, sign, signature_valid
-from causette.server.tasks import TaskOwner
 from causette.store import schema
 from causette.store.legal import (
     LegalStore,
@@ -52,6 +51,7 @@ from causette.store.legal import (
 from causette.store.records import MessageRecord
 from causette.store.retention import SealedRow, connection_rows, open_connection
 from causette.store.sql import SqlStore
+from causette.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
 

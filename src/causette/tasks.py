@@ -1,6 +1,9 @@
 """Background work owned by one service: every task and timer it starts is held, named, its
 failure logged (never lost), and ``close()`` cancels what is left and waits until it is over.
 
+Used by the server's services, the Redis bus and the store alike (it imports nothing of
+them), each starting its owner's work in its start and closing it in its close.
+
 Rules:
 - ``spawn(coro, name=...)`` starts a task the owner holds until it ends. A task that raises
   is logged with its name (and whatever ``context`` the caller gave, a message id); the

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from causette.server.tasks import TaskOwner
+from causette.tasks import TaskOwner
 
 
 async def test_close_cancels_and_waits_until_each_task_is_over() -> None:
@@ -59,10 +59,10 @@ async def test_an_exception_is_logged_with_its_context_and_not_lost(
         raise ValueError("broken")
 
     task = owner.spawn(fails(), name="check", context="message 42")
-    with caplog.at_level(logging.ERROR, logger="causette.server.tasks"):
+    with caplog.at_level(logging.ERROR, logger="causette.tasks"):
         await asyncio.wait([task])
     assert owner.failures == 1
-    [record] = [r for r in caplog.records if r.name == "causette.server.tasks"]
+    [record] = [r for r in caplog.records if r.name == "causette.tasks"]
     assert "test:check failed (message 42)" in record.getMessage()
     assert record.exc_info is not None and isinstance(record.exc_info[1], ValueError)
     await owner.close()
@@ -81,7 +81,7 @@ async def test_a_failed_timer_is_logged_and_close_cancels_the_others(
 
     owner.later(0, fails)
     waiting = owner.later(3600, called.append, "late")
-    with caplog.at_level(logging.ERROR, logger="causette.server.tasks"):
+    with caplog.at_level(logging.ERROR, logger="causette.tasks"):
         await fired.wait()
         await asyncio.sleep(0)
     assert owner.failures == 1
