@@ -13,6 +13,8 @@ Rules:
   its own clients, ``healthy`` says so; when the subscription is back, ``on_reconnect``
   hooks run so the process catches up.
 - Wire format: a JSON header line, ``\\n``, then the frame bytes untouched.
+- Its listener, its writer and the reconnect hooks run in one ``TaskOwner``, closed (and
+  awaited) in ``close()``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import contextlib
 import logging
 import secrets
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import orjson
@@ -30,6 +32,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from causette.bus.base import Deliver, Envelope
+from causette.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
 
@@ -92,25 +95,25 @@ class RedisBus:
         self.received = 0
         self.dropped = 0
         self.outages = 0
-        self.on_reconnect: list[Callable[[], Awaitable[None]]] = []
+        self.on_reconnect: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self.on_health: list[Callable[[bool], None]] = []
         self._deliver: Deliver | None = None
         self._queue: deque[bytes] = deque()
         self._wakeup = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
+        # The listener, the writer and the reconnect hooks.
+        self.tasks = TaskOwner("redis-bus")
         self._subscribed = asyncio.Event()
-        self._hooks: set[asyncio.Future[None]] = set()
         self._resubscribe = False
 
     async def start(self, deliver: Deliver) -> None:
         self._deliver = deliver
-        self._tasks = [
-            asyncio.create_task(self._listen(), name="redis-bus-listen"),
-            asyncio.create_task(self._write_loop(), name="redis-bus-write"),
-        ]
+        self.tasks = TaskOwner("redis-bus")  # a bus closed and started again: a fresh owner
+        self.tasks.spawn(self._listen(), name="listen")
+        self.tasks.spawn(self._write_loop(), name="write")
         # Wait a little for the first subscription, but start without Redis if it is down.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._subscribed.wait(), 3.0)
+            async with asyncio.timeout(3.0):
+                await self._subscribed.wait()
 
     async def publish(self, envelope: Envelope) -> None:
         self.send(envelope)
@@ -130,9 +133,7 @@ class RedisBus:
         self._wakeup.set()
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.tasks.close()
         with contextlib.suppress(Exception):
             await self.client.aclose()
         self._deliver = None
@@ -194,9 +195,7 @@ class RedisBus:
                 delay = 0.1
                 if was_down:
                     for hook in self.on_reconnect:
-                        future = asyncio.ensure_future(hook())
-                        self._hooks.add(future)
-                        future.add_done_callback(self._hooks.discard)
+                        self.tasks.spawn(hook(), name="reconnected")
                 while True:
                     if self._resubscribe:
                         self._resubscribe = False

@@ -8,6 +8,10 @@ raises ``ChatError`` before anything is stored, so nothing is ever half-done.
 Ids: the store gives each message the next id of its channel in the transaction that stores
 it (shared by every process on one database); ``heads`` is this process's view of the last
 id per channel, for conversation objects.
+
+Background work (room counts, grace timers, side jobs such as a trim or a presence notice)
+starts from ``tasks`` (causette/tasks.py): owned, failures logged, closed and awaited in
+``close()``.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import asyncio
 import contextlib
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +62,7 @@ from causette.server.sanctions import Sanctions
 from causette.settings import Settings
 from causette.store import MessageRecord, SessionRecord, SqlStore
 from causette.store.devices import DeviceStore
+from causette.tasks import TaskOwner
 
 if TYPE_CHECKING:
     from causette.server.cluster import Cluster
@@ -159,8 +164,8 @@ class ChatService:
         self._spent = proof_of_work.SpentChallenges()
         self._join_storm = proof_of_work.JoinStorm()
         self._counts_sent: dict[Space, dict[str, int]] = {}
-        self._counts_task: asyncio.Task[None] | None = None
-        self._background: set[asyncio.Future[Any]] = set()
+        # Everything this service runs in the background (counts, grace timers, side jobs).
+        self.tasks = TaskOwner("chat")
         # Several processes on Redis (server/cluster.py); None: this process is the chat.
         self.cluster: Cluster | None = None
         # The safety engine on every message (server/safety_layer.py); None: off.
@@ -178,17 +183,18 @@ class ChatService:
         # Shared rule lists: refused pseudonym fragments, blocked link domains.
         self.rules = RuleLists(self)
 
-    def _spawn(self, awaitable: Awaitable[Any]) -> asyncio.Future[Any]:
-        """Run a side job (a presence notice, a trim) without losing its reference."""
-        future = asyncio.ensure_future(awaitable)
-        self._background.add(future)
-        future.add_done_callback(self._background.discard)
-        return future
+    def spawn(self, job: Coroutine[Any, Any, Any], name: str) -> asyncio.Future[Any]:
+        """Run a side job (a presence notice, a trim): owned, its failure logged, given a
+        moment to land when the service closes."""
+        return self.tasks.spawn(job, name=name, finish=True)
 
-    async def _unless_cancelled(self, awaitable: Awaitable[Any]) -> None:
+    async def _unless_cancelled(
+        self, job: Coroutine[Any, Any, Any], name: str, context: str
+    ) -> None:
         """Await a job that must finish even if the sender's connection goes away (an alert
-        must not be lost because the one who triggered it closed the tab)."""
-        await asyncio.shield(self._spawn(awaitable))
+        must not be lost because the one who triggered it closed the tab). Should it fail
+        after its waiter is gone, the owner logs it with ``context``."""
+        await asyncio.shield(self.tasks.spawn(job, name=name, finish=True, context=context))
 
     # -- life cycle ---------------------------------------------------------------------
     async def start(self) -> None:
@@ -201,7 +207,7 @@ class ChatService:
             await self.bus.start(self.deliver)
         if self.safety is not None:
             await self.safety.start()
-        self._counts_task = asyncio.create_task(self._counts_loop(), name="room-counts")
+        self.tasks.spawn(self._counts_loop(), name="room-counts")
         self.keepalive.start()
 
     def _connections(self) -> Iterator[Connection]:
@@ -230,8 +236,6 @@ class ChatService:
                 await asyncio.gather(*(conn.closed_handshake() for conn in connections))
 
     async def close(self) -> None:
-        if self._counts_task is not None:
-            self._counts_task.cancel()
         await self.keepalive.stop()
         for chatter in list(self.chatters.values()):
             if chatter.grace is not None:
@@ -240,6 +244,8 @@ class ChatService:
                 chatter.connection.close(CloseCode.GOING_AWAY, "server shutting down")
         if self.safety is not None:
             await self.safety.close()
+        # Before the bus and the cluster: side jobs publish and write through them.
+        await self.tasks.close()
         if self.cluster is not None:
             await self.cluster.close()
         await self.bus.close()
@@ -537,8 +543,7 @@ class ChatService:
     def _start_grace(self, chatter: Chatter) -> None:
         if chatter.grace is not None:
             chatter.grace.cancel()
-        loop = asyncio.get_running_loop()
-        chatter.grace = loop.call_later(self.settings.presence_grace_s, self._go_offline, chatter)
+        chatter.grace = self.tasks.later(self.settings.presence_grace_s, self._go_offline, chatter)
 
     def _go_offline(self, chatter: Chatter) -> None:
         if chatter.grace is not None:
@@ -661,7 +666,9 @@ class ChatService:
         chatter.last_seen = self.clock()
         if not chatter.ended:
             self._start_grace(chatter)
-            self._spawn(self.store.update_session(chatter.id, last_seen=chatter.last_seen))
+            self.spawn(
+                self.store.update_session(chatter.id, last_seen=chatter.last_seen), "last-seen"
+            )
 
     # -- rooms ---------------------------------------------------------------------------
     def _room(self, chatter: Chatter, slug: str) -> Room:
@@ -754,7 +761,7 @@ class ChatService:
             sender_id=joined.id if joined else None,
             echo=False,
         )
-        self._spawn(self.bus.publish(envelope))
+        self.spawn(self.bus.publish(envelope), "presence")
 
     # -- messages ------------------------------------------------------------------------
     def _take_message_token(self, chatter: Chatter) -> None:
@@ -775,7 +782,7 @@ class ChatService:
         if stored.id > self.heads.get(stored.channel, 0):
             self.heads[stored.channel] = stored.id
         if stored.id % 1000 == 0:
-            self._spawn(self.store.trim_channel(stored.channel, self.settings.history_kept))
+            self.spawn(self.store.trim_channel(stored.channel, self.settings.history_kept), "trim")
         return stored
 
     def _ack(self, chatter: Chatter, record: MessageRecord, ref: str | None) -> None:
@@ -805,7 +812,11 @@ class ChatService:
         self._ack(chatter, record, ref)
         await self._publish_message(record)
         if self.safety is not None and verdict is not None:
-            await self._unless_cancelled(self.safety.after(chatter, room.channel, verdict, None))
+            await self._unless_cancelled(
+                self.safety.after(chatter, room.channel, verdict, None, record.id),
+                "safety-after",
+                f"message {record.channel}#{record.id}",
+            )
         return record
 
     async def _publish_message(self, record: MessageRecord) -> None:
@@ -952,7 +963,11 @@ class ChatService:
         self._ack(chatter, record, ref)
         await self._publish_message(record)
         if self.safety is not None and verdict is not None:
-            await self._unless_cancelled(self.safety.after(chatter, conv.channel, verdict, partner))
+            await self._unless_cancelled(
+                self.safety.after(chatter, conv.channel, verdict, partner, record.id),
+                "safety-after",
+                f"message {record.channel}#{record.id}",
+            )
         return record
 
     def conversations_of(self, chatter: Chatter) -> list[Conversation]:

@@ -15,7 +15,10 @@ Owns, for one process on a Redis bus:
 - **Order of messages**: the ``Sequencer`` delivers each channel's messages in id order,
   exactly once per process, whatever order the bus brings them in; a hole is filled from
   the store, where every acknowledged message already is
-  (docs/decisions/005-message-ids-across-processes.md).
+  (docs/decisions/005-message-ids-across-processes.md). core/sequencer.py decides; the
+  shell here reads the store and delivers.
+- **Its tasks** (refresh loop, fills, snapshot writes) belong to one ``TaskOwner``, closed
+  and awaited in ``close()``.
 
 Redis down: names fall back to this process's mirror (best effort), control events are
 lost; when Redis returns, the mirror is rebuilt from the snapshots and every channel is
@@ -29,7 +32,7 @@ import contextlib
 import hashlib
 import logging
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -37,21 +40,21 @@ from redis.exceptions import RedisError
 
 from causette.bus import Envelope
 from causette.bus.redis import RedisBus
+from causette.core import sequencer
 from causette.core.consent import Conversation, ConversationStatus, PmPolicy
 from causette.core.errors import ChatError, ErrorCode
 from causette.core.identity import Gender, Profile, Space, pseudonym_skeleton
 from causette.server import metrics, protocol
 from causette.server.protocol import CloseCode
+from causette.tasks import TaskOwner
 
 if TYPE_CHECKING:
     from causette.server.chat import ChatService, Chatter
 
 log = logging.getLogger(__name__)
 
-FILL_WAIT_S = 0.05
 # Chatters per slice of the periodic presence refresh and resync (one loop turn each).
 REFRESH_SLICE = 1000
-FILL_PAGE = 500
 
 _CLAIM = """
 local v = redis.call('GET', KEYS[1])
@@ -68,101 +71,70 @@ return 0
 
 
 class Sequencer:
-    """Per channel, the last message id delivered in this process; holds back what comes
-    early and fills holes from the store."""
+    """The shell around core/sequencer.py: per channel, delivers what it says is ready,
+    reads the store for the holes it names, and keeps ``service.heads`` up to date."""
 
-    def __init__(self, service: ChatService) -> None:
+    def __init__(self, service: ChatService, tasks: TaskOwner) -> None:
         self.service = service
-        self.delivered: dict[str, int] = {}
-        self.pending: dict[str, dict[int, Envelope]] = {}
-        self._filling: dict[str, asyncio.Task[None]] = {}
-        self._upto: dict[str, int] = {}
+        self.tasks = tasks
+        self.order: sequencer.Sequencer[Envelope] = sequencer.Sequencer()
         self.filled = 0
+
+    def start_from(self, heads: dict[str, int]) -> None:
+        self.order.start_from(heads)
 
     def offer(self, envelope: Envelope) -> None:
         channel, message_id = envelope.channel or "", envelope.message_id or 0
-        last = self.delivered.get(channel, 0)
-        if message_id <= last:
-            return
-        if message_id == last + 1:
-            self._deliver(channel, envelope)
-            self._flush(channel)
-            return
-        self.pending.setdefault(channel, {})[message_id] = envelope
-        self.fill(channel, wait=FILL_WAIT_S)
+        ready, fill_at = self.order.offer(channel, message_id, envelope, self._now())
+        for early in ready:
+            self._deliver(channel, early)
+        if fill_at is not None:
+            self._start_fill(channel, fill_at)
 
     def _deliver(self, channel: str, envelope: Envelope) -> None:
-        self.delivered[channel] = envelope.message_id or 0
-        head = self.service.heads.get(channel, 0)
-        if self.delivered[channel] > head:
-            self.service.heads[channel] = self.delivered[channel]
+        message_id = envelope.message_id or 0
+        if message_id > self.service.heads.get(channel, 0):
+            self.service.heads[channel] = message_id
         self.service.deliver(envelope)
 
-    def _flush(self, channel: str) -> None:
-        waiting = self.pending.get(channel)
-        while waiting:
-            nxt = self.delivered.get(channel, 0) + 1
-            envelope = waiting.pop(nxt, None)
-            if envelope is None:
-                # Drop what is already delivered; stop at the next hole.
-                for stale in [i for i in waiting if i < nxt]:
-                    del waiting[stale]
-                break
-            self._deliver(channel, envelope)
-        if not waiting:
-            self.pending.pop(channel, None)
-
-    def fill(self, channel: str, *, wait: float = 0.0, upto: int = 0) -> None:
+    def fill(self, channel: str, *, upto: int = 0) -> None:
         """Deliver from the store what precedes the held-back messages (and up to ``upto``)."""
-        if upto > self._upto.get(channel, 0):
-            self._upto[channel] = upto
-        if channel not in self._filling:
-            task = asyncio.create_task(self._fill(channel, wait), name=f"fill-{channel}")
-            self._filling[channel] = task
+        fill_at = self.order.fill(channel, self._now(), upto=upto)
+        if fill_at is not None:
+            self._start_fill(channel, fill_at)
 
-    def _target(self, channel: str) -> int:
-        """The id up to which the store must be read: every id below a held-back one is
-        committed (ids follow commit order), and so is a head the store reported."""
-        waiting = self.pending.get(channel)
-        held = min(waiting) - 1 if waiting else 0
-        return max(held, self._upto.get(channel, 0))
+    @staticmethod
+    def _now() -> float:
+        return asyncio.get_running_loop().time()
 
-    async def _fill(self, channel: str, wait: float) -> None:
+    def _start_fill(self, channel: str, fill_at: float) -> None:
+        self.tasks.spawn(self._fill(channel, fill_at), name=f"fill-{channel}")
+
+    async def _fill(self, channel: str, fill_at: float) -> None:
         try:
-            if wait:
+            wait = fill_at - self._now()
+            if wait > 0:
                 await asyncio.sleep(wait)
             while True:
-                self._flush(channel)
-                last = self.delivered.get(channel, 0)
-                target = self._target(channel)
-                if target <= last:
-                    self._upto.pop(channel, None)
-                    if not self.pending.get(channel):
-                        return
-                    continue
-                page = await self.service.store.messages_after(
-                    channel, last, min(FILL_PAGE, target - last)
-                )
-                progressed = False
-                for record in page:
-                    if record.id > target:
-                        break
-                    if record.id <= self.delivered.get(channel, 0):
-                        continue
-                    progressed = True
+                ready, hole = self.order.next_hole(channel)
+                for envelope in ready:
+                    self._deliver(channel, envelope)
+                if hole is None:
+                    return
+                page = await self.service.store.messages_after(channel, hole.after, hole.limit)
+                by_id = {record.id: record for record in page}
+                for message_id in self.order.filled(hole, by_id):
+                    record = by_id[message_id]
                     self.filled += 1
                     metrics.BUS_FILLED.inc()
                     self._deliver(
                         channel,
                         self.route(channel, record.id, record.sender_id, protocol.message(record)),
                     )
-                if not progressed and self.delivered.get(channel, 0) == last:
-                    # Nothing in the store between last and target: trimmed, skip the hole.
-                    self.delivered[channel] = target
         except Exception:
             log.exception("sequencer: filling %s failed", channel)
         finally:
-            self._filling.pop(channel, None)
+            self.order.fill_stopped(channel)
 
     def route(self, channel: str, message_id: int, sender_id: str, data: bytes) -> Envelope:
         if channel.startswith("room:"):
@@ -183,7 +155,7 @@ class Sequencer:
         """After an outage: every channel the store is ahead on, filled from the store."""
         heads = await self.service.store.channel_heads()
         for channel, head in heads.items():
-            if head > self.delivered.get(channel, 0):
+            if head > self.order.delivered(channel):
                 self.fill(channel, upto=head)
 
 
@@ -196,11 +168,10 @@ class Cluster:
         self.me = bus.origin
         self.ttl = ttl
         self.owner: dict[str, str] = {}
-        self.sequencer = Sequencer(service)
+        self.tasks = TaskOwner("cluster")
+        self.sequencer = Sequencer(service, self.tasks)
         self._claim = self.redis.register_script(_CLAIM)
         self._release = self.redis.register_script(_RELEASE)
-        self._tasks: set[asyncio.Future[Any]] = set()
-        self._loop_task: asyncio.Task[None] | None = None
         # Control events that other parts of the server handle (the desk's live updates).
         self.handlers: dict[str, Callable[[dict[str, Any]], None]] = {}
         bus.on_reconnect.append(self._reconnected)
@@ -208,18 +179,15 @@ class Cluster:
 
     # -- life cycle -------------------------------------------------------------------
     async def start(self) -> None:
-        self.sequencer.delivered = await self.service.store.channel_heads()
+        self.sequencer.start_from(await self.service.store.channel_heads())
         await self.bus.start(self.deliver)
         metrics.REDIS_UP.set(1 if self.bus.healthy else 0)
         with contextlib.suppress(RedisError, OSError):
             await self.resync()
-        self._loop_task = asyncio.create_task(self._refresh_loop(), name="cluster-refresh")
+        self.tasks.spawn(self._refresh_loop(), name="refresh")
 
     async def close(self) -> None:
-        if self._loop_task is not None:
-            self._loop_task.cancel()
-        for task in list(self._tasks):
-            task.cancel()
+        await self.tasks.close()
 
     def status(self) -> dict[str, object]:
         return {
@@ -231,11 +199,6 @@ class Cluster:
             "outages": self.bus.outages,
             "filled_from_store": self.sequencer.filled,
         }
-
-    def _spawn(self, awaitable: Awaitable[Any]) -> None:
-        future = asyncio.ensure_future(awaitable)
-        self._tasks.add(future)
-        future.add_done_callback(self._tasks.discard)
 
     async def _reconnected(self) -> None:
         with contextlib.suppress(RedisError, OSError):
@@ -383,13 +346,13 @@ class Cluster:
         """The chatter entered or left a room here."""
         if self.owns(chatter_id):
             self._publish(kind, id=chatter_id, room=slug)
-            self._spawn(self._save_snapshot(chatter_id))
+            self.tasks.spawn(self._save_snapshot(chatter_id), name="snapshot", finish=True)
 
     def _announce(self, chatter_id: str, kind: str) -> None:
         body = self._online_body(chatter_id)
         if body is not None:
             self._publish(kind, **{k: v for k, v in body.items() if k != "proc"})
-            self._spawn(self._save_snapshot(chatter_id))
+            self.tasks.spawn(self._save_snapshot(chatter_id), name="snapshot", finish=True)
 
     async def _save_snapshot(self, chatter_id: str) -> None:
         body = self._online_body(chatter_id)
@@ -405,7 +368,7 @@ class Cluster:
         if self.owner.pop(chatter_id, None) != self.me:
             return
         self._publish("offline", id=chatter_id)
-        self._spawn(self._forget(chatter_id, profile))
+        self.tasks.spawn(self._forget(chatter_id, profile), name="forget", finish=True)
 
     async def _forget(self, chatter_id: str, profile: Profile | None) -> None:
         if not self.bus.healthy:
@@ -466,7 +429,7 @@ class Cluster:
         if gone:
             # Maybe a process died between a commit and its publish: what it stored and
             # never sent is in the store.
-            self._spawn(self.sequencer.catch_up())
+            self.tasks.spawn(self.sequencer.catch_up(), name="catch-up")
         for n, (chatter_id, body) in enumerate(seen.items(), 1):
             if body["proc"] != self.me and not self.owns(chatter_id):
                 self._mirror(body)

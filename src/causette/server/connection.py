@@ -17,12 +17,14 @@ Rules:
 - While the resume replay runs (or a room's history is being sent on join), live messages of
   the channels concerned wait behind it and are then delivered without the duplicates the
   replay already sent.
+- Its tasks (the writer, a close, a fallback ping) start from the service's ``TaskOwner``;
+  ``stop()`` cancels the writer and waits for it, and for a close under way. Waiting for the
+  queue to drain waits on an event the writes set, not on a timer.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import struct
 from typing import Any
 
@@ -31,6 +33,7 @@ from aiohttp import WSMsgType, web
 from causette.core.resume import SeenIds
 from causette.server import metrics
 from causette.server.protocol import CloseCode
+from causette.tasks import TaskOwner
 
 CLOSE_GRACE_S = 5.0
 TEXT = WSMsgType.TEXT
@@ -108,6 +111,7 @@ class Connection:
         "pinged_at",
         "queue_max",
         "seen",
+        "tasks",
         "ws",
     )
 
@@ -117,9 +121,11 @@ class Connection:
         chatter_id: str,
         *,
         queue_max: int,
+        tasks: TaskOwner,
         close_grace: float = CLOSE_GRACE_S,
     ) -> None:
         self.ws = ws
+        self.tasks = tasks
         self.chatter_id = chatter_id
         self.queue_max = queue_max
         self.close_grace = close_grace
@@ -141,7 +147,7 @@ class Connection:
         # replay waits): an idle connection holds none of them (~4 KB saved per connection).
         self._wakeup: asyncio.Event | None = None
         self._drained: asyncio.Event | None = None
-        self._writer: asyncio.Task[None] | None = None
+        self._writer: asyncio.Future[None] | None = None
         self._closing: asyncio.Future[None] | None = None
         self._pinging: asyncio.Future[None] | None = None
         # The raw transport and aiohttp's flow-control flag. If a future aiohttp moves them,
@@ -178,6 +184,7 @@ class Connection:
             # The peer is gone: nothing will ever drain; the reader side cleans up.
             self.closed = True
             out.clear()
+            self._wake_drain_waiters()
             return
         if self._transport is None or self._protocol._paused:
             self._wake_writer()
@@ -191,13 +198,16 @@ class Connection:
             self._transport.write(b"".join(parts))
         except (ConnectionError, RuntimeError):
             self.closed = True
+        self._wake_drain_waiters()
+
+    def _wake_drain_waiters(self) -> None:
         if self._drained is not None:
             self._drained.set()
 
     def _wake_writer(self) -> None:
         if self._writer is None:
             self._wakeup = asyncio.Event()
-            self._writer = asyncio.create_task(
+            self._writer = self.tasks.spawn(
                 self._write_loop(self._wakeup), name=f"writer-{self.chatter_id}"
             )
         assert self._wakeup is not None
@@ -222,10 +232,7 @@ class Connection:
         catch-up never trips the slow-consumer bound that protects live traffic.
         """
         while len(self._out) >= self.queue_max // 2 and not self.closed:
-            if self._drained is None:
-                self._drained = asyncio.Event()
-            self._drained.clear()
-            await self._drained.wait()
+            await self._written()
         if self.seen.first_time(channel, message_id):
             self.send(frame)
 
@@ -254,7 +261,7 @@ class Connection:
         if self.closed:
             return
         if self._transport is None:
-            self._pinging = asyncio.ensure_future(self.ws.ping())
+            self._pinging = self.tasks.spawn(self.ws.ping(), name=f"ping-{self.chatter_id}")
         elif not self._protocol._paused:
             # Behind a backed-up socket the ping would not get through anyway: a peer that
             # reads nothing for half an interval counts as gone, like a silent one.
@@ -271,7 +278,7 @@ class Connection:
         if self._transport is not None:
             self._transport.abort()
         else:
-            self._closing = asyncio.ensure_future(self._close_within(CloseCode.GOING_AWAY, "gone"))
+            self._closing = self._start_close(CloseCode.GOING_AWAY, "gone")
 
     def close(self, code: CloseCode, reason: str) -> None:
         if self.closed:
@@ -282,7 +289,13 @@ class Connection:
         self.close_code = code
         self._out.clear()
         self._stop_writer()
-        self._closing = asyncio.ensure_future(self._close_within(code, reason))
+        self._closing = self._start_close(code, reason)
+
+    def _start_close(self, code: CloseCode, reason: str) -> asyncio.Future[None]:
+        # A job: the service's close gives it a moment, so a 1001 still reaches the peer.
+        return self.tasks.spawn(
+            self._close_within(code, reason), name=f"close-{self.chatter_id}", finish=True
+        )
 
     async def _close_within(self, code: CloseCode, reason: str) -> None:
         try:
@@ -312,13 +325,18 @@ class Connection:
 
     async def drain(self) -> None:
         """Wait until everything queued so far is handed to the socket."""
-        # A poll: issue 16 item 6 (tasks owned, no poll-with-sleep) replaces it with an event.
-        while self._out and not self.closed:  # noqa: ASYNC110
-            await asyncio.sleep(0.005)
+        while self._out and not self.closed:
+            await self._written()
+
+    async def _written(self) -> None:
+        """Until the next write to the socket (or the close): what flushes sets the event."""
+        if self._drained is None:
+            self._drained = asyncio.Event()
+        self._drained.clear()
+        await self._drained.wait()
 
     def _stop_writer(self) -> None:
-        if self._drained is not None:
-            self._drained.set()
+        self._wake_drain_waiters()
         if self._writer is not None:
             self._writer.cancel()
 
@@ -332,6 +350,7 @@ class Connection:
                     if self._transport is None:
                         payload = self._out.pop(0)
                         await self.ws.send_frame(payload, TEXT)
+                        self._wake_drain_waiters()
                         continue
                     if self._protocol._paused:
                         await self._protocol._drain_helper()
@@ -339,15 +358,15 @@ class Connection:
         except (ConnectionError, RuntimeError):
             # The peer went away; the reader side notices and cleans up.
             self.closed = True
-        except asyncio.CancelledError:
-            pass
+            self._wake_drain_waiters()
 
     async def stop(self) -> None:
         self.closed = True
         self._stop_writer()
         if self._writer is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._writer
+            # Waits for the writer's end without taking on its cancellation; a cancellation
+            # of this handler still goes through.
+            await asyncio.wait([self._writer])
         if self._closing is not None:
             # A close started by another task (a moderator's kick) while the reader waited:
             # let it send its close frame before the handler returns and the socket goes.

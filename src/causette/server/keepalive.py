@@ -15,12 +15,12 @@ Rules:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Iterable
 
 from causette.core.keepalive import Verdict, verdict
 from causette.server import metrics
 from causette.server.connection import Connection
+from causette.tasks import TaskOwner
 
 PING_SLICE_S = 0.1
 
@@ -33,16 +33,13 @@ class Keepalive:
     ) -> None:
         self.connections = connections
         self.interval_s = interval_s
-        self._task: asyncio.Task[None] | None = None
+        self.tasks = TaskOwner("keepalive")
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="keepalive")
+        self.tasks.spawn(self._run(), name="sweep")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self.tasks.close()
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()

@@ -46,6 +46,7 @@ from causette.store.retention import (
     Source,
 )
 from causette.store.sql import Sidecar, SqlStore
+from causette.tasks import TaskOwner
 
 if TYPE_CHECKING:
     from causette.server.chat import ChatService, Chatter
@@ -133,7 +134,7 @@ class Retention:
         self.log = RetentionStore(service.store, keyring)
         self.legal = LegalStore(service.store)
         self.policy = policy_of(service.settings)
-        self._purge_task: asyncio.Task[None] | None = None
+        self.tasks = TaskOwner("retention")
 
     @property
     def keyring(self) -> Keyring:
@@ -225,12 +226,10 @@ class Retention:
     def start(self) -> None:
         interval = self.service.settings.purge_interval_s
         if interval > 0:
-            self._purge_task = asyncio.create_task(self._purge_loop(interval), name="purge")
+            self.tasks.spawn(self._purge_loop(interval), name="purge")
 
     async def close(self) -> None:
-        if self._purge_task is not None:
-            self._purge_task.cancel()
-            await asyncio.gather(self._purge_task, return_exceptions=True)
+        await self.tasks.close()
 
     async def _purge_loop(self, interval: float) -> None:
         await asyncio.sleep(min(interval, FIRST_PURGE_DELAY_S))

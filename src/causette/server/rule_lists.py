@@ -51,7 +51,7 @@ class RuleLists:
             self.service.cluster.broadcast(TOPIC)
 
     def _heard(self, _body: dict[str, Any]) -> None:
-        self.service._spawn(self.reload())
+        self.service.spawn(self.reload(), "rule-lists-reload")
 
     def check_pseudonym(self, name: str) -> None:
         if self.matcher.pseudonym_refused(name):

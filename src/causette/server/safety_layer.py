@@ -21,12 +21,15 @@ engine's persisted state. Rules (safety.md, issue 5):
   cluster, a private conversation's risk, its sender's and their device's are also read
   from and written to Redis around each message (server/safety_shared.py), so every
   process judges on one picture.
+- A failure on a message's way through ``screen`` or ``after`` is logged with the message
+  (its channel and id once stored, its client ref before) and raised to the caller; the
+  periodic save logs its failures and goes on. Its tasks belong to a ``TaskOwner``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 import socket
 import weakref
 from dataclasses import asdict, replace
@@ -43,10 +46,13 @@ from causette.server.protocol import CloseCode
 from causette.server.safety_gate import Party, SafetyGate, Verdict, reason_text
 from causette.store import MessageRecord
 from causette.store.safety import SafetyStore
+from causette.tasks import TaskOwner
 
 if TYPE_CHECKING:
     from causette.server.chat import ChatService, Chatter
     from causette.server.safety_shared import SharedRisk
+
+log = logging.getLogger(__name__)
 
 OUT_OF_REACH = "adults_out_of_reach"
 FROZEN = "frozen"
@@ -78,7 +84,7 @@ class SafetyLayer:
         self.service = service
         self.gate = gate
         self.store = SafetyStore(service.store)
-        self._saver: asyncio.Task[None] | None = None
+        self.tasks = TaskOwner("safety")
         # Chatters already asked about an age cue here (the store answers for the others).
         self._cued: set[str] = set()
         self.shared: SharedRisk | None = None  # a cluster's one risk picture
@@ -111,13 +117,10 @@ class SafetyLayer:
 
             self.shared = SharedRisk(cluster.bus, self.service.settings.redis_prefix, engine)
             cluster.handlers[CLEAR_TOPIC] = self._clear_here
-        self._saver = asyncio.create_task(self._save_loop(), name="safety-state")
+        self.tasks.spawn(self._save_loop(), name="save-state")
 
     async def close(self) -> None:
-        if self._saver is not None:
-            self._saver.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._saver
+        await self.tasks.close()
         await self.save()
 
     async def save(self) -> None:
@@ -132,7 +135,11 @@ class SafetyLayer:
     async def _save_loop(self) -> None:
         while True:
             await asyncio.sleep(SAVE_EVERY_S)
-            await self.save()
+            try:
+                await self.save()
+            except Exception:
+                # The next save carries the same state (and more): keep the loop going.
+                log.exception("safety: saving the engine state failed")
 
     async def load_flags(self, chatter: Chatter) -> None:
         chatter.flags = await self.store.flags(chatter.id)
@@ -159,6 +166,28 @@ class SafetyLayer:
         recipient: Chatter | None = None,
     ) -> tuple[str | None, Verdict]:
         """(text to deliver or None when held, verdict); raises ``message_blocked``."""
+        try:
+            return await self._screen(chatter, channel, text, ref, recipient)
+        except ChatError:
+            raise
+        except Exception:
+            # Not stored yet: the message is known by its channel, sender and client ref.
+            log.exception(
+                "safety: screening failed for message ref=%s in %s from %s",
+                ref,
+                channel,
+                chatter.id,
+            )
+            raise
+
+    async def _screen(
+        self,
+        chatter: Chatter,
+        channel: str,
+        text: str,
+        ref: str | None,
+        recipient: Chatter | None,
+    ) -> tuple[str | None, Verdict]:
         service = self.service
 
         def resolve(pseudonym: str) -> str | None:
@@ -206,7 +235,7 @@ class SafetyLayer:
                 escalated_for=(),
             )
         if verdict.action == "block":
-            await self.after(chatter, channel, verdict, recipient)
+            await self._after(chatter, channel, verdict, recipient)
             raise ChatError(
                 ErrorCode.MESSAGE_BLOCKED,
                 reason_fr=sender_reason(verdict, "fr"),
@@ -223,14 +252,35 @@ class SafetyLayer:
                 chatter,
                 protocol.held(ref, channel, held_id, sender_reason(verdict, chatter.lang)),
             )
-            await self.after(chatter, channel, verdict, recipient)
+            await self._after(chatter, channel, verdict, recipient)
             return None, verdict
         return verdict.text if verdict.text is not None else text, verdict
 
     async def after(
+        self,
+        chatter: Chatter,
+        channel: str,
+        verdict: Verdict,
+        recipient: Chatter | None,
+        message_id: int | None = None,
+    ) -> None:
+        """Cards, notices, alerts and age rules once the message went where it goes
+        (``message_id``: where it was stored; None for a blocked or held message)."""
+        try:
+            await self._after(chatter, channel, verdict, recipient)
+        except Exception:
+            log.exception(
+                "safety: acting on message %s#%s from %s failed (verdict %s)",
+                channel,
+                message_id if message_id is not None else "-",
+                chatter.id,
+                verdict.action,
+            )
+            raise
+
+    async def _after(
         self, chatter: Chatter, channel: str, verdict: Verdict, recipient: Chatter | None
     ) -> None:
-        """Cards, notices, alerts and age rules once the message went where it goes."""
         if verdict.action == "mask":
             self._tell(
                 chatter, protocol.notice("masked", channel, sender_reason(verdict, chatter.lang))

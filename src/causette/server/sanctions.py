@@ -203,7 +203,7 @@ class Sanctions:
         if conn is not None:
             conn.send(effect["frame"].encode())
             if body is not None and body["action"] == "move_out":
-                self.service._spawn(self._move_out_here(chatter))
+                self.service.spawn(self._move_out_here(chatter), "move-out")
             if effect.get("close"):
                 # The statement first, then the close (closing drops what is still queued).
                 conn.flush()

@@ -17,6 +17,7 @@ import time
 import traceback
 
 from causette.server import metrics
+from causette.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
 
@@ -29,19 +30,18 @@ class StallWatchdog:
         self.stalls = 0
         self._loop_thread = threading.get_ident()
         self._stop = threading.Event()
-        self._task: asyncio.Task[None] | None = None
+        self.tasks = TaskOwner("watchdog")
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         self._loop_thread = threading.get_ident()
-        self._task = asyncio.get_running_loop().create_task(self._heartbeat(), name="watchdog")
+        self.tasks.spawn(self._heartbeat(), name="heartbeat")
         self._thread = threading.Thread(target=self._watch, name="causette-watchdog", daemon=True)
         self._thread.start()
 
     async def stop(self) -> None:
         self._stop.set()
-        if self._task is not None:
-            self._task.cancel()
+        await self.tasks.close()
 
     async def _heartbeat(self) -> None:
         while True:

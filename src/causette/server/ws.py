@@ -27,6 +27,7 @@ from causette.server.protocol import CloseCode
 from causette.server.retention import source_of
 from causette.server.sessions import credentials
 from causette.store.own_data import BY_AUTHOR
+from causette.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +171,7 @@ class _Session:
         self.frame_limit = service.settings.frame_max_bytes
         # Made at the first post: most of a crowd reads and never posts (memory, issue 8).
         self._in_flight: asyncio.Semaphore | None = None
-        self.tasks: set[asyncio.Task[None]] | None = None
+        self.tasks: TaskOwner | None = None
 
     @property
     def in_flight(self) -> asyncio.Semaphore:
@@ -190,11 +191,9 @@ class _Session:
         handler = HANDLERS[type(event)]
         if isinstance(event, ev.Post | ev.Pm):
             await self.in_flight.acquire()
-            task = asyncio.create_task(self._run(handler, event, ref, release=True))
             if self.tasks is None:
-                self.tasks = set()
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
+                self.tasks = TaskOwner(f"session-{self.chatter.id}")
+            self.tasks.spawn(self._run(handler, event, ref, release=True), name="post")
         else:
             await self._run(handler, event, ref)
 
@@ -300,10 +299,12 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
         return ws
     chatter, missed, last_ids = authenticated
     del authenticated
+    session: _Session | None = None
     conn = Connection(
         ws,
         chatter.id,
         queue_max=service.settings.send_queue_max,
+        tasks=service.tasks,
         close_grace=service.settings.close_grace_s,
     )
     try:
@@ -335,10 +336,14 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
                 break
             if conn.closed:
                 break
-        if session.tasks:
-            await asyncio.gather(*session.tasks, return_exceptions=True)
+        if session.tasks is not None:
+            # Every post in flight ends (acknowledged or refused) before the last drain.
+            await session.tasks.join()
         await conn.drain()
     finally:
+        if session is not None and session.tasks is not None:
+            # Already over, unless the handler was cancelled: then none runs on without it.
+            await session.tasks.close()
         await conn.stop()
         service.disconnect(chatter, conn)
     return ws

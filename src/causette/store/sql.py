@@ -53,6 +53,7 @@ from causette.core.errors import ChatError, ErrorCode
 from causette.core.sealing import Keyring
 from causette.store import bodies, migrate, schema
 from causette.store.records import MessageRecord, SessionRecord
+from causette.tasks import TaskOwner
 
 T = TypeVar("T")
 # Seconds a client is told to wait when the database is away (a restart takes a few).
@@ -151,7 +152,8 @@ class SqlStore:
         self._reader_pool = ThreadPoolExecutor(2, thread_name_prefix="causette-reader")
         self._pending: list[tuple[Write, asyncio.Future[Any]]] = []
         self._wakeup = asyncio.Event()
-        self._writer_task: asyncio.Task[None] | None = None
+        self.tasks = TaskOwner("store")
+        self._writer_started = False
         self.commits = 0
         self.writes = 0
         self.available = True  # False from a failure for the database being away
@@ -162,15 +164,16 @@ class SqlStore:
         await asyncio.get_running_loop().run_in_executor(
             self._writer_pool, migrate.upgrade, self.engine
         )
-        self._writer_task = asyncio.create_task(self._write_loop(), name="store-writer")
+        self.tasks = TaskOwner("store")  # a store closed and started again: a fresh owner
+        self.tasks.spawn(self._write_loop(), name="writer")
+        self._writer_started = True
 
     async def close(self) -> None:
-        if self._writer_task is not None:
-            # A poll: issue 16 item 6 (tasks owned, no poll-with-sleep) replaces it with an event.
-            while self._pending:  # noqa: ASYNC110
-                await asyncio.sleep(0.01)
-            self._writer_task.cancel()
-            await asyncio.gather(self._writer_task, return_exceptions=True)
+        if self._writer_started:
+            # Every write submitted so far lands before the writer stops.
+            while self._pending:
+                await asyncio.wait([future for _, future in self._pending])
+        await self.tasks.close()
         self._writer_pool.shutdown(wait=True)
         self._reader_pool.shutdown(wait=True)
         self.engine.dispose()

@@ -33,6 +33,7 @@ from causette.server.desk.exports import write_private
 from causette.settings import Settings
 from causette.store.audit import AuditStore
 from causette.store.sql import SqlStore
+from causette.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
 
@@ -184,14 +185,14 @@ class CheckpointTask:
         self, store: SqlStore, settings: Settings, key: Ed25519PrivateKey, clock: Any
     ) -> None:
         self.store, self.settings, self.key, self.clock = store, settings, key, clock
-        self._task: asyncio.Task[None] | None = None
+        self.tasks = TaskOwner("audit")
 
     async def start(self) -> None:
         await anchor_plain_chain(self.store, self.clock())
         await checkpoint(self.store, self.settings, self.key, self.clock())
         interval = self.settings.audit_checkpoint_interval_s
         if interval > 0:
-            self._task = asyncio.create_task(self._loop(interval), name="audit-checkpoint")
+            self.tasks.spawn(self._loop(interval), name="checkpoint")
 
     async def _loop(self, interval: float) -> None:
         while True:
@@ -202,7 +203,5 @@ class CheckpointTask:
                 log.exception("audit: checkpoint failed")
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await self.tasks.close()
         await checkpoint(self.store, self.settings, self.key, self.clock())

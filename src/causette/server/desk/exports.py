@@ -51,6 +51,7 @@ from causette.store.legal import (
 from causette.store.records import MessageRecord
 from causette.store.retention import SealedRow, connection_rows, open_connection
 from causette.store.sql import SqlStore
+from causette.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
 
@@ -569,21 +570,24 @@ class Exports:
     """The export jobs running in this process, by requisition id."""
 
     def __init__(self) -> None:
-        self.tasks: dict[str, asyncio.Task[None]] = {}
+        self.tasks = TaskOwner("exports")
+        self._running: dict[str, asyncio.Future[None]] = {}
 
-    def start(self, job: ExportJob) -> None:
-        task = asyncio.create_task(job.run(), name=f"export-{job.requisition.id}")
-        self.tasks[job.requisition.id] = task
-        task.add_done_callback(lambda _t: self.tasks.pop(job.requisition.id, None))
+    def start(self, job: ExportJob) -> asyncio.Future[None]:
+        """Run the export in the background: the future ends with it."""
+        requisition_id = job.requisition.id
+        task = self.tasks.spawn(
+            job.run(), name=f"export-{requisition_id}", context=f"requisition {requisition_id}"
+        )
+        self._running[requisition_id] = task
+        task.add_done_callback(lambda _t: self._running.pop(requisition_id, None))
+        return task
 
     def running(self, requisition_id: str) -> bool:
-        return requisition_id in self.tasks
+        return requisition_id in self._running
 
     async def close(self) -> None:
-        tasks = list(self.tasks.values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.tasks.close()
 
 
 __all__ = [

@@ -158,13 +158,11 @@ async def start_export(request: web.Request) -> web.Response:
         desk.clock,
         desk.settings.session_ttl_s,
     )
-    state.exports.start(job)
+    task = state.exports.start(job)
     desk.publish("requisition", id=requisition.id, status=RUNNING)
     # Consoles re-read the requisition when its export ends (done or failed); they poll
     # its progress meanwhile.
-    task = state.exports.tasks.get(requisition.id)
-    if task is not None:
-        task.add_done_callback(lambda _task: desk.publish("export", id=requisition.id))
+    task.add_done_callback(lambda _task: desk.publish("export", id=requisition.id))
     return json_response({"requisition": {**requisition.public, "status": RUNNING}}, 202)
 
 

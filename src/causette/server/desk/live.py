@@ -84,7 +84,8 @@ async def events(request: web.Request) -> web.StreamResponse:
     streams.add(queue)
 
     async def send(data: bytes) -> None:
-        await asyncio.wait_for(response.write(data), WRITE_TIMEOUT_S)
+        async with asyncio.timeout(WRITE_TIMEOUT_S):
+            await response.write(data)
 
     loop = asyncio.get_running_loop()
     checked = loop.time()
@@ -93,7 +94,8 @@ async def events(request: web.Request) -> web.StreamResponse:
         await send(_frame({"type": "hello", "role": moderator.role.value}))
         while True:
             try:
-                event = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
+                async with asyncio.timeout(KEEPALIVE_S):
+                    event = await queue.get()
             except TimeoutError:
                 event = None
             if event is _CLOSE:
@@ -114,7 +116,8 @@ async def events(request: web.Request) -> web.StreamResponse:
         desk.unwatch(queue)
         streams.discard(queue)
     with contextlib.suppress(ConnectionError, TimeoutError):
-        await asyncio.wait_for(response.write_eof(), WRITE_TIMEOUT_S)
+        async with asyncio.timeout(WRITE_TIMEOUT_S):
+            await response.write_eof()
     return response
 
 

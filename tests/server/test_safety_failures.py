@@ -1,0 +1,51 @@
+"""A failure in the safety path is logged with the message it happened to, never lost."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+
+from causette.server.keys import SERVICE
+
+
+async def test_a_failure_after_delivery_is_logged_with_the_message_id(
+    make_client, server, monkeypatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    safety = server.app[SERVICE].safety
+    assert safety is not None
+
+    async def broken(*_args: Any) -> None:
+        # Stands for a store or Redis failure while raising an alert or showing a card.
+        raise RuntimeError("alerts unavailable")
+
+    monkeypatch.setattr(safety, "_after", broken)
+    ana = await make_client("Ana")
+    await ana.enter("general")
+    with caplog.at_level(logging.ERROR):
+        ack = await ana.post("general", "bonjour tout le monde")
+        # The message was stored and acknowledged; what failed after it is reported.
+        assert (await ana.expect("error"))["code"] == "internal"
+    [logged] = [r for r in caplog.records if r.name == "causette.server.safety_layer"]
+    assert f"room:general#{ack['id']}" in logged.getMessage()
+    assert logged.exc_info is not None and isinstance(logged.exc_info[1], RuntimeError)
+
+
+async def test_a_failure_while_screening_is_logged_with_the_message_ref(
+    make_client, server, monkeypatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    safety = server.app[SERVICE].safety
+    assert safety is not None
+
+    async def broken(*_args: Any) -> None:
+        raise RuntimeError("shared risk unreadable")
+
+    monkeypatch.setattr(safety, "_screen", broken)
+    ana = await make_client("Ana")
+    await ana.enter("general")
+    with caplog.at_level(logging.ERROR):
+        await ana.send({"type": "post", "room": "general", "text": "bonjour", "ref": "r-77"})
+        assert (await ana.expect("error", ref="r-77"))["code"] == "internal"
+    [logged] = [r for r in caplog.records if r.name == "causette.server.safety_layer"]
+    assert "ref=r-77 in room:general" in logged.getMessage()
