@@ -10,17 +10,21 @@ import pytest
 from causette.server.keys import SERVICE
 
 
-async def test_a_failure_after_delivery_is_logged_with_the_message_id(
-    make_client, server, monkeypatch, caplog: pytest.LogCaptureFixture
-) -> None:
+def _break(server: Any, monkeypatch: Any, step: str, why: str) -> None:
+    """Make the safety layer's ``step`` raise (a store or Redis failure stands behind it)."""
     safety = server.app[SERVICE].safety
     assert safety is not None
 
     async def broken(*_args: Any) -> None:
-        # Stands for a store or Redis failure while raising an alert or showing a card.
-        raise RuntimeError("alerts unavailable")
+        raise RuntimeError(why)
 
-    monkeypatch.setattr(safety, "_after", broken)
+    monkeypatch.setattr(safety, step, broken)
+
+
+async def test_a_failure_after_delivery_is_logged_with_the_message_id(
+    make_client, server, monkeypatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    _break(server, monkeypatch, "_after", "alerts unavailable")
     ana = await make_client("Ana")
     await ana.enter("general")
     with caplog.at_level(logging.ERROR):
@@ -35,13 +39,7 @@ async def test_a_failure_after_delivery_is_logged_with_the_message_id(
 async def test_a_failure_while_screening_is_logged_with_the_message_ref(
     make_client, server, monkeypatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    safety = server.app[SERVICE].safety
-    assert safety is not None
-
-    async def broken(*_args: Any) -> None:
-        raise RuntimeError("shared risk unreadable")
-
-    monkeypatch.setattr(safety, "_screen", broken)
+    _break(server, monkeypatch, "_screen", "shared risk unreadable")
     ana = await make_client("Ana")
     await ana.enter("general")
     with caplog.at_level(logging.ERROR):
