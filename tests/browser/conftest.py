@@ -32,6 +32,9 @@ CHROMIUM_ARGS = [
 ]
 REPO = pathlib.Path(__file__).resolve().parents[2]
 TIMEOUT_MS = 10_000
+# The two screens every client item is tried on (issue 14): a desktop and a phone. Below
+# 721 px the client shows one pane at a time (rooms, chat, people) behind bottom tabs.
+SIZES = {"desktop": (1280, 800), "phone": (360, 740)}
 MODERATOR_PASSWORD = "browser tests moderator"
 
 
@@ -194,6 +197,7 @@ class Chatter:
     context: Any
     page: Any
     pseudonym: str = ""
+    phone: bool = False  # one pane at a time: people and rooms are views of their own
     dialogs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     csp_violations: list[str] = field(default_factory=list)
@@ -260,12 +264,24 @@ class Chatter:
         )
 
     def wait_person(self, pseudonym: str) -> None:
-        self.page.wait_for_selector(f'.person[data-pseudonym="{pseudonym}"]', timeout=TIMEOUT_MS)
+        """``pseudonym`` is in the people list (on a phone, whichever view is shown)."""
+        self.page.wait_for_selector(
+            f'.person[data-pseudonym="{pseudonym}"]',
+            state="attached" if self.phone else "visible",
+            timeout=TIMEOUT_MS,
+        )
+
+    def show(self, view: str) -> None:
+        """On a phone, show the view ("rooms", "chat" or "people"); a desktop shows all."""
+        if self.phone:
+            self.page.click(f'.nav-button[data-view="{view}"]')
+            self.page.wait_for_selector(f'.chat-screen[data-view="{view}"]')
 
     def open_pm(self, pseudonym: str) -> None:
         """Open a private conversation with someone of the people list (the cursor is then
         in its message box; the first message sent is the request)."""
         self.wait_person(pseudonym)
+        self.show("people")
         self.page.click(f'.person[data-pseudonym="{pseudonym}"] .person-button')
         self.page.click(".user-dialog button.primary")
         self.page.wait_for_selector(f'[role=tab][data-tab="draft:{pseudonym}"][aria-selected=true]')
@@ -328,7 +344,7 @@ def chatters(browser: Any, server_url: str) -> Iterator[Any]:
         )
         context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()
-        chatter = Chatter(context=context, page=page)
+        chatter = Chatter(context=context, page=page, phone=width < 721)
         chatter.watch()
         if open_page:
             page.goto("/")
@@ -339,6 +355,27 @@ def chatters(browser: Any, server_url: str) -> Iterator[Any]:
     yield make
     for chatter in made:
         chatter.context.close()
+
+
+@pytest.fixture(params=list(SIZES))
+def size(request: pytest.FixtureRequest) -> str:
+    """A test that takes ``size`` runs on a desktop and on a phone (``SIZES``)."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+def sized(chatters: Any, size: str) -> Any:
+    """Like ``chatters``, at the test's ``size`` unless told otherwise."""
+    width, height = SIZES[size]
+
+    def make(**options: Any) -> Chatter:
+        options.setdefault("width", width)
+        options.setdefault("height", height)
+        chatter: Chatter = chatters(**options)
+        return chatter
+
+    return make
 
 
 def _devtools_port(profile: pathlib.Path, proc: subprocess.Popen[bytes]) -> int:
@@ -354,10 +391,11 @@ def _devtools_port(profile: pathlib.Path, proc: subprocess.Popen[bytes]) -> int:
 
 @pytest.fixture
 def window_chatter(
-    pw: Any, chromium_path: pathlib.Path, server_url: str, tmp_path: pathlib.Path
+    pw: Any, chromium_path: pathlib.Path, server_url: str, tmp_path: pathlib.Path, size: str
 ) -> Iterator[WindowChatter]:
     """One chatter in a headless Chromium of their own (see ``WindowChatter``), on the join
-    form, their tab in front."""
+    form, their tab in front; its page is the test's ``size``."""
+    width, height = SIZES[size]
     profile = tmp_path / "chromium-profile"
     proc = subprocess.Popen(
         [
@@ -366,7 +404,7 @@ def window_chatter(
             *CHROMIUM_ARGS,
             "--remote-debugging-port=0",
             f"--user-data-dir={profile}",
-            "--window-size=1280,800",
+            "--window-size=1280,1000",
             "--lang=fr-FR",
             "--accept-lang=fr-FR,fr",
             "--mute-audio",
@@ -383,9 +421,13 @@ def window_chatter(
             context = instance.contexts[0]
             context.set_default_timeout(TIMEOUT_MS)
             page = context.pages[0] if context.pages else context.new_page()
-            chatter = WindowChatter(context=context, page=page)
+            chatter = WindowChatter(context=context, page=page, phone=size == "phone")
             chatter.watch()
+            # The window has a frame of its own: the page's size is set as the others' are
+            # (a metrics override, which leaves focus and visibility to the browser).
+            page.set_viewport_size({"width": width, "height": height})
             page.goto(server_url + "/")
+            assert page.evaluate("[innerWidth, innerHeight]") == [width, height]
             page.wait_for_selector("form.join-form")
             chatter.to_front()
             yield chatter

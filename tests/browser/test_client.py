@@ -378,10 +378,11 @@ def test_phone_layout_has_no_horizontal_scroll(chatters: Any, shots_dir: pathlib
 
 
 def test_under_15_is_refused_and_english_follows_the_browser(
-    chatters: Any, shots_dir: pathlib.Path
+    sized: Any, size: str, shots_dir: pathlib.Path
 ) -> None:
-    """An English browser gets English; a 14-year-old is refused with an explanation."""
-    kid = chatters(locale="en-GB")
+    """An English browser gets English; a 14-year-old is refused with an explanation, on a
+    desktop and on a phone."""
+    kid = sized(locale="en-GB")
     page = kid.page
     assert page.locator("form.join-form button[type=submit]").inner_text() == "Enter"
     page.fill("input[name=pseudonym]", "Kid_14")
@@ -401,7 +402,12 @@ def test_under_15_is_refused_and_english_follows_the_browser(
     assert links == ["tel:3018", "https://3018.fr", "https://e-enfance.org"]
     page.click(".lang-switch")
     assert page.locator(".too-young h1").inner_text() == "causette, c'est à partir de 15 ans"
-    page.screenshot(path=str(shots_dir / "under-15.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    for link in screen.locator("a").all():  # touch targets on a phone, as everywhere
+        box = link.bounding_box()
+        assert box is not None and box["height"] >= 44 - 0.5, link.inner_text()
+    shot = "under-15.png" if size == "desktop" else "under-15-phone.png"
+    page.screenshot(path=str(shots_dir / shot), full_page=True)
     assert page.get_by_role("link", name="Appeler le 3018").get_attribute("href") == "tel:3018"
     assert page.evaluate("document.documentElement.lang") == "fr"
     assert kid.errors == [] and kid.csp_violations == []

@@ -1,9 +1,9 @@
 """Issue 14: a chat people want to stay in. Straight into a living room, a first visit
 without errors, history on a fresh page.
 
-This module runs its own server (a fresh catalogue of empty rooms, a one-second presence
+Each test runs on its own server (a fresh catalogue of empty rooms, a one-second presence
 grace), so that "the busiest room" is known: the shared server's rooms fill and empty with
-the other modules' chatters.
+the other modules' chatters. The client's points run on a desktop and on a phone.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from tests.browser.conftest import TIMEOUT_MS, start_server
 ADULT_ROOM = "general"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Overrides the shared server for this module: empty rooms, a short presence grace."""
+    """Overrides the shared server for each test of this module: empty rooms, a short
+    presence grace."""
     data_dir: pathlib.Path = tmp_path_factory.mktemp("causette-living-room")
     yield from start_server(data_dir, {"CAUSETTE_PRESENCE_GRACE_S": "1"})
 
@@ -30,9 +31,9 @@ def _focused(page: Any) -> str:
     return focused
 
 
-def test_straight_into_the_busiest_room_with_the_cursor_in_the_box(chatters: Any) -> None:
+def test_straight_into_the_busiest_room_with_the_cursor_in_the_box(sized: Any) -> None:
     """Nobody anywhere: Général. Later, the busiest room of the space, people in sight."""
-    first = chatters()
+    first = sized()
     first.join("Premiere", 30, gender="f", department="75")
     assert first.wait_living_room() == "room:general"
     assert _focused(first.page) == "composer-input"
@@ -45,10 +46,15 @@ def test_straight_into_the_busiest_room_with_the_cursor_in_the_box(chatters: Any
     first.page.keyboard.press("Delete")
     first.page.wait_for_selector('[role=tab][data-tab="room:general"]', state="detached")
 
-    second = chatters()
+    second = sized()
     second.join("Deuxieme", 31, gender="m", department="13")
     assert second.wait_living_room() == "room:musique"
     second.wait_person("Premiere")  # the people present, seen on arrival
+    if second.phone:  # one tap away, above the conversation
+        here = second.page.locator(".head-people")
+        assert here.is_visible() and here.inner_text() == "2 personnes ici"
+    else:
+        assert second.page.locator('.person[data-pseudonym="Premiere"]').is_visible()
     assert _focused(second.page) == "composer-input"
     # Rooms by activity: Musique first, then the others in the operator's order.
     slugs = second.page.eval_on_selector_all(
@@ -60,7 +66,9 @@ def test_straight_into_the_busiest_room_with_the_cursor_in_the_box(chatters: Any
     )
     assert counts == sorted(counts, reverse=True)
     # The thirteen regions are folded under « Ma région », mine first.
+    second.show("rooms")
     regions = second.page.locator("details.regions")
+    assert regions.is_visible()
     assert regions.get_attribute("open") is None
     assert "Ma région" in regions.locator("summary").inner_text()
     assert "Provence" in regions.locator("summary").inner_text()
@@ -71,9 +79,9 @@ def test_straight_into_the_busiest_room_with_the_cursor_in_the_box(chatters: Any
         assert chatter.errors == [] and chatter.csp_violations == []
 
 
-def test_one_form_one_click_then_the_first_message(chatters: Any) -> None:
+def test_one_form_one_click_then_the_first_message(sized: Any) -> None:
     """Landing to first message: one form and one click; by keyboard, Enter and Enter."""
-    page = chatters().page
+    page = sized().page
     page.evaluate(
         "() => document.addEventListener('click', (e) => window.__clicks = (window.__clicks||0)+1,"
         " true)"
@@ -92,7 +100,7 @@ def test_one_form_one_click_then_the_first_message(chatters: Any) -> None:
     page.locator(".messages .msg-text", has_text="Bonjour à tous").wait_for(timeout=TIMEOUT_MS)
 
     # Keyboard only: after the form (submitted with Enter), the cursor waits in the box.
-    kb_page = chatters().page
+    kb_page = sized().page
     kb = kb_page.keyboard
     kb.type("Clavier_75")
     kb.press("Tab")
@@ -139,12 +147,12 @@ def test_first_visit_logs_no_error(browser: Any, server_url: str) -> None:
         context.close()
 
 
-def test_a_fresh_page_shows_the_recent_history_of_joined_rooms(chatters: Any) -> None:
+def test_a_fresh_page_shows_the_recent_history_of_joined_rooms(sized: Any) -> None:
     """A new tab of a live session (no last ids in its storage) fills its rooms' history."""
-    reader = chatters()
+    reader = sized()
     reader.join("Frais_01", 33, gender="f", department="01")
     reader.enter_room("amitie")
-    writer = chatters()
+    writer = sized()
     writer.join("Ecrit_01", 35, gender="m", department="01")
     writer.enter_room("amitie")
     texts = [f"avant le nouvel onglet {i}" for i in range(1, 4)]

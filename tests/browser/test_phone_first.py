@@ -8,7 +8,7 @@ import pathlib
 import urllib.request
 from typing import Any
 
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import SIZES, TIMEOUT_MS
 
 ADULT_ROOM = "general"
 
@@ -77,7 +77,9 @@ def test_phone_touch_targets_are_44px(chatters: Any, shots_dir: pathlib.Path) ->
     phone.page.click('.nav-button[data-view="chat"]')
     phone.page.click('[role=tab][data-tab="room:general"]')
     here.click()
-    phone.wait_person(other.pseudonym)  # the people view, from the room's head
+    # The people view, from the room's head.
+    phone.page.wait_for_selector('.chat-screen[data-view="people"]')
+    phone.page.locator(f'.person[data-pseudonym="{other.pseudonym}"]').wait_for()
     for view in ("people", "rooms"):
         phone.page.click(f'.nav-button[data-view="{view}"]')
         small[view] = phone.page.evaluate(SMALL_TARGETS_JS)
@@ -90,9 +92,11 @@ def test_phone_touch_targets_are_44px(chatters: Any, shots_dir: pathlib.Path) ->
 
 
 def test_dark_mode_follows_the_system_and_motion_can_be_reduced(
-    browser: Any, server_url: str, shots_dir: pathlib.Path
+    browser: Any, server_url: str, shots_dir: pathlib.Path, size: str
 ) -> None:
-    """prefers-color-scheme: dark gives a dark page; prefers-reduced-motion: no animation."""
+    """prefers-color-scheme: dark gives a dark page; prefers-reduced-motion: no animation;
+    on a desktop and on a phone."""
+    width, height = SIZES[size]
     looks = {}
     for scheme, motion in (("light", "no-preference"), ("dark", "reduce")):
         context = browser.new_context(
@@ -100,24 +104,25 @@ def test_dark_mode_follows_the_system_and_motion_can_be_reduced(
             base_url=server_url,
             color_scheme=scheme,
             reduced_motion=motion,
-            viewport={"width": 1280, "height": 800},
+            viewport={"width": width, "height": height},
         )
         try:
             page = context.new_page()
             page.goto("/")
             page.wait_for_selector("form.join-form", timeout=TIMEOUT_MS)
-            page.fill("input[name=pseudonym]", f"Nuit_{scheme[:3]}")
+            page.fill("input[name=pseudonym]", f"Nuit_{scheme[:3]}_{size[0]}")
             page.fill("input[name=age]", "40")
             page.check("input[name=gender][value=x]")
             page.select_option("select[name=department]", "29")
             page.click("form.join-form button[type=submit]")
             page.wait_for_selector("[role=tab][aria-selected=true]", timeout=TIMEOUT_MS)
-            page.fill("#composer-input", f"bonsoir en {scheme}")
+            page.fill("#composer-input", f"bonsoir en {scheme} ({size})")
             page.press("#composer-input", "Enter")
-            page.locator(".messages .msg-text", has_text=f"bonsoir en {scheme}").wait_for(
+            page.locator(".messages .msg-text", has_text=f"bonsoir en {scheme} ({size})").wait_for(
                 timeout=TIMEOUT_MS
             )
-            page.screenshot(path=str(shots_dir / f"chat-{scheme}.png"))
+            suffix = "" if size == "desktop" else "-phone"
+            page.screenshot(path=str(shots_dir / f"chat-{scheme}{suffix}.png"))
             looks[scheme] = page.evaluate(
                 """() => {
                     const lum = (c) => {
@@ -140,9 +145,10 @@ def test_dark_mode_follows_the_system_and_motion_can_be_reduced(
     assert looks["dark"]["animation"] == "none"  # reduced motion: nothing moves
 
 
-def test_installable_with_an_offline_page(browser: Any, server_url: str) -> None:
+def test_installable_with_an_offline_page(browser: Any, server_url: str, size: str) -> None:
     """A manifest with 192 and 512 px icons, a service worker, and an offline page that says
-    so when the network is gone (no push notifications)."""
+    so when the network is gone (no push notifications), on a desktop and on a phone."""
+    width, height = SIZES[size]
     with urllib.request.urlopen(server_url + "/static/manifest.webmanifest", timeout=5) as r:
         assert r.headers["Content-Type"].startswith("application/manifest+json")
         manifest = json.load(r)
@@ -156,7 +162,9 @@ def test_installable_with_an_offline_page(browser: Any, server_url: str) -> None
         script = r.read().decode()
     assert '"push"' not in script and "showNotification" not in script  # no push
 
-    context = browser.new_context(locale="fr-FR", base_url=server_url)
+    context = browser.new_context(
+        locale="fr-FR", base_url=server_url, viewport={"width": width, "height": height}
+    )
     try:
         page = context.new_page()
         page.goto("/")
@@ -174,7 +182,11 @@ def test_installable_with_an_offline_page(browser: Any, server_url: str) -> None
         context.set_offline(True)
         page.reload()
         page.get_by_role("heading", name="Vous êtes hors ligne").wait_for(timeout=TIMEOUT_MS)
-        assert page.get_by_role("link", name="Réessayer").get_attribute("href") == "/"
+        retry = page.get_by_role("link", name="Réessayer")
+        assert retry.get_attribute("href") == "/"
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        box = retry.bounding_box()
+        assert box is not None and box["height"] >= 44 - 0.5
         context.set_offline(False)
         page.get_by_role("link", name="Réessayer").click()
         page.wait_for_selector("form.join-form", timeout=TIMEOUT_MS)
