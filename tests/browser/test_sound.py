@@ -7,14 +7,18 @@ background when another tab comes to the front (``visibilityState`` "hidden",
 data-chimes>`` counts the tones the client decided to play when the request arrived (before
 it renders the request's tab: the barrier for "nothing played"), ``data-chimes-played``
 those the audio clock played to their end (an oscillator's ``ended``: a suspended or
-missing AudioContext never gets there), ``data-sound`` the AudioContext's state.
+missing AudioContext never gets there), ``data-sound`` the AudioContext's state. Each test
+runs in a desktop window and in a phone-sized one.
 """
 
 from __future__ import annotations
 
+import pathlib
+from collections.abc import Iterator
 from typing import Any
 
-from tests.browser.conftest import TIMEOUT_MS
+import pytest
+from tests.browser.conftest import TIMEOUT_MS, start_server
 
 ROOM = "amitie"
 
@@ -25,6 +29,14 @@ SOUND_FACTS_JS = """() => ({
 })"""
 
 
+@pytest.fixture
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server of its own for each test: the same pseudonyms on a desktop and on a phone
+    (the desktop run's sessions still hold theirs on a shared server)."""
+    data_dir: pathlib.Path = tmp_path_factory.mktemp("causette-sound")
+    yield from start_server(data_dir)
+
+
 def _facts(page: Any) -> dict[str, Any]:
     facts: dict[str, Any] = page.evaluate(SOUND_FACTS_JS)
     return facts
@@ -32,11 +44,11 @@ def _facts(page: Any) -> dict[str, Any]:
 
 def _wait_requests(page: Any, *names: str) -> None:
     """Barrier: the request tab of each of ``names`` is rendered, and the page title counts
-    them (both come after the client's decision about the sound)."""
+    them, each once (both come after the client's decision about the sound)."""
     for name in names:
         page.locator("[role=tab].pending", has_text=name).wait_for(timeout=TIMEOUT_MS)
     page.wait_for_function(
-        "(n) => Number((/^\\((\\d+)\\) /.exec(document.title) || [])[1] || 0) >= n",
+        "(n) => document.title === `(${n}) causette`",
         arg=len(names),
         polling=50,  # a hidden page runs no animation frames
     )

@@ -198,3 +198,20 @@ export function notify(text, kind = "info") {
 export function isBlocked(pseudonym) {
   return state.blocked.has(pseudonym);
 }
+
+/** The private message requests waiting for my answer (none from people I blocked). */
+export function requestCount() {
+  return [...state.conversations.values()].filter((c) => c.state === "pending_in" && !state.blocked.has(c.with.pseudonym)).length;
+}
+
+/** Unread messages, except in `skip` (the conversation in sight) and in pending requests:
+ * a request's first message is the request itself, counted once by requestCount(). */
+export function unreadCount(skip = null) {
+  let n = 0;
+  for (const [key, c] of state.channels) {
+    if (key === skip) continue;
+    if (key.startsWith("pm:") && state.conversations.get(key.slice(3))?.state === "pending_in") continue;
+    n += c.unread;
+  }
+  return n;
+}

@@ -3,7 +3,7 @@
 // person and settings dialogs.
 import { h, nextId } from "../dom.js";
 import { t, toggleLang, lang, errorText } from "../i18n.js";
-import { state, subscribe, changed, persist } from "../state.js";
+import { state, subscribe, changed, persist, requestCount, unreadCount } from "../state.js";
 import { openPm, block, unblock, setPolicy, reconnect, askReport, stop } from "../client.js";
 import { api } from "../api.js";
 import { mountReport } from "./report.js";
@@ -242,8 +242,9 @@ export function renderChat(root, { onLogout, onRejoin }) {
     const hasRequests = [...state.conversations.values()].some((c) => c.state === "pending_in");
     if (state.view === "rooms" && shownView !== "rooms" && hasRequests) roomsPane.scrollTop = 0; // requests are on top
     shownView = state.view;
-    const requests = [...state.conversations.values()].filter((c) => c.state === "pending_in" && !state.blocked.has(c.with.pseudonym)).length;
-    const unread = [...state.channels.entries()].reduce((n, [k, c]) => n + (k === state.active && state.view === "chat" ? 0 : c.unread), 0);
+    // A request shows once: under « Salons » (its list), not also as unread under « Discussion ».
+    const requests = requestCount();
+    const unread = unreadCount(state.view === "chat" ? state.active : null);
     for (const b of navButtons) {
       const on = b.dataset.view === state.view;
       b.setAttribute("aria-pressed", on ? "true" : "false");

@@ -2,7 +2,7 @@
 // active one's messages (a live log), the state of a private conversation and the composer.
 import { h } from "../dom.js";
 import { t, formatTime } from "../i18n.js";
-import { state, subscribe, setActive, changed } from "../state.js";
+import { state, subscribe, setActive, changed, requestCount, unreadCount } from "../state.js";
 import { post, leaveRoom, closeTab, respond, olderHistory, dismissCard, answerAgeCheck, blockFromCard, reportFromCard, askReport, clearNote, showTab, openPm, typing, deleteMessage } from "../client.js";
 import { badge, genderClass, tabLabel, userDetails, userSummary, roomCount, initials, avatarClass, sameDay, dayLabel } from "./common.js";
 
@@ -307,8 +307,8 @@ export function mountConversation(pane, { onUser }) {
     else panel.removeAttribute("aria-labelledby");
     empty.hidden = state.tabs.length > 0;
     panel.hidden = !state.active;
-    const requests = [...state.conversations.values()].filter((c) => c.state === "pending_in" && !state.blocked.has(c.with.pseudonym)).length;
-    const total = [...state.channels.values()].reduce((n, c) => n + c.unread, 0) + requests;
+    // One request counts one, however many messages it came with.
+    const total = unreadCount() + requestCount();
     document.title = total ? `(${total}) ${t("app.title")}` : t("app.title");
   }
 
