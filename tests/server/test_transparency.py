@@ -221,6 +221,48 @@ async def test_an_empty_period_gives_a_valid_report_of_zeros(
     assert "No data for the period." in page
 
 
+async def test_the_published_report_shows_the_audit_head_and_the_flaggers(
+    settings: Settings, server: TestServer, tmp_path: pathlib.Path
+) -> None:
+    """Issue 15, "Done when": the files an operator publishes carry the audit chain's signed
+    head and the trusted flaggers' figures, side by side with the rest."""
+    flagger = {
+        "id": "f1",
+        "name": "Association <Enfance>",
+        "contact": "x@example.org",
+        "token_hash": "0" * 64,
+        "created_at": at(1),
+        "created_by": "moderator:a",
+    }
+    flagged = [
+        _report("fr1", at(3), "grooming", "flagger:f1", status="decided", outcome="ban",
+                decided_at=at(3, 12, 30), decided_by="mod-a"),
+        _report("fr2", at(4), "hate", "flagger:f1"),
+        _report("cr1", at(4), "spam", "chat9"),
+    ]  # fmt: skip
+    await insert_rows(server, {"trusted_flaggers": [flagger], "reports": flagged})
+    code, _, stderr = await run_cli(
+        "--from", "2026-11-01", "--to", "2026-11-30", "--out", str(tmp_path / "pub"),
+        "--lang", "en",
+        database_url=settings.sqlalchemy_url(), cwd=tmp_path,
+    )  # fmt: skip
+    assert code == 0, stderr
+    figures = json.loads((tmp_path / "pub" / "transparency.json").read_text())
+    flaggers = figures["trusted_flaggers"]
+    assert (flaggers["received"], flaggers["decided"], flaggers["acted_on"]) == (2, 1, 1)
+    assert list(flaggers["by_flagger"]) == ["Association <Enfance>"]
+    assert figures["reports"]["from_trusted_flaggers"] == 2
+    # The head is signed with the operator's export key and names the chain's newest entry
+    # (the command's own transparency.generate).
+    head = read_signed_head(figures["audit_head"], load_signing_key(settings).public_key())
+    assert head == await server.app[DESK].audit.head()
+    page = (tmp_path / "pub" / "transparency.html").read_text()
+    assert "<h2>Trusted flaggers (art. 22)</h2>" in page
+    assert '<th scope="row">Association &lt;Enfance&gt;</th><td>2</td><td>1</td><td>1</td>' in page
+    for key in ("hash", "signature"):
+        assert figures["audit_head"][key] in page
+
+
 @pytest.mark.parametrize(
     ("first", "last", "says"),
     [
