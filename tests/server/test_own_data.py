@@ -18,6 +18,7 @@ from causette.server.keys import SERVICE
 from causette.store import bodies, schema
 from tests.server.test_requisitions import _export, _table
 from tests.support.client import ChatClient, closed_with
+from tests.support.desk import chatter_id
 
 
 async def _rows(server: TestServer, table: Any) -> list[Any]:
@@ -195,6 +196,62 @@ async def test_export_holds_my_data_and_nobody_elses(make_client):
         "un mot pour Alice",
         "secret de Dan pour Bob",
     }
+
+
+async def test_export_holds_my_reports_sanctions_and_appeals(make_client, make_moderator, server):
+    """Issue 15 item 2 names them: the reports I made (never those about me: reporters are
+    protected), the sanctions I received and my appeals, in the JSON and the readable page."""
+    modo = await make_moderator("modo")
+    alice = await make_client("Alice")
+    bob = await make_client("Bob", gender="m")
+    for c in (alice, bob):
+        await c.enter("general")
+    ack = await bob.post("general", "t'es nulle")
+    await alice.expect("message", channel="room:general", id=ack["id"])
+    report = {"type": "report", "category": "harassment", "channel": "room:general"}
+    made = await alice.request({**report, "id": ack["id"], "text": "il m'insulte"}, "report_ack")
+    assert made["type"] == "report_ack", made
+    await modo.post(
+        "/api/desk/actions",
+        {
+            "action": "warn",
+            "subject_id": chatter_id(server, "Bob"),
+            "rule": "harassment",
+            "reason": "Une insulte envers Alice",
+        },
+    )
+    token = (await bob.expect("sanction"))["statement"]["appeal_token"]
+    async with bob.http.post(
+        f"{bob.base_url}/api/appeals", json={"token": token, "text": "Je plaisantais"}
+    ) as resp:
+        assert resp.status == 201
+        appeal = await resp.json()
+
+    _, alices = await _get_data(alice)
+    [mine] = alices["reports"]
+    assert (mine["id"], mine["category"], mine["text"]) == (
+        made["report_id"],
+        "harassment",
+        "il m'insulte",
+    )
+    assert alices["sanctions"] == [] and alices["appeals"] == []
+    _, bobs = await _get_data(bob)
+    assert bobs["reports"] == []  # Alice's report about him is not his to read
+    [sanction] = bobs["sanctions"]
+    assert (sanction["action"], sanction["rule"], sanction["reason"]) == (
+        "warn",
+        "harassment",
+        "Une insulte envers Alice",
+    )
+    [appealed] = bobs["appeals"]
+    assert appealed["id"] == appeal["appeal_id"] and appealed["sanction_id"] == sanction["id"]
+    assert (appealed["text"], appealed["status"]) == ("Je plaisantais", "open")
+    status, page = await _get_data(bob, "html")
+    assert status == 200
+    for section, text in (("sanctions", "Une insulte envers Alice"), ("appeals", "Je plaisantais")):
+        start = page.index(f'<section id="{section}">')
+        assert text in page[start : page.index("</section>", start)]
+    assert "il m&#x27;insulte" not in page and "il m'insulte" not in page
 
 
 async def test_export_needs_my_own_session_and_is_rate_limited(make_client, base_url):

@@ -24,7 +24,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, delete, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 
 from causette.core.errors import ChatError, ErrorCode
 from causette.store import bodies, schema
@@ -332,6 +343,13 @@ def _held(conn: Connection, session_id: str) -> list[dict[str, Any]]:
     ]
 
 
+def _plain(row: RowMapping) -> dict[str, Any]:
+    """A row as a dict with plain ``str`` keys: SQLAlchemy names a table's columns with
+    ``quoted_name``, a ``str`` subclass that orjson refuses as a key (the JSON export
+    answered 500 for anyone with a report, a sanction or an appeal)."""
+    return {str(k): v for k, v in row.items()}
+
+
 def _reports(conn: Connection, session_id: str) -> list[dict[str, Any]]:
     """Reports the chatter made (not those about them: the reporters are protected)."""
     t = schema.reports
@@ -347,7 +365,7 @@ def _reports(conn: Connection, session_id: str) -> list[dict[str, Any]]:
         t.c.outcome_text,
         t.c.decided_at,
     ).where(t.c.reporter_id == session_id)
-    return [dict(r) for r in conn.execute(stmt.order_by(t.c.ts)).mappings()]
+    return [_plain(r) for r in conn.execute(stmt.order_by(t.c.ts)).mappings()]
 
 
 def _sanctions(conn: Connection, session_id: str) -> list[dict[str, Any]]:
@@ -368,7 +386,7 @@ def _sanctions(conn: Connection, session_id: str) -> list[dict[str, Any]]:
     ).where(t.c.subject_id == session_id)
     out = []
     for r in conn.execute(stmt.order_by(t.c.ts)).mappings():
-        row = dict(r)
+        row = _plain(r)
         row["automated"] = bool(row["automated"])
         out.append(row)
     return out
@@ -381,7 +399,7 @@ def _appeals(conn: Connection, session_id: str) -> list[dict[str, Any]]:
         .join(s, s.c.id == a.c.sanction_id)
         .where(s.c.subject_id == session_id)
     )
-    return [dict(r) for r in conn.execute(stmt.order_by(a.c.ts)).mappings()]
+    return [_plain(r) for r in conn.execute(stmt.order_by(a.c.ts)).mappings()]
 
 
 def _flags(conn: Connection, session_id: str) -> list[str]:
