@@ -88,6 +88,9 @@ SETTLE_S = 10.0
 
 # What ordinary people say (the sequence number goes first, for the timing). Varied: a
 # sender repeating one line over and over is what a flood looks like to the safety engine.
+# Not here: "le train avait encore une heure de retard", which the safety engine takes for an
+# ableist slur ("retard", masked) and, said twice by one sender, holds as repeated hate
+# (2026-12-03; a finding for safety/, not worked around there).
 SENTENCES = (
     "quelqu'un a vu le match hier soir ?",
     "je rentre du boulot, grosse journée",
@@ -101,7 +104,6 @@ SENTENCES = (
     "mon chat a encore renversé mon café",
     "je me suis mis à la course à pied",
     "vous écoutez quoi en ce moment ?",
-    "le train avait encore une heure de retard",
     "je prépare une tarte aux pommes",
     "demain c'est marché, j'adore",
     "qui joue encore à la belote ?",
@@ -245,15 +247,20 @@ class Peer:
         if isinstance(ref, str) and ref and kind in ("ack", "held", "error", "report_ack"):
             outcome = f"error:{event.get('code')}" if kind == "error" else kind
             self.outcomes[f"{ref[0]}:{outcome}"] += 1
+            if kind == "ack":
+                self.on_ack(ref)
         elif kind == "error":
             self.outcomes[f"-:error:{event.get('code')}"] += 1
-        elif kind in ("sanction", "conversation"):
+        elif kind in ("sanction", "conversation", "notice"):
             self.on_event(kind, event)
         future = self.waiting.pop(kind, None) if isinstance(kind, str) else None
         if future is not None and not future.done():
             future.set_result(event)
 
     def on_message(self, data: str) -> None:
+        pass
+
+    def on_ack(self, ref: str) -> None:
         pass
 
     def on_event(self, kind: str, event: dict[str, Any]) -> None:
@@ -274,6 +281,9 @@ class Timing:
 
     sent_at: dict[int, tuple[float, str]] = field(default_factory=dict)
     latencies: dict[str, list[float]] = field(default_factory=dict)
+    ack_latencies: dict[str, list[float]] = field(default_factory=dict)
+    # /healthz answered in (the event loop's responsiveness to a trivial request)
+    health: dict[str, list[float]] = field(default_factory=dict)
     expected: Counter[str] = field(default_factory=Counter)
     posts: Counter[str] = field(default_factory=Counter)
 
@@ -283,6 +293,11 @@ class Timing:
             return False
         self.latencies.setdefault(sent[1], []).append(time.perf_counter() - sent[0])
         return True
+
+    def acked(self, seq: int) -> None:
+        sent = self.sent_at.get(seq)
+        if sent is not None:
+            self.ack_latencies.setdefault(sent[1], []).append(time.perf_counter() - sent[0])
 
 
 class Ordinary(Peer):
@@ -299,6 +314,10 @@ class Ordinary(Peer):
         digits = data[start:end] if start >= 8 and end > 0 else ""
         if not (digits.isdigit() and self.timing.receive(int(digits))):
             self.foreign += 1
+
+    def on_ack(self, ref: str) -> None:
+        if ref.startswith("p") and ref[1:].isdigit():
+            self.timing.acked(int(ref[1:]))
 
     def on_event(self, kind: str, event: dict[str, Any]) -> None:
         if kind == "conversation":
@@ -462,14 +481,24 @@ def phase_figures(
     timing: Timing, phase: str, wall: float, server_cpu: float, loadgen_cpu: float
 ) -> dict[str, Any]:
     lat = sorted(timing.latencies.get(phase, []))
+    acks = sorted(timing.ack_latencies.get(phase, []))
+    health = sorted(timing.health.get(phase, []))
+
+    def ms(values: list[float], q: float) -> float:
+        return round(percentile(values, q) * 1000, 2)
+
     return {
         "posts": timing.posts[phase],
         "deliveries_expected": timing.expected[phase],
         "deliveries_received": len(lat),
-        "p50_ms": round(percentile(lat, 0.5) * 1000, 2),
-        "p99_ms": round(percentile(lat, 0.99) * 1000, 2),
-        "p999_ms": round(percentile(lat, 0.999) * 1000, 2),
+        "p50_ms": ms(lat, 0.5),
+        "p99_ms": ms(lat, 0.99),
+        "p999_ms": ms(lat, 0.999),
         "max_ms": round(lat[-1] * 1000, 1) if lat else None,
+        "ack_p50_ms": ms(acks, 0.5),
+        "ack_p99_ms": ms(acks, 0.99),
+        "healthz_p50_ms": ms(health, 0.5),
+        "healthz_max_ms": round(health[-1] * 1000, 1) if health else None,
         "server_cpu_share": round(server_cpu / wall, 2),
         "loadgen_cpu_share": round(loadgen_cpu / wall, 2),
     }
@@ -690,19 +719,57 @@ async def desk_queue(http: aiohttp.ClientSession, base: str) -> dict[str, Any]:
         "merged_by_kind": dict(merged),
         "items_by_label": dict(labels),
         "largest": sorted((i["count"] for i in items), reverse=True)[:5],
+        # What was held, and how many copies of each: the farm's, or an ordinary sentence
+        # the safety engine took for something else.
+        "held": sorted(
+            ([i["count"], i["summary"][:60]] for i in items if i["kind"] == "held"), reverse=True
+        ),
     }
 
 
-async def watch_pow(http: aiohttp.ClientSession, base: str, seen: dict[str, int]) -> None:
+@dataclass
+class Watch:
+    """What ``watch_health`` saw: the phase it is in, the proof's highest price."""
+
+    phase: str = "calm"
+    pow: Counter[str] = field(default_factory=Counter)
+
+
+async def watch_health(
+    http: aiohttp.ClientSession, base: str, timing: Timing, watch: Watch
+) -> None:
+    """Twice a second: how long /healthz takes to answer (the server's event loop, seen
+    from outside), and during the flood the proof's price it reports."""
     while True:
         with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+            start = time.perf_counter()
             async with http.get(f"{base}/healthz") as resp:
                 pow_ = (await resp.json())["pow"]
-            seen["difficulty"] = max(seen.get("difficulty", 0), pow_["difficulty"])
-            seen["solved_last_minute"] = max(
-                seen.get("solved_last_minute", 0), pow_["solved_last_minute"]
-            )
+            timing.health.setdefault(watch.phase, []).append(time.perf_counter() - start)
+            if watch.phase == "flood":
+                for key in ("difficulty", "solved_last_minute"):
+                    watch.pow[key] = max(watch.pow[key], pow_[key])
         await asyncio.sleep(0.5)
+
+
+async def gc_pauses(http: aiohttp.ClientSession, base: str) -> dict[str, float]:
+    """The server's garbage-collector pauses so far, from /metrics: how many, how long in
+    all, and how many of 50 ms or more (the event loop stands still meanwhile)."""
+    async with http.get(f"{base}/metrics") as resp:
+        text = await resp.text()
+    out = {"count": 0.0, "sum_s": 0.0, "over_50ms": 0.0}
+    for line in text.splitlines():
+        if not line.startswith("causette_gc_pause_seconds"):
+            continue
+        name, _, value = line.rpartition(" ")
+        if name.startswith("causette_gc_pause_seconds_count"):
+            out["count"] += float(value)
+            out["over_50ms"] += float(value)
+        elif name.startswith("causette_gc_pause_seconds_sum"):
+            out["sum_s"] += float(value)
+        elif name.startswith("causette_gc_pause_seconds_bucket") and 'le="0.05"' in name:
+            out["over_50ms"] -= float(value)
+    return out
 
 
 def outcome_table(clients: list[Ordinary]) -> dict[str, int]:
@@ -734,17 +801,19 @@ async def scenario(
         setup_s = time.perf_counter() - t0
         phases: dict[str, Any] = {}
         seq = 1
-        pow_seen: dict[str, int] = {}
+        watch = Watch()
+        watcher = asyncio.create_task(watch_health(http, base, timing, watch))
         farm_result: dict[str, Any] = {}
         for phase in ("calm", "flood", "after"):
             async with http.get(f"{base}/healthz") as resp:
                 pow_at_start = (await resp.json())["pow"]
             proc = None
+            watch.phase = phase
             if phase == "flood":
                 proc, stop, out = await start_farm(base, scale, pop, seed)
-                watcher = asyncio.create_task(watch_pow(http, base, pow_seen))
                 if on_flood is not None:
                     on_flood()
+            gc_before = await gc_pauses(http, base)
             cpu_s, cpu_g, start = cpu_seconds(server_pid), self_cpu(), time.perf_counter()
             seconds = scale.phase_s / 2 if phase == "after" else scale.phase_s
             seq = await traffic(pop, timing, phase, seconds, rng, seq)
@@ -756,12 +825,16 @@ async def scenario(
                 timing, phase, wall, cpu_seconds(server_pid) - cpu_s, self_cpu() - cpu_g
             )
             phases[phase]["pow_at_start"] = pow_at_start
+            gc_after = await gc_pauses(http, base)
+            phases[phase]["server_gc"] = {
+                k: round(gc_after[k] - gc_before[k], 3) for k in gc_before
+            }
             if proc is not None:
-                watcher.cancel()
                 farm_result = await asyncio.get_running_loop().run_in_executor(
                     None, out.get, True, 120
                 )
                 proc.join(30)
+        watcher.cancel()
         queue = await desk_queue(http, base)
         ordinary_outcomes = outcome_table(pop.clients)
         foreign = sum(c.foreign for c in pop.clients)
@@ -788,8 +861,8 @@ async def scenario(
         "farm": farm_result,
         "pow": {
             "base": scale.pow_difficulty,
-            "max_difficulty": pow_seen.get("difficulty"),
-            "max_solved_last_minute": pow_seen.get("solved_last_minute"),
+            "max_difficulty": watch.pow["difficulty"],
+            "max_solved_last_minute": watch.pow["solved_last_minute"],
         },
         "queue": queue,
         "server_rss_mb": round(rss_bytes(server_pid) / 2**20, 1),
@@ -812,9 +885,11 @@ async def start_farm(base: str, scale: Scale, pop: Population, seed: int) -> tup
     }
     proc = ctx.Process(target=farm_process, args=(config, started, stop, out), daemon=True)
     proc.start()
-    if not await asyncio.get_running_loop().run_in_executor(None, started.wait, 120):
-        proc.kill()
-        raise RuntimeError("the farm's process did not start")
+    deadline = time.monotonic() + 120
+    while not await asyncio.get_running_loop().run_in_executor(None, started.wait, 0.5):
+        if not proc.is_alive() or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"the farm's process did not start (exit {proc.exitcode})")
     return proc, stop, out
 
 
