@@ -350,3 +350,34 @@ async def test_a_forwarded_for_header_from_an_untrusted_peer_is_not_an_address(
     assert await _join_from(client, "Faux1", "198.51.100.1") == (201, None)
     assert await _join_from(client, "Faux2", "198.51.100.2") == (201, None)
     assert await _join_from(client, "Faux3", "198.51.100.3") == (429, "join_rate_limited")
+
+
+async def _refused_total(client: ChatClient, code: str) -> float:
+    async with client.http.get(f"{client.base_url}/metrics") as resp:
+        text = await resp.text()
+    prefix = f'causette_refused_total{{code="{code}"}} '
+    return sum(float(line[len(prefix) :]) for line in text.splitlines() if line.startswith(prefix))
+
+
+async def test_join_refusals_are_counted_by_code_in_the_metrics(make_client, settings):
+    """What an operator watches under a join storm: every refused join counts once under its
+    code in causette_refused_total (the counter is the process's, so the test reads deltas)."""
+    settings.trusted_proxies = "127.0.0.1"
+    settings.joins_per_ip_per_hour = 1
+    client = await make_client()
+    limited, invalid = (
+        await _refused_total(client, "join_rate_limited"),
+        await _refused_total(client, "pow_invalid"),
+    )
+    assert await _join_from(client, "Compte1", "198.51.100.20") == (201, None)
+    for n in range(2):
+        assert await _join_from(client, f"Compte{n + 2}", "198.51.100.20") == (
+            429,
+            "join_rate_limited",
+        )
+    status, body, _ = await _join(
+        client, pseudonym="SansPreuve", age=30, gender="x", department="75", pow=None
+    )
+    assert (status, body["error"]["code"]) == (403, "pow_invalid")
+    assert await _refused_total(client, "join_rate_limited") == limited + 2
+    assert await _refused_total(client, "pow_invalid") == invalid + 1
