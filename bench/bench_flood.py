@@ -700,12 +700,46 @@ def farm_process(config: dict[str, Any], started: Any, stop: Any, out: Any) -> N
 
 
 # -- the run -------------------------------------------------------------------------------
-async def desk_queue(http: aiohttp.ClientSession, base: str) -> dict[str, Any]:
-    """The moderators' queue as the desk shows it: items and merged copies by kind."""
+async def desk_login(http: aiohttp.ClientSession, base: str) -> dict[str, str]:
+    """The bench's moderator logged in: the headers of its requests."""
     login = {"name": MODERATOR, "password": MODERATOR_PASSWORD}
     async with http.post(f"{base}/api/desk/login", json=login) as resp:
         token = (await resp.json())["token"]
-    headers = {"Authorization": f"Bearer {token}"}
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def console(
+    http: aiohttp.ClientSession, base: str, headers: dict[str, str], watch: Watch
+) -> None:
+    """A moderator's console open through the run, as the desk's page behaves
+    (web/desk/js/state.js): it follows /api/desk/events and re-reads the queue on each
+    ``queue`` event, one read at a time and one more if events came meanwhile."""
+    dirty = asyncio.Event()
+
+    async def follow() -> None:
+        timeout = aiohttp.ClientTimeout(total=None, sock_read=None)
+        url = f"{base}/api/desk/events"
+        async with http.get(url, headers=headers, timeout=timeout) as resp:
+            async for line in resp.content:
+                if line.startswith(b"data: ") and b'"type":"queue"' in line:
+                    watch.console_events[watch.phase] += 1
+                    dirty.set()
+
+    async def reread() -> None:
+        while True:
+            await dirty.wait()
+            dirty.clear()
+            start = time.perf_counter()
+            async with http.get(f"{base}/api/desk/queue", headers=headers) as resp:
+                await resp.read()
+            watch.console_reads.setdefault(watch.phase, []).append(time.perf_counter() - start)
+
+    await asyncio.gather(follow(), reread())
+
+
+async def desk_queue(http: aiohttp.ClientSession, base: str) -> dict[str, Any]:
+    """The moderators' queue as the desk shows it: items and merged copies by kind."""
+    headers = await desk_login(http, base)
     async with http.get(f"{base}/api/desk/queue", headers=headers) as resp:
         items = (await resp.json())["items"]
     by_kind: Counter[str] = Counter(i["kind"] for i in items)
@@ -733,6 +767,8 @@ class Watch:
 
     phase: str = "calm"
     pow: Counter[str] = field(default_factory=Counter)
+    console_events: Counter[str] = field(default_factory=Counter)
+    console_reads: dict[str, list[float]] = field(default_factory=dict)
 
 
 async def watch_health(
@@ -752,24 +788,37 @@ async def watch_health(
         await asyncio.sleep(0.5)
 
 
-async def gc_pauses(http: aiohttp.ClientSession, base: str) -> dict[str, float]:
-    """The server's garbage-collector pauses so far, from /metrics: how many, how long in
-    all, and how many of 50 ms or more (the event loop stands still meanwhile)."""
+async def read_metrics(http: aiohttp.ClientSession, base: str, prefix: str) -> dict[str, float]:
+    """The server's /metrics samples whose name starts with ``prefix``: {"name{labels}": value}."""
     async with http.get(f"{base}/metrics") as resp:
         text = await resp.text()
-    out = {"count": 0.0, "sum_s": 0.0, "over_50ms": 0.0}
+    out: dict[str, float] = {}
     for line in text.splitlines():
-        if not line.startswith("causette_gc_pause_seconds"):
-            continue
-        name, _, value = line.rpartition(" ")
-        if name.startswith("causette_gc_pause_seconds_count"):
-            out["count"] += float(value)
-            out["over_50ms"] += float(value)
-        elif name.startswith("causette_gc_pause_seconds_sum"):
-            out["sum_s"] += float(value)
-        elif name.startswith("causette_gc_pause_seconds_bucket") and 'le="0.05"' in name:
-            out["over_50ms"] -= float(value)
+        if line.startswith(prefix):
+            name, _, value = line.rpartition(" ")
+            out[name] = float(value)
     return out
+
+
+async def gc_pauses(http: aiohttp.ClientSession, base: str) -> dict[str, float]:
+    """The server's garbage-collector pauses so far: how many, how long in all, and how
+    many of 50 ms or more (the event loop stands still meanwhile)."""
+    out = {"count": 0.0, "sum_s": 0.0, "over_50ms": 0.0}
+    for name, value in (await read_metrics(http, base, "causette_gc_pause_seconds")).items():
+        if name.startswith("causette_gc_pause_seconds_count"):
+            out["count"] += value
+            out["over_50ms"] += value
+        elif name.startswith("causette_gc_pause_seconds_sum"):
+            out["sum_s"] += value
+        elif name.startswith("causette_gc_pause_seconds_bucket") and 'le="0.05"' in name:
+            out["over_50ms"] -= value
+    return out
+
+
+async def refusals(http: aiohttp.ClientSession, base: str) -> dict[str, int]:
+    """What the operator's graphs show: ``causette_refused_total`` by code."""
+    found = await read_metrics(http, base, "causette_refused_total{")
+    return {name.split('"')[1]: int(value) for name, value in sorted(found.items())}
 
 
 def outcome_table(clients: list[Ordinary]) -> dict[str, int]:
@@ -803,6 +852,7 @@ async def scenario(
         seq = 1
         watch = Watch()
         watcher = asyncio.create_task(watch_health(http, base, timing, watch))
+        moderator = asyncio.create_task(console(http, base, await desk_login(http, base), watch))
         farm_result: dict[str, Any] = {}
         for phase in ("calm", "flood", "after"):
             async with http.get(f"{base}/healthz") as resp:
@@ -829,13 +879,22 @@ async def scenario(
             phases[phase]["server_gc"] = {
                 k: round(gc_after[k] - gc_before[k], 3) for k in gc_before
             }
+            reads = sorted(watch.console_reads.get(phase, []))
+            phases[phase]["console"] = {
+                "queue_events": watch.console_events[phase],
+                "queue_reads": len(reads),
+                "read_p50_ms": round(percentile(reads, 0.5) * 1000, 1),
+                "read_max_ms": round(reads[-1] * 1000, 1) if reads else None,
+            }
             if proc is not None:
                 farm_result = await asyncio.get_running_loop().run_in_executor(
                     None, out.get, True, 120
                 )
                 proc.join(30)
         watcher.cancel()
+        moderator.cancel()
         queue = await desk_queue(http, base)
+        refused = await refusals(http, base)
         ordinary_outcomes = outcome_table(pop.clients)
         foreign = sum(c.foreign for c in pop.clients)
         alive = sum(c.ws is not None and not c.ws.closed for c in pop.clients)
@@ -865,6 +924,7 @@ async def scenario(
             "max_solved_last_minute": watch.pow["solved_last_minute"],
         },
         "queue": queue,
+        "server_refused_total": refused,
         "server_rss_mb": round(rss_bytes(server_pid) / 2**20, 1),
         "load_average": [round(x, 2) for x in (*load_before, *os.getloadavg())],
     }
