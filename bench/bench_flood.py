@@ -209,6 +209,10 @@ class Peer:
         self.waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.outcomes: Counter[str] = Counter()  # by the ref's kind: "p:ack", "r:error:x"…
         self.close_code: int | None = None
+        self.requests = 0  # sent with a ref that gets one answer (bots: s, m, r)
+
+    def answered(self) -> int:
+        return sum(n for key, n in self.outcomes.items() if key[0] in "smr")
 
     def expect(self, kind: str) -> asyncio.Future[dict[str, Any]]:
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
@@ -535,8 +539,15 @@ def _limit_of(code: str, machine: Machine) -> str:
     return code
 
 
-async def farm(config: dict[str, Any], stopping: Callable[[], bool]) -> dict[str, Any]:
-    """The bots, until ``stopping()``: their joins, then their work; what became of it."""
+async def farm(
+    config: dict[str, Any],
+    quiet: Callable[[], bool],
+    quieted: Callable[[], None],
+    stopping: Callable[[], bool],
+) -> dict[str, Any]:
+    """The bots: their joins, then their work until ``quiet()``; once every request they
+    sent is answered, ``quieted()``; connected until ``stopping()`` (a moderator may act
+    meanwhile); then what became of it all."""
     base: str = config["base"]
     scale = Scale(**config["scale"])
     ordinary: list[str] = config["ordinary"]
@@ -570,15 +581,18 @@ async def farm(config: dict[str, Any], stopping: Callable[[], bool]) -> dict[str
                     "ref": f"r{j}",
                 }
                 await bot.send(report)
+                bot.requests += 1
             for j in range(BOT_PMS):
                 to = ordinary[rng.randrange(len(ordinary))]
                 pm = {"type": "pm", "to": to, "text": PM_SPAM.format(n=n), "ref": f"m{j}"}
                 await bot.send(pm)
+                bot.requests += 1
             k = 0
-            while not stopping():
+            while not quiet():
                 text = SPAM[k % len(SPAM)].format(n=n * 7 + k)
                 post = {"type": "post", "room": mine[k % len(mine)], "text": text, "ref": f"s{k}"}
                 await bot.send(post)
+                bot.requests += 1
                 k += 1
                 await asyncio.sleep(BOT_POST_EVERY_S)
         except (aiohttp.ClientError, TimeoutError, ConnectionError) as exc:
@@ -595,7 +609,7 @@ async def farm(config: dict[str, Any], stopping: Callable[[], bool]) -> dict[str
             "department": DEPARTMENTS[n % len(DEPARTMENTS)],
         }
         retried_rate = retried_device = False
-        while not stopping():
+        while not quiet():
             cheated = cheat or (replay and machine.last_proof is not None)
 
             def proof(challenge: str, difficulty: int) -> tuple[str, str]:
@@ -641,7 +655,7 @@ async def farm(config: dict[str, Any], stopping: Callable[[], bool]) -> dict[str
     async def machine_scripts(machine: Machine) -> None:
         per = len(machines)
         for k, n in enumerate(range(machine.position, scale.bots, per)):
-            if stopping():
+            if quiet():
                 return
             await script(machine, k, n)
 
@@ -650,6 +664,14 @@ async def farm(config: dict[str, Any], stopping: Callable[[], bool]) -> dict[str
     try:
         await asyncio.gather(*(machine_scripts(m) for m in machines))
         joined_s = time.monotonic() - t0
+        while not quiet():
+            await asyncio.sleep(0.1)
+        deadline = time.monotonic() + SETTLE_S
+        while time.monotonic() < deadline and any(
+            bot.requests > bot.answered() for bot in bots if bot.ws and not bot.ws.closed
+        ):
+            await asyncio.sleep(0.05)
+        quieted()
         while not stopping():
             await asyncio.sleep(0.1)
         for task in lives:
@@ -682,7 +704,20 @@ async def farm(config: dict[str, Any], stopping: Callable[[], bool]) -> dict[str
     }
 
 
-def farm_process(config: dict[str, Any], started: Any, stop: Any, out: Any) -> None:
+@dataclass
+class FarmControl:
+    """The farm's process and how the run steers it (multiprocessing events)."""
+
+    process: Any
+    started: Any
+    quiet: Any  # stop posting and joining
+    quieted: Any  # every request sent is answered
+    stop: Any  # disconnect and report
+    out: Any  # the result
+
+
+def farm_process(config: dict[str, Any], started: Any, quiet: Any, quieted: Any, stop: Any,
+                 out: Any) -> None:  # fmt: skip
     """The farm's process (spawned): niced, runs ``farm`` until ``stop`` is set."""
     with contextlib.suppress(OSError):
         os.nice(FARM_NICE)
@@ -690,7 +725,7 @@ def farm_process(config: dict[str, Any], started: Any, stop: Any, out: Any) -> N
 
     async def main() -> dict[str, Any]:
         started.set()
-        return await farm(config, stop.is_set)
+        return await farm(config, quiet.is_set, quieted.set, stop.is_set)
 
     try:
         out.put(asyncio.run(main()))
@@ -735,6 +770,40 @@ async def console(
             watch.console_reads.setdefault(watch.phase, []).append(time.perf_counter() - start)
 
     await asyncio.gather(follow(), reread())
+
+
+async def moderate(http: aiohttp.ClientSession, base: str) -> dict[str, Any]:
+    """What a moderator does about the flood (docs/deploy.md), the bots still connected: the
+    largest held case, banned with ``bulk_case`` and ``scope: ip`` (every sender of a copy,
+    on its address or /64: their sessions close with 4012)."""
+    headers = await desk_login(http, base)
+    async with http.get(f"{base}/api/desk/queue", headers=headers) as resp:
+        items = (await resp.json())["items"]
+    held = [i for i in items if i["kind"] == "held"]
+    if not held:
+        return {"held_cases": 0}
+    case = max(held, key=lambda i: i["count"])
+    action = {
+        "action": "ban",
+        "scope": "ip",
+        "subject_id": case["subject"]["id"],
+        "source": {"kind": "held", "id": case["id"]},
+        "rule": "harassment",
+        "reason": "the same threat posted by a bot farm",
+        "bulk_case": True,
+    }
+    start = time.perf_counter()
+    async with http.post(f"{base}/api/desk/actions", json=action, headers=headers) as resp:
+        answer = await resp.json()
+        status = resp.status
+    took = time.perf_counter() - start
+    return {
+        "case_copies": case["count"],
+        "case_senders": case["senders"],
+        "status": status,
+        "banned": len(answer.get("sanctions", [])) if status == 200 else answer,
+        "took_s": round(took, 2),
+    }
 
 
 async def desk_queue(http: aiohttp.ClientSession, base: str) -> dict[str, Any]:
@@ -854,21 +923,21 @@ async def scenario(
         watcher = asyncio.create_task(watch_health(http, base, timing, watch))
         moderator = asyncio.create_task(console(http, base, await desk_login(http, base), watch))
         farm_result: dict[str, Any] = {}
+        moderation: dict[str, Any] = {}
+        queue: dict[str, Any] = {}
         for phase in ("calm", "flood", "after"):
             async with http.get(f"{base}/healthz") as resp:
                 pow_at_start = (await resp.json())["pow"]
-            proc = None
+            farm_control = None
             watch.phase = phase
             if phase == "flood":
-                proc, stop, out = await start_farm(base, scale, pop, seed)
+                farm_control = await start_farm(base, scale, pop, seed)
                 if on_flood is not None:
                     on_flood()
             gc_before = await gc_pauses(http, base)
             cpu_s, cpu_g, start = cpu_seconds(server_pid), self_cpu(), time.perf_counter()
             seconds = scale.phase_s / 2 if phase == "after" else scale.phase_s
             seq = await traffic(pop, timing, phase, seconds, rng, seq)
-            if proc is not None:
-                stop.set()
             await settle(pop, timing, phase)
             wall = time.perf_counter() - start
             phases[phase] = phase_figures(
@@ -886,14 +955,20 @@ async def scenario(
                 "read_p50_ms": round(percentile(reads, 0.5) * 1000, 1),
                 "read_max_ms": round(reads[-1] * 1000, 1) if reads else None,
             }
-            if proc is not None:
-                farm_result = await asyncio.get_running_loop().run_in_executor(
-                    None, out.get, True, 120
-                )
-                proc.join(30)
+            if farm_control is not None:
+                loop = asyncio.get_running_loop()
+                farm_control.quiet.set()
+                await loop.run_in_executor(None, farm_control.quieted.wait, 60)
+                queue = await desk_queue(http, base)  # as the flood left it
+                moderation = await moderate(http, base)  # the bots still connected
+                farm_control.stop.set()
+                farm_result = await loop.run_in_executor(None, farm_control.out.get, True, 120)
+                farm_control.process.join(30)
+                closed = (farm_result.get("outcomes") or {}).get("-:closed:4012", 0)
+                moderation["bots_closed_4012"] = closed
         watcher.cancel()
         moderator.cancel()
-        queue = await desk_queue(http, base)
+        moderation["queue_after"] = await desk_queue(http, base)
         refused = await refusals(http, base)
         ordinary_outcomes = outcome_table(pop.clients)
         foreign = sum(c.foreign for c in pop.clients)
@@ -924,16 +999,23 @@ async def scenario(
             "max_solved_last_minute": watch.pow["solved_last_minute"],
         },
         "queue": queue,
+        "moderation": moderation,
         "server_refused_total": refused,
         "server_rss_mb": round(rss_bytes(server_pid) / 2**20, 1),
         "load_average": [round(x, 2) for x in (*load_before, *os.getloadavg())],
     }
 
 
-async def start_farm(base: str, scale: Scale, pop: Population, seed: int) -> tuple[Any, Any, Any]:
-    """The farm's process, started and ready: (process, its stop event, its result queue)."""
+async def start_farm(base: str, scale: Scale, pop: Population, seed: int) -> FarmControl:
+    """The farm's process, started and ready."""
     ctx = multiprocessing.get_context("spawn")
-    started, stop, out = ctx.Event(), ctx.Event(), ctx.Queue()
+    started, quiet, quieted, stop, out = (
+        ctx.Event(),
+        ctx.Event(),
+        ctx.Event(),
+        ctx.Event(),
+        ctx.Queue(),
+    )
     names = [c.name for c in pop.clients]
     config = {
         "base": base,
@@ -943,14 +1025,16 @@ async def start_farm(base: str, scale: Scale, pop: Population, seed: int) -> tup
         "rooms": small_rooms(scale.ordinary),
         "seed": seed,
     }
-    proc = ctx.Process(target=farm_process, args=(config, started, stop, out), daemon=True)
+    proc = ctx.Process(
+        target=farm_process, args=(config, started, quiet, quieted, stop, out), daemon=True
+    )
     proc.start()
     deadline = time.monotonic() + 120
     while not await asyncio.get_running_loop().run_in_executor(None, started.wait, 0.5):
         if not proc.is_alive() or time.monotonic() > deadline:
             proc.kill()
             raise RuntimeError(f"the farm's process did not start (exit {proc.exitcode})")
-    return proc, stop, out
+    return FarmControl(proc, started, quiet, quieted, stop, out)
 
 
 def run_loop(coro: Coroutine[Any, Any, dict[str, Any]]) -> dict[str, Any]:

@@ -249,6 +249,13 @@ def _flood(result: dict[str, Any]) -> list[str]:
         parts = [f"{k.split(':', 1)[1]} {v:,}" for k, v in outcomes.items() if k[0] == prefix]
         if parts:
             lines.append(f"- bots' {label}: " + ", ".join(parts))
+    moderation = result.get("moderation") or {}
+    if moderation.get("status") == 200:
+        lines.append(
+            f"- a moderator's one action (the held case banned with `bulk_case`, scope ip): "
+            f"{moderation['banned']} accounts banned in {moderation['took_s']} s, "
+            f"{moderation['bots_closed_4012']} bot sessions closed (4012)"
+        )
     ordinary = result["ordinary"]
     lines.append(
         f"- ordinary clients received {ordinary['bot_messages_received']:,} bot messages; "

@@ -75,3 +75,11 @@ async def test_a_bot_flood_is_stopped_at_the_door_and_merged_on_the_desk(flooded
         flood.REPORT_CATEGORIES
     ), queue
     assert queue["items"] <= len(flood.SPAM) + flood.VICTIMS * len(flood.REPORT_CATEGORIES)
+
+    # One moderator's action ends it: the held case banned with bulk_case (scope ip) bans
+    # every sender of a copy, their sessions close (4012), and no held case is left.
+    moderation = flooded["moderation"]
+    assert moderation["status"] == 200, moderation
+    assert moderation["banned"] == moderation["case_senders"] > 1, moderation
+    assert moderation["bots_closed_4012"] == moderation["banned"], (moderation, outcomes)
+    assert moderation["queue_after"]["items_by_kind"].get("held", 0) == 0, moderation
