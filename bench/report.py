@@ -157,6 +157,9 @@ def _scaleout(result: dict[str, Any]) -> list[str]:
     return out
 
 
+PHASES = ("calm", "flood", "after")
+
+
 def _flood(result: dict[str, Any]) -> list[str]:
     """The bot flood (bench_flood.py): ordinary clients calm / flood / after, the door, the
     desk."""
@@ -200,7 +203,7 @@ def _flood(result: dict[str, Any]) -> list[str]:
                 p.get("healthz_max_ms"),
                 p["server_cpu_share"],
             ]
-            for name, p in phases.items()
+            for name, p in sorted(phases.items(), key=lambda kv: PHASES.index(kv[0]))
         ],
     )
     ratio = result["p99_ratio_flood_to_calm"]
