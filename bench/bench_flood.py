@@ -34,14 +34,21 @@ reports about ``VICTIMS`` ordinary chatters (a mass-report campaign), opens ``BO
 private conversations with random ordinary chatters, then posts every ``BOT_POST_EVERY_S``
 in turn a threat, a solicitation and a link, without regard for refusals.
 
+A moderator's console is open through the run (``console``: the desk page's behaviour, a
+queue re-read per event). When the flood phase ends the farm goes quiet (no more posts or
+joins, every request answered), the desk's queue is read as the flood left it, and the
+moderator bans the largest held case with ``bulk_case`` and ``scope: ip`` while the bots
+are still connected (``moderate``); then the farm disconnects and reports.
+
 Figures: ordinary p50/p99 per phase and the flood/calm ratio (goal <= 2), every ordinary
 post acknowledged and every delivery received; the farm's join attempts, accepted and
 refused by which limit (address, /64, device, proof of work); the proof's difficulty reached;
 what became of the bots' posts, private messages and reports; the moderators' queue
-(items by kind, and how many copies or reports each kind merges); server CPU per phase; the
-machine's load average. ``QUICK`` (100 + 100, lower limits so that they bite at that scale)
-runs in the test suite (tests/server/test_bot_flood.py), which checks the invariants, not
-the latency ratio.
+(items by kind, and how many copies or reports each kind merges) and the moderator's ban;
+per phase: post-to-ack times, /healthz answer times, the console's queue reads, server CPU
+and GC pauses; ``causette_refused_total``; the machine's load average. ``QUICK`` (100 +
+100, lower limits so that they bite at that scale) runs in the test suite
+(tests/server/test_bot_flood.py), which checks the invariants, not the latency ratio.
 """
 
 from __future__ import annotations
