@@ -4,7 +4,7 @@ The server under test runs in its own process; this process is the load generato
 picows client: the cheapest client there is, so the figures measure the server). Every
 contender gets the same client: plain JSON text frames for causette and the bare peers, and
 for Socket.IO the same frames wrapped in Engine.IO v4 / Socket.IO v5 packets (see
-``Client``). Server CPU time comes from /proc, memory from /proc/PID/status (VmRSS).
+``Client``). Server CPU time and memory are read from /proc (bench/proc.py).
 
 Client sockets are spread over several source addresses (127.0.0.2 ... 127.0.0.N, bound
 before connect, the port chosen at connect time) so that tens of thousands of connections
@@ -36,20 +36,22 @@ import orjson
 from picows import WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
 from picows.url import WSParsedURL
 
+# Re-exported: every scenario imports these from here (bench/proc.py holds them so that the
+# test suite, which has no picows, can use them too).
+from bench.proc import command_cpu_seconds as command_cpu_seconds
+from bench.proc import cpu_seconds as cpu_seconds
+from bench.proc import free_port
+from bench.proc import machine_cpu_seconds as machine_cpu_seconds
+from bench.proc import percentile as percentile
+from bench.proc import raise_nofile as raise_nofile
+from bench.proc import rss_bytes as rss_bytes
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NODE_DIR = os.path.join(ROOT, "bench", "peers", "node-socketio")
 PADDING = "x" * 80  # ~100-byte texts, as in architecture.md's measurements
 SOURCE_ADDRESSES = [f"127.0.0.{i}" for i in range(2, 10)]
 IP_BIND_ADDRESS_NO_PORT = 24  # Linux: pick the source port at connect(), not at bind()
 TEXT = WSMsgType.TEXT
-
-
-def raise_nofile() -> int:
-    """Raise this process's RLIMIT_NOFILE to its hard limit; return the new soft limit."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 @contextlib.contextmanager
@@ -70,13 +72,6 @@ def quiet_gc() -> Iterator[None]:
         gc.unfreeze()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def two_free_ports() -> int:
     for _ in range(50):
         port = free_port()
@@ -87,54 +82,6 @@ def two_free_ports() -> int:
         except OSError:
             continue
     raise RuntimeError("no two consecutive free ports")
-
-
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks
-
-
-def machine_cpu_seconds() -> float:
-    """Busy CPU seconds of the whole machine since boot, all cores (``/proc/stat``: all but
-    idle and iowait)."""
-    with open("/proc/stat") as fh:
-        fields = [int(x) for x in fh.readline().split()[1:9]]
-    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
-
-
-def command_cpu_seconds(*commands: str) -> float:
-    """CPU seconds of every process named one of ``commands`` (``/proc/PID/comm``, e.g.
-    ``redis-server``, ``postgres``), summed: whoever runs them, so the machine's, not only
-    this benchmark's; processes that ended in between are missed."""
-    total = 0.0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/comm") as fh:
-                if fh.read().strip() not in commands:
-                    continue
-            total += cpu_seconds(int(entry))
-        except OSError:
-            continue
-    return total
-
-
-def rss_bytes(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def percentile(sorted_values: list[float], q: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    index = min(len(sorted_values) - 1, int(len(sorted_values) * q))
-    return sorted_values[index]
 
 
 @dataclass

@@ -157,6 +157,116 @@ def _scaleout(result: dict[str, Any]) -> list[str]:
     return out
 
 
+PHASES = ("calm", "flood", "after")
+
+
+def _flood(result: dict[str, Any]) -> list[str]:
+    """The bot flood (bench_flood.py): ordinary clients calm / flood / after, the door, the
+    desk."""
+    scale, farm, queue = result["scale"], result.get("farm") or {}, result["queue"]
+    load = result.get("load_average") or []
+    out = [
+        "",
+        f"## Bot flood: {scale['ordinary']:,} ordinary clients beside {scale['bots']:,} bot "
+        "scripts",
+        "",
+        f"Farm of {len(farm.get('accepted_per_machine') or {})} machines (IPv4 addresses and "
+        f"IPv6 /64s), {scale['joins_per_unit_per_hour']} joins per address or /64 an hour, "
+        f"proof of work {scale['pow_difficulty']} bits + the storm rule; each phase "
+        f"{scale['phase_s']:g} s (after: half). Load average at the start "
+        f"{', '.join(_fmt(x) for x in load[:3])}, at the end {', '.join(_fmt(x) for x in load[3:])}"
+        " (2 cores, shared).",
+        "",
+    ]
+    phases = result["phases"]
+    out += _grid(
+        [
+            "phase",
+            "posts",
+            "deliveries received / expected",
+            "p50 ms",
+            "p99 ms",
+            "p99.9 ms",
+            "ack p99 ms",
+            "/healthz max ms",
+            "server CPU, cores",
+        ],
+        [
+            [
+                name,
+                p["posts"],
+                [p["deliveries_received"], p["deliveries_expected"]],
+                p["p50_ms"],
+                p["p99_ms"],
+                p["p999_ms"],
+                p.get("ack_p99_ms"),
+                p.get("healthz_max_ms"),
+                p["server_cpu_share"],
+            ]
+            for name, p in sorted(phases.items(), key=lambda kv: PHASES.index(kv[0]))
+        ],
+    )
+    ratio = result["p99_ratio_flood_to_calm"]
+    out += [
+        "",
+        f"Ordinary p99 flood ÷ calm: **{ratio}×** (goal ≤ 2: {'met' if ratio <= 2 else 'NOT met'}"
+        f"); p50 {result['p50_ratio_flood_to_calm']}×.",
+        "",
+    ]
+    refused = farm.get("refused_by_limit") or {}
+    out += _grid(
+        [
+            "join attempts",
+            "accepted",
+            "refused: address",
+            "refused: /64",
+            "refused: device",
+            "refused: proof of work",
+            "proof bits (base → max)",
+            "desk items (held / report / alert)",
+            "held copies, reports merged",
+        ],
+        [
+            [
+                farm.get("join_attempts"),
+                farm.get("accepted"),
+                refused.get("address", 0),
+                refused.get("/64", 0),
+                refused.get("device", 0),
+                refused.get("pow", 0),
+                f"{result['pow']['base']} → {result['pow']['max_difficulty']}",
+                f"{queue['items']} ({queue['items_by_kind'].get('held', 0)} / "
+                f"{queue['items_by_kind'].get('report', 0)} / "
+                f"{queue['items_by_kind'].get('alert', 0)})",
+                [
+                    queue["merged_by_kind"].get("held", 0),
+                    queue["merged_by_kind"].get("report", 0),
+                ],
+            ]
+        ],
+    )
+    outcomes = farm.get("outcomes") or {}
+    kinds = {"s": "posts", "m": "private messages", "r": "reports"}
+    lines = []
+    for prefix, label in kinds.items():
+        parts = [f"{k.split(':', 1)[1]} {v:,}" for k, v in outcomes.items() if k[0] == prefix]
+        if parts:
+            lines.append(f"- bots' {label}: " + ", ".join(parts))
+    moderation = result.get("moderation") or {}
+    if moderation.get("status") == 200:
+        lines.append(
+            f"- a moderator's one action (the held case banned with `bulk_case`, scope ip): "
+            f"{moderation['banned']} accounts banned in {moderation['took_s']} s, "
+            f"{moderation['bots_closed_4012']} bot sessions closed (4012)"
+        )
+    ordinary = result["ordinary"]
+    lines.append(
+        f"- ordinary clients received {ordinary['bot_messages_received']:,} bot messages; "
+        f"what their posts got back (and the bots' requests): {ordinary['outcomes']}"
+    )
+    return [*out, "", *lines]
+
+
 def _ratios(result: dict[str, Any]) -> list[str]:
     ratios = result.get("causette_advantage_vs") or {}
     if not ratios:
@@ -343,6 +453,9 @@ def write() -> pathlib.Path:
             ],
         )
         out += _ratios(storm)
+    flood = _load("flood")
+    if flood and "phases" in flood:
+        out += _flood(flood)
     safety = _load("safety")
     if safety and "learned" in safety:
         out += [

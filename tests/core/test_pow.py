@@ -325,3 +325,20 @@ def test_a_challenge_issued_before_the_storm_still_verifies() -> None:
     calm = issue(DIFF)
     nonce = pw.solve(calm, DIFF)
     pw.verify(KEY, calm, nonce, now=NOW, min_difficulty=DIFF, spent=pw.SpentChallenges())
+
+
+def test_a_storm_of_live_challenges_is_swept_at_most_every_interval() -> None:
+    """Issue 17: under a join storm every spent challenge is still live, and sweeping the
+    set on each spend made a join cost the size of the set (quadratic in the storm). A sweep
+    runs at most every SWEEP_EVERY_S; replays stay refused; expired entries still go."""
+    spent = pw.SpentChallenges()
+    # 5,000 proofs in 50 s (100 a second), each live for two minutes.
+    for i in range(5000):
+        assert spent.spend(f"c{i}", expires_at=NOW + i / 100 + TTL, now=NOW + i / 100)
+    assert spent.sweeps <= 1 + 50 / pw.SWEEP_EVERY_S
+    assert not spent.spend("c0", expires_at=NOW + TTL, now=NOW + 51)
+    assert not spent.spend("c4999", expires_at=NOW + 50 + TTL, now=NOW + 51)
+    # Once they have all expired, the next sweep leaves only what is live.
+    later = NOW + 50 + TTL + pw.SWEEP_EVERY_S + 1
+    assert spent.spend("late", expires_at=later + TTL, now=later)
+    assert set(spent.expiry_by_challenge) == {"late"}

@@ -178,3 +178,29 @@ async def test_events_reach_consoles_on_another_process(
         assert (await remote.next()) == {"type": "resync"}
     finally:
         await second.close()
+
+
+async def test_a_burst_of_queue_changes_is_one_event_then_the_latest(
+    server, make_moderator, open_stream, monkeypatch
+):
+    """Issue 17 (a bot flood): each held copy is a queue change, and the console re-reads
+    the whole queue on each event. A stream passes the first at once, then only the latest
+    of those that came within QUEUE_EVENTS_EVERY_S; other events are not held back."""
+    monkeypatch.setattr(live, "QUEUE_EVENTS_EVERY_S", 0.5)
+    mod = await make_moderator("modo")
+    stream = await open_stream(mod)
+    desk = server.app[DESK]
+    desk.publish("queue", change="added", item_kind="held", id="h-0")
+    assert (await stream.next())["id"] == "h-0"
+    for n in range(1, 50):
+        desk.publish("queue", change="added", item_kind="held", id=f"h-{n}")
+    desk.publish("resync")  # not a queue event: not held back
+    assert await stream.next() == {"type": "resync"}
+    assert await stream.next() == {
+        "type": "queue",
+        "change": "added",
+        "item_kind": "held",
+        "id": "h-49",
+    }
+    desk.publish("resync")  # a barrier: nothing else was held back in between
+    assert await stream.next() == {"type": "resync"}

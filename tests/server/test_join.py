@@ -293,3 +293,91 @@ async def test_a_refused_resume_leaves_the_connections_gauge_alone(
         await gone.wait()
     assert len(ended) == 2
     assert metrics.CONNECTIONS._value.get() == before + 1  # the new Alice only
+
+
+async def _join_from(client: ChatClient, name: str, forwarded_for: str) -> tuple[int, str | None]:
+    """A join through the load balancer, which says the client's address in the header."""
+    async with client.http.get(f"{client.base_url}/api/pow") as resp:
+        challenge = await resp.json()
+    body = {
+        "pseudonym": name,
+        "age": 30,
+        "gender": "x",
+        "department": "75",
+        "pow": {
+            "challenge": challenge["challenge"],
+            "nonce": solve(challenge["challenge"], challenge["difficulty"]),
+        },
+    }
+    headers = {"X-Forwarded-For": forwarded_for}
+    async with client.http.post(f"{client.base_url}/api/join", json=body, headers=headers) as resp:
+        answer = await resp.json()
+        return resp.status, None if resp.status == 201 else answer["error"]["code"]
+
+
+async def test_join_limits_per_address_and_per_64_hold_behind_the_trusted_proxy(
+    make_client, settings
+):
+    """Issue 17 (a bot flood): behind the load balancer every join comes from its address;
+    the limit counts the address the trusted proxy names (IPv4), or its /64 (IPv6: a farm
+    rotating addresses inside one /64 is one unit), never the proxy itself."""
+    settings.trusted_proxies = "127.0.0.1"
+    settings.joins_per_ip_per_hour = 2
+    client = await make_client()
+    for n in range(2):
+        assert await _join_from(client, f"Quatre{n}", "198.51.100.7") == (201, None)
+        assert await _join_from(client, f"Six{n}", f"2001:db8:1:2::{n + 1:x}") == (201, None)
+    assert await _join_from(client, "Quatre2", "198.51.100.7") == (429, "join_rate_limited")
+    assert await _join_from(client, "Six2", "2001:db8:1:2:ffff::9") == (429, "join_rate_limited")
+    # Another address, another /64: each has its own allowance (the proxy's is not shared).
+    assert await _join_from(client, "Voisin", "198.51.100.8") == (201, None)
+    assert await _join_from(client, "Voisine", "2001:db8:1:3::1") == (201, None)
+    # A client cannot pick its address: a proxy's own hop is skipped, the client's counted.
+    assert await _join_from(client, "Malin", "198.51.100.7, 127.0.0.1") == (
+        429,
+        "join_rate_limited",
+    )
+
+
+async def test_a_forwarded_for_header_from_an_untrusted_peer_is_not_an_address(
+    make_client, settings
+):
+    """Without a trusted proxy the header is ignored: a bot naming a new address on each
+    join is still counted on the one it connects from."""
+    settings.trusted_proxies = "10.0.0.0/8"
+    settings.joins_per_ip_per_hour = 2
+    client = await make_client()
+    assert await _join_from(client, "Faux1", "198.51.100.1") == (201, None)
+    assert await _join_from(client, "Faux2", "198.51.100.2") == (201, None)
+    assert await _join_from(client, "Faux3", "198.51.100.3") == (429, "join_rate_limited")
+
+
+async def _refused_total(client: ChatClient, code: str) -> float:
+    async with client.http.get(f"{client.base_url}/metrics") as resp:
+        text = await resp.text()
+    prefix = f'causette_refused_total{{code="{code}"}} '
+    return sum(float(line[len(prefix) :]) for line in text.splitlines() if line.startswith(prefix))
+
+
+async def test_join_refusals_are_counted_by_code_in_the_metrics(make_client, settings):
+    """What an operator watches under a join storm: every refused join counts once under its
+    code in causette_refused_total (the counter is the process's, so the test reads deltas)."""
+    settings.trusted_proxies = "127.0.0.1"
+    settings.joins_per_ip_per_hour = 1
+    client = await make_client()
+    limited, invalid = (
+        await _refused_total(client, "join_rate_limited"),
+        await _refused_total(client, "pow_invalid"),
+    )
+    assert await _join_from(client, "Compte1", "198.51.100.20") == (201, None)
+    for n in range(2):
+        assert await _join_from(client, f"Compte{n + 2}", "198.51.100.20") == (
+            429,
+            "join_rate_limited",
+        )
+    status, body, _ = await _join(
+        client, pseudonym="SansPreuve", age=30, gender="x", department="75", pow=None
+    )
+    assert (status, body["error"]["code"]) == (403, "pow_invalid")
+    assert await _refused_total(client, "join_rate_limited") == limited + 2
+    assert await _refused_total(client, "pow_invalid") == invalid + 1

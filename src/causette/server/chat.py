@@ -352,8 +352,7 @@ class ChatService:
             self.device_memory_s,
         )
         if refusal is not None:
-            metrics.REFUSED.labels(code=refusal.code.value).inc()
-            raise refusal
+            raise refusal  # counted with every join refusal by the join route (http_api.py)
         chatter = Chatter(
             id=chatter_id,
             profile=profile,

@@ -19,6 +19,7 @@ from causette import __version__
 from causette.core.errors import ChatError, ErrorCode
 from causette.core.geography import departments
 from causette.core.identity import MAX_AGE, MIN_AGE, PSEUDONYM_MAX, PSEUDONYM_MIN, Gender
+from causette.server import metrics
 from causette.server.chat import Chatter
 from causette.server.events import JoinRequest, parse_body
 from causette.server.keys import SERVICE
@@ -227,6 +228,9 @@ async def join(request: web.Request) -> web.Response:
             form, client_address(request, service.settings.trusted_proxies), device
         )
     except ChatError as exc:
+        # What a join storm looks like from outside: refusals by code (join_rate_limited,
+        # pow_invalid, device_paused, banned…) in causette_refused_total.
+        metrics.REFUSED.labels(code=exc.code.value).inc()
         response = error_response(exc, form.lang or "fr")
         if exc.code is ErrorCode.AGE_TOO_YOUNG and DEVICE_COOKIE not in request.cookies:
             set_device_cookie(response, request, device)
