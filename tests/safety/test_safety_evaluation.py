@@ -19,12 +19,20 @@ from pathlib import Path
 
 import pytest
 
+import causette.safety.train as training
 from causette.safety.cli import _load_corpus
 from causette.safety.corpus import Conversation
 from causette.safety.model import load_learned
 from causette.safety.report import Figures
 from causette.safety.rules import Rules
-from causette.safety.train import corpus_digest, evaluation, source_digest, train
+from causette.safety.train import (
+    corpus_digest,
+    evaluation,
+    folds_of,
+    leave_one_author_out,
+    source_digest,
+    train,
+)
 
 AUTHORS = Path(__file__).parent / "corpus" / "authors"
 LOAO = Path(__file__).parent / "corpus" / "loao.json"
@@ -37,9 +45,9 @@ FLOORS = {
     "first_push": 0.91,  # goal 0.80
     "ambush_escalated": 0.95,  # goal 0.90
     "hate_escalated": 0.68,  # goal 0.85: not met
-    "harassment_escalated": 0.51,  # goal 0.75: not met
-    "threat_escalated": 0.54,  # goal 0.75: not met
-    "acted": 0.62,  # goal 0.80: not met
+    "harassment_escalated": 0.54,  # goal 0.75: not met
+    "threat_escalated": 0.66,  # goal 0.75: not met
+    "acted": 0.61,  # goal 0.80: not met
 }
 CEILINGS = {
     "benign_escalated": 0.025,  # goal 0.03
@@ -133,3 +141,45 @@ def test_training_is_deterministic(rules: Rules, corpus: list[Conversation]) -> 
     first = train(rules, small).to_files()
     second = train(rules, small).to_files()
     assert first == second
+
+
+def test_folds_deal_every_author_once() -> None:
+    names = [f"a{i}" for i in range(1, 20)] + ["house"]
+    folds = folds_of(names)
+    assert len(set(folds.values())) == 4
+    for a, fold in folds.items():
+        assert a in fold
+        assert sum(a in f for f in set(folds.values())) == 1
+
+
+def test_nothing_is_fitted_on_the_author_being_scored(
+    rules: Rules, corpus: list[Conversation], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cross-fitting by folds keeps leave-one-author-out honest: each author's traces (the
+    conversation model's training data) come from a message model fitted without that
+    author, and no model of the evaluation is fitted on every author."""
+    small = [
+        c for c in corpus if c.author in ("a1", "a2", "a3", "a4", "a5") and int(c.cid[3:]) <= 12
+    ]
+    without: dict[int, frozenset[str]] = {}
+    real_fit, real_traced = training.fit_message, training.traced
+
+    def fit(rows, exclude=()):  # type: ignore[no-untyped-def]
+        model = real_fit(rows, exclude)
+        without[id(model)] = frozenset(exclude)
+        return model
+
+    traced: list[tuple[str, frozenset[str]]] = []
+
+    def trace(rules_, model, convs):  # type: ignore[no-untyped-def]
+        traced.append((convs[0].author, without[id(model)]))
+        return real_traced(rules_, model, convs)
+
+    monkeypatch.setattr(training, "fit_message", fit)
+    monkeypatch.setattr(training, "traced", trace)
+    leave_one_author_out(rules, small)
+    assert len(traced) == 5 * 4  # each held-out author: the four others traced
+    for author, excluded in traced:
+        assert author in excluded, (author, sorted(excluded))
+        assert len(excluded) >= 2  # the held-out author too
+    assert all(without.values()), "a model fitted on every author"

@@ -66,20 +66,31 @@ async def test_a_bot_flood_is_stopped_at_the_door_and_merged_on_the_desk(flooded
     # The desk: every held copy and every report is there, as a few merged cases: at most
     # one per spam text, and one per victim and category of the mass report.
     outcomes = farm["outcomes"]
-    held, reported = outcomes.get("s:held", 0), outcomes.get("r:report_ack", 0)
-    assert held > 0 and reported > 0, outcomes
+    # Held copies: the spam posts, and the private spam the safety engine holds too.
+    held = outcomes.get("s:held", 0) + outcomes.get("m:held", 0)
+    reported = outcomes.get("r:report_ack", 0)
+    assert outcomes.get("s:held", 0) > 0 and reported > 0, outcomes
     assert queue["merged_by_kind"].get("held") == held, queue
     assert queue["merged_by_kind"].get("report") == reported, queue
-    assert queue["items_by_kind"].get("held", 0) <= len(flood.SPAM), queue
+    assert queue["items_by_kind"].get("held", 0) <= len(flood.SPAM) + 1, queue
     assert queue["items_by_kind"].get("report", 0) <= flood.VICTIMS * len(
         flood.REPORT_CATEGORIES
     ), queue
-    assert queue["items"] <= len(flood.SPAM) + flood.VICTIMS * len(flood.REPORT_CATEGORIES)
+    # Alerts are not merged (one per speaker the conversation model escalates: since the
+    # reaction features of decision 011, each bot posting "je vais te tuer" beside others
+    # doing the same is escalated as a threat): at most one per bot let in.
+    alerts = queue["items_by_kind"].get("alert", 0)
+    assert alerts <= farm["accepted"], queue
+    assert queue["items"] - alerts <= len(flood.SPAM) + 1 + flood.VICTIMS * len(
+        flood.REPORT_CATEGORIES
+    )
 
     # One moderator's action ends it: the held case banned with bulk_case (scope ip) bans
-    # every sender of a copy, their sessions close (4012), and no held case is left.
+    # every sender of a copy, their sessions close (4012), and no case of the posts is
+    # left (the private spam, when the engine held some, is its own case).
     moderation = flooded["moderation"]
     assert moderation["status"] == 200, moderation
     assert moderation["banned"] == moderation["case_senders"] > 1, moderation
     assert moderation["bots_closed_4012"] == moderation["banned"], (moderation, outcomes)
-    assert moderation["queue_after"]["items_by_kind"].get("held", 0) == 0, moderation
+    left = moderation["queue_after"]["items_by_kind"].get("held", 0)
+    assert left <= int(outcomes.get("m:held", 0) > 0), moderation

@@ -47,3 +47,29 @@ async def test_a_failure_while_screening_is_logged_with_the_message_ref(
         assert (await ana.expect("error", ref="r-77"))["code"] == "internal"
     [logged] = [r for r in caplog.records if r.name == "causette.server.safety_layer"]
     assert "ref=r-77 in room:general" in logged.getMessage()
+
+
+async def test_an_engine_failure_holds_the_message_and_logs_why(
+    make_client, server, monkeypatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The engine's last resort: a message it could not judge is held, never delivered,
+    and the traceback reaches the log (the engine itself does no I/O)."""
+    safety = server.app[SERVICE].safety
+    assert safety is not None
+    engine = safety.gate.engine
+
+    def broken(*_args: Any) -> None:
+        raise ZeroDivisionError("a rule divided by zero")
+
+    monkeypatch.setattr(engine, "_evaluate", broken)
+    ana = await make_client("Ana")
+    bob = await make_client("Bob")
+    await ana.enter("general")
+    await bob.enter("general")
+    with caplog.at_level(logging.ERROR):
+        await ana.send({"type": "post", "room": "general", "text": "bonjour", "ref": "r-9"})
+        reply = await ana.expect("held", ref="r-9")
+    assert reply["ref"] == "r-9"
+    [logged] = [r for r in caplog.records if r.name == "causette.server.safety_gate"]
+    assert "ZeroDivisionError: a rule divided by zero" in logged.getMessage()
+    assert "general" in logged.getMessage()

@@ -23,6 +23,7 @@ and evict (``forget_idle``).
 from __future__ import annotations
 
 import re
+import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,7 @@ from causette.safety.detectors import Frames, Signal, detect
 from causette.safety.detectors import hate as hate_detector
 from causette.safety.detectors.pii import find_phones
 from causette.safety.model import (
+    MESSAGE_HEADS,
     LearnedLayer,
     SpeakerContext,
     SpeakerSummary,
@@ -129,6 +131,7 @@ class Decision:
     notes: tuple[tuple[str, float, str | None], ...] = ()  # (risk, raw score, from whom)
     learned: LearnedNote | None = None  # the learned layer's view (explain)
     escalated_for: tuple[str, ...] = ()  # the categories the conversation is escalated for
+    failure: str | None = None  # the engine failed: held unjudged, with the traceback to log
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -164,6 +167,14 @@ _COURTING = {
     "ambush.come_alone",
     "grooming.maturity",
 }
+
+
+# A speaker the conversation model already suspects of a harm is acted on at this share
+# of the message head's threshold (never below 0.5).
+SUSPECTED_LINE = 0.75
+
+# The message heads whose strongest messages from the others make a pile-on.
+_HOSTILE = tuple(MESSAGE_HEADS.index(h) for h in ("hate", "harassment", "threat"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,10 +294,19 @@ class SafetyEngine:
         """Decide what to do with ``msg`` sent at ``now`` (seconds), updating state."""
         try:
             return self._evaluate(msg, now)
-        except Exception:  # pragma: no cover - a last resort: never lose a message silently
+        except Exception as exc:  # a last resort: never deliver a message nobody judged
+            # The message is held for a moderator, and the failure travels with the
+            # decision: this module does no I/O, the shell logs it.
             reason = self.reason("conversation.frozen")
             return Decision(
-                "hold", (), (reason,), None, False, False, {"grooming": 0.0, "ambush": 0.0}
+                "hold",
+                (),
+                (reason,),
+                None,
+                False,
+                False,
+                {"grooming": 0.0, "ambush": 0.0},
+                failure="".join(traceback.format_exception(exc)).strip(),
             )
 
     def _evaluate(self, msg: MessageContext, now: float) -> Decision:
@@ -654,6 +674,13 @@ class SafetyEngine:
                 partner.disclosed_age if partner.disclosed_age is not None else partner.declared_age
             )
         ctx_hits = conv.context.get(t.msg.sender, {})
+        # The others' strongest hostile message each (a room holds at most
+        # ``max_participants`` of them): a pile-on is several people at one target.
+        hostile = [
+            max(summary.top[i] for i in _HOSTILE)
+            for name, summary in conv.speakers.items()
+            if name != t.msg.sender
+        ]
         return SpeakerContext(
             declared_age=sender.declared_age,
             other_age=other_age,
@@ -671,6 +698,8 @@ class SafetyEngine:
             rules_hostile=conv.hostility.get(t.msg.sender, 0),
             rule_flags=tuple(conv.rule_flags.get(t.msg.sender, ())),
             stages=len(conv.cues.get(t.msg.sender, {})),
+            others_hostile=max(hostile, default=0.0),
+            hostile_company=sum(1 for h in hostile if h >= 0.5),
         )
 
     def _learned(
@@ -696,6 +725,7 @@ class SafetyEngine:
         if summary is None:
             summary = conv.speakers[msg.sender] = SpeakerSummary()
         summary.add(probs, t.now, labels)
+        self._credit_pushback(t)
         ctx = self._speaker_context(t, rules_scores)
         minor_near = t.minor_in_conv or ctx.other_possible_minor
         at_risk = msg.to if not msg.room else None
@@ -749,7 +779,7 @@ class SafetyEngine:
             line = thresholds.get(head, 1.1)
             # A speaker already suspected of this harm gets a card on a weaker sign.
             if head in suspected:
-                line = min(line, max(0.5, line * 0.75))
+                line = min(line, max(0.5, line * SUSPECTED_LINE))
             if p < line:
                 continue
             label = f"{head}.learned"
@@ -776,6 +806,32 @@ class SafetyEngine:
                 proposals.append(Proposal("hold", self.reason(label, p=f"{p:.2f}")))
             labels.append(label)
         return card, LearnedNote(probs, risk, features)
+
+    def _credit_pushback(self, t: _Turn) -> None:
+        """A reaction to being hurt ("arrête", "leave me alone") counts against whom it
+        answers: the other side of a private conversation, or in a room the last other
+        speaker within the split window (the message it most likely answers)."""
+        if not self.rules.pushback.search(t.n.key.text):
+            return
+        conv, msg = t.conv, t.msg
+        target: str | None
+        if not msg.room:
+            target = msg.to
+        else:
+            recent = [
+                (tail.ts, name)
+                for name, tail in conv.tails.items()
+                if name != msg.sender and t.now - tail.ts <= self.rules.policy.split_window_s
+            ]
+            target = max(recent)[1] if recent else None
+        if target is None or target == msg.sender:
+            return
+        summary = conv.speakers.get(target)
+        if summary is None:
+            if target not in conv.participants:
+                return
+            summary = conv.speakers[target] = SpeakerSummary()
+        summary.pushback += 1.0
 
     # -- helpers -------------------------------------------------------------------------
     @staticmethod

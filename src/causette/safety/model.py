@@ -182,6 +182,11 @@ class SpeakerSummary:
     messages: float = 0.0  # decayed like the rest: "how many, lately"
     first_ts: float = 0.0
     last_ts: float = 0.0
+    # Reactions to this speaker ("arrête", "leave me alone", "je vais te signaler") from
+    # the others, decayed with the speaker's own messages: harassment and threats are
+    # told less by their words, which vary from one writer to the next, than by what the
+    # person on the other end answers (decision 011).
+    pushback: float = 0.0
 
     def add(self, probs: dict[str, float], ts: float, labels: Iterable[str] = ()) -> None:
         """Fold one message's head probabilities and the rules' labels in.
@@ -196,6 +201,7 @@ class SpeakerSummary:
                 for i in range(len(book)):
                     book[i] *= DECAY
             self.messages *= DECAY
+            self.pushback *= DECAY
         else:
             self.first_ts = ts
         cats = {lab.split(".", 1)[0] for lab in labels}
@@ -225,6 +231,7 @@ class SpeakerSummary:
             "messages": self.messages,
             "first_ts": self.first_ts,
             "last_ts": self.last_ts,
+            "pushback": self.pushback,
         }
 
     @classmethod
@@ -239,6 +246,7 @@ class SpeakerSummary:
             float(d["messages"]),
             float(d["first_ts"]),
             float(d["last_ts"]),
+            float(d.get("pushback", 0.0)),
         )
 
 
@@ -260,6 +268,8 @@ class SpeakerContext:
     rules_hostile: int  # hate/harassment/threat rule hits from this speaker here
     rule_flags: tuple[str, ...] = ()  # the rules' escalation verdicts on this speaker
     stages: int = 0  # distinct grooming/ambush cues the rules saw from this speaker
+    others_hostile: float = 0.0  # the others' strongest hate/harassment/threat message
+    hostile_company: int = 0  # how many others wrote a hate/harassment/threat-like message
 
 
 def _log1p(x: float) -> float:
@@ -308,6 +318,7 @@ def conversation_features(s: SpeakerSummary, c: SpeakerContext) -> list[float]:
     ]
     f.extend(_count(v) for v in s.rule_hits)
     f.extend(float(h in c.rule_flags) for h in CONVERSATION_HEADS)
+    f += [_count(s.pushback), c.others_hostile, _count(c.hostile_company)]
     return f
 
 
@@ -331,6 +342,9 @@ CONVERSATION_FEATURES = (
     "rules_stages",
     *(f"rule_hits.{c}" for c in RULE_CATEGORIES),
     *(f"rule_escalated.{h}" for h in CONVERSATION_HEADS),
+    "pushback_drawn",
+    "others_hostile",
+    "hostile_company",
 )
 
 
@@ -354,6 +368,9 @@ _WORDS = {
     "rules_ambush": "the rules' ambush score",
     "rules_hostile": "hostile messages the rules saw",
     "rules_stages": "grooming and ambush stages the rules saw",
+    "pushback_drawn": "others telling this speaker to stop",
+    "others_hostile": "hostile messages from others here",
+    "hostile_company": "others here writing hostile messages",
 }
 
 

@@ -65,6 +65,10 @@ class Lexicon(_Strict):
     frames: dict[str, list[str]] = Field(default_factory=dict)
     age: dict[str, list[str]] = Field(default_factory=dict)
     school_grades: dict[str, int] = Field(default_factory=dict)
+    # What people answer to someone who hurts them ("arrête", "leave me alone", "je vais
+    # te signaler"): not a harm, a reaction; the conversation model reads how much of it
+    # a speaker draws (decision 011).
+    pushback: list[str] = Field(default_factory=list)
 
 
 class Thresholds(_Strict):
@@ -148,6 +152,7 @@ class Rules:
     frame_index: dict[str, tuple[int, ...]]
     age: dict[str, CompiledGroup]
     school_grades: dict[str, int]
+    pushback: re.Pattern[str] = re.compile(r"(?!x)x")  # reactions to being hurt
 
 
 _LETTER_RUN = re.compile(r"([a-z])\1+")
@@ -423,6 +428,7 @@ def compile_rules(
     frames: dict[str, list[str]] = {}
     age: dict[str, list[str]] = {}
     grades: dict[str, int] = {}
+    pushback: list[str] = []
     for lex in lexicons:
         for kind, words in lex.identities.items():
             identities.setdefault(kind, []).extend(words)
@@ -438,6 +444,7 @@ def compile_rules(
         for name, pats in lex.age.items():
             age.setdefault(name, []).extend(pats)
         grades.update({_squeeze(k): v for k, v in lex.school_grades.items()})
+        pushback.extend(lex.pushback)
     for kind in (*slurs, *identities):
         if kind not in HATE_KINDS:
             raise RulesError(f"lexicon: unknown hate kind {kind!r} (known: {HATE_KINDS})")
@@ -501,4 +508,5 @@ def compile_rules(
         frame_index=trigger_index(compiled_frames),
         age={k: _group(f"age.{k}", v) for k, v in age.items()},
         school_grades=grades,
+        pushback=_compile("pushback", pushback),
     )

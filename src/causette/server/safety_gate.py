@@ -16,6 +16,7 @@ outcome the chat service applies (``Verdict``). Rules:
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from causette.safety.detectors import detect
 from causette.safety.engine import Decision, MessageContext, SafetyEngine
 from causette.safety.policy import Reason
 from causette.settings import Settings
+
+log = logging.getLogger(__name__)
 
 _LINK = re.compile(
     r"(?:https?://|www\.)\S+|\b[a-z0-9-]{2,}\.(?:com|fr|net|org|io|gg|ly|me)\b", re.IGNORECASE
@@ -122,6 +125,13 @@ class SafetyGate:
             sender_device=sender.device,
         )
         decision = self.engine.evaluate(context, now)
+        if decision.failure is not None:
+            log.error(
+                "safety engine failed on a message from %s in %s; held: %s",
+                sender.id,
+                channel,
+                decision.failure,
+            )
         return self._verdict(decision, sender, recipient, resolve)
 
     @staticmethod
