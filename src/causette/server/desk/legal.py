@@ -32,7 +32,7 @@ from causette.core.errors import ChatError, ErrorCode, bad_field
 from causette.core.roles import Permission
 from causette.core.sealing import parse_public_key, public_key_id, public_key_pem
 from causette.server.desk.auth import require
-from causette.server.desk.cli import OPERATOR, add_command, run_with_store
+from causette.server.desk.commands import OPERATOR, add_command, run_with_store
 from causette.server.desk.exports import ExportJob, Exports, parse_scope, verify_archive
 from causette.server.desk.service import DESK
 from causette.server.http_api import json_response, read_json
@@ -51,7 +51,7 @@ from causette.store.moderators import Moderator
 from causette.store.sql import SqlStore
 
 if TYPE_CHECKING:
-    from causette.server.desk.cli import Subparsers
+    from causette.server.desk.commands import Subparsers
 
 RECIPIENTS = ("pharos", "police")
 TEXT_MAX = 2000
