@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Connection, select
 
 from causette.core.errors import ChatError, ErrorCode, bad_field
 from causette.core.roles import Permission
@@ -45,7 +44,6 @@ from causette.server.retention import (
     policy_of,
 )
 from causette.settings import Settings, load_settings
-from causette.store import bodies, schema
 from causette.store.legal import DONE, RUNNING, Notification
 from causette.store.moderators import Moderator
 from causette.store.sql import SqlStore
@@ -267,56 +265,6 @@ async def release_preservation(request: web.Request) -> web.Response:
 
 
 # -- emergencies (DSA art. 18) -------------------------------------------------------------------
-def _report_case(conn: Connection, report_id: str) -> dict[str, Any] | None:
-    """A report with the people it involves and the messages around it."""
-    r, s, m = schema.reports, schema.sessions, schema.messages
-    report = conn.execute(select(r).where(r.c.id == report_id)).mappings().first()
-    if report is None:
-        return None
-    people = []
-    for role, session_id in (
-        ("subject", report["subject_id"]),
-        ("reporter", report["reporter_id"]),
-    ):
-        if not session_id:
-            continue
-        row = conn.execute(select(s).where(s.c.id == session_id)).mappings().first()
-        if row is not None:
-            people.append(
-                {
-                    "role": role,
-                    "pseudonym": row["pseudonym"],
-                    "declared_age": row["age"],
-                    "gender": row["gender"],
-                    "department": row["department"],
-                    "space": row["space"],
-                    "session_id": row["id"],
-                }
-            )
-    evidence = []
-    if report["channel"] and report["message_id"]:
-        around = conn.execute(
-            select(*bodies.columns())
-            .where(
-                m.c.channel == report["channel"],
-                m.c.id >= report["message_id"] - EVIDENCE_BEFORE,
-                m.c.id <= report["message_id"] + EVIDENCE_AFTER,
-            )
-            .order_by(m.c.id)
-        )
-        for found in around:
-            message = bodies.record_of(conn, found)  # the body opened for the legal officer
-            evidence.append(
-                {
-                    "id": message.id,
-                    "ts": message.ts,
-                    "from": orjson.loads(message.sender),
-                    "text": message.text,
-                }
-            )
-    return {"report": dict(report), "people": people, "evidence": evidence}
-
-
 def render_notification(notice: dict[str, Any]) -> str:
     """The notification as plain text, to paste into the PHAROS form or a mail to the police."""
     to = "PHAROS (internet-signalement.gouv.fr)" if notice["recipient"] == "pharos" else "Police"
@@ -366,11 +314,10 @@ async def _emergency(
     if recipient not in RECIPIENTS:
         raise bad_field(f"recipient: one of {', '.join(RECIPIENTS)}")
     threat = _text(body, "threat", TEXT_MAX)
-    service = request.app[SERVICE]
     state = request.app[LEGAL]
     desk = request.app[DESK]
     if kind == "alert":
-        alert = await service.store._read(lambda c: bodies.alert_row(c, case_id))
+        alert = await state.retention.legal.alert(case_id)
         if alert is None:
             raise ChatError(ErrorCode.NOT_FOUND)
         context = orjson.loads(alert["context"])
@@ -393,7 +340,7 @@ async def _emergency(
             alert["kind"],
         )
     else:
-        case = await service.store._read(lambda c: _report_case(c, case_id))
+        case = await state.retention.legal.report_case(case_id, EVIDENCE_BEFORE, EVIDENCE_AFTER)
         if case is None:
             raise ChatError(ErrorCode.NOT_FOUND)
         report = case["report"]
