@@ -24,7 +24,7 @@ from sqlalchemy import Connection, insert, select
 from causette.core.audit import AuditEntry, ChainReport, Head, next_entry, verify
 from causette.core.sealing import Keyring
 from causette.store import schema
-from causette.store.sql import AUDIT_KEYS, SqlStore
+from causette.store.sql import AUDIT_KEYS, SqlStore, reserve_ids
 
 AUDIT_HEAD = "audit:"
 _COLUMNS = ("seq", "ts", "actor", "action", "target", "detail", "prev_hash", "hash", "key_id")
@@ -46,7 +46,7 @@ def append_in(
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
     key = keyring_of(conn).current
-    head = SqlStore._take_ids(conn, _one_audit_id())[AUDIT_HEAD]
+    head = reserve_ids(conn, _one_audit_id())[AUDIT_HEAD]
     t = schema.audit_log
     previous = None
     if head > 0:

@@ -132,6 +132,23 @@ def make_engine(url: str, synchronous: str = "FULL") -> Engine:
 AUDIT_KEYS = "causette_audit_keys"
 
 
+def reserve_ids(conn: Connection, counts: Counter[str]) -> dict[str, int]:
+    """Reserve ``counts[channel]`` ids per channel; returns the id before each block (the
+    messages' ids, and the audit chain's sequence numbers, store/audit.py).
+
+    One statement for the whole batch (an upsert per channel cost a round trip each:
+    with many small rooms, most of the writer's time). Its rows are in sorted channel
+    order, so two writers lock channels in the same order and never deadlock.
+    """
+    channels = sorted(counts)
+    rows = [{"channel": c, "head": counts[c]} for c in channels]
+    result = conn.execute(_heads_upsert(conn.dialect.name), rows)
+    before = {channel: int(head) - counts[channel] for channel, head in result}
+    if len(before) != len(channels):
+        raise RuntimeError("channel heads: the upsert did not return every channel")
+    return before
+
+
 class SqlStore:
     def __init__(
         self,
@@ -260,29 +277,13 @@ class SqlStore:
                 outcomes.append((False, exc))
         return outcomes
 
-    @staticmethod
-    def _take_ids(conn: Connection, counts: Counter[str]) -> dict[str, int]:
-        """Reserve ``counts[channel]`` ids per channel; returns the id before each block.
-
-        One statement for the whole batch (an upsert per channel cost a round trip each:
-        with many small rooms, most of the writer's time). Its rows are in sorted channel
-        order, so two writers lock channels in the same order and never deadlock.
-        """
-        channels = sorted(counts)
-        rows = [{"channel": c, "head": counts[c]} for c in channels]
-        result = conn.execute(_heads_upsert(conn.dialect.name), rows)
-        before = {channel: int(head) - counts[channel] for channel, head in result}
-        if len(before) != len(channels):
-            raise RuntimeError("channel heads: the upsert did not return every channel")
-        return before
-
     @classmethod
     def _apply(cls, conn: Connection, ops: list[Write]) -> list[Any]:
         messages = [op for op in ops if isinstance(op, MessageRecord | _WithSidecar)]
         stored: list[MessageRecord] = []
         if messages:
             records = [op.record if isinstance(op, _WithSidecar) else op for op in messages]
-            heads = cls._take_ids(conn, Counter(r.channel for r in records))
+            heads = reserve_ids(conn, Counter(r.channel for r in records))
             for record in records:
                 heads[record.channel] += 1
                 stored.append(replace(record, id=heads[record.channel]))
