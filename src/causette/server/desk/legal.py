@@ -38,7 +38,6 @@ from causette.server.http_api import json_response, read_json
 from causette.server.keys import SERVICE
 from causette.server.retention import (
     Retention,
-    load_keyring,
     load_signing_key,
     open_retention,
     policy_of,
@@ -146,7 +145,7 @@ async def start_export(request: web.Request) -> web.Response:
     ):
         raise ChatError(ErrorCode.NOT_READY)
     job = ExportJob(
-        desk.service.store,
+        desk.store,
         state.retention.legal,
         state.retention.keyring,
         state.signing_key,
@@ -455,8 +454,8 @@ async def purge(request: web.Request) -> web.Response:
 def setup_routes(app: web.Application) -> None:
     service = app[SERVICE]
     settings = service.settings
-    retention = Retention(service, load_keyring(settings))
-    service.retention = retention
+    # The process's one retention (server/app.py): its purge runs with or without this desk.
+    retention = service.retention
     state = LegalDesk(
         retention, Exports(), load_signing_key(settings), settings.data_dir / "exports"
     )
@@ -467,10 +466,8 @@ def setup_routes(app: web.Application) -> None:
             # One process: an export still "running" died with the previous one. (With
             # several processes another one may be running it: left as it is.)
             await retention.legal.fail_interrupted("system:start", service.clock())
-        retention.start()
         yield
         await state.exports.close()
-        await retention.close()
 
     app.cleanup_ctx.append(lifecycle)
     r = app.router

@@ -123,11 +123,11 @@ async def transparency(request: web.Request) -> web.Response:
         raise bad_field("from, to: the period's first and last days, YYYY-MM-DD")
     period = parse_period(first, last)
     desk = request.app[DESK]
-    report = await generate(desk.service.store, period, desk.clock())
+    report = await generate(desk.store, period, desk.clock())
     await desk.audit_action(moderator, ACTION, f"period:{period.label}", _summary(report))
     settings = desk.settings
     report["audit_head"] = await published_head(
-        desk.service.store, settings, load_signing_key(settings), desk.clock()
+        desk.store, settings, load_signing_key(settings), desk.clock()
     )
     return json_response(report)
 
