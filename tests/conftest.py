@@ -15,6 +15,7 @@ from causette.server.desk import DESK
 from causette.server.desk.service import new_moderator
 from causette.settings import Settings
 from tests.support.client import ChatClient
+from tests.support.clock import Clock
 from tests.support.desk import PASSWORD, DeskClient
 
 TEST_SETTINGS: dict[str, Any] = {
@@ -36,8 +37,14 @@ def settings(tmp_path: pathlib.Path) -> Settings:
 
 
 @pytest.fixture
-async def server(settings: Settings) -> AsyncIterator[TestServer]:
-    srv = TestServer(build_app(settings), host="127.0.0.1")
+def server_clock() -> Clock:
+    """The clock the server is built with: real time until a test sets ``now``."""
+    return Clock()
+
+
+@pytest.fixture
+async def server(settings: Settings, server_clock: Clock) -> AsyncIterator[TestServer]:
+    srv = TestServer(build_app(settings, clock=server_clock), host="127.0.0.1")
     await srv.start_server()
     yield srv
     await srv.close()

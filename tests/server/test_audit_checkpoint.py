@@ -48,7 +48,7 @@ async def test_the_checkpoint_follows_the_chain_and_never_goes_back(
     server = TestServer(build_app(settings), host="127.0.0.1")
     await server.start_server()
     try:
-        await server.app[DESK].service.store._submit(truncate)
+        await server.app[DESK].store.write(truncate)
     finally:
         await server.close()
     assert _head(settings) == 2

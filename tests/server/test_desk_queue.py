@@ -86,7 +86,7 @@ async def _raw(server, table) -> list[tuple[str, str | None]]:  # type: ignore[n
     """(stored text or context, key id) of every row: what a copy of the database shows."""
     column = table.c.text if table is schema.held_messages else table.c.context
     store = server.app[SERVICE].store
-    return list(await store._read(lambda c: c.execute(select(column, table.c.key_id)).all()))
+    return list(await store.read(lambda c: c.execute(select(column, table.c.key_id)).all()))
 
 
 async def test_held_messages_and_alerts_are_sealed_at_rest_and_shown_on_the_desk(

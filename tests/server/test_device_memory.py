@@ -1,7 +1,8 @@
 """A device remembers an under-15 refusal, a move-out and the space it is in, for 24 h, in
 the store: a new form with another age does not undo them (issue 13, item 13).
 
-The clock is the service's, injected: expiry is proven by moving it, never by waiting.
+The clock is the server's, injected (tests/support/clock.py): expiry is proven by moving
+it, never by waiting.
 """
 
 from __future__ import annotations
@@ -14,30 +15,19 @@ from aiohttp.test_utils import TestServer
 
 from causette.core.pow import solve
 from causette.server.app import build_app
-from causette.server.keys import SERVICE
 from causette.settings import Settings
 from tests.support.client import ChatClient, JoinRefused, closed_with, connected
+from tests.support.clock import Clock
 from tests.support.desk import DeskClient, chatter_id
 
 DAY = 24 * 3600.0
 
 
-class Clock:
-    """The server's clock, moved by the test."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock(server: TestServer) -> Clock:
-    service = server.app[SERVICE]
-    clock = Clock(service.clock())
-    service.clock = clock
-    return clock
+def clock(server: TestServer, server_clock: Clock) -> Clock:
+    """The server's clock, stopped now and moved by the test."""
+    server_clock.now = server_clock()
+    return server_clock
 
 
 async def refused(base_url: str, pseudonym: str, **profile: Any) -> dict[str, Any]:

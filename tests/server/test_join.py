@@ -260,14 +260,14 @@ async def test_a_refused_resume_leaves_the_connections_gauge_alone(
     from causette.server import metrics
     from causette.server.keys import SERVICE
 
-    service = server.app[SERVICE]
+    live = server.app[SERVICE].live
     before = metrics.CONNECTIONS._value.get()
     alice = await make_client("Alice")
     assert metrics.CONNECTIONS._value.get() == before + 1
-    [chatter] = [c for c in service.chatters.values() if c.profile.pseudonym == "Alice"]
+    [chatter] = [c for c in live.chatters.values() if c.profile.pseudonym == "Alice"]
     ended: list[object] = []
     gone = asyncio.Event()
-    disconnect = service.disconnect
+    disconnect = live.disconnect
 
     def observed(who, conn):  # the real disconnect, and a signal when it ran
         disconnect(who, conn)
@@ -275,12 +275,12 @@ async def test_a_refused_resume_leaves_the_connections_gauge_alone(
             ended.append(conn)
             gone.set()
 
-    monkeypatch.setattr(service, "disconnect", observed)
+    monkeypatch.setattr(live, "disconnect", observed)
     await alice.disconnect()
     async with asyncio.timeout(10):
         await gone.wait()
     assert metrics.CONNECTIONS._value.get() == before
-    service._go_offline(chatter)  # the grace period ends (its timer, run now)
+    live.go_offline(chatter)  # the grace period ends (its timer, run now)
     await make_client("Alice", gender="m")
     gone.clear()
     alice.ws = await alice.http.ws_connect(f"{alice.base_url}/ws")

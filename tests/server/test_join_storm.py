@@ -10,10 +10,10 @@ import pathlib
 import pytest
 
 from causette.core.pow import solve
-from causette.server.app import SERVICE
 from causette.settings import Settings
 from tests.conftest import TEST_SETTINGS
 from tests.support.client import ChatClient
+from tests.support.clock import Clock
 
 T0 = 1_790_000_000.0
 
@@ -38,10 +38,9 @@ async def _health(client: ChatClient) -> dict[str, object]:
 
 
 async def test_a_join_storm_raises_the_difficulty_then_it_falls_back(
-    server, base_url: str, make_client
+    server, base_url: str, make_client, server_clock: Clock
 ) -> None:
-    now = [T0]
-    server.app[SERVICE].clock = lambda: now[0]
+    server_clock.now = T0
     probe: ChatClient = await make_client()
     early = await _challenge(probe)
     assert early["difficulty"] == 4
@@ -49,11 +48,11 @@ async def test_a_join_storm_raises_the_difficulty_then_it_falls_back(
 
     for i in range(3):  # the calm rate: the price does not move
         await make_client(f"Calme{i}", connect=False)
-        now[0] += 1
+        server_clock.now += 1
     assert (await _challenge(probe))["difficulty"] == 4
     for i in range(3):  # 6 solved in the minute: twice the calm rate, two more bits
         await make_client(f"Orage{i}", connect=False)
-        now[0] += 1
+        server_clock.now += 1
     storm = await _challenge(probe)
     assert storm["difficulty"] == 6
     assert (await _health(probe))["pow"] == {"difficulty": 6, "solved_last_minute": 6}
@@ -77,5 +76,5 @@ async def test_a_join_storm_raises_the_difficulty_then_it_falls_back(
         await late.close()
 
     # A minute after the last solved proof, joins cost what they did.
-    now[0] += 61
+    server_clock.now += 61
     assert (await _challenge(probe))["difficulty"] == 4

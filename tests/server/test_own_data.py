@@ -23,7 +23,7 @@ from tests.support.desk import chatter_id
 
 async def _rows(server: TestServer, table: Any) -> list[Any]:
     store = server.app[SERVICE].store
-    return list(await store._read(lambda conn: conn.execute(select(table)).all()))
+    return list(await store.read(lambda conn: conn.execute(select(table)).all()))
 
 
 async def _texts(server: TestServer) -> list[str]:
@@ -33,7 +33,7 @@ async def _texts(server: TestServer) -> list[str]:
     def q(conn: Any) -> list[str]:
         return [bodies.record_of(conn, r).text for r in conn.execute(select(*bodies.columns()))]
 
-    return list(await store._read(q))
+    return list(await store.read(q))
 
 
 async def _held(server: TestServer) -> list[tuple[str, str]]:
@@ -45,7 +45,7 @@ async def _held(server: TestServer) -> list[tuple[str, str]]:
         assert all(r["key_id"] is not None for r in rows)
         return [(bodies.open_row(conn, bodies.HELD, r), r["status"]) for r in rows]
 
-    return list(await store._read(q))
+    return list(await store.read(q))
 
 
 def _auth(client: ChatClient) -> dict[str, str]:

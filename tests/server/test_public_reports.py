@@ -54,7 +54,7 @@ async def post(
 
 
 async def stored_reports(server: TestServer) -> list[Any]:
-    return await server.app[SERVICE].store._read(
+    return await server.app[SERVICE].store.read(
         lambda conn: conn.execute(select(schema.reports)).all()
     )
 
@@ -102,7 +102,7 @@ async def test_a_public_report_is_acknowledged_queued_and_followed_to_its_outcom
 
         # A moderator decides (another part of the desk sets these columns).
         decided_at = row.ts + 600
-        await server.app[SERVICE].store._submit(
+        await server.app[SERVICE].store.write(
             lambda conn: conn.execute(
                 update(schema.reports)
                 .where(schema.reports.c.id == report_id)

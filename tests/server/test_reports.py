@@ -173,7 +173,7 @@ async def test_a_flood_of_reports_about_one_person_is_one_case(make_client, serv
             "source": {"kind": "report", "id": case},
         },
     )
-    rows = await server.app[SERVICE].store._read(
+    rows = await server.app[SERVICE].store.read(
         lambda conn: conn.execute(
             select(schema.reports.c.status, schema.reports.c.outcome).where(
                 schema.reports.c.category == "grooming"

@@ -279,7 +279,7 @@ async def test_a_message_removed_by_moderation_is_still_in_the_export(
     assert [m["id"] for m in history["messages"]] == [kept["id"]]
     # Kept among held messages, sealed at rest (store/bodies.py): the export opens it.
     h = schema.held_messages
-    [(raw, key_id)] = await server.app[SERVICE].store._read(
+    [(raw, key_id)] = await server.app[SERVICE].store.read(
         lambda c: c.execute(select(h.c.text, h.c.key_id)).all()
     )
     assert key_id is not None and "supprimé" not in raw

@@ -99,7 +99,7 @@ async def test_purge_deletes_old_data_and_keeps_preserved(server, make_client, m
     # (The aged rows no longer open, which is fine for the purge: it reads only clear columns.)
     assert rows
     alice_id = next(r["session_id"] for r in rows if r["message_id"] == a_ack["id"])
-    now = retention.service.clock()
+    now = retention.clock()
     with store.engine.begin() as conn:
         conn.execute(
             insert(schema.preservations).values(

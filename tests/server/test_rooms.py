@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from causette.server.chat import counts_interval
+from causette.server.live import counts_interval
 
 
 async def test_two_chatters_talk_in_a_room(make_client):

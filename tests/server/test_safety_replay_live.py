@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 from causette.safety.engine import MessageContext, SafetyEngine
-from causette.server.app import SERVICE
 from causette.settings import Settings
 from tests.conftest import TEST_SETTINGS
 from tests.support.client import ChatClient
+from tests.support.clock import Clock
 
 CORPUS = pathlib.Path(__file__).parent.parent / "safety" / "corpus" / "authors"
 MONTH = 30 * 86400.0
@@ -89,18 +89,16 @@ def _pseudonym(name: str, serial: int) -> str:
 
 
 async def test_benign_teen_conversations_expel_no_child_and_hold_no_more_than_offline(
-    server: Any, base_url: str
+    server: Any, base_url: str, server_clock: Clock
 ) -> None:
-    service = server.app[SERVICE]
-    now = [T0]
-    service.clock = lambda: now[0]
+    server_clock.now = T0
     convs = _benign_teen_conversations()
     assert len(convs) >= 200
     outcomes: Counter[str] = Counter()
     expelled: list[tuple[str, str, str]] = []
     serial = 0
     for conv in convs:
-        now[0] = T0
+        server_clock.now = T0
         clients: dict[str, ChatClient] = {}
         try:
             for name, person in conv["participants"].items():
@@ -112,10 +110,10 @@ async def test_benign_teen_conversations_expel_no_child_and_hold_no_more_than_of
                 await client.enter("ados-general")
                 clients[name] = client
             # A month later: nobody is a fresh account any more.
-            now[0] = T0 + MONTH
+            server_clock.now = T0 + MONTH
             opened: set[str] = set()
             for m in conv["messages"]:
-                now[0] += m.get("dt", 0)
+                server_clock.now += m.get("dt", 0)
                 sender = clients[m["from"]]
                 if conv["setting"] == "room":
                     event = {"type": "post", "room": "ados-general", "text": m["text"]}

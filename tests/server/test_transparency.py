@@ -123,7 +123,7 @@ async def insert_rows(server: TestServer, rows: dict[str, list[dict[str, Any]]])
             for row in values:  # one by one: the rows do not all name the same columns
                 conn.execute(insert(schema.metadata.tables[table]).values(row))
 
-    await store._submit(write)
+    await store.write(write)
 
 
 async def run_cli(*args: str, database_url: str, cwd: pathlib.Path) -> tuple[int, str, str]:
@@ -192,7 +192,7 @@ async def test_the_command_writes_json_csv_and_a_self_contained_page(
     assert "Mineur en danger / pédopiégeage" in page
     assert "2026-11-01" in page and "2026-11-30" in page
 
-    audit = await server.app[SERVICE].store._read(
+    audit = await server.app[SERVICE].store.read(
         lambda conn: conn.execute(
             schema.audit_log.select().where(schema.audit_log.c.action == "transparency.generate")
         ).all()
@@ -316,7 +316,7 @@ async def test_admins_read_the_figures_over_http_and_it_is_audited(
     legal = await make_moderator("legal-t", "legal")
     await legal.call("GET", "/api/desk/transparency?from=2026-11-01&to=2026-11-30", expect=403)
 
-    audit = await server.app[SERVICE].store._read(
+    audit = await server.app[SERVICE].store.read(
         lambda conn: conn.execute(
             schema.audit_log.select().where(schema.audit_log.c.action == "transparency.generate")
         ).all()

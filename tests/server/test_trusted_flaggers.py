@@ -61,7 +61,7 @@ async def test_only_an_admin_registers_and_revokes_a_flagger_and_both_are_audite
     listed = (await admin.get("/api/desk/flaggers"))["flaggers"]
     assert [f["id"] for f in listed] == [flagger["id"]]
     assert token not in str(listed) and token_hash(token) not in str(listed)
-    rows = await server.app[SERVICE].store._read(
+    rows = await server.app[SERVICE].store.read(
         lambda conn: conn.execute(select(schema.trusted_flaggers)).all()
     )
     assert [r.token_hash for r in rows] == [token_hash(token)]

@@ -44,7 +44,7 @@ async def test_concurrent_appends_form_one_chain_and_tampering_is_found(database
             t = schema.audit_log
             conn.execute(sa.update(t).where(t.c.seq == 17).values(actor="moderator:b"))
 
-        await store._submit(tamper)
+        await store.write(tamper)
         report = await audit.verify()
         assert not report.ok and report.first_broken == 17
     finally:
@@ -82,7 +82,7 @@ async def test_removing_the_newest_entries_is_caught_by_the_head_counter(databas
         def truncate(conn: sa.Connection) -> None:
             conn.execute(sa.delete(schema.audit_log).where(schema.audit_log.c.seq > 7))
 
-        await store._submit(truncate)
+        await store.write(truncate)
         report = await audit.verify()
         assert report.first_broken == 8 and "head counter is at 10" in (report.problem or "")
 
@@ -90,7 +90,7 @@ async def test_removing_the_newest_entries_is_caught_by_the_head_counter(databas
             t = schema.channel_heads
             conn.execute(sa.update(t).where(t.c.channel == AUDIT_HEAD).values(head=7))
 
-        await store._submit(reset_counter)
+        await store.write(reset_counter)
         assert (await audit.verify()).ok  # the database alone can no longer tell
         report = await audit.verify(anchors=(saved,))  # the head written down outside can
         assert report.first_broken == 8 and "signed head names entry 10" in (report.problem or "")
@@ -119,7 +119,7 @@ async def test_a_rewrite_with_recomputed_plain_hashes_is_caught(database_url):
                 )
                 prev = digest
 
-        await store._submit(rewrite)
+        await store.write(rewrite)
         report = await audit.verify()
         assert report.first_broken == 4 and report.problem == "content does not match its hash"
     finally:

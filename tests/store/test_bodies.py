@@ -47,7 +47,7 @@ async def _raw(store: SqlStore) -> list[tuple[str, int, str, str | None]]:
         stmt = select(m.c.channel, m.c.id, m.c.text, m.c.key_id).order_by(m.c.channel, m.c.id)
         return [tuple(r) for r in conn.execute(stmt)]
 
-    return list(await store._read(q))
+    return list(await store.read(q))
 
 
 async def test_bodies_are_sealed_and_read_back(sealing):
@@ -86,7 +86,7 @@ async def test_a_rotated_key_still_opens_and_a_moved_body_does_not(database_url)
         # The first body copied onto the second row: it is bound to its own row.
         raw = await _raw(rotated)
         m = schema.messages
-        await rotated._submit(
+        await rotated.write(
             lambda c: c.execute(
                 update(m).where(m.c.id == 2).values(text=raw[0][2], key_id=raw[0][3])
             )
@@ -109,7 +109,7 @@ async def test_clear_bodies_of_before_still_read(sealing):
         "text": "ancien",
         "key_id": None,
     }
-    await store._submit(lambda c: c.execute(insert(schema.messages).values(**row)))
+    await store.write(lambda c: c.execute(insert(schema.messages).values(**row)))
     assert [r.text for r in await store.messages_before("room:b", None, 10)] == ["ancien"]
 
 
@@ -126,7 +126,7 @@ async def test_without_the_key_a_sealed_body_refuses_to_open(sealing, database_u
             return [bodies.record_of(conn, r) for r in conn.execute(select(*bodies.columns()))]
 
         with pytest.raises(SealError):
-            await bare._read(opened)
+            await bare.read(opened)
     finally:
         await bare.close()
 
@@ -139,7 +139,7 @@ async def _raw_held(store: SqlStore) -> list[tuple[str, str, str | None]]:
         stmt = select(h.c.id, h.c.text, h.c.key_id).order_by(h.c.ts)
         return [tuple(r) for r in conn.execute(stmt)]
 
-    return list(await store._read(q))
+    return list(await store.read(q))
 
 
 async def test_held_messages_are_sealed_and_read_back(sealing):
@@ -160,7 +160,7 @@ async def test_a_removed_message_is_sealed_to_its_held_row(sealing):
     its held row); the desk's case view and a requisition export open it."""
     store, key = sealing
     await store.append_message(MessageRecord("room:a", 0, NOW, "s1", "{}", "06 12 34 56 78"))
-    await store._submit(lambda c: remove_message(c, "room:a", 1, NOW + 5, "moderator:m1"))
+    await store.write(lambda c: remove_message(c, "room:a", 1, NOW + 5, "moderator:m1"))
     [(_, raw_text, key_id)] = await _raw_held(store)
     assert key_id == key.id and "06 12" not in raw_text
     [kept] = await OwnDataStore(store).removed("room:a", 1, 1)
@@ -169,7 +169,7 @@ async def test_a_removed_message_is_sealed_to_its_held_row(sealing):
     def exported(conn):  # type: ignore[no-untyped-def]
         return removed_messages(conn, ["s1"], set(), NOW - 1, NOW + 1)
 
-    assert [r.text for r in await store._read(exported)] == ["06 12 34 56 78"]
+    assert [r.text for r in await store.read(exported)] == ["06 12 34 56 78"]
 
 
 async def test_a_rotated_key_still_opens_a_held_message_and_a_moved_one_does_not(database_url):
@@ -193,7 +193,7 @@ async def test_a_rotated_key_still_opens_a_held_message_and_a_moved_one_does_not
         assert [h.text for h in await safety.held()] == ["avant", "après"]
         # The first text copied onto the second held row: it is bound to its own row.
         h = schema.held_messages
-        await rotated._submit(
+        await rotated.write(
             lambda c: c.execute(
                 update(h).where(h.c.id == raw[1][0]).values(text=raw[0][1], key_id=raw[0][2])
             )
@@ -221,7 +221,7 @@ async def test_held_messages_of_before_still_read_and_need_the_key_once_sealed(
         "status": "pending",
         "key_id": None,
     }
-    await store._submit(lambda c: c.execute(insert(schema.held_messages).values(**row)))
+    await store.write(lambda c: c.execute(insert(schema.held_messages).values(**row)))
     safety = SafetyStore(store)
     assert [h.text for h in await safety.held()] == ["ancien"]
     await safety.hold("room:b", "s1", "{}", "secret", NOW + 1, [])
@@ -252,9 +252,9 @@ async def test_an_alerts_context_is_sealed_and_read_back(sealing):
         "status": "open",
         "key_id": None,
     }
-    await store._submit(lambda c: c.execute(insert(schema.alerts).values(**old)))
+    await store.write(lambda c: c.execute(insert(schema.alerts).values(**old)))
     a = schema.alerts
-    rows = await store._read(lambda c: c.execute(select(a.c.id, a.c.context, a.c.key_id)).all())
+    rows = await store.read(lambda c: c.execute(select(a.c.id, a.c.context, a.c.key_id)).all())
     sealed = {r[0]: r for r in rows}[alert_id]
     assert sealed[2] == key.id and "Lilas" not in sealed[1] and "recent" not in sealed[1]
     by_id = {x.id: x for x in await safety.alerts()}
@@ -262,7 +262,7 @@ async def test_an_alerts_context_is_sealed_and_read_back(sealing):
     row = await sanctions.alert(alert_id)
     assert row is not None and "key_id" not in row and orjson.loads(row["context"]) == context
     # Moved onto the other alert's row, it does not open.
-    await store._submit(
+    await store.write(
         lambda c: c.execute(
             update(a).where(a.c.id == old["id"]).values(context=sealed[1], key_id=sealed[2])
         )
@@ -279,18 +279,18 @@ async def test_the_engines_snapshot_is_sealed_and_bound_to_its_row(sealing):
     await safety.save_state(state, 100.0, "engine:a")
     await safety.save_state({"users": {}}, 200.0, "engine:b")
     t = schema.safety_state
-    rows = await store._read(
+    rows = await store.read(
         lambda c: c.execute(select(t.c.key, t.c.data, t.c.key_id).order_by(t.c.key)).all()
     )
     assert [r[2] for r in rows] == [key.id, key.id] and "Lilas" not in rows[0][1]
     assert await safety.load_states(since=0.0) == [state, {"users": {}}]
     # One from before migration 0013, in clear, still loads.
-    await store._submit(
+    await store.write(
         lambda c: c.execute(update(t).where(t.c.key == "engine:b").values(data="{}", key_id=None))
     )
     assert await safety.load_states(since=150.0) == [{}]
     # A's snapshot moved onto B's row does not open.
-    await store._submit(
+    await store.write(
         lambda c: c.execute(
             update(t).where(t.c.key == "engine:b").values(data=rows[0][1], key_id=key.id)
         )

@@ -59,7 +59,7 @@ async def test_memory_reads_sessions_move_outs_flags_and_refusals(store: SqlStor
             [{"session_id": "adult1", "flag": FLAG, "created_at": NOW - 700}],
         )
 
-    await store._submit(op)
+    await store.write(op)
     await devices.remember_under_15("d1", NOW + 100)
     await devices.remember_under_15("d1", NOW + 50)  # an earlier end never shortens it
     mem = await devices.memory("d1", NOW, DAY, FLAG)

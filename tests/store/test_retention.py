@@ -41,7 +41,7 @@ async def test_a_message_and_its_connection_row_commit_together(store: SqlStore)
             for i in range(20)
         ]
     )
-    rows = await store._read(
+    rows = await store.read(
         lambda c: connection_rows(c, session_ids=["s1"], from_ts=0, to_ts=NOW + 1, limit=100)
     )
     assert sorted(r.message_id for r in rows) == sorted(r.id for r in records)
@@ -89,7 +89,7 @@ async def _seed(store: SqlStore, retention: RetentionStore) -> None:
 
 
 async def _count(store: SqlStore, table) -> int:  # type: ignore[no-untyped-def]
-    return await store._read(
+    return await store.read(
         lambda c: int(c.execute(select(func.count()).select_from(table)).scalar_one())
     )
 
@@ -115,7 +115,7 @@ async def test_purge_by_age_and_preservation(store: SqlStore):
     assert await _count(store, schema.messages) == 12
     done = await retention.purge(POLICY, NOW, "test")
     assert done == dry
-    left = await store._read(
+    left = await store.read(
         lambda c: sorted(
             (row.channel, row.text)
             for row in c.execute(select(schema.messages.c.channel, schema.messages.c.text))
@@ -137,7 +137,7 @@ async def test_purge_by_age_and_preservation(store: SqlStore):
     assert again["connection_log"] == 3
     assert await _count(store, schema.memberships) == 0
     assert await _count(store, schema.sessions) == 0
-    actions = await store._read(
+    actions = await store.read(
         lambda c: [a for (a,) in c.execute(select(schema.audit_log.c.action))]
     )
     assert actions.count("retention.purge") == 2 and actions.count("retention.purge_dry_run") == 1
@@ -153,7 +153,7 @@ async def test_purge_works_in_chunks(store: SqlStore, monkeypatch: pytest.Monkey
          "message_id": None, "key_id": "k", "sealed": b"x"}
         for i in range(30)
     ]  # fmt: skip
-    await store._submit(lambda c: c.execute(insert(schema.connection_log), rows))
+    await store.write(lambda c: c.execute(insert(schema.connection_log), rows))
     counts = await retention.purge(POLICY, NOW, "test")
     assert counts["connection_log"] == 30
     assert await _count(store, schema.connection_log) == 0

@@ -1,34 +1,50 @@
-"""Build the aiohttp application: settings -> store, bus, chat service, routes."""
+"""Build the aiohttp application: settings -> store, bus, the server's parts, routes.
+
+The one place that builds the server's parts and hands each the ones it uses
+(``build_app``); everywhere else, a part is given, never made or assigned.
+"""
 
 from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from causette.bus import LocalBus
+from causette.bus import Bus, LocalBus
 from causette.core.rooms import Catalogue, parse_catalogue
 from causette.safety.engine import SafetyEngine
 from causette.safety.model import LearnedLayer, load_learned
 from causette.safety.rules import Rules, load_rules
 from causette.server.chat import ChatService
-from causette.server.desk import setup_desk
+from causette.server.desk import DESK, Desk, setup_desk
 from causette.server.http_api import api_errors, same_origin, setup_routes
 from causette.server.keys import SERVICE, SETTINGS
 from causette.server.legal_pages import setup_routes as setup_legal_pages
+from causette.server.live import LiveChat
 from causette.server.openapi import setup_routes as setup_openapi
+from causette.server.own_data import OwnData
 from causette.server.own_data_api import setup_routes as setup_own_data
 from causette.server.public_reports import setup_routes as setup_public_reports
-from causette.server.retention import load_audit_keys, load_keyring
+from causette.server.reports import Reports
+from causette.server.retention import Retention, load_audit_keys, load_keyring
+from causette.server.rule_lists import RuleLists
 from causette.server.safety_gate import SafetyGate
 from causette.server.safety_layer import SafetyLayer
+from causette.server.sanctions import Sanctions
+from causette.server.state import LiveState
 from causette.server.watchdog import StallWatchdog
 from causette.server.ws import websocket_handler
 from causette.settings import Settings
 from causette.store import SqlStore
+from causette.store.safety import SafetyStore
+
+if TYPE_CHECKING:
+    from causette.server.cluster import Cluster
 
 log = logging.getLogger(__name__)
 # Seconds a graceful stop gives sockets to flush and close (docs/deploy.md): half to hand
@@ -58,34 +74,126 @@ def shared_learned() -> LearnedLayer | None:
     return load_learned()
 
 
-def build_app(settings: Settings) -> web.Application:
+def build_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> web.Application:
+    """The whole server, built here and only here: each part is handed, by its constructor,
+    the parts it uses (or the narrow ports of server/ports.py they play), from the bottom
+    up: store and bus, the live state, the cluster, retention, the desk's feed, the live
+    chat, then the parts that judge and act (own data, sanctions, safety, rules, reports),
+    and the chat service on top. Nothing is wired afterwards. ``clock``: the one time
+    every part reads (a test moves it)."""
     app = web.Application(middlewares=[api_errors, same_origin], client_max_size=64 * 1024)
     app[SETTINGS] = settings
     catalogue = load_catalogue(settings)
+    keyring = load_keyring(settings)
     store = SqlStore(
         settings.sqlalchemy_url(),
         batch_max=settings.group_commit_max,
         synchronous=settings.sqlite_synchronous,
         audit_keys=load_audit_keys(settings),
         # Message bodies are sealed at rest with the connection data's keys.
-        message_keys=load_keyring(settings),
+        message_keys=keyring,
     )
+    state = LiveState()
+    bus: Bus
+    cluster: Cluster | None = None
     if settings.redis_url:
         # Several processes, one chat: Redis carries the bus and the shared presence.
         from causette.bus.redis import RedisBus
         from causette.server.cluster import Cluster
 
-        bus = RedisBus(settings.redis_url, settings.redis_prefix)
-        service = ChatService(settings, catalogue, store, bus)
-        service.cluster = Cluster(service, bus, settings.redis_prefix, settings.cluster_ttl_s)
-    else:
-        service = ChatService(settings, catalogue, store, LocalBus())
-    if settings.safety_enabled:
-        service.safety = SafetyLayer(
-            service,
-            SafetyGate(SafetyEngine(shared_rules(), shared_learned()), settings),
+        bus = redis_bus = RedisBus(settings.redis_url, settings.redis_prefix)
+        cluster = Cluster(
+            state, store, catalogue, redis_bus, settings.redis_prefix, settings.cluster_ttl_s
         )
-    app[SERVICE] = service
+    else:
+        bus = LocalBus()
+    # Connection data is kept with every message, whatever routes are installed.
+    retention = Retention(store, keyring, settings, clock)
+    desk = app[DESK] = Desk(store, settings, cluster=cluster, clock=clock)
+    gate = (
+        SafetyGate(SafetyEngine(shared_rules(), shared_learned()), settings)
+        if settings.safety_enabled
+        else None
+    )
+    live = LiveChat(
+        settings,
+        catalogue,
+        store,
+        bus,
+        state,
+        retention,
+        cluster=cluster,
+        flags=SafetyStore(store).flags if gate is not None else None,
+        clock=clock,
+    )
+    # The live chat plays the sessions, rooms, conversations and messages of server/ports.py.
+    own = OwnData(
+        store,
+        state,
+        sessions=live,
+        conversations=live,
+        bus=bus,
+        catalogue=catalogue,
+        policy=retention.policy,
+        limits=cluster,
+        clock=clock,
+    )
+    sanctions = Sanctions(
+        settings,
+        store,
+        state,
+        sessions=live,
+        rooms=live,
+        conversations=live,
+        retractions=own,
+        bus=bus,
+        tasks=live.tasks,
+        cluster=cluster,
+        clock=clock,
+    )
+    safety = None
+    if gate is not None:
+        shared = None
+        if cluster is not None:
+            # Here, not at the top: Redis is the `cluster` extra, absent from a single process.
+            from causette.server.safety_shared import SharedRisk
+
+            shared = SharedRisk(cluster.bus, settings.redis_prefix, gate.engine)
+        safety = SafetyLayer(
+            gate,
+            settings,
+            store,
+            state,
+            sessions=live,
+            rooms=live,
+            conversations=live,
+            messages=live,
+            bus=bus,
+            queue=desk,
+            cluster=cluster,
+            shared=shared,
+            clock=clock,
+        )
+    rules = RuleLists(store, cluster, live.tasks)
+    reports = Reports(
+        store,
+        sessions=live,
+        messages=live,
+        queue=desk,
+        preservations=retention,
+        alerts=safety,
+        clock=clock,
+    )
+    service = app[SERVICE] = ChatService(
+        live,
+        sanctions=sanctions,
+        rules=rules,
+        retention=retention,
+        own=own,
+        reports=reports,
+        queue=desk,
+        safety=safety,
+    )
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         watchdog = StallWatchdog(settings.stall_log_ms / 1000) if settings.stall_log_ms else None
@@ -93,8 +201,10 @@ def build_app(settings: Settings) -> web.Application:
             watchdog.start()
         await store.start()
         await service.start()
+        retention.start()
         log.info("causette ready: %d rooms, store %s", len(catalogue.rooms), store.url)
         yield
+        await retention.close()
         await service.close()
         await store.close()
         if watchdog is not None:
@@ -103,7 +213,7 @@ def build_app(settings: Settings) -> web.Application:
     async def drain(app: web.Application) -> None:
         # aiohttp has stopped accepting connections; close ours cleanly (1001) before it
         # waits for the handlers, instead of cutting them after its timeout (1006).
-        await service.drain(DRAIN_S)
+        await live.drain(DRAIN_S)
 
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(drain)

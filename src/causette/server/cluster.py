@@ -5,13 +5,17 @@ Owns, for one process on a Redis bus:
   ``<chatter id>:<process>`` (a Lua check-and-set), with a TTL the owning process refreshes
   while the chatter is online or in grace. A process that dies frees its names after
   ``cluster_ttl_s``; the same chatter may take its own name over from another process.
-- **The presence mirror**: ``ChatService.presence`` (the pure core ``Presence``) becomes the
-  view of the whole cluster. Each process announces its own chatters (``online``,
-  ``offline``, ``enter``, ``exit`` control events on the bus) and keeps a snapshot in Redis
-  (``<prefix>online:<id>``, TTL) that a starting or reconnecting process reads. ``owner``
-  says which process holds each online chatter; only the owner takes a chatter offline.
+- **The presence mirror**: ``LiveState.presence`` (server/state.py, the pure core
+  ``Presence``) becomes the view of the whole cluster. Each process announces its own
+  chatters (``online``, ``offline``, ``enter``, ``exit`` control events on the bus) and
+  keeps a snapshot in Redis (``<prefix>online:<id>``, TTL) that a starting or reconnecting
+  process reads. ``owner`` says which process holds each online chatter; only the owner
+  takes a chatter offline.
 - **Per-chatter state changed elsewhere**: blocks, conversations and PM policies travel as
   control events and are applied at once, before the frames published after them.
+- **Control events of other parts** (sanctions, rule lists, the desk, a logout): each part
+  subscribes with ``on(kind, handler)`` and sends with ``broadcast``; this module knows
+  their kinds, not their meaning.
 - **Order of messages**: the ``Sequencer`` delivers each channel's messages in id order,
   exactly once per process, whatever order the bus brings them in; a hole is filled from
   the store, where every acknowledged message already is
@@ -19,6 +23,9 @@ Owns, for one process on a Redis bus:
   shell here reads the store and delivers.
 - **Its tasks** (refresh loop, fills, snapshot writes) belong to one ``TaskOwner``, closed
   and awaited in ``close()``.
+
+It is handed the process's live state (server/state.py) and the store, never the chat
+service: the chat is built on top of it (server/app.py).
 
 Redis down: names fall back to this process's mirror (best effort), control events are
 lost; when Redis returns, the mirror is rebuilt from the snapshots and every channel is
@@ -44,12 +51,15 @@ from causette.core import sequencer
 from causette.core.consent import Conversation, ConversationStatus, PmPolicy
 from causette.core.errors import ChatError, ErrorCode
 from causette.core.identity import Gender, Profile, Space, pseudonym_skeleton
+from causette.core.rooms import Catalogue
 from causette.server import metrics, protocol
 from causette.server.protocol import CloseCode
+from causette.server.state import LiveState
+from causette.store import SqlStore
 from causette.tasks import TaskOwner
 
 if TYPE_CHECKING:
-    from causette.server.chat import ChatService, Chatter
+    from causette.server.chatter import Chatter
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +82,11 @@ return 0
 
 class Sequencer:
     """The shell around core/sequencer.py: per channel, delivers what it says is ready,
-    reads the store for the holes it names, and keeps ``service.heads`` up to date."""
+    reads the store for the holes it names, and keeps ``live.heads`` up to date."""
 
-    def __init__(self, service: ChatService, tasks: TaskOwner) -> None:
-        self.service = service
+    def __init__(self, live: LiveState, store: SqlStore, tasks: TaskOwner) -> None:
+        self.live = live
+        self.store = store
         self.tasks = tasks
         self.order: sequencer.Sequencer[Envelope] = sequencer.Sequencer()
         self.filled = 0
@@ -93,9 +104,10 @@ class Sequencer:
 
     def _deliver(self, channel: str, envelope: Envelope) -> None:
         message_id = envelope.message_id or 0
-        if message_id > self.service.heads.get(channel, 0):
-            self.service.heads[channel] = message_id
-        self.service.deliver(envelope)
+        heads = self.live.heads
+        if message_id > heads.get(channel, 0):
+            heads[channel] = message_id
+        self.live.deliver(envelope)
 
     def fill(self, channel: str, *, upto: int = 0) -> None:
         """Deliver from the store what precedes the held-back messages (and up to ``upto``)."""
@@ -121,7 +133,7 @@ class Sequencer:
                     self._deliver(channel, envelope)
                 if hole is None:
                     return
-                page = await self.service.store.messages_after(channel, hole.after, hole.limit)
+                page = await self.store.messages_after(channel, hole.after, hole.limit)
                 by_id = {record.id: record for record in page}
                 for message_id in self.order.filled(hole, by_id):
                     record = by_id[message_id]
@@ -145,7 +157,7 @@ class Sequencer:
                 message_id=message_id,
                 sender_id=sender_id,
             )
-        conv = self.service.conversations.get(channel.removeprefix("pm:"))
+        conv = self.live.conversations.get(channel.removeprefix("pm:"))
         targets = (conv.initiator, conv.recipient) if conv else ()
         return Envelope(
             data, targets=targets, channel=channel, message_id=message_id, sender_id=sender_id
@@ -153,15 +165,25 @@ class Sequencer:
 
     async def catch_up(self) -> None:
         """After an outage: every channel the store is ahead on, filled from the store."""
-        heads = await self.service.store.channel_heads()
+        heads = await self.store.channel_heads()
         for channel, head in heads.items():
             if head > self.order.delivered(channel):
                 self.fill(channel, upto=head)
 
 
 class Cluster:
-    def __init__(self, service: ChatService, bus: RedisBus, prefix: str, ttl: float) -> None:
-        self.service = service
+    def __init__(
+        self,
+        live: LiveState,
+        store: SqlStore,
+        catalogue: Catalogue,
+        bus: RedisBus,
+        prefix: str,
+        ttl: float,
+    ) -> None:
+        self.live = live
+        self.store = store
+        self.catalogue = catalogue
         self.bus = bus
         self.redis = bus.client
         self.prefix = prefix
@@ -169,17 +191,17 @@ class Cluster:
         self.ttl = ttl
         self.owner: dict[str, str] = {}
         self.tasks = TaskOwner("cluster")
-        self.sequencer = Sequencer(service, self.tasks)
+        self.sequencer = Sequencer(live, store, self.tasks)
         self._claim = self.redis.register_script(_CLAIM)
         self._release = self.redis.register_script(_RELEASE)
-        # Control events that other parts of the server handle (the desk's live updates).
-        self.handlers: dict[str, Callable[[dict[str, Any]], None]] = {}
+        # Control events that other parts of the server handle (``on``).
+        self._handlers: dict[str, Callable[[dict[str, Any]], None]] = {}
         bus.on_reconnect.append(self._reconnected)
         bus.on_health.append(lambda up: metrics.REDIS_UP.set(1 if up else 0))
 
     # -- life cycle -------------------------------------------------------------------
     async def start(self) -> None:
-        self.sequencer.start_from(await self.service.store.channel_heads())
+        self.sequencer.start_from(await self.store.channel_heads())
         await self.bus.start(self.deliver)
         metrics.REDIS_UP.set(1 if self.bus.healthy else 0)
         with contextlib.suppress(RedisError, OSError):
@@ -211,7 +233,7 @@ class Cluster:
         await self.sequencer.catch_up()
         # Blocks, conversations and policies changed elsewhere during the outage were
         # announced to nobody: re-read every chatter this process holds a copy of.
-        chatters = list(self.service.chatters.values())
+        chatters = list(self.live.chatters.values())
         for start in range(0, len(chatters), 50):
             await asyncio.gather(
                 *(self.refresh(c) for c in chatters[start : start + 50]), return_exceptions=True
@@ -227,7 +249,7 @@ class Cluster:
         elif envelope.message_id is not None and envelope.channel:
             self.sequencer.offer(envelope)
         else:
-            self.service.deliver(envelope)
+            self.live.deliver(envelope)
 
     def _publish(self, kind: str, **body: Any) -> None:
         body["proc"] = self.me
@@ -236,8 +258,13 @@ class Cluster:
         # event; else an immediate answer found `conversation_unknown`).
         self.bus.send(Envelope(orjson.dumps(body), control=kind))
 
+    def on(self, kind: str, handler: Callable[[dict[str, Any]], None]) -> None:
+        """Hand the other processes' control events of this kind to ``handler`` (one per
+        kind: the part of the server that owns it)."""
+        self._handlers[kind] = handler
+
     def broadcast(self, kind: str, **body: Any) -> None:
-        """A control event for ``handlers[kind]`` of the other processes."""
+        """A control event for the handler of ``kind`` on each of the other processes."""
         self._publish(kind, **body)
 
     # -- names ------------------------------------------------------------------------
@@ -320,7 +347,7 @@ class Cluster:
 
     # -- this process's chatters --------------------------------------------------------
     def _online_body(self, chatter_id: str) -> dict[str, Any] | None:
-        profile = self.service.presence.profiles.get(chatter_id)
+        profile = self.live.presence.profiles.get(chatter_id)
         if profile is None:
             return None
         return {
@@ -334,7 +361,7 @@ class Cluster:
                 profile.region,
                 profile.space.value,
             ],
-            "rooms": sorted(self.service.presence.rooms_of(chatter_id)),
+            "rooms": sorted(self.live.presence.rooms_of(chatter_id)),
         }
 
     def online(self, chatter_id: str) -> None:
@@ -422,7 +449,7 @@ class Cluster:
                 if raw is not None:
                     body = orjson.loads(raw)
                     seen[body["id"]] = body
-        presence = self.service.presence
+        presence = self.live.presence
         gone = [c for c in presence.profiles if drop and not self.owns(c) and c not in seen]
         for chatter_id in gone:
             self._drop(chatter_id, notify=True)
@@ -440,19 +467,19 @@ class Cluster:
         """Forget another process's chatter; ``notify``: tell our clients in their rooms
         (a dead process could not say goodbye for them)."""
         self.owner.pop(chatter_id, None)
-        presence = self.service.presence
+        presence = self.live.presence
         profile = presence.profiles.get(chatter_id)
         rooms = presence.release(chatter_id)
         if notify and profile is not None:
             for slug in sorted(rooms):
                 notice = protocol.presence(slug, presence.count(slug), left=profile.pseudonym)
-                self.service.deliver(Envelope(notice, room=slug, echo=False))
+                self.live.deliver(Envelope(notice, room=slug, echo=False))
 
     def _mirror(self, body: dict[str, Any]) -> None:
         chatter_id = body["id"]
         pseudonym, age, gender, department, region, space = body["p"]
         profile = Profile(pseudonym, age, Gender(gender), department, region, Space(space))
-        presence = self.service.presence
+        presence = self.live.presence
         try:
             presence.claim(chatter_id, profile)
         except ChatError:
@@ -472,14 +499,14 @@ class Cluster:
         proc = body["proc"]
         if proc == self.me:
             return
-        handler = self.handlers.get(kind)
+        handler = self._handlers.get(kind)
         if handler is not None:
             handler(body)
             return
-        service = self.service
+        live = self.live
         if kind == "online":
             chatter_id = body["id"]
-            local = service.chatters.get(chatter_id)
+            local = live.chatters.get(chatter_id)
             if local is not None and self.owns(chatter_id):
                 # The chatter resumed on another process: that one holds it now.
                 self.owner[chatter_id] = proc
@@ -496,21 +523,21 @@ class Cluster:
             chatter_id = body["id"]
             if self.owner.get(chatter_id) == proc:
                 if kind == "enter":
-                    service.presence.enter(chatter_id, body["room"])
+                    live.presence.enter(chatter_id, body["room"])
                 else:
-                    service.presence.exit(chatter_id, body["room"])
+                    live.presence.exit(chatter_id, body["room"])
         elif kind == "conv":
             conv = Conversation(
                 body["id"], body["initiator"], body["recipient"], ConversationStatus(body["status"])
             )
-            service.conversations[conv.id] = conv
+            live.conversations[conv.id] = conv
             for member in (conv.initiator, conv.recipient):
-                chatter = service.chatters.get(member)
+                chatter = live.chatters.get(member)
                 if chatter is not None:
                     chatter.conversation_ids |= {conv.id}
         elif kind == "block":
-            blocker = service.chatters.get(body["blocker"])
-            blocked = service.chatters.get(body["blocked"])
+            blocker = live.chatters.get(body["blocker"])
+            blocked = live.chatters.get(body["blocked"])
             if body["on"]:
                 if blocker is not None:
                     blocker.blocked |= {body["blocked"]}
@@ -521,23 +548,12 @@ class Cluster:
                     blocker.blocked -= {body["blocked"]}
                 if blocked is not None:
                     blocked.blocked_by -= {body["blocker"]}
-        elif kind == "logout":
-            chatter = service.chatters.get(body["id"])
-            if chatter is not None:
-                chatter.ended = True
-                if chatter.connection is not None:
-                    chatter.connection.close(CloseCode.NOT_AUTHENTICATED, "logged out")
-                    chatter.connection = None
-                service._go_offline(chatter)
         elif kind == "policy":
-            chatter = service.chatters.get(body["id"])
+            chatter = live.chatters.get(body["id"])
             if chatter is not None:
                 chatter.pm_policy = PmPolicy(body["policy"])
 
     # -- state changes made here, for the others -------------------------------------------
-    def logout(self, chatter_id: str) -> None:
-        self._publish("logout", id=chatter_id)
-
     def conversation(self, conv: Conversation) -> None:
         self._publish(
             "conv",
@@ -555,20 +571,20 @@ class Cluster:
 
     async def refresh(self, chatter: Chatter) -> None:
         """Re-read a chatter another process may have changed (rooms, blocks, policy)."""
-        store = self.service.store
+        store = self.store
         records = await store.sessions_by_id([chatter.id])
         record = records.get(chatter.id)
         if record is not None:
             chatter.pm_policy = PmPolicy(record.pm_policy)
         chatter.blocked, chatter.blocked_by = await store.blocks_of(chatter.id)
-        catalogue, space = self.service.catalogue, chatter.space
+        catalogue, space = self.catalogue, chatter.space
         chatter.rooms = {
             slug
             for slug in await store.memberships(chatter.id)
             if catalogue.get(slug, space) is not None
         }
         for conv_id, initiator, recipient, status in await store.conversations_of(chatter.id):
-            self.service.conversations[conv_id] = Conversation(
+            self.live.conversations[conv_id] = Conversation(
                 conv_id, initiator, recipient, ConversationStatus(status)
             )
             chatter.conversation_ids |= {conv_id}

@@ -20,7 +20,7 @@ from causette.core.errors import ChatError, ErrorCode
 from causette.core.geography import departments
 from causette.core.identity import MAX_AGE, MIN_AGE, PSEUDONYM_MAX, PSEUDONYM_MIN, Gender
 from causette.server import metrics
-from causette.server.chat import Chatter
+from causette.server.chatter import Chatter
 from causette.server.events import JoinRequest, parse_body
 from causette.server.keys import SERVICE
 from causette.server.proxy import client_address
@@ -159,7 +159,7 @@ async def same_origin(
 
 async def _chatter(request: web.Request) -> Chatter:
     token, device = credentials(request)
-    return await request.app[SERVICE].authenticate(token, device)
+    return await request.app[SERVICE].live.authenticate(token, device)
 
 
 async def meta(request: web.Request) -> web.Response:
@@ -235,9 +235,8 @@ async def join(request: web.Request) -> web.Response:
         if exc.code is ErrorCode.AGE_TOO_YOUNG and DEVICE_COOKIE not in request.cookies:
             set_device_cookie(response, request, device)
         return response
-    if service.retention is not None:
-        source = source_of(request, service.settings.trusted_proxies, service.clock())
-        await service.retention.joined(chatter, source)
+    source = source_of(request, service.settings.trusted_proxies, service.clock())
+    await service.retention.joined(chatter, source)
     response = json_response({"token": token, "me": chatter.me()}, 201)
     set_session_cookies(response, request, token, device, int(service.settings.session_ttl_s))
     return response
@@ -259,10 +258,8 @@ async def session(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     chatter = await _chatter(request)
     service = request.app[SERVICE]
-    await service.logout(chatter)
-    if service.cluster is not None:
-        # The chatter's socket may be held by another process: it ends there too.
-        service.cluster.logout(chatter.id)
+    # The chatter's socket may be held by another process: it ends there too.
+    await service.live.logout(chatter, everywhere=True)
     response = web.Response(status=204)
     clear_session_cookie(response)
     return response

@@ -24,43 +24,64 @@ Owns:
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from causette.bus import Envelope
+from causette.bus import Bus, Envelope
 from causette.core.consent import ConversationStatus
 from causette.core.errors import ChatError, ErrorCode, bad_field
 from causette.core.ratelimit import TokenBucket, per_hour
+from causette.core.rooms import Catalogue
 from causette.server import protocol
-from causette.server.retention import policy_of
+from causette.server.state import LiveState
+from causette.store import SqlStore
 from causette.store.own_data import BY_AUTHOR, BY_ERASURE, OwnDataStore
 from causette.store.retention import RetentionPolicy
 
 if TYPE_CHECKING:
-    from causette.server.chat import ChatService, Chatter
+    from causette.server.chatter import Chatter
+    from causette.server.ports import Conversations, Sessions, SharedLimits
 
 # Exports and erasures per session and hour (an export reads every row of a session).
 DATA_PER_HOUR = 6
 
 
 class OwnData:
-    def __init__(self, service: ChatService) -> None:
-        self.service = service
-        self.store = OwnDataStore(service.store)
+    def __init__(
+        self,
+        store: SqlStore,
+        live: LiveState,
+        sessions: Sessions,
+        conversations: Conversations,
+        bus: Bus,
+        catalogue: Catalogue,
+        policy: RetentionPolicy,
+        *,
+        limits: SharedLimits | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.sql = store
+        self.store = OwnDataStore(store)
+        self.live = live
+        self.sessions = sessions
+        self.conversations = conversations
+        self.bus = bus
+        self.catalogue = catalogue
+        # What is kept and for how long (server/retention.py): said in exports and erasures.
+        self.policy = policy
+        # A cluster counts the budget across its processes; None: this process alone.
+        self.limits = limits
+        self.clock = clock
         self._buckets: dict[str, TokenBucket] = {}
-
-    @property
-    def policy(self) -> RetentionPolicy:
-        retention = self.service.retention
-        return retention.policy if retention is not None else policy_of(self.service.settings)
 
     async def take(self, chatter: Chatter) -> None:
         """One data request of this session, or ``data_rate_limited``."""
-        now = self.service.clock()
+        now = self.clock()
         bucket = self._buckets.setdefault(chatter.id, per_hour(DATA_PER_HOUR))
         wait = bucket.take(now)
-        cluster = self.service.cluster
-        if not wait and cluster is not None:
-            wait = await cluster.take_hourly("data", chatter.id, DATA_PER_HOUR, now)
+        if not wait and self.limits is not None:
+            wait = await self.limits.take_hourly("data", chatter.id, DATA_PER_HOUR, now)
         if wait:
             raise ChatError(ErrorCode.DATA_RATE_LIMITED, retry_after=wait)
         if len(self._buckets) > 10_000:
@@ -69,7 +90,7 @@ class OwnData:
     # -- a message taken back ---------------------------------------------------------------
     def _check_readable(self, chatter: Chatter, channel: str) -> None:
         if channel.startswith("room:"):
-            if self.service.catalogue.get(channel.removeprefix("room:"), chatter.space) is None:
+            if self.catalogue.get(channel.removeprefix("room:"), chatter.space) is None:
                 raise ChatError(ErrorCode.MESSAGE_UNKNOWN)
         elif channel.startswith("pm:"):
             if channel.removeprefix("pm:") not in chatter.conversation_ids:
@@ -80,7 +101,7 @@ class OwnData:
     async def delete_message(self, chatter: Chatter, channel: str, message_id: int) -> bool:
         """The author takes their message back; True when it is kept as evidence."""
         self._check_readable(chatter, channel)
-        kept = await self.store.retract(channel, message_id, chatter.id, self.service.clock())
+        kept = await self.store.retract(channel, message_id, chatter.id, self.clock())
         await self.announce_deleted(channel, message_id, BY_AUTHOR, chatter.id, echo=False)
         return kept
 
@@ -90,7 +111,6 @@ class OwnData:
         """The message leaves every view: a room's members, or a conversation's two sides,
         on every process. ``party``: its sender; ``echo=False``: they are answered directly
         (their reply carries their ref), not by the fan-out."""
-        service = self.service
         data = protocol.deleted(channel, message_id, by)
         if channel.startswith("room:"):
             envelope = Envelope(
@@ -98,28 +118,21 @@ class OwnData:
             )
         else:
             conv_id = channel.removeprefix("pm:")
-            conv = service.conversations.get(conv_id)
+            conv = self.live.conversations.get(conv_id)
             if conv is not None:
                 targets: tuple[str, ...] = (conv.initiator, conv.recipient)
             else:
                 # Not known here (another process holds both sides): the store knows.
                 found = [
                     (a, b)
-                    for cid, a, b, _ in await service.store.conversations_of(party)
+                    for cid, a, b, _ in await self.sql.conversations_of(party)
                     if cid == conv_id
                 ]
                 if not found:
                     return
                 targets = found[0]
             envelope = Envelope(data, targets=targets, sender_id=party, echo=echo)
-        await service.bus.publish(envelope)
-
-    async def resume_tombstones(self, last_ids: dict[str, int]) -> list[bytes]:
-        """``deleted`` frames for what a resuming client may still show."""
-        return [
-            protocol.deleted(channel, message_id, by)
-            for channel, message_id, by in await self.store.tombstones(last_ids)
-        ]
+        await self.bus.publish(envelope)
 
     # -- the export --------------------------------------------------------------------------
     async def export(self, chatter: Chatter) -> dict[str, Any]:
@@ -130,7 +143,7 @@ class OwnData:
         policy = self.policy
         return {
             "format": "causette-own-data/1",
-            "generated_at": self.service.clock(),
+            "generated_at": self.clock(),
             **data,
             "retention_days": policy.days(),
             "not_included": [
@@ -146,21 +159,20 @@ class OwnData:
     async def erase(self, chatter: Chatter) -> dict[str, Any]:
         """Erase, end the session everywhere, tell the others' views; what was kept."""
         await self.take(chatter)
-        service = self.service
         before = await self.store.export(chatter.id)
         if before is None:
             raise ChatError(ErrorCode.NOT_AUTHENTICATED)
-        erased = await self.store.erase(chatter.id, service.clock())
+        erased = await self.store.erase(chatter.id, self.clock())
         # The session ends everywhere (4001, as a logout) and the name is free again.
-        await service.logout(chatter)
-        if service.cluster is not None:
-            service.cluster.logout(chatter.id)
+        await self.sessions.logout(chatter, everywhere=True)
         for conv_id in erased.conversations:
-            conv = service.conversations.get(conv_id)
+            conv = self.live.conversations.get(conv_id)
             if conv is None or conv.status is ConversationStatus.BLOCKED:
                 continue
-            closed = await service.set_conversation_status(conv, ConversationStatus.BLOCKED)
-            await service.announce_conversation(closed)
+            closed = await self.conversations.set_conversation_status(
+                conv, ConversationStatus.BLOCKED
+            )
+            await self.conversations.announce_conversation(closed)
         for channel, message_id in erased.taken_out:
             await self.announce_deleted(channel, message_id, BY_ERASURE, chatter.id)
         return {

@@ -16,7 +16,7 @@ import orjson
 from aiohttp import web
 
 from causette.core.errors import bad_field
-from causette.server.chat import Chatter
+from causette.server.chatter import Chatter
 from causette.server.http_api import json_response, read_json, request_lang
 from causette.server.keys import SERVICE
 from causette.server.sessions import clear_session_cookie, credentials
@@ -138,7 +138,7 @@ def render_html(data: dict[str, Any], lang: str) -> str:
 
 async def _chatter(request: web.Request) -> Chatter:
     token, device = credentials(request)
-    return await request.app[SERVICE].authenticate(token, device)
+    return await request.app[SERVICE].live.authenticate(token, device)
 
 
 async def my_data(request: web.Request) -> web.Response:

@@ -197,7 +197,7 @@ class PublicReports:
             subject_id = await self._alert(report_id, report, now)
             await self._preserve(report_id, report, subject_id)
         # Open consoles see the new queue item at once (as a chat report's).
-        self.service.sanctions.queue_changed("added", "report", report_id)
+        self.service.queue.queue_changed("added", "report", report_id)
         return {"report_id": report_id, "follow_token": token}
 
     def _subject(self, report: PublicReport) -> str | None:
@@ -216,13 +216,14 @@ class PublicReports:
         may file a public report, and a report naming nobody must not stop the purge of
         everything (issue 15); it is in the queue, and a moderator who reads it preserves
         what it needs (``POST /api/desk/preservations``)."""
-        retention = self.service.retention
-        if retention is None or subject_id is None:
+        if subject_id is None:
             return
         room = report.target.get("room")
         known = any(r.slug == room for r in self.service.catalogue.rooms)
         channel = f"room:{room}" if known else None
-        await retention.preserve_report(report_id, report.category, subject_id, channel)
+        await self.service.retention.preserve_report(
+            report_id, report.category, subject_id, channel
+        )
 
     async def _alert(self, report_id: str, report: PublicReport, now: float) -> str | None:
         """An alert for the queue, as a chat report of grooming or ambush raises one;

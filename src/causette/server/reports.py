@@ -15,16 +15,20 @@ Rules:
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from causette.core.errors import ChatError, ErrorCode, bad_field
 from causette.core.ratelimit import TokenBucket, per_hour
 from causette.core.text import cleaned
 from causette.server.events import Report
+from causette.store import SqlStore
 from causette.store.reports import ReportStore
 
 if TYPE_CHECKING:
-    from causette.server.chat import ChatService, Chatter
+    from causette.server.chatter import Chatter
+    from causette.server.ports import Alerts, Messages, Preservations, QueueFeed, Sessions
 
 REPORTS_PER_HOUR = 30
 # Reports of one chatter about one other chatter (a message or the person).
@@ -33,30 +37,45 @@ URGENT = ("grooming", "ambush")
 
 
 class Reports:
-    def __init__(self, service: ChatService) -> None:
-        self.service = service
-        self.store = ReportStore(service.store)
+    def __init__(
+        self,
+        store: SqlStore,
+        sessions: Sessions,
+        messages: Messages,
+        queue: QueueFeed,
+        preservations: Preservations,
+        *,
+        alerts: Alerts | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = ReportStore(store)
+        self.sessions = sessions
+        self.messages = messages
+        self.queue = queue
+        self.preservations = preservations
+        # The safety layer raises the alert of an urgent report; None: safety is off.
+        self.alerts = alerts
+        self.clock = clock
         self._buckets: dict[str, TokenBucket] = {}
         self._per_target: dict[str, TokenBucket] = {}
 
     async def file(self, reporter: Chatter, event: Report) -> str:
-        service = self.service
         subject_id: str | None = None
         channel = event.channel
         if channel is not None:
             if event.id is None:
                 raise bad_field("id: the reported message's id is required with 'channel'")
-            records = await service.history_records(reporter, channel, event.id + 1, 1)
+            records = await self.messages.history_records(reporter, channel, event.id + 1, 1)
             if not records or records[0].id != event.id:
                 raise ChatError(ErrorCode.BAD_FIELD, detail="id: no such message")
             subject_id = records[0].sender_id
         elif event.pseudonym is not None:
-            subject_id = (await service.find_by_name(reporter, event.pseudonym)).id
+            subject_id = (await self.sessions.find_by_name(reporter, event.pseudonym)).id
         else:
             raise bad_field("give 'channel' and 'id' (a message) or 'pseudonym' (a chatter)")
         if subject_id == reporter.id:
             raise bad_field("you cannot report yourself")
-        now = service.clock()
+        now = self.clock()
         # The same target first: refused there, a report costs nothing of the general limit.
         pair = f"{reporter.id}>{subject_id}"
         bucket = self._per_target.setdefault(pair, per_hour(REPORTS_PER_TARGET_PER_HOUR))
@@ -81,16 +100,16 @@ class Reports:
         if case is not None:
             # Joined the open case about the same subject and category: its preservation
             # and alert are made already; open consoles re-read its count.
-            service.sanctions.queue_changed("added", "report", case)
+            self.queue.queue_changed("added", "report", case)
             return report_id
-        if event.category in URGENT and service.retention is not None:
+        if event.category in URGENT:
             # Frozen past the purge until a legal officer releases it (server/retention.py).
-            await service.retention.preserve_report(report_id, event.category, subject_id, channel)
-        if event.category in URGENT and service.safety is not None:
-            subject = await service.load_chatter(subject_id)
+            await self.preservations.preserve_report(report_id, event.category, subject_id, channel)
+        if event.category in URGENT and self.alerts is not None:
+            subject = await self.sessions.load_chatter(subject_id)
             if subject is not None:
-                await service.safety.alert(
+                await self.alerts.alert(
                     f"report.{event.category}", channel, subject, other=reporter
                 )
-        service.sanctions.queue_changed("added", "report", report_id)
+        self.queue.queue_changed("added", "report", report_id)
         return report_id

@@ -12,6 +12,8 @@ Rules:
   for production (a lost key makes a year of connection data unreadable).
 - The purge runs every ``purge_interval_s`` (first a few minutes after start) and is audited
   as ``system:purge``; ``causette admin purge`` runs the same code.
+- One ``Retention`` per process, built by server/app.py with the store, whatever routes are
+  installed: the chat writes connection data through it, the desk reads and purges.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -49,7 +53,7 @@ from causette.store.sql import Sidecar, SqlStore
 from causette.tasks import TaskOwner
 
 if TYPE_CHECKING:
-    from causette.server.chat import ChatService, Chatter
+    from causette.server.chatter import Chatter
 
 log = logging.getLogger(__name__)
 
@@ -129,11 +133,18 @@ def source_of(request: web.Request, trusted_proxies: str, now: float) -> Source:
 class Retention:
     """One process's retention: the sealed log, the legal store and the purge task."""
 
-    def __init__(self, service: ChatService, keyring: Keyring) -> None:
-        self.service = service
-        self.log = RetentionStore(service.store, keyring)
-        self.legal = LegalStore(service.store)
-        self.policy = policy_of(service.settings)
+    def __init__(
+        self,
+        store: SqlStore,
+        keyring: Keyring,
+        settings: Settings,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.log = RetentionStore(store, keyring)
+        self.legal = LegalStore(store)
+        self.policy = policy_of(settings)
+        self.purge_interval_s = settings.purge_interval_s
+        self.clock = clock
         self.tasks = TaskOwner("retention")
 
     @property
@@ -144,7 +155,7 @@ class Retention:
         return ConnectionEntry(
             kind,
             chatter.id,
-            self.service.clock(),
+            self.clock(),
             None,
             None,
             source.ip,
@@ -162,9 +173,9 @@ class Retention:
         chatter.source = source
         await self.log.log(self._entry(CONNECT, chatter, source))
 
-    def sidecar_for(self, sender_id: str) -> Sidecar | None:
-        """The connection row to write with a message of this sender (its last source)."""
-        chatter = self.service.chatters.get(sender_id)
+    def sidecar_for(self, chatter: Chatter | None) -> Sidecar | None:
+        """The connection row to write with a message of this sender (its last source;
+        none for a sender this process does not hold)."""
         if chatter is None or chatter.source is None:
             return None
         return self.log.sidecar(chatter.source, chatter.profile.pseudonym, chatter.device_key)
@@ -182,7 +193,7 @@ class Retention:
     ) -> Preservation:
         """Freeze a case's data: its subject and channel, 30 days before to 30 days after."""
         return await self.legal.preserve(
-            ts=self.service.clock(),
+            ts=self.clock(),
             actor=actor,
             reason=reason,
             subject_id=subject_id,
@@ -200,7 +211,7 @@ class Retention:
         per subject and channel and period (``REPORT_PRESERVATION_PERIOD_S``). Another
         report within the period finds it made already: a flood of reports about one
         person makes one preservation, not one each (issue 15)."""
-        now = self.service.clock()
+        now = self.clock()
         for existing in await self.legal.preservations(active_only=True):
             if (
                 existing.created_by == REPORT_ACTOR
@@ -214,17 +225,17 @@ class Retention:
             reason=f"report of {category}",
             subject_id=subject_id,
             channel=channel,
-            ts=self.service.clock(),
+            ts=self.clock(),
             source_kind="report",
             source_id=report_id,
         )
 
     async def purge(self, actor: str, *, dry_run: bool = False) -> dict[str, int]:
-        return await self.log.purge(self.policy, self.service.clock(), actor, dry_run=dry_run)
+        return await self.log.purge(self.policy, self.clock(), actor, dry_run=dry_run)
 
     # -- the periodic purge ---------------------------------------------------------------
     def start(self) -> None:
-        interval = self.service.settings.purge_interval_s
+        interval = self.purge_interval_s
         if interval > 0:
             self.tasks.spawn(self._purge_loop(interval), name="purge")
 

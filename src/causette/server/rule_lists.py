@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from causette.core.errors import ChatError, ErrorCode
 from causette.core.rule_lists import RuleMatcher
+from causette.store import SqlStore
 from causette.store.rule_lists import RuleListStore
+from causette.tasks import TaskOwner
 
 if TYPE_CHECKING:
-    from causette.server.chat import ChatService
+    from causette.server.ports import ControlEvents
 
 TOPIC = "rules"
 _BLOCKED = (
@@ -30,15 +32,16 @@ _BLOCKED = (
 
 
 class RuleLists:
-    def __init__(self, service: ChatService) -> None:
-        self.service = service
-        self.store = RuleListStore(service.store)
+    def __init__(self, store: SqlStore, cluster: ControlEvents | None, tasks: TaskOwner) -> None:
+        self.store = RuleListStore(store)
+        self.cluster = cluster
+        # The chat's side jobs: a reload heard from another process runs among them.
+        self.tasks = tasks
         self.matcher = RuleMatcher()
 
     async def start(self) -> None:
-        cluster = self.service.cluster
-        if cluster is not None:
-            cluster.handlers[TOPIC] = self._heard
+        if self.cluster is not None:
+            self.cluster.on(TOPIC, self._heard)
         await self.reload()
 
     async def reload(self) -> None:
@@ -47,11 +50,11 @@ class RuleLists:
     async def changed(self) -> None:
         """The lists changed here: apply them, and tell the other processes."""
         await self.reload()
-        if self.service.cluster is not None:
-            self.service.cluster.broadcast(TOPIC)
+        if self.cluster is not None:
+            self.cluster.broadcast(TOPIC)
 
     def _heard(self, _body: dict[str, Any]) -> None:
-        self.service.spawn(self.reload(), "rule-lists-reload")
+        self.tasks.spawn(self.reload(), name="rule-lists-reload", finish=True)
 
     def check_pseudonym(self, name: str) -> None:
         if self.matcher.pseudonym_refused(name):

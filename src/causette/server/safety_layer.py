@@ -24,6 +24,9 @@ engine's persisted state. Rules (safety.md, issue 5):
 - A failure on a message's way through ``screen`` or ``after`` is logged with the message
   (its channel and id once stored, its client ref before) and raised to the caller; the
   periodic save logs its failures and goes on. Its tasks belong to a ``TaskOwner``.
+- It is handed what it acts on (server/app.py): the live state, the sessions, rooms,
+  conversations and messages of the live chat (server/ports.py), the queue's feed, the
+  cluster's control events and its shared risk. It never sees the chat service.
 """
 
 from __future__ import annotations
@@ -31,25 +34,37 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import time
 import weakref
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from causette.bus import Envelope
+from causette.bus import Bus, Envelope
 from causette.core.consent import ConversationStatus
 from causette.core.errors import ChatError, ErrorCode
 from causette.core.identity import ADULT_AGE, MIN_AGE, Space
 from causette.server import protocol
 from causette.server.protocol import CloseCode
 from causette.server.safety_gate import Party, SafetyGate, Verdict, reason_text
-from causette.store import MessageRecord
+from causette.server.state import LiveState
+from causette.settings import Settings
+from causette.store import MessageRecord, SqlStore
 from causette.store.safety import SafetyStore
 from causette.tasks import TaskOwner
 
 if TYPE_CHECKING:
-    from causette.server.chat import ChatService, Chatter
+    from causette.server.chatter import Chatter
+    from causette.server.ports import (
+        ControlEvents,
+        Conversations,
+        Messages,
+        QueueFeed,
+        Rooms,
+        Sessions,
+    )
     from causette.server.safety_shared import SharedRisk
 
 log = logging.getLogger(__name__)
@@ -80,14 +95,40 @@ _PURSUIT_ALERTS = (1, 3, 10)
 
 
 class SafetyLayer:
-    def __init__(self, service: ChatService, gate: SafetyGate) -> None:
-        self.service = service
+    def __init__(
+        self,
+        gate: SafetyGate,
+        settings: Settings,
+        store: SqlStore,
+        live: LiveState,
+        sessions: Sessions,
+        rooms: Rooms,
+        conversations: Conversations,
+        messages: Messages,
+        bus: Bus,
+        queue: QueueFeed,
+        *,
+        cluster: ControlEvents | None = None,
+        shared: SharedRisk | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.gate = gate
-        self.store = SafetyStore(service.store)
+        self.settings = settings
+        self.sql = store
+        self.store = SafetyStore(store)
+        self.live = live
+        self.sessions = sessions
+        self.rooms = rooms
+        self.conversations = conversations
+        self.messages = messages
+        self.bus = bus
+        self.queue = queue
+        self.cluster = cluster
+        self.clock = clock
         self.tasks = TaskOwner("safety")
         # Chatters already asked about an age cue here (the store answers for the others).
         self._cued: set[str] = set()
-        self.shared: SharedRisk | None = None  # a cluster's one risk picture
+        self.shared = shared  # a cluster's one risk picture (server/safety_shared.py)
         # Per chatter, the turn of their messages through ``shared`` (weak: a lock lives as
         # long as a message holds or awaits it).
         self._turns: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -97,26 +138,21 @@ class SafetyLayer:
     def state_key(self) -> str:
         """Where this process saves its engine state: one key per node of a cluster
         (host name and port stay the same across restarts)."""
-        if self.service.cluster is None:
+        if self.cluster is None:
             return "engine"
-        return f"engine:{socket.gethostname()}:{self.service.settings.port}"
+        return f"engine:{socket.gethostname()}:{self.settings.port}"
 
     async def start(self) -> None:
         engine = self.gate.engine
-        since = self.service.clock() - engine.rules.policy.state_window_s
+        since = self.clock() - engine.rules.policy.state_window_s
         merged: dict[str, dict[str, Any]] = {"conversations": {}, "users": {}, "devices": {}}
         # Newest last: where two processes knew the same conversation, the fresher wins.
         for state in await self.store.load_states(since):
             for part, entries in merged.items():
                 entries.update(state.get(part, {}))
         engine.import_state(merged)
-        cluster = self.service.cluster
-        if cluster is not None:
-            # Here, not at the top: Redis is the `cluster` extra, absent from a single process.
-            from causette.server.safety_shared import SharedRisk
-
-            self.shared = SharedRisk(cluster.bus, self.service.settings.redis_prefix, engine)
-            cluster.handlers[CLEAR_TOPIC] = self._clear_here
+        if self.cluster is not None:
+            self.cluster.on(CLEAR_TOPIC, self._clear_here)
         self.tasks.spawn(self._save_loop(), name="save-state")
 
     async def close(self) -> None:
@@ -125,12 +161,10 @@ class SafetyLayer:
 
     async def save(self) -> None:
         engine = self.gate.engine
-        engine.forget_idle(self.service.clock())
+        engine.forget_idle(self.clock())
         if self.shared is not None:
-            self.shared.forget(self.service.clock() - engine.rules.policy.state_window_s)
-        await self.store.save_state(
-            engine.export_state_json(), self.service.clock(), self.state_key
-        )
+            self.shared.forget(self.clock() - engine.rules.policy.state_window_s)
+        await self.store.save_state(engine.export_state_json(), self.clock(), self.state_key)
 
     async def _save_loop(self) -> None:
         while True:
@@ -150,7 +184,7 @@ class SafetyLayer:
             id=chatter.id,
             pseudonym=chatter.profile.pseudonym,
             age=chatter.profile.age,
-            account_age_s=self.service.clock() - chatter.created_at,
+            account_age_s=self.clock() - chatter.created_at,
             device=chatter.device_key or chatter.device_hash,
         )
 
@@ -188,11 +222,11 @@ class SafetyLayer:
         ref: str | None,
         recipient: Chatter | None,
     ) -> tuple[str | None, Verdict]:
-        service = self.service
+        presence = self.live.presence
 
         def resolve(pseudonym: str) -> str | None:
             """A card target in a room: whoever holds that name in the sender's space."""
-            return service.presence.find(pseudonym, chatter.space)
+            return presence.find(pseudonym, chatter.space)
 
         party = self.party(chatter)
         recipient_party = self.party(recipient) if recipient is not None else None
@@ -202,7 +236,7 @@ class SafetyLayer:
                 sender=party,
                 channel=channel,
                 text=text,
-                now=service.clock(),
+                now=self.clock(),
                 recipient=recipient_party,
                 resolve=resolve,
             )
@@ -221,7 +255,7 @@ class SafetyLayer:
             async with turn:
                 await shared.pull(pair, party.pseudonym, party.device, room)
                 verdict = judge()
-                await shared.push(pair, party.pseudonym, party.device, service.clock(), room)
+                await shared.push(pair, party.pseudonym, party.device, self.clock(), room)
         if FROZEN in chatter.flags and verdict.delivered:
             reason = self.gate.engine.reason("conversation.frozen")
             verdict = replace(
@@ -245,9 +279,9 @@ class SafetyLayer:
             reasons = [asdict(r) for r in verdict.reasons]
             sender = orjson.dumps(chatter.public).decode()
             held_id = await self.store.hold(
-                channel, chatter.id, sender, text, service.clock(), reasons
+                channel, chatter.id, sender, text, self.clock(), reasons
             )
-            service.sanctions.queue_changed("added", "held", held_id)
+            self.queue.queue_changed("added", "held", held_id)
             self._tell(
                 chatter,
                 protocol.held(ref, channel, held_id, sender_reason(verdict, chatter.lang)),
@@ -290,7 +324,7 @@ class SafetyLayer:
             and verdict.card_kind is not None
             and verdict.card_about is not None
         ):
-            await self.service.bus.publish(
+            await self.bus.publish(
                 Envelope(
                     protocol.safety_card(verdict.card_kind, channel, verdict.card_about),
                     targets=(verdict.card_target,),
@@ -319,10 +353,9 @@ class SafetyLayer:
         extra: dict[str, Any] | None = None,
     ) -> str:
         """One alert in the moderators' queue, with everything needed to judge it."""
-        service = self.service
         recent: list[dict[str, Any]] = []
         if channel is not None:
-            for record in await service.store.messages_before(channel, None, 20):
+            for record in await self.sql.messages_before(channel, None, 20):
                 recent.append(
                     {
                         "id": record.id,
@@ -331,7 +364,7 @@ class SafetyLayer:
                         "text": record.text,
                     }
                 )
-        now = service.clock()
+        now = self.clock()
         parties = [subject] + ([other] if other is not None else [])
         context: dict[str, Any] = {
             "channel": channel,
@@ -358,28 +391,28 @@ class SafetyLayer:
         label = kind.removeprefix("report.").split(".", 1)[0]
         severity = _SEVERITY.get(kind, _SEVERITY.get(label, 1))
         alert_id = await self.store.add_alert(kind, severity, now, context, channel, subject.id)
-        service.sanctions.queue_changed("added", "alert", alert_id)
+        self.queue.queue_changed("added", "alert", alert_id)
         return alert_id
 
     # -- minors ------------------------------------------------------------------------------
     async def on_age_disclosed(
         self, chatter: Chatter, age: int, channel: str | None, verdict: Verdict | None
     ) -> None:
-        service = self.service
-        now = service.clock()
+        now = self.clock()
+        conversations = self.conversations
         if chatter.space is Space.ADULT and age < ADULT_AGE:
             if OUT_OF_REACH not in chatter.flags:
                 chatter.flags |= {OUT_OF_REACH}
                 await self.store.set_flag(chatter.id, OUT_OF_REACH, now)
                 for slug in sorted(chatter.rooms):
-                    await service.leave_room(chatter, slug)
+                    await self.rooms.leave_room(chatter, slug)
                     self._tell(chatter, protocol.left(slug))
-                for conv in list(service.conversations_of(chatter)):
+                for conv in list(conversations.conversations_of(chatter)):
                     if conv.status is not ConversationStatus.BLOCKED:
-                        updated = await service.set_conversation_status(
+                        updated = await conversations.set_conversation_status(
                             conv, ConversationStatus.BLOCKED
                         )
-                        await service.announce_conversation(updated)
+                        await conversations.announce_conversation(updated)
                 self._tell(
                     chatter, protocol.error(ChatError(ErrorCode.ADULTS_OUT_OF_REACH), chatter.lang)
                 )
@@ -393,7 +426,7 @@ class SafetyLayer:
             if chatter.space is Space.TEEN:
                 await self.alert("minor.under_15", channel, chatter, verdict)
             self._tell(chatter, protocol.error(ChatError(ErrorCode.AGE_TOO_YOUNG), chatter.lang))
-            await service.logout(chatter, close_code=CloseCode.UNDER_15)
+            await self.sessions.logout(chatter, close_code=CloseCode.UNDER_15)
 
     async def on_age_cue(self, chatter: Chatter, channel: str, verdict: Verdict) -> None:
         """A school year or a bare number that may say the chatter is younger than declared:
@@ -422,7 +455,7 @@ class SafetyLayer:
         """``adult`` wrote to ``child``, a minor moved out of adults' reach: the message is
         refused, kept as evidence, and the adult is the one the desk is told about (at the
         first refused message and again when they keep at it)."""
-        now = self.service.clock()
+        now = self.clock()
         reasons = [{"code": "minor.pursued", "params": {}}]
         sender = orjson.dumps(adult.public).decode()
         kept = channel or f"pm-refused:{adult.id}:{child.id}"
@@ -455,22 +488,21 @@ class SafetyLayer:
         self._clear_here(what)
         if what["subject"]:
             await self.store.clear_flag(what["subject"], FROZEN)
-        cluster = self.service.cluster
-        if cluster is not None:
-            cluster.broadcast(CLEAR_TOPIC, **what)
+        if self.cluster is not None:
+            self.cluster.broadcast(CLEAR_TOPIC, **what)
         channel = what["channel"]
         if self.shared is not None and channel and channel.startswith("pm:"):
             # Else a process without a copy of its own would read the frozen one back.
-            await self.shared.push_conversation(channel, self.service.clock())
+            await self.shared.push_conversation(channel, self.clock())
         elif self.shared is not None and channel and what["speaker"]:
             # The same for a speaker's slice of a room.
-            await self.shared.push_speaker(channel, what["speaker"], self.service.clock())
+            await self.shared.push_speaker(channel, what["speaker"], self.clock())
 
     def _clear_here(self, what: dict[str, Any]) -> None:
         """This process's part of a dismissal (``cleared``, or another process's broadcast)."""
         if what.get("channel"):
             self.gate.engine.clear(what["channel"], what.get("speaker"))
-        subject = self.service.chatters.get(what.get("subject") or "")
+        subject = self.live.chatters.get(what.get("subject") or "")
         if subject is not None:
             subject.flags -= {FROZEN}
 
@@ -490,17 +522,16 @@ class SafetyLayer:
     # -- moderation of held messages ----------------------------------------------------------
     async def approve(self, held_id: str, moderator: str) -> MessageRecord | None:
         """Deliver a held message now, with its channel's next id; None if not pending."""
-        service = self.service
         found = await self.store.held(held_id=held_id)
         held = found[0] if found else None
         if held is None or not await self.store.decide_held(
-            held_id, "approved", moderator, service.clock()
+            held_id, "approved", moderator, self.clock()
         ):
             return None
-        record = await service.store_and_deliver(
+        record = await self.messages.store_and_deliver(
             held.channel, held.sender_id, held.sender, held.text
         )
-        sender = service.chatters.get(held.sender_id)
+        sender = self.live.chatters.get(held.sender_id)
         if sender is not None:
             self._tell(sender, protocol.released(held_id, record.channel, record.id))
         return record
@@ -508,7 +539,7 @@ class SafetyLayer:
     async def reject(self, held_id: str, moderator: str) -> list[str]:
         """Reject a held message and its pending copies (a flood is one case): the ids
         rejected, [] if ``held_id`` was not pending."""
-        now = self.service.clock()
+        now = self.clock()
         copies = await self.store.pending_copies(held_id)
         if not await self.store.decide_held(held_id, "rejected", moderator, now):
             return []

@@ -22,16 +22,19 @@ Owns, for one process:
   none of them skips the query (store/sanctions.py ``track_names``).
 - **Statements missed** while offline are sent right after the next welcome (every sanction
   newer than the chatter's last sight).
-- The queue's live updates (``queue_changed``) go to the desk's consoles when a desk is set.
+- It is handed what it acts on (server/app.py): the live state to find a chatter held
+  here, the sessions, rooms and conversations of the live chat (server/ports.py), the
+  cluster's control events. It never sees the chat service.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from causette.bus import Envelope
+from causette.bus import Bus, Envelope
 from causette.core.consent import ConversationStatus
 from causette.core.errors import ChatError, ErrorCode
 from causette.core.sanctions import (
@@ -49,10 +52,15 @@ from causette.core.sanctions import (
 )
 from causette.server import protocol
 from causette.server.protocol import CloseCode
+from causette.server.state import LiveState
+from causette.settings import Settings
+from causette.store import SqlStore
 from causette.store.sanctions import SanctionRecord, SanctionStore
+from causette.tasks import TaskOwner
 
 if TYPE_CHECKING:
-    from causette.server.chat import ChatService, Chatter
+    from causette.server.chatter import Chatter
+    from causette.server.ports import ControlEvents, Conversations, Retractions, Rooms, Sessions
 
 log = logging.getLogger(__name__)
 
@@ -60,42 +68,61 @@ TOPIC = "sanction"
 
 
 class Sanctions:
-    def __init__(self, service: ChatService) -> None:
-        self.service = service
-        self.store = SanctionStore(service.store)
+    def __init__(
+        self,
+        settings: Settings,
+        store: SqlStore,
+        live: LiveState,
+        sessions: Sessions,
+        rooms: Rooms,
+        conversations: Conversations,
+        retractions: Retractions,
+        bus: Bus,
+        tasks: TaskOwner,
+        *,
+        cluster: ControlEvents | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.sql = store
+        self.store = SanctionStore(store)
+        self.live = live
+        self.sessions = sessions
+        self.rooms = rooms
+        self.conversations = conversations
+        self.retractions = retractions
+        self.bus = bus
+        # The chat's side jobs: a move-out where the chatter's socket is runs among them.
+        self.tasks = tasks
+        self.cluster = cluster
+        self.clock = clock
         # Lasting sanctions (mutes, move-outs) of chatters this process has seen, by id.
         self.lasting: dict[str, dict[str, Sanction]] = {}
-        # Set by the desk: a queue item was added or removed (live consoles).
-        self.on_queue: Callable[[dict[str, Any]], None] | None = None
 
     async def start(self) -> None:
-        if self.service.cluster is not None:
-            self.service.cluster.handlers[TOPIC] = self._apply_here
+        if self.cluster is not None:
+            self.cluster.on(TOPIC, self._apply_here)
         else:
             # One process records every sanction: hellos of the unsanctioned skip the query.
             await self.store.track_names()
 
     @property
     def policy(self) -> RepeatPolicy:
-        s = self.service.settings
+        s = self.settings
         return RepeatPolicy(
             s.repeat_count, s.repeat_window_days * 86400.0, s.repeat_suspension_hours * 3600.0
         )
 
     def token(self, sanction_id: str) -> str:
-        return appeal_token(self.service.settings.signing_key(), sanction_id)
+        return appeal_token(self.settings.signing_key(), sanction_id)
 
     def statement(self, record: SanctionRecord, lang: str) -> dict[str, Any]:
         return statement(record.core(), lang, self.token(record.id))
 
-    def queue_changed(self, change: str, kind: str, item_id: str) -> None:
-        if self.on_queue is not None:
-            self.on_queue({"change": change, "item_kind": kind, "id": item_id})
-
     # -- checks --------------------------------------------------------------------------
     async def check_join(self, device_key: str, ip_key: str, lang: str) -> None:
         """A new pseudonym from a banned device or network is refused."""
-        now = self.service.clock()
+        now = self.clock()
         for record in await self.store.bans_on(now, device_key, ip_key):
             raise refusal(ErrorCode.BANNED, record.core(), lang, self.token(record.id))
 
@@ -103,7 +130,7 @@ class Sanctions:
         """Refuse a banned chatter; remember this chatter's mutes and move-outs. Returns
         the statements of sanctions taken since ``away_since`` (none without it), read in
         the same query."""
-        now = self.service.clock()
+        now = self.clock()
         found, new = await self.store.at_hello(
             now,
             chatter.id,
@@ -123,27 +150,26 @@ class Sanctions:
         return list(self.lasting.get(chatter_id, {}).values())
 
     def check_post(self, chatter: Chatter) -> None:
-        now = self.service.clock()
+        now = self.clock()
         for sanction in self._lasting(chatter.id):
             if forbids_posting(sanction, now):
                 raise refusal(ErrorCode.MUTED, sanction, chatter.lang, self.token(sanction.id))
         self.check_reach(chatter)
 
     def check_reach(self, chatter: Chatter) -> None:
-        now = self.service.clock()
+        now = self.clock()
         if any(moves_out(s, now) for s in self._lasting(chatter.id)):
             raise ChatError(ErrorCode.MOVED_OUT)
 
     def check_pm(self, sender: Chatter, recipient: Chatter) -> None:
         self.check_post(sender)
-        now = self.service.clock()
+        now = self.clock()
         if any(moves_out(s, now) for s in self._lasting(recipient.id)):
             raise ChatError(ErrorCode.PM_REFUSED)
 
     # -- carrying a sanction out ------------------------------------------------------------
     async def carry_out(self, record: SanctionRecord) -> None:
         """Everything a stored sanction does in the chat, then its statement to the chatter."""
-        service = self.service
         subject_id = record.subject_id
         if subject_id is None:
             return
@@ -165,8 +191,8 @@ class Sanctions:
         if cover is not None:
             effect["cover"] = cover
         self._apply_here(effect)
-        if service.cluster is not None:
-            service.cluster.broadcast(TOPIC, **effect)
+        if self.cluster is not None:
+            self.cluster.broadcast(TOPIC, **effect)
 
     async def lift(self, record: SanctionRecord, decided: dict[str, Any]) -> None:
         """A reversed (or upheld) appeal: the chatter is told; a reversal lifts what lasts."""
@@ -181,8 +207,8 @@ class Sanctions:
             "close": False,
         }
         self._apply_here(effect)
-        if self.service.cluster is not None:
-            self.service.cluster.broadcast(TOPIC, **effect)
+        if self.cluster is not None:
+            self.cluster.broadcast(TOPIC, **effect)
 
     def _apply_here(self, effect: dict[str, Any]) -> None:
         """One effect on this process (called directly, and for the others' control events)."""
@@ -196,14 +222,14 @@ class Sanctions:
         cover = effect.get("cover")
         if cover is not None and body is not None:
             self._end_covered(chatter_id, cover, Sanction(**body))
-        chatter = self.service.chatters.get(chatter_id)
+        chatter = self.live.chatters.get(chatter_id)
         if chatter is None:
             return
         conn = chatter.connection
         if conn is not None:
             conn.send(effect["frame"].encode())
             if body is not None and body["action"] == "move_out":
-                self.service.spawn(self._move_out_here(chatter), "move-out")
+                self.tasks.spawn(self._move_out_here(chatter), name="move-out", finish=True)
             if effect.get("close"):
                 # The statement first, then the close (closing drops what is still queued).
                 conn.flush()
@@ -217,7 +243,7 @@ class Sanctions:
         field, key = cover.get("field"), cover.get("key")
         if field not in ("device_key", "ip_key") or not key:
             return
-        for chatter in list(self.service.chatters.values()):
+        for chatter in list(self.live.chatters.values()):
             held = chatter.device_key if field == "device_key" else chatter.ip_key
             if chatter.id == subject_id or held != key:
                 continue
@@ -233,42 +259,41 @@ class Sanctions:
         """A banned chatter cannot come back while the ban holds: no grace period, their
         name and places are freed at once (the others see them leave now)."""
         chatter.connection = None
-        self.service._go_offline(chatter)
+        self.sessions.go_offline(chatter)
 
     async def _lang(self, chatter_id: str) -> str:
-        chatter = self.service.chatters.get(chatter_id)
+        chatter = self.live.chatters.get(chatter_id)
         if chatter is not None:
             return chatter.lang
-        found = await self.service.store.sessions_by_id([chatter_id])
+        found = await self.sql.sessions_by_id([chatter_id])
         record = found.get(chatter_id)
         return record.lang if record is not None else "fr"
 
     async def _announce_deleted(self, channel: str, message_id: int, sender_id: str) -> None:
-        await self.service.own.announce_deleted(channel, message_id, "moderator", sender_id)
+        await self.retractions.announce_deleted(channel, message_id, "moderator", sender_id)
 
     async def _close_conversation(self, conv_id: str, subject_id: str) -> None:
-        service = self.service
-        subject = await service.load_chatter(subject_id)
-        conv = service.conversations.get(conv_id)
+        subject = await self.sessions.load_chatter(subject_id)
+        conv = self.live.conversations.get(conv_id)
         if subject is None or conv is None:
             return
         if conv.status is not ConversationStatus.BLOCKED:
-            updated = await service.set_conversation_status(conv, ConversationStatus.BLOCKED)
-            await service.announce_conversation(updated)
+            conversations = self.conversations
+            updated = await conversations.set_conversation_status(conv, ConversationStatus.BLOCKED)
+            await conversations.announce_conversation(updated)
 
     async def _move_out_everywhere(self, subject_id: str) -> None:
         """The stored part of a move-out (any process): no more rooms, conversations closed."""
-        service = self.service
-        for slug in await service.store.memberships(subject_id):
-            await service.store.remove_membership(subject_id, slug)
-        for conv_id, _, _, _ in await service.store.conversations_of(subject_id):
+        for slug in await self.sql.memberships(subject_id):
+            await self.sql.remove_membership(subject_id, slug)
+        for conv_id, _, _, _ in await self.sql.conversations_of(subject_id):
             await self._close_conversation(conv_id, subject_id)
 
     async def _move_out_here(self, chatter: Chatter) -> None:
         """The live part, where the chatter's socket is: out of every room, now."""
         try:
             for slug in sorted(chatter.rooms):
-                await self.service.leave_room(chatter, slug)
+                await self.rooms.leave_room(chatter, slug)
                 if chatter.connection is not None:
                     chatter.connection.send(protocol.left(slug))
         except Exception:
@@ -276,7 +301,7 @@ class Sanctions:
 
     async def notify(self, chatter_id: str, frame: bytes) -> None:
         """A frame for one chatter, wherever their socket is (a report's outcome)."""
-        await self.service.bus.publish(Envelope(frame, targets=(chatter_id,)))
+        await self.bus.publish(Envelope(frame, targets=(chatter_id,)))
 
 
 def _cover(record: SanctionRecord) -> dict[str, str] | None:

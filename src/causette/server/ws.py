@@ -20,7 +20,8 @@ from aiohttp import WSMessage, WSMsgType, web
 from causette.core.errors import ChatError, ErrorCode
 from causette.server import events as ev
 from causette.server import protocol
-from causette.server.chat import ChatService, Chatter
+from causette.server.chat import ChatService
+from causette.server.chatter import Chatter
 from causette.server.connection import Connection
 from causette.server.keys import SERVICE
 from causette.server.protocol import CloseCode
@@ -273,7 +274,7 @@ async def _authenticate(
     lang = hello.lang or "fr"
     token, device = (hello.token, None) if hello.token else credentials(request)
     try:
-        chatter = await service.authenticate(token, device)
+        chatter = await service.live.authenticate(token, device)
     except ChatError as exc:
         await _refuse(ws, exc, _close_code(exc, CloseCode.NOT_AUTHENTICATED), lang)
         return None
@@ -309,7 +310,7 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     )
     try:
         try:
-            await service.connect(chatter, conn, last_ids)
+            await service.live.connect(chatter, conn, last_ids)
         except ChatError as exc:
             await conn.stop()
             await _refuse(ws, exc, _close_code(exc, CloseCode.NAME_TAKEN), chatter.lang)
@@ -318,10 +319,9 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
         for statement in missed:
             conn.send(statement)
         del missed, last_ids
-        if service.retention is not None:
-            source = source_of(request, service.settings.trusted_proxies, service.clock())
-            await service.retention.connected(chatter, source)
-            del source
+        source = source_of(request, service.settings.trusted_proxies, service.clock())
+        await service.retention.connected(chatter, source)
+        del source
         session = _Session(service, chatter, conn)
         clock = asyncio.get_running_loop().time
         async for msg in ws:
@@ -345,5 +345,5 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
             # Already over, unless the handler was cancelled: then none runs on without it.
             await session.tasks.close()
         await conn.stop()
-        service.disconnect(chatter, conn)
+        service.live.disconnect(chatter, conn)
     return ws

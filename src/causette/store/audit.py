@@ -24,7 +24,7 @@ from sqlalchemy import Connection, insert, select
 from causette.core.audit import AuditEntry, ChainReport, Head, next_entry, verify
 from causette.core.sealing import Keyring
 from causette.store import schema
-from causette.store.sql import AUDIT_KEYS, SqlStore
+from causette.store.sql import AUDIT_KEYS, SqlStore, reserve_ids
 
 AUDIT_HEAD = "audit:"
 _COLUMNS = ("seq", "ts", "actor", "action", "target", "detail", "prev_hash", "hash", "key_id")
@@ -46,7 +46,7 @@ def append_in(
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
     key = keyring_of(conn).current
-    head = SqlStore._take_ids(conn, _one_audit_id())[AUDIT_HEAD]
+    head = reserve_ids(conn, _one_audit_id())[AUDIT_HEAD]
     t = schema.audit_log
     previous = None
     if head > 0:
@@ -112,7 +112,7 @@ class AuditStore:
         target: str,
         detail: dict[str, Any] | None = None,
     ) -> AuditEntry:
-        entry: AuditEntry = await self.store._submit(
+        entry: AuditEntry = await self.store.write(
             lambda conn: append_in(conn, ts, actor, action, target, detail)
         )
         return entry
@@ -129,12 +129,12 @@ class AuditStore:
             )
             return [AuditEntry(*row) for row in conn.execute(stmt)]
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     async def verify(
         self, anchors: tuple[Head, ...] = (), start: Head | None = None
     ) -> ChainReport:
-        return await self.store._read(lambda conn: verify_chain(conn, anchors, start))
+        return await self.store.read(lambda conn: verify_chain(conn, anchors, start))
 
     async def head(self) -> Head | None:
         """The newest entry's place in the chain, or None while the chain is empty."""
@@ -144,7 +144,7 @@ class AuditStore:
             row = conn.execute(select(t.c.seq, t.c.hash).order_by(t.c.seq.desc()).limit(1)).first()
             return None if row is None else Head(int(row[0]), str(row[1]))
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     async def last_is_plain(self) -> bool:
         """True when the newest entry predates the keyed chain (the chain needs anchoring)."""
@@ -155,4 +155,4 @@ class AuditStore:
             row = conn.execute(stmt).first()
             return row is not None and row[0] is None
 
-        return await self.store._read(q)
+        return await self.store.read(q)

@@ -42,7 +42,7 @@ class DeviceStore:
                 )
             )
 
-        await self.store._submit(op)
+        await self.store.write(op)
 
     async def memory(
         self, device_hash: str, now: float, period: float, out_of_reach_flag: str
@@ -91,4 +91,4 @@ class DeviceStore:
             ).scalar()
             return DeviceMemory(under_15, tuple(past))
 
-        return await self.store._read(q)
+        return await self.store.read(q)

@@ -79,7 +79,7 @@ class FlaggerStore:
                 {"name": flagger.name, "contact": flagger.contact},
             )
 
-        await self.store._submit(op)
+        await self.store.write(op)
 
     async def revoke(self, flagger_id: str, now: float, actor: str) -> Flagger:
         """Revoke a flagger's credential; NOT_FOUND for an unknown id, ALREADY_DECIDED for
@@ -101,7 +101,7 @@ class FlaggerStore:
             )
             return replace(_flagger(found), revoked_at=now, revoked_by=actor)
 
-        revoked: Flagger = await self.store._submit(op)
+        revoked: Flagger = await self.store.write(op)
         return revoked
 
     async def all(self) -> list[Flagger]:
@@ -111,7 +111,7 @@ class FlaggerStore:
             stmt = select(*[t.c[c] for c in _COLUMNS]).order_by(t.c.created_at)
             return [_flagger(row) for row in conn.execute(stmt)]
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     async def by_token_hash(self, token_hash: str) -> Flagger | None:
         """The flagger whose credential this is, revoked or not (the caller says which)."""
@@ -122,7 +122,7 @@ class FlaggerStore:
             row = conn.execute(stmt).first()
             return None if row is None else _flagger(row)
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     async def names(self) -> dict[str, str]:
         """Every flagger's name by id (revoked ones too: their reports still name them)."""
@@ -131,7 +131,7 @@ class FlaggerStore:
         def q(conn: Connection) -> dict[str, str]:
             return {str(i): str(n) for i, n in conn.execute(select(t.c.id, t.c.name))}
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
 
 def flagger_of(reporter_id: str) -> str | None:

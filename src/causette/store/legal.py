@@ -7,7 +7,8 @@ Rules:
   (store/retention.py). Releasing twice answers False.
 - A requisition moves recorded -> running -> done (or failed); its progress (0..1) is in its
   row so any process, and the legal officer polling, sees it.
-- The lookups used by the export read sessions and messages in batches by key.
+- The lookups used by the export read sessions and messages in batches by key; an
+  emergency notification reads its alert or report case here too.
 """
 
 from __future__ import annotations
@@ -160,7 +161,7 @@ class LegalStore:
             }
             append_in(conn, ts, actor, "preservation.create", f"preservation:{record.id}", detail)
 
-        await self.store._submit(op)
+        await self.store.write(op)
         return record
 
     async def preservations(self, active_only: bool = True) -> list[Preservation]:
@@ -172,7 +173,7 @@ class LegalStore:
                 stmt = stmt.where(t.c.released_at.is_(None))
             return [Preservation(*row) for row in conn.execute(stmt)]
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     async def release(self, preservation_id: str, actor: str, now: float) -> bool:
         t = schema.preservations
@@ -189,7 +190,7 @@ class LegalStore:
                 )
             return bool(changed)
 
-        released: bool = await self.store._submit(op)
+        released: bool = await self.store.write(op)
         return released
 
     # -- requisitions -----------------------------------------------------------------------
@@ -217,7 +218,7 @@ class LegalStore:
                       "scope": scope}  # fmt: skip
             append_in(conn, ts, actor, "requisition.record", f"requisition:{record.id}", detail)
 
-        await self.store._submit(op)
+        await self.store.write(op)
         return record
 
     async def requisition(self, requisition_id: str) -> Requisition | None:
@@ -228,7 +229,7 @@ class LegalStore:
             row = conn.execute(stmt).first()
             return None if row is None else _requisition(row)
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     async def requisitions(self) -> list[Requisition]:
         t = schema.requisitions
@@ -237,7 +238,7 @@ class LegalStore:
             stmt = select(*[t.c[c] for c in _REQUISITION_COLUMNS]).order_by(t.c.ts.desc())
             return [_requisition(row) for row in conn.execute(stmt)]
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     async def start_export(self, requisition_id: str, actor: str, now: float) -> bool:
         """recorded/done/failed -> running, audited; False if it is running already."""
@@ -255,14 +256,14 @@ class LegalStore:
                 )
             return bool(changed)
 
-        started: bool = await self.store._submit(op)
+        started: bool = await self.store.write(op)
         return started
 
     async def set_progress(self, requisition_id: str, progress: float) -> None:
         t = schema.requisitions
         stmt = update(t).where(t.c.id == requisition_id, t.c.status == RUNNING)
         stmt = stmt.values(progress=round(min(max(progress, 0.0), 1.0), 4))
-        await self.store._submit(lambda conn: conn.execute(stmt))
+        await self.store.write(lambda conn: conn.execute(stmt))
 
     async def finish_export(
         self,
@@ -300,7 +301,7 @@ class LegalStore:
                 detail,
             )
 
-        await self.store._submit(op)
+        await self.store.write(op)
 
     async def fail_export(self, requisition_id: str, actor: str, now: float, error: str) -> None:
         t = schema.requisitions
@@ -320,7 +321,7 @@ class LegalStore:
                 {"error": error},
             )
 
-        await self.store._submit(op)
+        await self.store.write(op)
 
     async def fail_interrupted(self, actor: str, now: float) -> int:
         """Exports left running by a process that stopped: failed, so they can be restarted."""
@@ -339,7 +340,7 @@ class LegalStore:
                           {"error": "interrupted by a restart"})  # fmt: skip
             return len(ids)
 
-        count: int = await self.store._submit(op)
+        count: int = await self.store.write(op)
         return count
 
     # -- notifications (DSA art. 18) --------------------------------------------------------
@@ -365,7 +366,7 @@ class LegalStore:
             detail = {"recipient": recipient, "alert_id": alert_id, "report_id": report_id}
             append_in(conn, ts, actor, "emergency.prepare", f"notification:{record.id}", detail)
 
-        await self.store._submit(op)
+        await self.store.write(op)
         return record
 
     async def notifications(self) -> list[Notification]:
@@ -375,7 +376,7 @@ class LegalStore:
             stmt = select(*[t.c[c] for c in _NOTIFICATION_COLUMNS]).order_by(t.c.ts.desc())
             return [_notification(row) for row in conn.execute(stmt)]
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     async def mark_sent(
         self,
@@ -404,16 +405,76 @@ class LegalStore:
                 )
             return bool(changed)
 
-        done: bool = await self.store._submit(op)
+        done: bool = await self.store.write(op)
         return done
+
+    # -- what an emergency notification cites -------------------------------------------------
+    async def alert(self, alert_id: str) -> dict[str, Any] | None:
+        """An alert's row, its context (JSON) opened (store/bodies.py)."""
+        return await self.store.read(lambda conn: bodies.alert_row(conn, alert_id))
+
+    async def report_case(self, report_id: str, before: int, after: int) -> dict[str, Any] | None:
+        """A report, the people it involves and the messages around it (``report_case``)."""
+        return await self.store.read(lambda conn: report_case(conn, report_id, before, after))
 
     async def audit(
         self, ts: float, actor: str, action: str, target: str, detail: dict[str, Any] | None = None
     ) -> None:
-        await self.store._submit(lambda conn: append_in(conn, ts, actor, action, target, detail))
+        await self.store.write(lambda conn: append_in(conn, ts, actor, action, target, detail))
 
 
-# -- reads for the export (run in the reader pool by the export job) ------------------------------
+# -- reads for an emergency notification and for the export (in the reader pool) -----------------
+def report_case(conn: Connection, report_id: str, before: int, after: int) -> dict[str, Any] | None:
+    """A report with the people it involves and the messages around it (``before`` and
+    ``after`` ids of its message), bodies opened: what an emergency notification cites."""
+    r, s, m = schema.reports, schema.sessions, schema.messages
+    report = conn.execute(select(r).where(r.c.id == report_id)).mappings().first()
+    if report is None:
+        return None
+    people = []
+    for role, session_id in (
+        ("subject", report["subject_id"]),
+        ("reporter", report["reporter_id"]),
+    ):
+        if not session_id:
+            continue
+        row = conn.execute(select(s).where(s.c.id == session_id)).mappings().first()
+        if row is not None:
+            people.append(
+                {
+                    "role": role,
+                    "pseudonym": row["pseudonym"],
+                    "declared_age": row["age"],
+                    "gender": row["gender"],
+                    "department": row["department"],
+                    "space": row["space"],
+                    "session_id": row["id"],
+                }
+            )
+    evidence = []
+    if report["channel"] and report["message_id"]:
+        around = conn.execute(
+            select(*bodies.columns())
+            .where(
+                m.c.channel == report["channel"],
+                m.c.id >= report["message_id"] - before,
+                m.c.id <= report["message_id"] + after,
+            )
+            .order_by(m.c.id)
+        )
+        for found in around:
+            message = bodies.record_of(conn, found)  # the body opened for the legal officer
+            evidence.append(
+                {
+                    "id": message.id,
+                    "ts": message.ts,
+                    "from": orjson.loads(message.sender),
+                    "text": message.text,
+                }
+            )
+    return {"report": dict(report), "people": people, "evidence": evidence}
+
+
 _SESSION_EXPORT_COLUMNS = (
     "id", "pseudonym", "age", "gender", "department", "space", "lang",
     "created_at", "last_seen", "ended_at", "device_key",
@@ -515,3 +576,29 @@ def messages_by_ids(
     )
     rows = conn.execute(stmt.order_by(m.c.channel, m.c.id))
     return [bodies.record_of(conn, row) for row in rows]
+
+
+def count_messages_of(
+    conn: Connection, sender_ids: Sequence[str], from_ts: float, to_ts: float
+) -> int:
+    """How many messages these sessions sent in the window (the export's progress)."""
+    m = schema.messages
+    stmt = (
+        select(func.count())
+        .select_from(m)
+        .where(m.c.sender_id.in_(list(sender_ids)), m.c.ts >= from_ts, m.c.ts <= to_ts)
+    )
+    return int(conn.execute(stmt).scalar_one())
+
+
+def count_connections_of(
+    conn: Connection, session_ids: Sequence[str], from_ts: float, to_ts: float
+) -> int:
+    """How many connection rows these sessions have in the window (the export's progress)."""
+    t = schema.connection_log
+    stmt = (
+        select(func.count())
+        .select_from(t)
+        .where(t.c.session_id.in_(list(session_ids)), t.c.ts >= from_ts, t.c.ts <= to_ts)
+    )
+    return int(conn.execute(stmt).scalar_one())

@@ -59,7 +59,7 @@ class ModeratorStore:
                 {"name": moderator.name, "role": moderator.role.value},
             )
 
-        await self.store._submit(op)
+        await self.store.write(op)
 
     async def by_name(self, name: str) -> Moderator | None:
         t = schema.moderators
@@ -68,7 +68,7 @@ class ModeratorStore:
             row = conn.execute(select(t).where(t.c.name == name)).first()
             return None if row is None else _moderator(row)
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     async def by_id(self, moderator_id: str) -> Moderator | None:
         t = schema.moderators
@@ -77,7 +77,7 @@ class ModeratorStore:
             row = conn.execute(select(t).where(t.c.id == moderator_id)).first()
             return None if row is None else _moderator(row)
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     async def all(self) -> list[Moderator]:
         t = schema.moderators
@@ -85,12 +85,12 @@ class ModeratorStore:
         def q(conn: Connection) -> list[Moderator]:
             return [_moderator(row) for row in conn.execute(select(t).order_by(t.c.name))]
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     async def set_password_hash(self, moderator_id: str, password_hash: str) -> None:
         t = schema.moderators
         stmt = update(t).where(t.c.id == moderator_id).values(password_hash=password_hash)
-        await self.store._submit(lambda conn: conn.execute(stmt))
+        await self.store.write(lambda conn: conn.execute(stmt))
 
     async def disable(self, moderator_id: str, now: float, actor: str) -> None:
         t = schema.moderators
@@ -104,7 +104,7 @@ class ModeratorStore:
             )
             append_in(conn, now, actor, "moderator.disable", f"moderator:{moderator_id}")
 
-        await self.store._submit(op)
+        await self.store.write(op)
 
     # -- sessions ---------------------------------------------------------------------------
     async def open_session(
@@ -116,7 +116,7 @@ class ModeratorStore:
             "created_at": now,
             "expires_at": expires_at,
         }
-        await self.store._submit(lambda conn: conn.execute(insert(schema.desk_sessions), row))
+        await self.store.write(lambda conn: conn.execute(insert(schema.desk_sessions), row))
 
     async def session_moderator(self, token_hash: str, now: float) -> Moderator | None:
         """The enabled moderator behind a live session, or None."""
@@ -131,9 +131,9 @@ class ModeratorStore:
             ).first()
             return None if row is None else _moderator(row)
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     async def close_session(self, token_hash: str) -> None:
         s = schema.desk_sessions
         stmt = delete(s).where(s.c.token_hash == token_hash)
-        await self.store._submit(lambda conn: conn.execute(stmt))
+        await self.store.write(lambda conn: conn.execute(stmt))

@@ -124,7 +124,7 @@ class OwnDataStore:
                 raise ChatError(ErrorCode.NOT_AUTHOR)
             return _take_out(conn, bodies.record_of(conn, found), now, BY_AUTHOR)
 
-        kept: bool = await self.store._submit(op)
+        kept: bool = await self.store.write(op)
         return kept
 
     async def tombstones(self, last_ids: dict[str, int]) -> list[tuple[str, int, str]]:
@@ -144,7 +144,7 @@ class OwnDataStore:
             rows = conn.execute(select(t.c.channel, t.c.id, t.c.by).where(or_(*ranges)))
             return sorted((str(c), int(i), str(by)) for c, i, by in rows)
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     async def removed(self, channel: str, first: int, last: int) -> list[dict[str, Any]]:
         """The messages of a channel between two ids that were taken out of it but kept as
@@ -173,7 +173,7 @@ class OwnDataStore:
                     )
             return sorted(found, key=lambda m: m["id"])
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     # -- what is held about a chatter (art. 15, 20) ---------------------------------------
     async def export(self, session_id: str) -> dict[str, Any] | None:
@@ -213,7 +213,7 @@ class OwnDataStore:
                 "connection_data": _connection_data(conn, session_id),
             }
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     # -- erasure (art. 17) --------------------------------------------------------------
     async def erase(self, session_id: str, now: float) -> Erased:
@@ -252,7 +252,7 @@ class OwnDataStore:
                 conn.execute(delete(s).where(s.c.id == session_id))
             return done
 
-        erased: Erased = await self.store._submit(op)
+        erased: Erased = await self.store.write(op)
         return erased
 
 

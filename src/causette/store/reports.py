@@ -94,7 +94,7 @@ class ReportStore:
             conn.execute(insert(t), row)
             return head
 
-        head: str | None = await self.store._submit(op)
+        head: str | None = await self.store.write(op)
         return report_id, head
 
     async def merged_counts(self) -> dict[str, int]:
@@ -109,7 +109,7 @@ class ReportStore:
             )
             return {str(head): int(n) for head, n in conn.execute(stmt)}
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     async def add_public(
         self,
@@ -139,7 +139,7 @@ class ReportStore:
             "follow_token_hash": follow_token_hash,
             "lang": lang,
         }
-        await self.store._submit(lambda conn: conn.execute(insert(schema.reports), row))
+        await self.store.write(lambda conn: conn.execute(insert(schema.reports), row))
         return report_id
 
     async def public_status(self, follow_token_hash: str) -> PublicReportStatus | None:
@@ -152,7 +152,7 @@ class ReportStore:
             ).first()
             return None if row is None else PublicReportStatus(*row)
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     async def open_reports(self) -> list[ReportRecord]:
         t = schema.reports
@@ -161,4 +161,4 @@ class ReportStore:
             stmt = select(*[t.c[c] for c in ReportRecord.__slots__]).where(t.c.status == "open")
             return [ReportRecord(*row) for row in conn.execute(stmt.order_by(t.c.ts))]
 
-        return await self.store._read(q)
+        return await self.store.read(q)

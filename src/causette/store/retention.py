@@ -185,7 +185,7 @@ class RetentionStore:
 
     async def log(self, entry: ConnectionEntry) -> None:
         row = connection_row(self.keyring, entry)
-        await self.store._submit(lambda conn: conn.execute(insert(schema.connection_log), row))
+        await self.store.write(lambda conn: conn.execute(insert(schema.connection_log), row))
 
     def sidecar(self, source: Source, pseudonym: str, device_key: str) -> Sidecar:
         return message_sidecar(self.keyring, source, pseudonym, device_key)
@@ -197,18 +197,18 @@ class RetentionStore:
         counts: dict[str, int] = {}
         for target in purge_targets(policy, now):
             if dry_run:
-                counts[target.name] = await self.store._read(target.count)
+                counts[target.name] = await self.store.read(target.count)
                 continue
             total = 0
             while True:
-                deleted: int = await self.store._submit(target.delete_chunk)
+                deleted: int = await self.store.write(target.delete_chunk)
                 total += deleted
                 if deleted < PURGE_CHUNK:
                     break
             counts[target.name] = total
         action = "retention.purge_dry_run" if dry_run else "retention.purge"
         detail = {"counts": counts, "policy_days": policy.days()}
-        await self.store._submit(
+        await self.store.write(
             lambda conn: append_in(conn, now, actor, action, "retention", detail)
         )
         return counts

@@ -83,10 +83,10 @@ class RuleListStore:
             # str(): SQLAlchemy's column names are a str subclass JSON encoders refuse as keys.
             return [{str(k): v for k, v in row._mapping.items()} for row in conn.execute(stmt)]
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     async def current(self) -> set[Entry]:
-        return await self.store._read(_current)
+        return await self.store.read(_current)
 
     async def add(self, entry: Entry, now: float, actor: str) -> None:
         t = schema.rule_entries
@@ -98,7 +98,7 @@ class RuleListStore:
             conn.execute(insert(t), row)
             append_in(conn, now, actor, "rules.add", f"rules:{entry.list}", entry.public())
 
-        await self.store._submit(op)
+        await self.store.write(op)
 
     async def remove(self, entry: Entry, now: float, actor: str) -> None:
         t = schema.rule_entries
@@ -111,7 +111,7 @@ class RuleListStore:
                 raise ChatError(ErrorCode.NOT_FOUND)
             append_in(conn, now, actor, "rules.remove", f"rules:{entry.list}", entry.public())
 
-        await self.store._submit(op)
+        await self.store.write(op)
 
     # -- trusted issuers ------------------------------------------------------------------
     async def issuers(self) -> list[Issuer]:
@@ -121,7 +121,7 @@ class RuleListStore:
             stmt = select(t.c.key_id, t.c.name, t.c.public_key, t.c.added_at).order_by(t.c.name)
             return [Issuer(*row) for row in conn.execute(stmt)]
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     async def trust(self, issuer: Issuer, actor: str) -> None:
         t = schema.rule_issuers
@@ -134,7 +134,7 @@ class RuleListStore:
             detail = {"name": issuer.name, "key_id": issuer.key_id}
             append_in(conn, issuer.added_at, actor, "rules.issuer_trust", "rules:issuers", detail)
 
-        await self.store._submit(op)
+        await self.store.write(op)
 
     async def distrust(self, key_id: str, now: float, actor: str) -> None:
         t = schema.rule_issuers
@@ -145,7 +145,7 @@ class RuleListStore:
             detail = {"key_id": key_id}
             append_in(conn, now, actor, "rules.issuer_drop", "rules:issuers", detail)
 
-        await self.store._submit(op)
+        await self.store.write(op)
 
     # -- packs ----------------------------------------------------------------------------
     async def receive(self, pack: Pack, now: float, actor: str) -> str:
@@ -169,7 +169,7 @@ class RuleListStore:
                 **detail, "entries": len(pack.entries)
             })  # fmt: skip
 
-        await self.store._submit(op)
+        await self.store.write(op)
         return pack_id
 
     async def packs(self, pack_id: str | None = None) -> list[StoredPack]:
@@ -189,7 +189,7 @@ class RuleListStore:
                 out.append(StoredPack(**values))
             return out
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     async def decide(
         self, pack_id: str, accepted: list[int] | None, now: float, actor: str
@@ -235,5 +235,5 @@ class RuleListStore:
             )  # fmt: skip
             return pack, added
 
-        result: tuple[StoredPack, list[Entry]] = await self.store._submit(op)
+        result: tuple[StoredPack, list[Entry]] = await self.store.write(op)
         return result

@@ -74,7 +74,7 @@ class SafetyStore:
             "status": "pending",
         }
         # Sealed in the writer's thread, bound to its row (store/bodies.py).
-        await self.store._submit(
+        await self.store.write(
             lambda conn: conn.execute(
                 insert(schema.held_messages), bodies.seal_row(conn, bodies.HELD, row)
             )
@@ -117,7 +117,7 @@ class SafetyStore:
                 for r in conn.execute(stmt).mappings()
             ]
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     async def pending_copies(self, held_id: str) -> list[HeldMessage]:
         """The other pending held messages with the same text as ``held_id`` (same
@@ -137,7 +137,7 @@ class SafetyStore:
             .where(t.c.id == held_id, t.c.status == "pending")
             .values(status=status, decided_at=now, decided_by=by)
         )
-        result = await self.store._submit(lambda conn: conn.execute(stmt).rowcount)
+        result = await self.store.write(lambda conn: conn.execute(stmt).rowcount)
         return bool(result)
 
     # -- alerts ----------------------------------------------------------------------------
@@ -162,7 +162,7 @@ class SafetyStore:
             "status": "open",
         }
         # Its context quotes messages: sealed like them, bound to its row (store/bodies.py).
-        await self.store._submit(
+        await self.store.write(
             lambda conn: conn.execute(
                 insert(schema.alerts), bodies.seal_row(conn, bodies.ALERT, row)
             )
@@ -174,7 +174,7 @@ class SafetyStore:
         once-per-chatter alerts hold across processes and restarts."""
         t = schema.alerts
         stmt = select(t.c.id).where(t.c.kind == kind, t.c.subject_id == subject_id).limit(1)
-        return await self.store._read(lambda conn: conn.execute(stmt).first() is not None)
+        return await self.store.read(lambda conn: conn.execute(stmt).first() is not None)
 
     async def alerts(self, status: str | None = "open") -> list[Alert]:
         t = schema.alerts
@@ -197,7 +197,7 @@ class SafetyStore:
                 for r in conn.execute(stmt).mappings()
             ]
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     # -- chatter flags ---------------------------------------------------------------------
     async def set_flag(self, session_id: str, flag: str, now: float) -> None:
@@ -210,12 +210,12 @@ class SafetyStore:
             if found is None:
                 conn.execute(insert(t).values(session_id=session_id, flag=flag, created_at=now))
 
-        await self.store._submit(op)
+        await self.store.write(op)
 
     async def clear_flag(self, session_id: str, flag: str) -> None:
         t = schema.chatter_flags
         stmt = delete(t).where(t.c.session_id == session_id, t.c.flag == flag)
-        await self.store._submit(lambda conn: conn.execute(stmt))
+        await self.store.write(lambda conn: conn.execute(stmt))
 
     async def flags(self, session_id: str) -> frozenset[str]:
         t = schema.chatter_flags
@@ -224,7 +224,7 @@ class SafetyStore:
             rows = conn.execute(select(t.c.flag).where(t.c.session_id == session_id))
             return frozenset(flag for (flag,) in rows)
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     # -- engine state ------------------------------------------------------------------------
     async def save_state(
@@ -243,7 +243,7 @@ class SafetyStore:
             conn.execute(delete(t).where(t.c.key == key))
             conn.execute(insert(t).values(key=key, data=stored, updated_at=now, key_id=key_id))
 
-        await self.store._submit(op)
+        await self.store.write(op)
 
     async def load_states(self, since: float) -> list[dict[str, Any]]:
         """Every engine snapshot saved since ``since``, oldest first (a process merges them
@@ -262,4 +262,4 @@ class SafetyStore:
                 for key, data, at, key_id in rows
             ]
 
-        return await self.store._read(q)
+        return await self.store.read(q)

@@ -203,7 +203,7 @@ class SanctionStore:
             rows = conn.execute(select(t.c.subject_id, t.c.device_key, t.c.ip_key))
             return {key for row in rows for key in row if key}
 
-        self._named = await self.store._read(q)
+        self._named = await self.store.read(q)
 
     def _may_name(self, *keys: str | None) -> bool:
         return self._named is None or any(k in self._named for k in keys if k)
@@ -238,7 +238,7 @@ class SanctionStore:
             for entry in audits:
                 append_in(conn, now, entry.actor, entry.action, entry.target, entry.detail)
 
-        await self.store._submit(op)
+        await self.store.write(op)
 
     async def add_appeal(self, sanction_id: str, text: str, now: float) -> str:
         """A new appeal; ``already_decided`` if this sanction already has one."""
@@ -255,7 +255,7 @@ class SanctionStore:
             )
             append_in(conn, now, "chatter", "appeal.filed", f"sanction:{sanction_id}", {})
 
-        await self.store._submit(op)
+        await self.store.write(op)
         return appeal_id
 
     async def decide_appeal(
@@ -312,7 +312,7 @@ class SanctionStore:
                 sanction = SanctionRecord(**fields_now)
             return decided, sanction
 
-        result: tuple[AppealRecord, SanctionRecord] = await self.store._submit(op)
+        result: tuple[AppealRecord, SanctionRecord] = await self.store.write(op)
         return result
 
     # -- reading ------------------------------------------------------------------------------
@@ -402,7 +402,7 @@ class SanctionStore:
         def q(conn: Connection) -> list[SanctionRecord]:
             return [_sanction(row) for row in conn.execute(stmt)]
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     async def appeals(
         self,
@@ -426,7 +426,7 @@ class SanctionStore:
         def q(conn: Connection) -> list[tuple[AppealRecord, SanctionRecord]]:
             return [(AppealRecord(*row[:n]), _sanction(row[n:])) for row in conn.execute(stmt)]
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     async def same_device(self, subject_id: str) -> list[tuple[str, str]]:
         """(id, pseudonym) of the other sessions on this chatter's device key."""
@@ -443,7 +443,7 @@ class SanctionStore:
             )
             return [(r[0], r[1]) for r in rows]
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     async def report(self, report_id: str) -> dict[str, Any] | None:
         t = schema.reports
@@ -452,7 +452,7 @@ class SanctionStore:
             row = conn.execute(select(t).where(t.c.id == report_id)).mappings().first()
             return None if row is None else dict(row)
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     async def merged_into(self, report_id: str) -> list[tuple[str, str]]:
         """(id, reporter) of the reports merged into the case ``report_id``."""
@@ -464,11 +464,11 @@ class SanctionStore:
             )
             return [(r[0], r[1]) for r in rows]
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
     async def alert(self, alert_id: str) -> dict[str, Any] | None:
         """An alert's row, its context (JSON) opened (store/bodies.py)."""
-        return await self.store._read(lambda conn: bodies.alert_row(conn, alert_id))
+        return await self.store.read(lambda conn: bodies.alert_row(conn, alert_id))
 
     async def held(self, held_id: str) -> dict[str, Any] | None:
         """A held message's row, its text opened (store/bodies.py)."""
@@ -482,7 +482,7 @@ class SanctionStore:
             del found["key_id"]
             return found
 
-        return await self.store._read(q)
+        return await self.store.read(q)
 
 
 def _remove_message(conn: Connection, channel: str, message_id: int, now: float, by: str) -> None:

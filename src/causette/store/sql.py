@@ -13,6 +13,10 @@ Rules:
   answers reads and small writes, so only the outcome of real writes says it is back.
 - Reads run on a small thread pool beside the writer (SQLite in WAL mode reads while it
   writes).
+- The table modules of this package (store/legal.py, store/sanctions.py…) come in through
+  two public doors, ``write`` (the writer's queue) and ``read`` (the reader pool), with
+  query functions of their own. The server calls their methods (or, for the export's
+  batched reads, hands their query functions to ``read``): it writes no SQL itself.
 - Message ids are taken in the transaction that stores the message, from one row per
   channel (``channel_heads``), locked until commit: with several processes on one
   PostgreSQL, ids per channel are unique and increase in commit order, with no holes from
@@ -128,6 +132,23 @@ def make_engine(url: str, synchronous: str = "FULL") -> Engine:
 AUDIT_KEYS = "causette_audit_keys"
 
 
+def reserve_ids(conn: Connection, counts: Counter[str]) -> dict[str, int]:
+    """Reserve ``counts[channel]`` ids per channel; returns the id before each block (the
+    messages' ids, and the audit chain's sequence numbers, store/audit.py).
+
+    One statement for the whole batch (an upsert per channel cost a round trip each:
+    with many small rooms, most of the writer's time). Its rows are in sorted channel
+    order, so two writers lock channels in the same order and never deadlock.
+    """
+    channels = sorted(counts)
+    rows = [{"channel": c, "head": counts[c]} for c in channels]
+    result = conn.execute(_heads_upsert(conn.dialect.name), rows)
+    before = {channel: int(head) - counts[channel] for channel, head in result}
+    if len(before) != len(channels):
+        raise RuntimeError("channel heads: the upsert did not return every channel")
+    return before
+
+
 class SqlStore:
     def __init__(
         self,
@@ -177,6 +198,27 @@ class SqlStore:
         self._writer_pool.shutdown(wait=True)
         self._reader_pool.shutdown(wait=True)
         self.engine.dispose()
+
+    # -- the two ways in, for the table modules of this package -------------------------------
+    def write(self, op: WriteOp) -> asyncio.Future[Any]:
+        """Queue ``op`` for the writer; the future resolves with its result once its
+        transaction committed (``store_unavailable`` when the database is away)."""
+        return self._submit(op)
+
+    async def read(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` on a reader connection, beside the writer."""
+
+        def run() -> T:
+            with self.engine.connect() as conn:
+                return fn(conn)
+
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._reader_pool, run)
+        except Exception as exc:
+            if database_away(exc):
+                self._mark(available=False)
+                raise unavailable(exc) from exc
+            raise
 
     # -- the writer -----------------------------------------------------------------------
     def _submit(self, op: Write) -> asyncio.Future[Any]:
@@ -235,29 +277,13 @@ class SqlStore:
                 outcomes.append((False, exc))
         return outcomes
 
-    @staticmethod
-    def _take_ids(conn: Connection, counts: Counter[str]) -> dict[str, int]:
-        """Reserve ``counts[channel]`` ids per channel; returns the id before each block.
-
-        One statement for the whole batch (an upsert per channel cost a round trip each:
-        with many small rooms, most of the writer's time). Its rows are in sorted channel
-        order, so two writers lock channels in the same order and never deadlock.
-        """
-        channels = sorted(counts)
-        rows = [{"channel": c, "head": counts[c]} for c in channels]
-        result = conn.execute(_heads_upsert(conn.dialect.name), rows)
-        before = {channel: int(head) - counts[channel] for channel, head in result}
-        if len(before) != len(channels):
-            raise RuntimeError("channel heads: the upsert did not return every channel")
-        return before
-
     @classmethod
     def _apply(cls, conn: Connection, ops: list[Write]) -> list[Any]:
         messages = [op for op in ops if isinstance(op, MessageRecord | _WithSidecar)]
         stored: list[MessageRecord] = []
         if messages:
             records = [op.record if isinstance(op, _WithSidecar) else op for op in messages]
-            heads = cls._take_ids(conn, Counter(r.channel for r in records))
+            heads = reserve_ids(conn, Counter(r.channel for r in records))
             for record in records:
                 heads[record.channel] += 1
                 stored.append(replace(record, id=heads[record.channel]))
@@ -276,19 +302,6 @@ class SqlStore:
         return [
             next(given) if isinstance(op, MessageRecord | _WithSidecar) else op(conn) for op in ops
         ]
-
-    async def _read(self, fn: Callable[[Connection], T]) -> T:
-        def run() -> T:
-            with self.engine.connect() as conn:
-                return fn(conn)
-
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self._reader_pool, run)
-        except Exception as exc:
-            if database_away(exc):
-                self._mark(available=False)
-                raise unavailable(exc) from exc
-            raise
 
     # -- messages ---------------------------------------------------------------------------
     async def append_message(
@@ -316,7 +329,7 @@ class SqlStore:
                 stmt = stmt.where(t.c.channel.in_(wanted))
             return {channel: int(head) for channel, head in conn.execute(stmt)}
 
-        return await self._read(q)
+        return await self.read(q)
 
     async def first_kept(self, channels: Iterable[str]) -> dict[str, int]:
         wanted = list(channels)
@@ -332,7 +345,7 @@ class SqlStore:
             )
             return {channel: int(first) for channel, first in conn.execute(stmt)}
 
-        return await self._read(q)
+        return await self.read(q)
 
     async def messages_after(self, channel: str, after: int, limit: int) -> list[MessageRecord]:
         def q(conn: Connection) -> list[MessageRecord]:
@@ -345,7 +358,7 @@ class SqlStore:
             )
             return [bodies.record_of(conn, row) for row in conn.execute(stmt)]
 
-        return await self._read(q)
+        return await self.read(q)
 
     async def messages_before(
         self, channel: str, before: int | None, limit: int
@@ -360,7 +373,7 @@ class SqlStore:
             stmt = stmt.order_by(m.c.id.desc()).limit(limit)
             return [bodies.record_of(conn, row) for row in reversed(list(conn.execute(stmt)))]
 
-        return await self._read(q)
+        return await self.read(q)
 
     async def trim_channel(self, channel: str, keep: int) -> None:
         def op(conn: Connection) -> None:
@@ -382,7 +395,7 @@ class SqlStore:
             row = conn.execute(select(s).where(s.c.token_hash == token_hash)).first()
             return None if row is None else SessionRecord(*row)
 
-        return await self._read(q)
+        return await self.read(q)
 
     async def sessions_by_id(self, ids: Iterable[str]) -> dict[str, SessionRecord]:
         wanted = list(set(ids))
@@ -392,7 +405,7 @@ class SqlStore:
             rows = conn.execute(select(s).where(s.c.id.in_(wanted)))
             return {row[0]: SessionRecord(*row) for row in rows}
 
-        return await self._read(q) if wanted else {}
+        return await self.read(q) if wanted else {}
 
     async def update_session(self, session_id: str, **values: Any) -> None:
         s = schema.sessions
@@ -424,7 +437,7 @@ class SqlStore:
             stmt = select(t.c.room).where(t.c.session_id == session_id).order_by(t.c.room)
             return [room for (room,) in conn.execute(stmt)]
 
-        return await self._read(q)
+        return await self.read(q)
 
     # -- blocks -----------------------------------------------------------------------------
     async def add_block(self, blocker: str, blocked: str, now: float) -> None:
@@ -455,7 +468,7 @@ class SqlStore:
             theirs = conn.execute(select(t.c.blocker_id).where(t.c.blocked_id == chatter))
             return frozenset(b for (b,) in mine), frozenset(b for (b,) in theirs)
 
-        return await self._read(q)
+        return await self.read(q)
 
     # -- private conversations ------------------------------------------------------------
     async def create_conversation(
@@ -486,4 +499,4 @@ class SqlStore:
             )
             return [(a, b, d, e) for a, b, d, e in conn.execute(stmt)]
 
-        return await self._read(q)
+        return await self.read(q)

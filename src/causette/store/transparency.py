@@ -136,4 +136,4 @@ class TransparencyStore:
         self.store = store
 
     async def rows(self, period: Period) -> PeriodRows:
-        return await self.store._read(lambda conn: read_period(conn, period))
+        return await self.store.read(lambda conn: read_period(conn, period))

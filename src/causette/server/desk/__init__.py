@@ -2,7 +2,8 @@
 audit, retention, requisitions and emergencies, behind ``/api/desk/*`` and ``/desk/``.
 
 Each part is a module of this package that adds its routes in ``setup_desk``; every route
-checks one permission of core/roles.py through ``auth.require``.
+checks one permission of core/roles.py through ``auth.require``. The ``Desk`` itself (its
+stores, the consoles' feed) is built by server/app.py, routes or not.
 """
 
 from __future__ import annotations
@@ -25,19 +26,15 @@ from causette.server.desk import (
 )
 from causette.server.desk.audit_head import CheckpointTask
 from causette.server.desk.service import DESK, Desk
-from causette.server.keys import SERVICE
 from causette.server.retention import load_signing_key
 
 __all__ = ["DESK", "Desk", "setup_desk"]
 
 
 def setup_desk(app: web.Application) -> None:
-    desk = app[DESK] = Desk(app[SERVICE])
-    # New and closed queue items reach every open console (server/sanctions.py).
-    app[SERVICE].sanctions.on_queue = lambda change: desk.publish("queue", **change)
-    service = app[SERVICE]
+    desk = app[DESK]
     checkpoints = CheckpointTask(
-        service.store, service.settings, load_signing_key(service.settings), service.clock
+        desk.store, desk.settings, load_signing_key(desk.settings), desk.clock
     )
 
     async def audit_checkpoints(_app: web.Application) -> AsyncIterator[None]:

@@ -241,7 +241,7 @@ async def dismiss(request: web.Request, moderator: Moderator, action: ActionRequ
         )
         await sanctions.store.record(now, [], [audit], close=close)
     await _report_outcome(sanctions, action.source_kind, action.source_id, Action.DISMISS)
-    sanctions.queue_changed("removed", action.source_kind, action.source_id)
+    service.queue.queue_changed("removed", action.source_kind, action.source_id)
     return {"dismissed": {"kind": action.source_kind, "id": action.source_id}}
 
 
@@ -311,7 +311,7 @@ async def act(request: web.Request) -> web.Response:
         await sanctions.carry_out(record)
     if source is not None:
         await _report_outcome(sanctions, source[0], source[1], action.action)
-        sanctions.queue_changed("removed", source[0], source[1])
+        service.queue.queue_changed("removed", source[0], source[1])
     desk = request.app[DESK]
     desk.publish("sanctions", ids=[r.id for r in records])
     return json_response({"sanctions": [r.public() for r in records]})

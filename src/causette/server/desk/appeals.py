@@ -72,7 +72,7 @@ async def decide(request: web.Request) -> web.Response:
             "text": appeal.decision,
         },
     )
-    sanctions.queue_changed("removed", "appeal", appeal.id)
+    service.queue.queue_changed("removed", "appeal", appeal.id)
     return json_response({"appeal": appeal_body(appeal, sanction)})
 
 
@@ -94,7 +94,7 @@ async def file_appeal(request: web.Request) -> web.Response:
         raise bad_field(f"text: your reasons, 1 to {APPEAL_TEXT_MAX} characters")
     service = request.app[SERVICE]
     appeal_id = await service.sanctions.store.add_appeal(sanction.id, text.strip(), service.clock())
-    service.sanctions.queue_changed("added", "appeal", appeal_id)
+    service.queue.queue_changed("added", "appeal", appeal_id)
     return json_response({"appeal_id": appeal_id}, 201)
 
 

@@ -1,73 +1,29 @@
 """``causette admin …``: the operator's commands for the desk, run beside the server on
 the same database (they never need the server to be up).
 
-Each part of the desk may add its own sub-commands here (purge, transparency, exports).
+Owns the moderators' accounts and the audit check; gathers under ``admin`` the commands
+of the other parts of the desk (purge and exports in desk/legal.py, reports in
+desk/transparency.py). All are made with desk/commands.py, which imports none of them.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import pathlib
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from causette.core.errors import ChatError
 from causette.core.roles import Role
-from causette.settings import Settings, load_settings
+from causette.server.desk import legal, transparency
+from causette.server.desk.commands import OPERATOR, add_command, run_with_store
+from causette.settings import Settings
 from causette.store.moderators import ModeratorStore
 from causette.store.sql import SqlStore
 
 if TYPE_CHECKING:
-    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
-
-OPERATOR = "operator:cli"
-
-
-@asynccontextmanager
-async def open_store(settings: Settings) -> AsyncIterator[SqlStore]:
-    """The service's database, migrated, for the length of one command."""
-    from causette.server.desk.audit_head import anchor_plain_chain, checkpoint
-    from causette.server.retention import load_audit_keys, load_keyring, load_signing_key
-
-    store = SqlStore(
-        settings.sqlalchemy_url(),
-        synchronous=settings.sqlite_synchronous,
-        audit_keys=load_audit_keys(settings),
-        message_keys=load_keyring(settings),
-    )
-    await store.start()
-    try:
-        if await anchor_plain_chain(store, time.time()):
-            # First run on a chain begun before it was keyed: its head is written down now.
-            await checkpoint(store, settings, load_signing_key(settings), time.time())
-        yield store
-        # What the command appended is written down outside the database at once.
-        await checkpoint(store, settings, load_signing_key(settings), time.time())
-    finally:
-        await store.close()
-
-
-def run_with_store(
-    args: argparse.Namespace, body: Callable[[SqlStore, Settings], Awaitable[int]]
-) -> int:
-    settings = load_settings(args.config)
-    if getattr(args, "database_url", None):
-        settings = settings.model_copy(update={"database_url": args.database_url})
-
-    async def main() -> int:
-        async with open_store(settings) as store:
-            return await body(store, settings)
-
-    try:
-        return asyncio.run(main())
-    except ChatError as exc:
-        print(f"causette: {exc.message('en')}", file=sys.stderr)
-        return 2
+    from causette.server.desk.commands import Subparsers
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -151,17 +107,6 @@ def _verify_audit(args: argparse.Namespace) -> int:
     return run_with_store(args, body)
 
 
-def add_command(
-    commands: Subparsers, name: str, help_text: str, func: Callable[[argparse.Namespace], int]
-) -> argparse.ArgumentParser:
-    """A sub-command of ``admin`` with the options every one of them takes."""
-    parser: argparse.ArgumentParser = commands.add_parser(name, help=help_text)
-    parser.add_argument("--config", default=None, help="a TOML settings file")
-    parser.add_argument("--database-url", default=None, help="a SQLAlchemy URL (default: settings)")
-    parser.set_defaults(func=func)
-    return parser
-
-
 def register(subparsers: Subparsers) -> None:
     admin = subparsers.add_parser("admin", help="the trust and safety desk's administration")
     commands = admin.add_subparsers(dest="admin_command", required=True)
@@ -187,13 +132,8 @@ def register(subparsers: Subparsers) -> None:
         default=[],
         help="a signed head to check too: a transparency.json or a copy of the checkpoint",
     )
-    # Imported here: the module imports this one for ``add_command`` and ``run_with_store``.
-    from causette.server.desk import transparency
-
     transparency.register(commands)
-    from causette.server.desk import legal
-
     legal.register_cli(commands)
 
 
-__all__ = ["add_command", "open_store", "register", "run_with_store"]
+__all__ = ["register"]

@@ -34,14 +34,14 @@ from typing import Any
 
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Connection, func, select
 
 from causette.core.errors import bad_field
 from causette.core.sealing import Keyring, SealError, public_key_id, sign, signature_valid
-from causette.store import schema
 from causette.store.legal import (
     LegalStore,
     Requisition,
+    count_connections_of,
+    count_messages_of,
     messages_by_ids,
     messages_of_senders,
     removed_messages,
@@ -332,7 +332,7 @@ class ExportJob:
     async def _subjects(self) -> tuple[list[dict[str, Any]], set[str]]:
         """The sessions the scope names, alive in the window, following devices."""
         scope = self.scope
-        read = self.store._read
+        read = self.store.read
         named = await read(
             lambda c: sessions_by(c, ids=scope.sessions, pseudonyms=scope.pseudonyms)
         )
@@ -389,7 +389,7 @@ class ExportJob:
         after = 0
         scope = self.scope
         while True:
-            rows = await self.store._read(
+            rows = await self.store.read(
                 functools.partial(
                     connection_rows,
                     session_ids=session_ids,
@@ -408,31 +408,18 @@ class ExportJob:
 
     async def _run(self) -> None:
         scope = self.scope
-        read = self.store._read
+        read = self.store.read
         sessions, subject_ids = await self._subjects()
         await self._progress(0.1)
         subjects = sorted(subject_ids)
 
-        def count_messages(conn: Connection) -> int:
-            m = schema.messages
-            stmt = (
-                select(func.count())
-                .select_from(m)
-                .where(m.c.sender_id.in_(subjects), m.c.ts >= scope.from_ts, m.c.ts <= scope.to_ts)
+        total_messages, total_connections = 1, 1
+        if subjects:
+            window = (scope.from_ts, scope.to_ts)
+            total_messages = max(await read(lambda c: count_messages_of(c, subjects, *window)), 1)
+            total_connections = max(
+                await read(lambda c: count_connections_of(c, subjects, *window)), 1
             )
-            return int(conn.execute(stmt).scalar_one())
-
-        def count_connections(conn: Connection) -> int:
-            t = schema.connection_log
-            stmt = (
-                select(func.count())
-                .select_from(t)
-                .where(t.c.session_id.in_(subjects), t.c.ts >= scope.from_ts, t.c.ts <= scope.to_ts)
-            )
-            return int(conn.execute(stmt).scalar_one())
-
-        total_messages = max(await read(count_messages), 1) if subjects else 1
-        total_connections = max(await read(count_connections), 1) if subjects else 1
 
         messages = _TableFiles("messages", MESSAGE_FIELDS)
         seen: set[tuple[str, int]] = set()

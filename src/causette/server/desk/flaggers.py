@@ -55,7 +55,7 @@ def parse_flagger(body: dict[str, object]) -> tuple[str, str]:
 
 async def list_flaggers(request: web.Request) -> web.Response:
     await require(request, Permission.OPERATE)
-    found = await FlaggerStore(request.app[DESK].service.store).all()
+    found = await FlaggerStore(request.app[DESK].store).all()
     return json_response({"flaggers": [f.public for f in found]})
 
 
@@ -67,14 +67,14 @@ async def register(request: web.Request) -> web.Response:
     flagger = Flagger(
         secrets.token_hex(8), name, contact, desk.clock(), f"moderator:{moderator.id}", None, None
     )
-    await FlaggerStore(desk.service.store).create(flagger, token_hash(token))
+    await FlaggerStore(desk.store).create(flagger, token_hash(token))
     return json_response({"flagger": flagger.public, "token": token}, 201)
 
 
 async def revoke(request: web.Request) -> web.Response:
     moderator = await require(request, Permission.OPERATE)
     desk = request.app[DESK]
-    flagger = await FlaggerStore(desk.service.store).revoke(
+    flagger = await FlaggerStore(desk.store).revoke(
         request.match_info["flagger_id"], desk.clock(), f"moderator:{moderator.id}"
     )
     return json_response({"flagger": flagger.public})

@@ -26,32 +26,29 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Connection, select
 
 from causette.core.errors import ChatError, ErrorCode, bad_field
 from causette.core.roles import Permission
 from causette.core.sealing import parse_public_key, public_key_id, public_key_pem
 from causette.server.desk.auth import require
-from causette.server.desk.cli import OPERATOR, add_command, run_with_store
+from causette.server.desk.commands import OPERATOR, add_command, run_with_store
 from causette.server.desk.exports import ExportJob, Exports, parse_scope, verify_archive
 from causette.server.desk.service import DESK
 from causette.server.http_api import json_response, read_json
 from causette.server.keys import SERVICE
 from causette.server.retention import (
     Retention,
-    load_keyring,
     load_signing_key,
     open_retention,
     policy_of,
 )
 from causette.settings import Settings, load_settings
-from causette.store import bodies, schema
 from causette.store.legal import DONE, RUNNING, Notification
 from causette.store.moderators import Moderator
 from causette.store.sql import SqlStore
 
 if TYPE_CHECKING:
-    from causette.server.desk.cli import Subparsers
+    from causette.server.desk.commands import Subparsers
 
 RECIPIENTS = ("pharos", "police")
 TEXT_MAX = 2000
@@ -148,7 +145,7 @@ async def start_export(request: web.Request) -> web.Response:
     ):
         raise ChatError(ErrorCode.NOT_READY)
     job = ExportJob(
-        desk.service.store,
+        desk.store,
         state.retention.legal,
         state.retention.keyring,
         state.signing_key,
@@ -267,56 +264,6 @@ async def release_preservation(request: web.Request) -> web.Response:
 
 
 # -- emergencies (DSA art. 18) -------------------------------------------------------------------
-def _report_case(conn: Connection, report_id: str) -> dict[str, Any] | None:
-    """A report with the people it involves and the messages around it."""
-    r, s, m = schema.reports, schema.sessions, schema.messages
-    report = conn.execute(select(r).where(r.c.id == report_id)).mappings().first()
-    if report is None:
-        return None
-    people = []
-    for role, session_id in (
-        ("subject", report["subject_id"]),
-        ("reporter", report["reporter_id"]),
-    ):
-        if not session_id:
-            continue
-        row = conn.execute(select(s).where(s.c.id == session_id)).mappings().first()
-        if row is not None:
-            people.append(
-                {
-                    "role": role,
-                    "pseudonym": row["pseudonym"],
-                    "declared_age": row["age"],
-                    "gender": row["gender"],
-                    "department": row["department"],
-                    "space": row["space"],
-                    "session_id": row["id"],
-                }
-            )
-    evidence = []
-    if report["channel"] and report["message_id"]:
-        around = conn.execute(
-            select(*bodies.columns())
-            .where(
-                m.c.channel == report["channel"],
-                m.c.id >= report["message_id"] - EVIDENCE_BEFORE,
-                m.c.id <= report["message_id"] + EVIDENCE_AFTER,
-            )
-            .order_by(m.c.id)
-        )
-        for found in around:
-            message = bodies.record_of(conn, found)  # the body opened for the legal officer
-            evidence.append(
-                {
-                    "id": message.id,
-                    "ts": message.ts,
-                    "from": orjson.loads(message.sender),
-                    "text": message.text,
-                }
-            )
-    return {"report": dict(report), "people": people, "evidence": evidence}
-
-
 def render_notification(notice: dict[str, Any]) -> str:
     """The notification as plain text, to paste into the PHAROS form or a mail to the police."""
     to = "PHAROS (internet-signalement.gouv.fr)" if notice["recipient"] == "pharos" else "Police"
@@ -366,11 +313,10 @@ async def _emergency(
     if recipient not in RECIPIENTS:
         raise bad_field(f"recipient: one of {', '.join(RECIPIENTS)}")
     threat = _text(body, "threat", TEXT_MAX)
-    service = request.app[SERVICE]
     state = request.app[LEGAL]
     desk = request.app[DESK]
     if kind == "alert":
-        alert = await service.store._read(lambda c: bodies.alert_row(c, case_id))
+        alert = await state.retention.legal.alert(case_id)
         if alert is None:
             raise ChatError(ErrorCode.NOT_FOUND)
         context = orjson.loads(alert["context"])
@@ -393,7 +339,7 @@ async def _emergency(
             alert["kind"],
         )
     else:
-        case = await service.store._read(lambda c: _report_case(c, case_id))
+        case = await state.retention.legal.report_case(case_id, EVIDENCE_BEFORE, EVIDENCE_AFTER)
         if case is None:
             raise ChatError(ErrorCode.NOT_FOUND)
         report = case["report"]
@@ -508,8 +454,8 @@ async def purge(request: web.Request) -> web.Response:
 def setup_routes(app: web.Application) -> None:
     service = app[SERVICE]
     settings = service.settings
-    retention = Retention(service, load_keyring(settings))
-    service.retention = retention
+    # The process's one retention (server/app.py): its purge runs with or without this desk.
+    retention = service.retention
     state = LegalDesk(
         retention, Exports(), load_signing_key(settings), settings.data_dir / "exports"
     )
@@ -520,10 +466,8 @@ def setup_routes(app: web.Application) -> None:
             # One process: an export still "running" died with the previous one. (With
             # several processes another one may be running it: left as it is.)
             await retention.legal.fail_interrupted("system:start", service.clock())
-        retention.start()
         yield
         await state.exports.close()
-        await retention.close()
 
     app.cleanup_ctx.append(lifecycle)
     r = app.router

@@ -1,10 +1,18 @@
-"""The desk's state for one process: its stores and the moderators' login throttle."""
+"""The desk's state for one process: its stores, the moderators' login throttle, and the
+live feed of the open consoles.
+
+Built by server/app.py before the chat's parts, whatever routes are installed: the
+sanctions, the safety layer and the reports tell it that the queue changed
+(``queue_changed``, the ``QueueFeed`` of server/ports.py) without knowing it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import secrets
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -16,11 +24,12 @@ from causette.core.keys import ip_prefix
 from causette.core.ratelimit import TokenBucket
 from causette.core.roles import Role
 from causette.settings import Settings
+from causette.store import SqlStore
 from causette.store.audit import AuditStore
 from causette.store.moderators import Moderator, ModeratorStore
 
 if TYPE_CHECKING:
-    from causette.server.chat import ChatService
+    from causette.server.cluster import Cluster
 
 NAME_MIN, NAME_MAX = 3, 40
 PASSWORD_MIN = 12
@@ -62,24 +71,27 @@ def new_moderator(name: str, role: Role | str, password: str, now: float) -> Mod
 
 
 class Desk:
-    def __init__(self, service: ChatService) -> None:
-        self.service = service
-        self.moderators = ModeratorStore(service.store)
-        self.audit = AuditStore(service.store)
+    def __init__(
+        self,
+        store: SqlStore,
+        settings: Settings,
+        *,
+        cluster: Cluster | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.cluster = cluster
+        self.clock = clock
+        self.moderators = ModeratorStore(store)
+        self.audit = AuditStore(store)
         self._failures: dict[str, TokenBucket] = {}
         self._watchers: set[asyncio.Queue[dict[str, Any]]] = set()
-        if service.cluster is not None:
+        if cluster is not None:
             # Events published by the other processes reach this one's consoles.
-            service.cluster.handlers[DESK_TOPIC] = lambda body: self.deliver(body["event"])
+            cluster.on(DESK_TOPIC, lambda body: self.deliver(body["event"]))
             # Events of other processes were lost while Redis was away: consoles re-read.
-            service.cluster.bus.on_reconnect.append(self._bus_back)
-
-    @property
-    def settings(self) -> Settings:
-        return self.service.settings
-
-    def clock(self) -> float:
-        return self.service.clock()
+            cluster.bus.on_reconnect.append(self._bus_back)
 
     async def audit_action(
         self,
@@ -106,8 +118,12 @@ class Desk:
         those of this process, and through the bus those of the others (cluster mode)."""
         event = {"type": kind, **data}
         self.deliver(event)
-        if self.service.cluster is not None:
-            self.service.cluster.broadcast(DESK_TOPIC, event=event)
+        if self.cluster is not None:
+            self.cluster.broadcast(DESK_TOPIC, event=event)
+
+    def queue_changed(self, change: str, kind: str, item_id: str) -> None:
+        """A queue item was added or removed: open consoles re-read the queue."""
+        self.publish("queue", change=change, item_kind=kind, id=item_id)
 
     async def _bus_back(self) -> None:
         self.deliver({"type": "resync"})

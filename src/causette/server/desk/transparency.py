@@ -29,7 +29,7 @@ from causette.core.roles import Permission
 from causette.core.transparency import Period, figures, parse_period
 from causette.server.desk.audit_head import published_head
 from causette.server.desk.auth import require
-from causette.server.desk.cli import OPERATOR, add_command, run_with_store
+from causette.server.desk.commands import OPERATOR, add_command, run_with_store
 from causette.server.desk.service import DESK
 from causette.server.desk.transparency_page import LANGS, write_files
 from causette.server.http_api import json_response
@@ -40,7 +40,7 @@ from causette.store.sql import SqlStore
 from causette.store.transparency import TransparencyStore
 
 if TYPE_CHECKING:
-    from causette.server.desk.cli import Subparsers
+    from causette.server.desk.commands import Subparsers
 
 ACTION = "transparency.generate"
 
@@ -123,11 +123,11 @@ async def transparency(request: web.Request) -> web.Response:
         raise bad_field("from, to: the period's first and last days, YYYY-MM-DD")
     period = parse_period(first, last)
     desk = request.app[DESK]
-    report = await generate(desk.service.store, period, desk.clock())
+    report = await generate(desk.store, period, desk.clock())
     await desk.audit_action(moderator, ACTION, f"period:{period.label}", _summary(report))
     settings = desk.settings
     report["audit_head"] = await published_head(
-        desk.service.store, settings, load_signing_key(settings), desk.clock()
+        desk.store, settings, load_signing_key(settings), desk.clock()
     )
     return json_response(report)
 
