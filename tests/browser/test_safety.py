@@ -122,9 +122,10 @@ def test_grooming_card_for_a_teen_and_a_held_message_reaches_her_only_once_appro
     lea.say("15 et toi")
     tom.wait_text("15 et toi")
     tom.page.wait_for_function("() => !document.querySelector('#composer-input').disabled")
-    # The flattery after the age question already shows her the card (the learned layer);
-    # the next push is held.
-    line = "t'es trop mature pour ton âge"
+    # Asking whether she is often alone, after the age question, shows her the card (the
+    # learned layer); the next push is held. (Since decision 011 flattery about her
+    # maturity at this point is held at once: tests/server/test_safety_live.py.)
+    line = "t'es souvent seule chez toi ?"
     tom.say(line)
     tom.wait_text(line)
     lea.wait_text(line)

@@ -99,7 +99,9 @@ def test_delete_warn_and_mute_reach_the_chatter_and_the_reporter_reads_the_outco
     bob.join("Bob_sanc", 33, gender="m", department="35")
     for who in (ana, bob):
         who.enter_room(ROOM)
-    advert = "achetez mes cryptos ici, gains garantis"
+    # An unsolicited advert the engine lets through (a crypto pitch is held before anyone
+    # could report it, since the retrained layer of decision 011).
+    advert = "achetez mes bougies parfumées, fabrication maison"
     bob.say(advert)
     ana.wait_text(advert)
 

@@ -28,8 +28,9 @@ def _get(url: str) -> bytes:
 
 
 async def _tom_flatters_lea(lea: Any, tom: Any) -> dict[str, Any]:
-    """Tom (17) asks Lea's (15) age in private, she accepts and answers, he flatters her:
-    she gets a grooming card. The conversation."""
+    """Tom (17) asks Lea's (15) age in private, she accepts and answers, he compliments
+    her: delivered, nothing frozen yet (the next step, checking she is alone, is held
+    with this history and only carded without it). The conversation."""
     for client in (lea, tom):
         await client.enter("ados-general")
     await tom.pm("Lea", "salut t'as quel âge ?")
@@ -38,8 +39,8 @@ async def _tom_flatters_lea(lea: Any, tom: Any) -> dict[str, Any]:
     await tom.expect("conversation")
     await lea.pm("Tom", "15 et toi")
     await tom.expect("message", text="15 et toi")
-    await tom.pm("Lea", "t'es trop mature pour ton âge")
-    assert (await lea.expect("safety_card"))["kind"] == "grooming"
+    await tom.pm("Lea", "t'es super mignonne")
+    await lea.expect("message", text="t'es super mignonne")
     return conv
 
 
