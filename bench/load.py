@@ -272,7 +272,8 @@ def causette_without_safety() -> Server:
 
 def contenders(*, node: bool = True, safety_off: bool = False) -> dict[str, Callable[[], Server]]:
     """Every contender of the suite, causette (persistence and safety on) first; with
-    ``safety_off`` also causette without its safety layer, to show what safety costs."""
+    ``safety_off`` also causette without its safety layer, to show what safety costs.
+    ``BENCH_CONTENDERS=causette,bare-aiohttp`` keeps only those (a short run)."""
     out: dict[str, Callable[[], Server]] = {"causette": causette_server}
     if safety_off:
         out["causette-nosafety"] = causette_without_safety
@@ -281,6 +282,12 @@ def contenders(*, node: bool = True, safety_off: bool = False) -> dict[str, Call
         "bare-aiohttp": lambda: bare_server("aiohttp"),
         "python-socketio": socketio_py_server,
     }
+    wanted = os.environ.get("BENCH_CONTENDERS")
+    if wanted:
+        # A short run of a few contenders (causette first, so ratios still exist).
+        names = wanted.split(",")
+        out = {name: factory for name, factory in out.items() if name in names}
+        node = node and "node-socketio" in names
     if node and ensure_node_peer():
         out["node-socketio"] = node_socketio_server
     return out
