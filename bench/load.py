@@ -487,7 +487,8 @@ async def connect_all(
 
         async def one(i: int) -> None:
             client = clients[i]
-            client.name = f"{name_prefix}{i:05d}"
+            # Not f"{i:05d}": the pseudonym screen rightly refuses "b01488" and "b14880".
+            client.name = f"{name_prefix}{i // 1000}k{i % 1000:03d}"
             try:
                 if client.token is None:
                     if server.dialect == "causette":
