@@ -51,8 +51,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.sql.elements import BindParameter
 
 from causette.core.errors import ChatError, ErrorCode
 from causette.core.sealing import Keyring
@@ -112,11 +113,9 @@ _SESSION_COLUMNS = tuple(c.name for c in schema.sessions.columns)
 _PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
-@functools.cache
-def _insert_sql(dialect: str, placeholder: str, table: Table, columns: tuple[str, ...]) -> str:
-    quote = (
-        postgresql.dialect() if dialect == "postgresql" else sqlite.dialect()
-    ).identifier_preparer
+@functools.lru_cache(maxsize=64)
+def _insert_sql(dialect: Dialect, placeholder: str, table: Table, columns: tuple[str, ...]) -> str:
+    quote = dialect.identifier_preparer
     names = ", ".join(quote.quote(c) for c in columns)
     marks = ", ".join([placeholder] * len(columns))
     return f"INSERT INTO {quote.format_table(table)} ({names}) VALUES ({marks})"
@@ -135,8 +134,39 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     if placeholder is None or any(len(row) != len(columns) for row in rows):
         conn.execute(insert(table), rows)
         return
-    sql = _insert_sql(conn.dialect.name, placeholder, table, columns)
+    sql = _insert_sql(conn.dialect, placeholder, table, columns)
     conn.exec_driver_sql(sql, [tuple([row[c] for c in columns]) for row in rows])
+
+
+@functools.cache
+def _read_statements() -> dict[str, Any]:
+    """The reads of a join and of a resume, built once and bound by name: built per call
+    (on the event loop or a reader thread, holding the GIL) each cost ~0.1-0.2 ms, several
+    per connection (profiled in the idle benchmark and the reconnect storm)."""
+    m, t = schema.messages, schema.memberships
+    channel: BindParameter[str] = bindparam("channel")
+    limit: BindParameter[int] = bindparam("limit")
+    newest = select(*bodies.columns()).where(m.c.channel == channel)
+    return {
+        "first_kept": select(m.c.channel, func.min(m.c.id))
+        .where(m.c.channel.in_(bindparam("channels", expanding=True)))
+        .group_by(m.c.channel),
+        "after": select(*bodies.columns())
+        .where(m.c.channel == channel, m.c.id > bindparam("after"))
+        .order_by(m.c.id)
+        .limit(limit),
+        "newest": newest.order_by(m.c.id.desc()).limit(limit),
+        "before": newest.where(m.c.id < bindparam("before")).order_by(m.c.id.desc()).limit(limit),
+        "membership": select(t.c.room).where(
+            t.c.session_id == bindparam("session_id"), t.c.room == bindparam("room")
+        ),
+    }
+
+
+@functools.cache
+def _membership_insert() -> Any:
+    t = schema.memberships
+    return insert(t).values(session_id=bindparam("session_id"), room=bindparam("room"))
 
 
 @functools.cache
@@ -379,28 +409,19 @@ class SqlStore:
         wanted = list(channels)
         if not wanted:
             return {}
+        stmt, params = _read_statements()["first_kept"], {"channels": wanted}
 
         def q(conn: Connection) -> dict[str, int]:
-            m = schema.messages
-            stmt = (
-                select(m.c.channel, func.min(m.c.id))
-                .where(m.c.channel.in_(wanted))
-                .group_by(m.c.channel)
-            )
-            return {channel: int(first) for channel, first in conn.execute(stmt)}
+            return {channel: int(first) for channel, first in conn.execute(stmt, params)}
 
         return await self.read(q)
 
     async def messages_after(self, channel: str, after: int, limit: int) -> list[MessageRecord]:
+        stmt = _read_statements()["after"]
+        params = {"channel": channel, "after": after, "limit": limit}
+
         def q(conn: Connection) -> list[MessageRecord]:
-            m = schema.messages
-            stmt = (
-                select(*bodies.columns())
-                .where(m.c.channel == channel, m.c.id > after)
-                .order_by(m.c.id)
-                .limit(limit)
-            )
-            return [bodies.record_of(conn, row) for row in conn.execute(stmt)]
+            return [bodies.record_of(conn, row) for row in conn.execute(stmt, params)]
 
         return await self.read(q)
 
@@ -409,13 +430,12 @@ class SqlStore:
     ) -> list[MessageRecord]:
         """The last ``limit`` messages before an id (or the newest), oldest first."""
 
+        stmt = _read_statements()["newest" if before is None else "before"]
+        params = {"channel": channel, "before": before, "limit": limit}
+
         def q(conn: Connection) -> list[MessageRecord]:
-            m = schema.messages
-            stmt = select(*bodies.columns()).where(m.c.channel == channel)
-            if before is not None:
-                stmt = stmt.where(m.c.id < before)
-            stmt = stmt.order_by(m.c.id.desc()).limit(limit)
-            return [bodies.record_of(conn, row) for row in reversed(list(conn.execute(stmt)))]
+            rows = list(conn.execute(stmt, params))
+            return [bodies.record_of(conn, row) for row in reversed(rows)]
 
         return await self.read(q)
 
@@ -458,14 +478,12 @@ class SqlStore:
 
     # -- rooms a session is in (for resume) -----------------------------------------------
     async def add_membership(self, session_id: str, room: str) -> None:
-        t = schema.memberships
+        exists, add = _read_statements()["membership"], _membership_insert()
+        params = {"session_id": session_id, "room": room}
 
         def op(conn: Connection) -> None:
-            exists = conn.execute(
-                select(t.c.room).where(t.c.session_id == session_id, t.c.room == room)
-            ).first()
-            if exists is None:
-                conn.execute(insert(t).values(session_id=session_id, room=room))
+            if conn.execute(exists, params).first() is None:
+                conn.execute(add, params)
 
         await self._submit(op)
 
