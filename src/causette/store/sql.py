@@ -451,7 +451,7 @@ class SqlStore:
     # -- sessions ---------------------------------------------------------------------------
     async def create_session(self, record: SessionRecord) -> None:
         row = dict(zip(_SESSION_COLUMNS, astuple(record), strict=True))
-        await self._submit(lambda conn: conn.execute(insert(schema.sessions), row))
+        await self._submit(lambda conn: insert_rows(conn, schema.sessions, [row]))
 
     async def session_by_token_hash(self, token_hash: str) -> SessionRecord | None:
         def q(conn: Connection) -> SessionRecord | None:
