@@ -49,6 +49,10 @@ from bench.load import (
 )
 
 P99_LIMIT_MS = 100.0
+# BENCH_PEAK_RATES="100,100,100": these steps, all of them even past a failure (a steady
+# load to profile, or to compare CPU per post under a loaded machine).
+STEADY = os.environ.get("BENCH_PEAK_RATES", "")
+IDLE_S = 3.0  # the server's idle CPU is measured this long before the first step
 STALL_MS = 50  # causette's event-loop stalls at least this long are counted per step
 SAMPLE_EVERY = 10
 # Joins/leaves per post (BENCH_PEAK_CHURN=0: none, to tell their cost apart).
@@ -275,6 +279,12 @@ async def run_peak(
     traffic = Traffic(pop, clients, rng, stamp)
     await asyncio.sleep(1.0)  # let the set-up's presence notices and counts settle
 
+    # What the server spends with nobody posting (pings, room counts, presence): the floor
+    # under every step's CPU per post.
+    idle_cpu = cpu_seconds(server.pid)
+    idle_started = perf()
+    await asyncio.sleep(IDLE_S)
+    idle_share = (cpu_seconds(server.pid) - idle_cpu) / (perf() - idle_started)
     server.profile()
     steps: list[dict[str, Any]] = []
     best = 0
@@ -309,8 +319,10 @@ async def run_peak(
         steps.append(figures)
         print(f"    {server.name} step {figures}", flush=True)
         if not holds:
+            if STEADY:
+                continue
             break
-        best = rate
+        best = max(best, rate)
         latencies.pop(step, None)
     alive = sum(not c.closed for c in clients)
     rss_after = rss_bytes(server.pid)
@@ -330,6 +342,7 @@ async def run_peak(
         "rss_delta_mb": round((rss_after - rss_before) / 2**20, 1),
         "error_frames": errors,
         "highest_rate_held": best,
+        "idle_server_cpu_share": round(idle_share, 3),
         "first_failing_step_limited_by": limit if steps and not last.get("holds") else None,
         "steps": steps,
     }
@@ -407,6 +420,8 @@ def run(quick: bool) -> dict[str, Any]:
     uvloop.install()
     total = int(os.environ.get("BENCH_PEAK_CONNECTIONS", 1000 if quick else 18000))
     rates = RATES_QUICK if quick else RATES
+    if STEADY:
+        rates = [int(r) for r in STEADY.split(",")]
     step_s = STEP_S_QUICK if quick else STEP_S
     rounds = int(os.environ.get("BENCH_ROUNDS", 1))
     result = interleaved(
