@@ -113,6 +113,20 @@ _SESSION_COLUMNS = tuple(c.name for c in schema.sessions.columns)
 _PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
+@functools.lru_cache(maxsize=256)
+def _heads_sql(dialect: Dialect, placeholder: str, rows: int) -> str:
+    """``_heads_upsert`` as SQL text for ``rows`` channels (both dialects' syntax)."""
+    quote = dialect.identifier_preparer
+    table = quote.format_table(schema.channel_heads)
+    channel, head = quote.quote("channel"), quote.quote("head")
+    values = ", ".join([f"({placeholder}, {placeholder})"] * rows)
+    return (
+        f"INSERT INTO {table} ({channel}, {head}) VALUES {values} "
+        f"ON CONFLICT ({channel}) DO UPDATE SET {head} = {table}.{head} + excluded.{head} "
+        f"RETURNING {channel}, {head}"
+    )
+
+
 @functools.lru_cache(maxsize=64)
 def _insert_sql(dialect: Dialect, placeholder: str, table: Table, columns: tuple[str, ...]) -> str:
     quote = dialect.identifier_preparer
@@ -213,8 +227,18 @@ def reserve_ids(conn: Connection, counts: Counter[str]) -> dict[str, int]:
     order, so two writers lock channels in the same order and never deadlock.
     """
     channels = sorted(counts)
-    rows = [{"channel": c, "head": counts[c]} for c in channels]
-    result = conn.execute(_heads_upsert(conn.dialect.name), rows)
+    placeholder = _PLACEHOLDER.get(conn.dialect.paramstyle)
+    if placeholder is None:
+        rows = [{"channel": c, "head": counts[c]} for c in channels]
+        result: Iterable[Any] = conn.execute(_heads_upsert(conn.dialect.name), rows)
+    else:
+        # The same upsert written for the driver: through SQLAlchemy's multi-row insert it
+        # was a third of the writer's Python time per commit (profiled at 100 posts/s).
+        params: list[Any] = []
+        for c in channels:
+            params += (c, counts[c])
+        sql = _heads_sql(conn.dialect, placeholder, len(channels))
+        result = conn.exec_driver_sql(sql, tuple(params))
     before = {channel: int(head) - counts[channel] for channel, head in result}
     if len(before) != len(channels):
         raise RuntimeError("channel heads: the upsert did not return every channel")
