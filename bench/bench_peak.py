@@ -327,6 +327,7 @@ async def run_peak(
     alive = sum(not c.closed for c in clients)
     rss_after = rss_bytes(server.pid)
     errors = sum(c.errors for c in clients)
+    held = sum(c.held for c in clients)
     disconnect_all(clients)
     last = steps[-1] if steps else {}
     limit = "load generator" if last.get("loadgen_cpu_share", 0) > 0.9 else "server"
@@ -341,6 +342,7 @@ async def run_peak(
         "rss_mb": round(rss_after / 2**20, 1),
         "rss_delta_mb": round((rss_after - rss_before) / 2**20, 1),
         "error_frames": errors,
+        "held_posts": held,
         "highest_rate_held": best,
         "idle_server_cpu_share": round(idle_share, 3),
         "first_failing_step_limited_by": limit if steps and not last.get("holds") else None,
