@@ -33,7 +33,7 @@ def serve(settings: Settings) -> None:
     app = build_app(settings)
     # Start-up's objects (rules, lexicons, catalogue) frozen, then every collection's
     # survivors (server/gc_policy.py): no collection walks 18,000 connections' state again.
-    FreezeSurvivors().install(loop)
+    app.cleanup_ctx.append(FreezeSurvivors().running)
     metrics.watch_gc()
     print(f"causette: http://{settings.host}:{settings.port}/", flush=True)
     web.run_app(
