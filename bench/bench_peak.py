@@ -13,7 +13,8 @@ clock and reports the rate it really achieved); one chatter in ten timestamps ev
 it receives. A step holds when p99 post-to-receipt < 100 ms, no sampled delivery is missing
 2 s after the step and the load generator achieved >= 95 % of the rate; the highest rate
 held is the figure. The load generator's own CPU is reported per step: near 100 % it is the
-limit, not the server.
+limit, not the server. Per step also: the server's CPU per post, and causette's own
+counters (event-loop stalls >= 50 ms and where, GC pauses >= 50 ms; bench/counters.py).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import orjson
 import uvloop
 
 from bench.compare import interleaved
+from bench.counters import counted, counters
 from bench.load import (
     PADDING,
     Client,
@@ -47,6 +49,11 @@ from bench.load import (
 )
 
 P99_LIMIT_MS = 100.0
+# BENCH_PEAK_RATES="100,100,100": these steps, all of them even past a failure (a steady
+# load to profile, or to compare CPU per post under a loaded machine).
+STEADY = os.environ.get("BENCH_PEAK_RATES", "")
+IDLE_S = 3.0  # the server's idle CPU is measured this long before the first step
+STALL_MS = 50  # causette's event-loop stalls at least this long are counted per step
 SAMPLE_EVERY = 10
 # Joins/leaves per post (BENCH_PEAK_CHURN=0: none, to tell their cost apart).
 CHURN = float(os.environ.get("BENCH_PEAK_CHURN", "0.05"))
@@ -272,10 +279,17 @@ async def run_peak(
     traffic = Traffic(pop, clients, rng, stamp)
     await asyncio.sleep(1.0)  # let the set-up's presence notices and counts settle
 
+    # What the server spends with nobody posting (pings, room counts, presence): the floor
+    # under every step's CPU per post.
+    idle_cpu = cpu_seconds(server.pid)
+    idle_started = perf()
+    await asyncio.sleep(IDLE_S)
+    idle_share = (cpu_seconds(server.pid) - idle_cpu) / (perf() - idle_started)
     server.profile()
     steps: list[dict[str, Any]] = []
     best = 0
     for step, rate in enumerate(rates):
+        counted_at = counters(server, STALL_MS) if server.dialect == "causette" else None
         cpu_server = cpu_seconds(server.pid)
         cpu_gen = loadgen_cpu()
         done = await traffic.step(step, rate, step_s)
@@ -290,17 +304,30 @@ async def run_peak(
             (cpu_seconds(server.pid) - cpu_server) / (perf() - t0), 2
         )
         figures["loadgen_cpu_share"] = round(gen_cpu, 2)
+        # The server's CPU per post sent (its deliveries included): the fair comparison on
+        # a shared machine, where the held rate also depends on what else runs.
+        figures["server_cpu_ms_per_post"] = round(
+            1000 * figures["server_cpu_share"] / max(done.achieved, 1.0), 3
+        )
+        if counted_at is not None:
+            grown = counted([server], [counted_at], STALL_MS)
+            for key in (f"loop_stalls_over_{STALL_MS}ms", "gc_pauses_over_50ms"):
+                figures[key] = grown[key][0]
+            figures["stall_sites"] = grown["stall_sites"][0]
         holds = step_holds(figures, rate, done)
         figures["holds"] = holds
         steps.append(figures)
         print(f"    {server.name} step {figures}", flush=True)
         if not holds:
+            if STEADY:
+                continue
             break
-        best = rate
+        best = max(best, rate)
         latencies.pop(step, None)
     alive = sum(not c.closed for c in clients)
     rss_after = rss_bytes(server.pid)
     errors = sum(c.errors for c in clients)
+    held = sum(c.held for c in clients)
     disconnect_all(clients)
     last = steps[-1] if steps else {}
     limit = "load generator" if last.get("loadgen_cpu_share", 0) > 0.9 else "server"
@@ -315,7 +342,9 @@ async def run_peak(
         "rss_mb": round(rss_after / 2**20, 1),
         "rss_delta_mb": round((rss_after - rss_before) / 2**20, 1),
         "error_frames": errors,
+        "held_posts": held,
         "highest_rate_held": best,
+        "idle_server_cpu_share": round(idle_share, 3),
         "first_failing_step_limited_by": limit if steps and not last.get("holds") else None,
         "steps": steps,
     }
@@ -372,6 +401,9 @@ def measure(
 ) -> dict[str, Any]:
     raise_nofile()
     server = make_server()
+    if server.dialect == "causette":
+        # The watchdog counts (and locates) the event-loop stalls of each step.
+        server.env["CAUSETTE_STALL_LOG_MS"] = str(STALL_MS)
     server.start()
     try:
         with quiet_gc():
@@ -390,6 +422,8 @@ def run(quick: bool) -> dict[str, Any]:
     uvloop.install()
     total = int(os.environ.get("BENCH_PEAK_CONNECTIONS", 1000 if quick else 18000))
     rates = RATES_QUICK if quick else RATES
+    if STEADY:
+        rates = [int(r) for r in STEADY.split(",")]
     step_s = STEP_S_QUICK if quick else STEP_S
     rounds = int(os.environ.get("BENCH_ROUNDS", 1))
     result = interleaved(

@@ -45,12 +45,10 @@ import asyncio
 import multiprocessing
 import os
 import random
-import re
 import resource
 import secrets
 import tempfile
 import time
-import urllib.request
 from array import array
 from collections import Counter
 from dataclasses import asdict, dataclass
@@ -59,7 +57,6 @@ from typing import Any
 
 import sqlalchemy as sa
 import uvloop
-from prometheus_client.parser import text_string_to_metric_families
 
 from bench.bench_cluster import DATABASE_URL, REDIS_URL
 from bench.bench_peak import (
@@ -75,6 +72,7 @@ from bench.bench_peak import (
     step_figures,
     step_holds,
 )
+from bench.counters import counted, counters
 from bench.load import (
     BENCH_ROOMS,
     Client,
@@ -301,82 +299,8 @@ def _generator_main(g: int, plan: Plan, shared: tuple[Any, Any, Any], conn: Conn
         raise
 
 
-WATCHED = {
-    "causette_bus_filled_total": "bus_filled_from_store",
-    "causette_slow_consumer_closes_total": "slow_consumer_closes",
-    "causette_dead_peers_total": "dead_peer_closes",
-}
-# Histograms: name -> (figure, the bucket under which an observation does not count).
-OVER = {
-    "causette_gc_pause_seconds": ("gc_pauses_over_50ms", "0.05"),
-    "causette_loop_lag_seconds": ("loop_stalls_over_100ms", "0.1"),
-}
 IDLE_S = 5.0  # measured before the first step
 STALL_LOG_MS = 100  # the servers' watchdog logs where their event loop is stuck past this
-LOG_RECORD = re.compile(r"\n(?=\d{4}-\d\d-\d\d )")
-CAUSETTE_FRAME = re.compile(r'/causette/([\w/]+)\.py", line \d+, in (\w+)')
-
-
-def _counters(server: Server) -> dict[str, float]:
-    """A few of a server's own counters (``/metrics``): messages the bus missed (filled in
-    from the store), connections closed as too slow or dead, GC pauses >= 50 ms, event-loop
-    stalls >= 100 ms; and the times its log says Redis was unreachable, and its length."""
-    with urllib.request.urlopen(f"{server.http_base}/metrics", timeout=30) as resp:
-        text = resp.read().decode()
-    out = dict.fromkeys([*WATCHED.values(), *(f for f, _ in OVER.values())], 0.0)
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            base = sample.name.removesuffix("_count").removesuffix("_bucket")
-            if sample.name in WATCHED:
-                out[WATCHED[sample.name]] += sample.value
-            elif base in OVER and sample.name.endswith("_count"):
-                out[OVER[base][0]] += sample.value
-            elif base in OVER and sample.labels.get("le") == OVER[base][1]:
-                out[OVER[base][0]] -= sample.value
-    log = _log(server)
-    out["redis_unreachable_logged"] = log.count("Redis unreachable")
-    out["log_chars"] = len(log)
-    return out
-
-
-def _log(server: Server) -> str:
-    with open(os.path.join(server.workdir, "log"), errors="replace") as fh:
-        return fh.read()
-
-
-def _stall_sites(log: str) -> dict[str, int]:
-    """Where the event loop was stuck, per stall the watchdog logged: the outermost and the
-    innermost causette functions of the loop thread's stack (its last 12 frames); "the event
-    loop itself" when there are none: another thread held the GIL, or the process had no
-    CPU."""
-    sites: Counter[str] = Counter()
-    for record in LOG_RECORD.split(log):
-        if "watchdog event loop blocked" not in record:
-            continue
-        frames = [
-            f"{module.rsplit('/', 1)[-1]}.{function}"
-            for module, function in CAUSETTE_FRAME.findall(record)
-            if module not in ("__main__", "cli", "server/main")
-        ]
-        if not frames:
-            sites["the event loop itself"] += 1
-        else:
-            sites[frames[0] if len(frames) == 1 else f"{frames[0]} > {frames[-1]}"] += 1
-    return dict(sites.most_common(4))
-
-
-def _counted(servers: list[Server], since: list[dict[str, float]]) -> dict[str, list[Any]]:
-    """Each counter's growth since ``since``, one figure per server process; and where the
-    event loop stalled meanwhile."""
-    now = [_counters(s) for s in servers]
-    pairs = list(zip(now, since, strict=True))
-    out: dict[str, list[Any]] = {
-        key: [round(n[key] - b[key]) for n, b in pairs] for key in now[0] if key != "log_chars"
-    }
-    out["stall_sites"] = [
-        _stall_sites(_log(s)[int(b["log_chars"]) :]) for s, b in zip(servers, since, strict=True)
-    ]
-    return out
 
 
 def _ask(conns: list[Connection], message: tuple[Any, ...], timeout: float) -> list[Any]:
@@ -449,7 +373,7 @@ def _steps(
     perf = time.perf_counter
     steps: list[dict[str, Any]] = []
     for step, rate in enumerate(rates):
-        counted = [_counters(s) for s in servers]
+        counted_at = [counters(s, STALL_LOG_MS) for s in servers]
         start = perf() + 0.2  # every generator starts on this tick of the shared clock
         cpu = [cpu_seconds(s.pid) for s in servers]
         redis, postgres = command_cpu_seconds("redis-server"), command_cpu_seconds("postgres")
@@ -499,7 +423,7 @@ def _steps(
             + figures["postgres_cpu_share"]
         )
         figures["others_cpu_share"] = round(max(0.0, figures["machine_cpu_share"] - ours), 2)
-        grown = _counted(servers, counted)
+        grown = counted(servers, counted_at, STALL_LOG_MS)
         figures |= {
             "loop_stalls_over_100ms_per_process": grown["loop_stalls_over_100ms"],
             "gc_pauses_over_50ms_per_process": grown["gc_pauses_over_50ms"],
@@ -561,7 +485,7 @@ def measure(
             proc.start()
             procs.append(proc)
             conns.append(ours)
-        counted = [_counters(s) for s in servers]
+        counted_at = [counters(s, STALL_LOG_MS) for s in servers]
         rss_before = [rss_bytes(s.pid) for s in servers]
         cpu_before = sum(cpu_seconds(s.pid) for s in servers)
         started = perf()
@@ -574,14 +498,14 @@ def measure(
         prepared = _ask(conns, ("prepare", sampled_in_room), 300)
         conversations_s = perf() - started
         settle_s = _settle(servers, 60)
-        counted_setup = _counted(servers, counted)
+        counted_setup = counted(servers, counted_at, STALL_LOG_MS)
         idle = _idle(servers, IDLE_S)
-        counted = [_counters(s) for s in servers]
+        counted_at = [counters(s, STALL_LOG_MS) for s in servers]
         for server in servers:
             server.profile()
         steps = _steps(servers, conns, rates, step_s)
         rss = [rss_bytes(s.pid) for s in servers]
-        counted_steps = _counted(servers, counted)
+        counted_steps = counted(servers, counted_at, STALL_LOG_MS)
         ended = _ask(conns, ("finish",), 60)
     finally:
         for proc in procs:

@@ -52,7 +52,7 @@ def interleaved(
     }
     ratios: dict[str, dict[str, float | None]] = {}
     for peer in PEERS:
-        if peer not in runs:
+        if peer not in runs or "causette" not in runs:
             continue
         for key, higher_better in ratio_keys.items():
             per_round = []

@@ -30,7 +30,6 @@ from sqlalchemy import (
     delete,
     exists,
     func,
-    insert,
     or_,
     select,
     tuple_,
@@ -41,7 +40,7 @@ from causette.core.sealing import Keyring, associated_data, open_sealed, seal
 from causette.store import schema
 from causette.store.audit import append_in
 from causette.store.records import MessageRecord
-from causette.store.sql import Sidecar, SqlStore
+from causette.store.sql import Sidecar, SqlStore, insert_rows
 
 # Kinds of row: a chat session created, a WebSocket connected, a message stored.
 JOIN, CONNECT, MESSAGE = "join", "connect", "message"
@@ -185,7 +184,7 @@ class RetentionStore:
 
     async def log(self, entry: ConnectionEntry) -> None:
         row = connection_row(self.keyring, entry)
-        await self.store.write(lambda conn: conn.execute(insert(schema.connection_log), row))
+        await self.store.write(lambda conn: insert_rows(conn, schema.connection_log, [row]))
 
     def sidecar(self, source: Source, pseudonym: str, device_key: str) -> Sidecar:
         return message_sidecar(self.keyring, source, pseudonym, device_key)

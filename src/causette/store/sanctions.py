@@ -11,13 +11,14 @@ Rules:
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
 
 from causette.core.errors import ChatError, ErrorCode
 from causette.core.sanctions import LASTING, Sanction, Status
@@ -137,6 +138,22 @@ def _sanction(row: Sequence[Any]) -> SanctionRecord:
 def _select_sanctions() -> Any:
     t = schema.sanctions
     return select(*[t.c[c] for c in _S])
+
+
+@functools.cache
+def _bans_on() -> Any:
+    """The bans of a device or a network, built once (bound by name): every join reads them,
+    and building the statement cost the event loop ~0.2 ms per join."""
+    t = schema.sanctions
+    return _select_sanctions().where(
+        t.c.status == Status.ACTIVE.value,
+        t.c.action == "ban",
+        or_(t.c.until.is_(None), t.c.until > bindparam("now")),
+        or_(
+            and_(t.c.scope == "device", t.c.device_key == bindparam("device_key")),
+            and_(t.c.scope == "ip", t.c.ip_key == bindparam("ip_key")),
+        ),
+    )
 
 
 def _close_item(conn: Connection, outcome: Outcome, now: float) -> None:
@@ -365,22 +382,11 @@ class SanctionStore:
         self, now: float, device_key: str | None, ip_key: str | None
     ) -> list[SanctionRecord]:
         """Bans that refuse a new join from this device or network."""
-        t = schema.sanctions
-        reach = []
-        if device_key:
-            reach.append(and_(t.c.scope == "device", t.c.device_key == device_key))
-        if ip_key:
-            reach.append(and_(t.c.scope == "ip", t.c.ip_key == ip_key))
-        if not reach:
+        if not device_key and not ip_key:
             return []
-        return await self._query(
-            _select_sanctions().where(
-                t.c.status == Status.ACTIVE.value,
-                t.c.action == "ban",
-                or_(t.c.until.is_(None), t.c.until > now),
-                or_(*reach),
-            )
-        )
+        # A key not given is bound as NULL, which equals nothing.
+        params = {"now": now, "device_key": device_key or None, "ip_key": ip_key or None}
+        return await self._query(_bans_on(), params)
 
     async def of_subject(self, subject_id: str, since: float | None = None) -> list[SanctionRecord]:
         t = schema.sanctions
@@ -398,9 +404,9 @@ class SanctionStore:
         found = await self._query(_select_sanctions().where(t.c.appeal_token_hash == digest))
         return found[0] if found else None
 
-    async def _query(self, stmt: Any) -> list[SanctionRecord]:
+    async def _query(self, stmt: Any, params: dict[str, Any] | None = None) -> list[SanctionRecord]:
         def q(conn: Connection) -> list[SanctionRecord]:
-            return [_sanction(row) for row in conn.execute(stmt)]
+            return [_sanction(row) for row in conn.execute(stmt, params)]
 
         return await self.store.read(q)
 
