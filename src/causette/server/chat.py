@@ -1,7 +1,8 @@
 """The chat service: what a chatter asks, checked, then done by the live chat.
 
-Each action follows a message's way through (architecture.md): check the core rules
-(the wall, membership, consent, blocks, rate), the sanctions in force, the shared rule
+Each action follows a message's way through (architecture.md): the one admission decision
+(core/admission.py: the wall, membership, sanctions in force, minors rules, consent,
+blocks, a fresh account's cap) on the facts gathered here, the rate, the shared rule
 lists and the safety engine -> persist, id assigned, durable -> ack -> publish on the bus
 -> each process delivers to its own connections. A refused action raises ``ChatError``
 before anything is stored, so nothing is ever half-done.
@@ -21,13 +22,21 @@ import orjson
 
 from causette.bus import Envelope
 from causette.core import pow as proof_of_work
+from causette.core.admission import (
+    EnterFacts,
+    PmFacts,
+    PostFacts,
+    Refused,
+    may_enter,
+    may_pm,
+    may_post,
+)
 from causette.core.consent import (
     Conversation,
     ConversationStatus,
     Decision,
     PmOutcome,
     PmPolicy,
-    decide_pm,
     default_policy,
     respond,
 )
@@ -35,6 +44,7 @@ from causette.core.devices import admission
 from causette.core.errors import ChatError, ErrorCode, bad_field
 from causette.core.identity import make_profile, pseudonym_skeleton
 from causette.core.keys import device_key, ip_prefix, token_hash
+from causette.core.live import Facts
 from causette.core.presence import Presence
 from causette.core.ratelimit import TokenBucket, per_hour
 from causette.core.sanctions import ip_key
@@ -240,7 +250,6 @@ class ChatService:
             id=chatter_id,
             profile=profile,
             lang=lang,
-            pm_policy=default_policy(profile.space),
             device_hash=device,
             device_key=new_device_key,
             ip_key=new_ip_key,
@@ -249,6 +258,8 @@ class ChatService:
             last_seen=now,
             msg_bucket=live.msg_bucket(),
             pm_bucket=live.pm_bucket(),
+            # Held by the live state once admitted.
+            facts=Facts(default_policy(profile.space)),
         )
         await live.admit(chatter)
         metrics.JOINS.labels(space=profile.space.value).inc()
@@ -280,12 +291,28 @@ class ChatService:
             raise ChatError(ErrorCode.NOT_IN_ROOM)
         return self.live.members(chatter, slug)
 
+    def _refusal(self, refused: Refused, chatter: Chatter) -> ChatError:
+        """The error a refusal is told as (a mute with its statement, the cap's number)."""
+        if refused.code is ErrorCode.MUTED:
+            return self.sanctions.muted(chatter)
+        if refused.code is ErrorCode.FRESH_PM_LIMIT:
+            return ChatError(refused.code, limit=self.settings.fresh_new_pm_max)
+        return ChatError(refused.code)
+
     async def join_room(self, chatter: Chatter, slug: str) -> None:
         live = self.live
-        room = live.room(chatter, slug)
-        self.sanctions.check_reach(chatter)
-        if self.safety is not None:
-            self.safety.may_reach(chatter, room.space)
+        room = self.catalogue.get(slug, chatter.space)
+        refused = may_enter(
+            EnterFacts(
+                room_known=room is not None,
+                room_space=room.space if room is not None else chatter.space,
+                moved_out=self.sanctions.moved_out(chatter.id),
+                out_of_reach=OUT_OF_REACH in chatter.flags,
+            )
+        )
+        if refused is not None:
+            raise self._refusal(refused, chatter)
+        assert room is not None
         conn = chatter.connection
         if conn is not None:
             conn.hold(room.channel)
@@ -333,10 +360,18 @@ class ChatService:
     ) -> MessageRecord | None:
         """Store and deliver a room message; None when safety held it for a moderator."""
         live = self.live
-        room = live.room(chatter, slug)
-        if slug not in chatter.rooms or not live.presence.is_online(chatter.id):
-            raise ChatError(ErrorCode.NOT_IN_ROOM)
-        self.sanctions.check_post(chatter)
+        room = self.catalogue.get(slug, chatter.space)
+        refused = may_post(
+            PostFacts(
+                room_known=room is not None,
+                member=slug in chatter.rooms and live.presence.is_online(chatter.id),
+                muted=self.sanctions.muting(chatter.id) is not None,
+                moved_out=self.sanctions.moved_out(chatter.id),
+            )
+        )
+        if refused is not None:
+            raise self._refusal(refused, chatter)
+        assert room is not None
         text = clean_text(raw_text, self.settings.message_max_chars)
         self.rules.check_text(text)
         self._take_message_token(chatter)
@@ -370,7 +405,8 @@ class ChatService:
             partner = await live.load_chatter(partner_id) if partner_id else None
         else:
             raise bad_field("to: give 'to' or 'conversation'")
-        if partner is None or partner.id == chatter.id or partner.space is not chatter.space:
+        # Across the wall is decided with the rest (core/admission.py).
+        if partner is None or partner.id == chatter.id:
             raise ChatError(ErrorCode.USER_UNKNOWN)
         return partner
 
@@ -385,31 +421,39 @@ class ChatService:
         """Store and deliver a private message; None when safety held it for a moderator."""
         live = self.live
         partner = await self._partner(chatter, to, conv_id)
-        self.sanctions.check_pm(chatter, partner)
+        conv = live.conversation_between(chatter, partner)
+        sanctions = self.sanctions
+        outcome = may_pm(
+            PmFacts(
+                sender=chatter.id,
+                sender_space=chatter.space,
+                recipient_space=partner.space,
+                sender_muted=sanctions.muting(chatter.id) is not None,
+                sender_moved_out=sanctions.moved_out(chatter.id),
+                recipient_moved_out=sanctions.moved_out(partner.id),
+                sender_out_of_reach=OUT_OF_REACH in chatter.flags,
+                recipient_out_of_reach=OUT_OF_REACH in partner.flags,
+                conversation=conv,
+                recipient_policy=partner.pm_policy,
+                share_a_room=live.presence.share_a_room(chatter.id, partner.id),
+                blocked_either_way=partner.id in chatter.blocked
+                or partner.id in chatter.blocked_by,
+                fresh_at_limit=self.safety is not None and self.safety.fresh_at_pm_limit(chatter),
+            )
+        )
+        if isinstance(outcome, Refused):
+            if outcome.pursuit and self.safety is not None:
+                # An adult writing to a minor out of their reach: the refused message is
+                # kept as evidence (what would have been sent: cleaned, within the rules).
+                text = clean_text(raw_text, self.settings.message_max_chars)
+                self.rules.check_text(text)
+                channel = conv.channel if conv is not None else None
+                await self.safety.pursued(chatter, partner, text, channel)
+            raise self._refusal(outcome, chatter)
         text = clean_text(raw_text, self.settings.message_max_chars)
         self.rules.check_text(text)
-        conv = live.conversation_between(chatter, partner)
-        if self.safety is not None:
-            try:
-                self.safety.check_reach(chatter, partner)
-            except ChatError as refused:
-                if refused.code is ErrorCode.PM_REFUSED:
-                    channel = conv.channel if conv is not None else None
-                    await self.safety.pursued(chatter, partner, text, channel)
-                raise
-        outcome = decide_pm(
-            sender=chatter.id,
-            sender_space=chatter.space,
-            recipient_space=partner.space,
-            conversation=conv,
-            recipient_policy=partner.pm_policy,
-            share_a_room=live.presence.share_a_room(chatter.id, partner.id),
-            blocked_either_way=partner.id in chatter.blocked or partner.id in chatter.blocked_by,
-        )
         now = self.clock()
         if outcome is PmOutcome.OPEN_REQUEST:
-            if self.safety is not None:
-                self.safety.check_new_conversation(chatter)
             wait = chatter.pm_bucket.take(now)
             if wait:
                 raise ChatError(ErrorCode.PM_RATE_LIMITED, retry_after=wait)
@@ -485,10 +529,7 @@ class ChatService:
         await live.announce_conversation(conv, viewers)
 
     async def set_pm_policy(self, chatter: Chatter, policy: str) -> None:
-        chatter.pm_policy = PmPolicy(policy)
-        await self.store.update_session(chatter.id, pm_policy=policy)
-        if self.cluster is not None:
-            self.cluster.policy(chatter.id, policy)
+        await self.live.set_pm_policy(chatter, PmPolicy(policy))
 
     # -- blocks --------------------------------------------------------------------------
     async def block(self, chatter: Chatter, pseudonym: str) -> str:
@@ -497,22 +538,14 @@ class ChatService:
         return target.profile.pseudonym
 
     async def _block(self, chatter: Chatter, target: Chatter) -> None:
-        chatter.blocked |= {target.id}
-        target.blocked_by |= {chatter.id}
-        await self.store.add_block(chatter.id, target.id, self.clock())
-        if self.cluster is not None:
-            self.cluster.block(chatter.id, target.id, True)
+        await self.live.set_block(chatter, target, True)
 
     async def unblock(self, chatter: Chatter, pseudonym: str) -> str:
         wanted = pseudonym_skeleton(pseudonym)
         for blocked_id in list(chatter.blocked):
             target = await self.live.load_chatter(blocked_id)
             if target and pseudonym_skeleton(target.profile.pseudonym) == wanted:
-                chatter.blocked -= {blocked_id}
-                target.blocked_by -= {chatter.id}
-                await self.store.remove_block(chatter.id, blocked_id)
-                if self.cluster is not None:
-                    self.cluster.block(chatter.id, blocked_id, False)
+                await self.live.set_block(chatter, target, False)
                 return target.profile.pseudonym
         raise ChatError(ErrorCode.USER_UNKNOWN)
 

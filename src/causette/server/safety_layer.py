@@ -46,6 +46,7 @@ from causette.bus import Bus, Envelope
 from causette.core.consent import ConversationStatus
 from causette.core.errors import ChatError, ErrorCode
 from causette.core.identity import ADULT_AGE, MIN_AGE, Space
+from causette.core.live import FlagsSet
 from causette.server import protocol
 from causette.server.protocol import CloseCode
 from causette.server.safety_gate import Party, SafetyGate, Verdict, reason_text
@@ -176,7 +177,7 @@ class SafetyLayer:
                 log.exception("safety: saving the engine state failed")
 
     async def load_flags(self, chatter: Chatter) -> None:
-        chatter.flags = await self.store.flags(chatter.id)
+        self.live.apply(FlagsSet(chatter.id, await self.store.flags(chatter.id)))
 
     # -- before and after delivery ---------------------------------------------------------
     def party(self, chatter: Chatter) -> Party:
@@ -188,8 +189,13 @@ class SafetyLayer:
             device=chatter.device_key or chatter.device_hash,
         )
 
-    def check_new_conversation(self, chatter: Chatter) -> None:
-        self.gate.check_new_conversation(self.party(chatter), chatter.opened_pm)
+    def fresh_at_pm_limit(self, chatter: Chatter) -> bool:
+        """A fresh account that opened as many private conversations as it may (the
+        refusal is core/admission.py's)."""
+        return (
+            self.gate.is_fresh(self.party(chatter))
+            and chatter.opened_pm >= self.settings.fresh_new_pm_max
+        )
 
     async def screen(
         self,
@@ -402,7 +408,7 @@ class SafetyLayer:
         conversations = self.conversations
         if chatter.space is Space.ADULT and age < ADULT_AGE:
             if OUT_OF_REACH not in chatter.flags:
-                chatter.flags |= {OUT_OF_REACH}
+                self.live.apply(FlagsSet(chatter.id, chatter.flags | {OUT_OF_REACH}))
                 await self.store.set_flag(chatter.id, OUT_OF_REACH, now)
                 for slug in sorted(chatter.rooms):
                     await self.rooms.leave_room(chatter, slug)
@@ -418,7 +424,7 @@ class SafetyLayer:
                 )
                 await self.alert("minor.in_adult_space", channel, chatter, verdict)
         elif chatter.space is Space.TEEN and age >= ADULT_AGE and FROZEN not in chatter.flags:
-            chatter.flags |= {FROZEN}
+            self.live.apply(FlagsSet(chatter.id, chatter.flags | {FROZEN}))
             await self.store.set_flag(chatter.id, FROZEN, now)
             await self.alert("adult.in_teen_space", channel, chatter, verdict)
         if age < MIN_AGE and not chatter.ended:
@@ -504,20 +510,13 @@ class SafetyLayer:
             self.gate.engine.clear(what["channel"], what.get("speaker"))
         subject = self.live.chatters.get(what.get("subject") or "")
         if subject is not None:
-            subject.flags -= {FROZEN}
+            self.live.apply(FlagsSet(subject.id, subject.flags - {FROZEN}))
 
-    def may_reach(self, chatter: Chatter, other_space: Space) -> None:
-        """A minor moved out of the adult space reaches no adult room and no adult."""
-        if OUT_OF_REACH in chatter.flags and other_space is Space.ADULT:
-            raise ChatError(ErrorCode.ADULTS_OUT_OF_REACH)
-
-    def check_reach(self, sender: Chatter, recipient: Chatter) -> None:
-        """Private messages between a minor moved out of reach and an adult: refused both
-        ways (two such minors may still talk)."""
-        if OUT_OF_REACH in sender.flags and OUT_OF_REACH not in recipient.flags:
-            raise ChatError(ErrorCode.ADULTS_OUT_OF_REACH)
-        if OUT_OF_REACH in recipient.flags and OUT_OF_REACH not in sender.flags:
-            raise ChatError(ErrorCode.PM_REFUSED)
+    @staticmethod
+    def out_of_reach(chatter: Chatter) -> bool:
+        """A minor moved out of the adult space: reaches no adult room and no adult, and
+        no adult reaches them (core/admission.py decides)."""
+        return OUT_OF_REACH in chatter.flags
 
     # -- moderation of held messages ----------------------------------------------------------
     async def approve(self, held_id: str, moderator: str) -> MessageRecord | None:
