@@ -58,7 +58,7 @@ from causette.store import MessageRecord
 
 if TYPE_CHECKING:
     from causette.server.own_data import OwnData
-    from causette.server.ports import QueueFeed
+    from causette.server.ports import QueueFeed, Screening
     from causette.server.reports import Reports
     from causette.server.retention import Retention
     from causette.server.rule_lists import RuleLists
@@ -81,6 +81,7 @@ class ChatService:
         own: OwnData,
         reports: Reports,
         queue: QueueFeed,
+        screening: Screening,
         safety: SafetyLayer | None = None,
     ) -> None:
         self.live = live
@@ -103,7 +104,11 @@ class ChatService:
         self.reports = reports
         # The moderators' queue changed: open consoles re-read it (the desk).
         self.queue = queue
-        # The safety engine on every message (server/safety_layer.py); None: off.
+        # Safety on a chatter's way through: the safety layer, or the pass-through when the
+        # engine is off (server/pass_through.py).
+        self.screening = screening
+        # The safety layer itself, for the desk and public reports (held messages,
+        # alerts); None: the engine is off.
         self.safety = safety
         # (chatter id, conversation id) -> when their last typing notice was passed on.
         self._typing_at: dict[tuple[str, str], float] = {}
@@ -124,22 +129,17 @@ class ChatService:
         await self.live.start()
         await self.sanctions.start()
         await self.rules.start()
-        if self.cluster is not None:
-            await self.cluster.start()
-        else:
-            await self.bus.start(self.live.state.deliver)
-        if self.safety is not None:
-            await self.safety.start()
+        # The bus's deliveries start here: the cluster's sequencer, or the lone process's.
+        await self.cluster.start()
+        await self.screening.start()
         self.live.start_background()
 
     async def close(self) -> None:
         await self.live.close_connections()
-        if self.safety is not None:
-            await self.safety.close()
+        await self.screening.close()
         # Before the bus and the cluster: side jobs publish and write through them.
         await self.tasks.close()
-        if self.cluster is not None:
-            await self.cluster.close()
+        await self.cluster.close()
         await self.bus.close()
 
     # -- joining ---------------------------------------------------------------------------
@@ -186,16 +186,14 @@ class ChatService:
             min_difficulty=self.settings.pow_difficulty,
             spent=self._spent,
         )
-        if self.cluster is not None:
-            await self.cluster.spend_challenge(str(challenge), self.settings.pow_ttl_s)
+        await self.cluster.spend_challenge(str(challenge), self.settings.pow_ttl_s)
         # Every solved proof counts towards the storm rate, joined or later refused: a
         # farm that solves and is then rate-limited is still a farm at the door.
         now = self.clock()
         self._join_storm.record(now)
-        if self.cluster is not None:
-            shared = await self.cluster.count_solved(now)
-            if shared is not None:
-                self._join_storm.observe(shared, now)
+        shared = await self.cluster.count_solved(now)
+        if shared is not None:  # None: no other process, or Redis away
+            self._join_storm.observe(shared, now)
 
     async def join(
         self, form: JoinRequest, address: str, device_token: str | None
@@ -208,8 +206,7 @@ class ChatService:
             if exc.code is ErrorCode.AGE_TOO_YOUNG and device_token:
                 await self._remember_refusal(form, device_token, now)
             raise
-        if self.safety is not None:
-            self.safety.gate.check_pseudonym(profile.pseudonym)
+        self.screening.check_pseudonym(profile.pseudonym)
         self.rules.check_pseudonym(profile.pseudonym)
         if self.settings.pow_difficulty > 0:
             if form.pow is None:
@@ -219,7 +216,7 @@ class ChatService:
             ip_prefix(address), per_hour(self.settings.joins_per_ip_per_hour)
         )
         wait = bucket.take(now)
-        if not wait and self.cluster is not None:
+        if not wait:
             wait = await self.cluster.take_join(
                 ip_prefix(address), self.settings.joins_per_ip_per_hour, now
             )
@@ -375,20 +372,18 @@ class ChatService:
         text = clean_text(raw_text, self.settings.message_max_chars)
         self.rules.check_text(text)
         self._take_message_token(chatter)
-        verdict = None
-        if self.safety is not None:
-            screened, verdict = await self.safety.screen(chatter, room.channel, text, ref)
-            if screened is None:
-                return None
-            text = screened
+        screened, verdict = await self.screening.screen(chatter, room.channel, text, ref)
+        if screened is None:
+            return None
+        text = screened
         record = self._next_record(chatter, room.channel, text)
         record = await live.persist(record, chatter)
         metrics.MESSAGES.labels(kind="room").inc()
         self._ack(chatter, record, ref)
         await live.publish_message(record)
-        if self.safety is not None and verdict is not None:
+        if verdict is not None:
             await live.unless_cancelled(
-                self.safety.after(chatter, room.channel, verdict, None, record.id),
+                self.screening.after(chatter, room.channel, verdict, None, record.id),
                 "safety-after",
                 f"message {record.channel}#{record.id}",
             )
@@ -438,17 +433,17 @@ class ChatService:
                 share_a_room=live.presence.share_a_room(chatter.id, partner.id),
                 blocked_either_way=partner.id in chatter.blocked
                 or partner.id in chatter.blocked_by,
-                fresh_at_limit=self.safety is not None and self.safety.fresh_at_pm_limit(chatter),
+                fresh_at_limit=self.screening.fresh_at_pm_limit(chatter),
             )
         )
         if isinstance(outcome, Refused):
-            if outcome.pursuit and self.safety is not None:
+            if outcome.pursuit:
                 # An adult writing to a minor out of their reach: the refused message is
                 # kept as evidence (what would have been sent: cleaned, within the rules).
                 text = clean_text(raw_text, self.settings.message_max_chars)
                 self.rules.check_text(text)
                 channel = conv.channel if conv is not None else None
-                await self.safety.pursued(chatter, partner, text, channel)
+                await self.screening.pursued(chatter, partner, text, channel)
             raise self._refusal(outcome, chatter)
         text = clean_text(raw_text, self.settings.message_max_chars)
         self.rules.check_text(text)
@@ -459,15 +454,13 @@ class ChatService:
                 raise ChatError(ErrorCode.PM_RATE_LIMITED, retry_after=wait)
         self._take_message_token(chatter)
         new_id = secrets.token_hex(8) if conv is None else conv.id
-        verdict = None
-        if self.safety is not None:
-            screened, verdict = await self.safety.screen(
-                chatter, f"pm:{new_id}", text, ref, recipient=partner
-            )
-            if screened is None:
-                # Held: nobody was reached (a held first message opens no conversation).
-                return None
-            text = screened
+        screened, verdict = await self.screening.screen(
+            chatter, f"pm:{new_id}", text, ref, recipient=partner
+        )
+        if screened is None:
+            # Held: nobody was reached (a held first message opens no conversation).
+            return None
+        text = screened
         if outcome is PmOutcome.OPEN_REQUEST:
             conv = Conversation(new_id, chatter.id, partner.id, ConversationStatus.PENDING)
             await live.open_conversation(conv, chatter, partner, now)
@@ -483,9 +476,9 @@ class ChatService:
         metrics.MESSAGES.labels(kind="pm").inc()
         self._ack(chatter, record, ref)
         await live.publish_message(record)
-        if self.safety is not None and verdict is not None:
+        if verdict is not None:
             await live.unless_cancelled(
-                self.safety.after(chatter, conv.channel, verdict, partner, record.id),
+                self.screening.after(chatter, conv.channel, verdict, partner, record.id),
                 "safety-after",
                 f"message {record.channel}#{record.id}",
             )

@@ -188,6 +188,9 @@ class Sequencer:
 
 
 class Cluster:
+    # Other processes share the chat (server/single_process.py: the lone one).
+    alone = False
+
     def __init__(
         self,
         live: LiveState,

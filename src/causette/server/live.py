@@ -69,7 +69,7 @@ from causette.store.own_data import OwnDataStore
 from causette.tasks import TaskOwner
 
 if TYPE_CHECKING:
-    from causette.server.cluster import Cluster
+    from causette.server.ports import Processes
     from causette.server.retention import Retention
 
 REPLAY_PAGE = 500
@@ -102,8 +102,8 @@ class LiveChat:
         bus: Bus,
         state: LiveState,
         retention: Retention,
+        cluster: Processes,
         *,
-        cluster: Cluster | None = None,
         flags: FlagReader | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -113,7 +113,8 @@ class LiveChat:
         self.bus = bus
         self.state = state
         self.retention = retention
-        # Several processes on Redis (server/cluster.py); None: this process is the chat.
+        # Several processes on Redis (server/cluster.py), or this one alone
+        # (server/single_process.py).
         self.cluster = cluster
         # The safety flags of a chatter loaded from the store; None: safety is off.
         self.flags = flags
@@ -150,8 +151,7 @@ class LiveChat:
     async def start(self) -> None:
         """Read each channel's last id; in a cluster, hear the logouts of the others."""
         self.state.heads.update(await self.store.channel_heads())
-        if self.cluster is not None:
-            self.cluster.on(LOGOUT_TOPIC, self._logged_out_elsewhere)
+        self.cluster.on(LOGOUT_TOPIC, self._logged_out_elsewhere)
 
     def start_background(self) -> None:
         self.tasks.spawn(self._counts_loop(), name="room-counts")
@@ -225,16 +225,14 @@ class LiveChat:
         """A new chatter, checked by the join: its name held, its session stored, online
         here (its grace period runs until it connects)."""
         # Claim the name before the write so two joins racing for it cannot both win.
-        if self.cluster is not None:
-            await self.cluster.claim_name(chatter.id, chatter.profile)
+        await self.cluster.claim_name(chatter.id, chatter.profile)
         self.state.apply(Online(chatter.id, chatter.profile))
         try:
             await self.store.create_session(self._session_record(chatter))
         except Exception:
             self.state.apply(Offline(chatter.id))
             raise
-        if self.cluster is not None:
-            self.cluster.online(chatter.id)
+        self.cluster.online(chatter.id)
         self._hold(chatter, Loaded(chatter.id, chatter.pm_policy))
         self._start_grace(chatter)
 
@@ -297,8 +295,7 @@ class LiveChat:
     def change(self, change: Change) -> Applied:
         """Change the live state, and tell the other processes of a cluster the same."""
         applied = self.state.apply(change)
-        if self.cluster is not None:
-            self.cluster.announce(change)
+        self.cluster.announce(change)
         return applied
 
     async def _read_chatter(self, chatter_id: str) -> tuple[Chatter, Loaded] | None:
@@ -374,7 +371,7 @@ class LiveChat:
             chatter.connection.close(close_code, "session ended")
             chatter.connection = None
         self.go_offline(chatter)
-        if everywhere and self.cluster is not None:
+        if everywhere:
             self.cluster.announce(LoggedOut(chatter.id))
 
     def _logged_out_elsewhere(self, body: dict[str, Any]) -> None:
@@ -402,10 +399,9 @@ class LiveChat:
             chatter.grace = None
         if chatter.connection is not None:
             return
-        if self.cluster is not None:
-            if not self.cluster.owns(chatter.id):
-                return  # another process holds this chatter now
-            self.cluster.offline(chatter.id, chatter.profile)
+        if not self.cluster.owns(chatter.id):
+            return  # another process holds this chatter now
+        self.cluster.offline(chatter.id, chatter.profile)
         for slug in self.state.apply(Offline(chatter.id)).left:
             self.publish_presence(slug, left=chatter.profile.pseudonym)
 
@@ -417,11 +413,9 @@ class LiveChat:
             chatter.grace.cancel()
             chatter.grace = None
         cluster = self.cluster
-        if not self.presence.is_online(chatter.id) or (
-            cluster is not None and not cluster.owns(chatter.id)
-        ):
+        if not self.presence.is_online(chatter.id) or not cluster.owns(chatter.id):
             taken = not self.presence.name_is_free(chatter.profile.pseudonym, chatter.id)
-            if cluster is not None and not taken:
+            if not taken:
                 # Held here from now on: fresh state, the name taken over cluster-wide.
                 await cluster.refresh(chatter)
                 try:
@@ -435,8 +429,7 @@ class LiveChat:
             online = Online(chatter.id, chatter.profile, chatter.rooms)
             for slug in self.state.apply(online).entered:
                 self.publish_presence(slug, joined=chatter)
-            if cluster is not None:
-                cluster.online(chatter.id)
+            cluster.online(chatter.id)
         chatter.connection = conn
         conn.counted = True
         metrics.CONNECTIONS.inc()
@@ -478,7 +471,7 @@ class LiveChat:
         for channel, last in last_ids.items():
             if channel in readable:
                 conn.seen.first_time(channel, last)
-        if self.cluster is None:
+        if self.cluster.alone:
             # One process writes every message, so its own heads are the store's: no query
             # per resume (a reconnect storm is 10,000 of them).
             known = self.state.heads
@@ -556,8 +549,7 @@ class LiveChat:
             await self.store.add_membership(chatter.id, slug)
         if self.state.apply(Entered(chatter.id, slug)).entered:
             self.publish_presence(slug, joined=chatter)
-            if self.cluster is not None:
-                self.cluster.moved(Entered(chatter.id, slug))
+            self.cluster.moved(Entered(chatter.id, slug))
 
     async def leave_room(self, chatter: Chatter, slug: str) -> None:
         self.room(chatter, slug)
@@ -565,8 +557,7 @@ class LiveChat:
             await self.store.remove_membership(chatter.id, slug)
         if self.state.apply(Left(chatter.id, slug)).left:
             self.publish_presence(slug, left=chatter.profile.pseudonym)
-            if self.cluster is not None:
-                self.cluster.moved(Left(chatter.id, slug))
+            self.cluster.moved(Left(chatter.id, slug))
 
     def publish_presence(
         self, slug: str, *, joined: Chatter | None = None, left: str | None = None

@@ -109,7 +109,7 @@ class SafetyLayer:
         bus: Bus,
         queue: QueueFeed,
         *,
-        cluster: ControlEvents | None = None,
+        cluster: ControlEvents,
         shared: SharedRisk | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -139,7 +139,7 @@ class SafetyLayer:
     def state_key(self) -> str:
         """Where this process saves its engine state: one key per node of a cluster
         (host name and port stay the same across restarts)."""
-        if self.cluster is None:
+        if self.cluster.alone:
             return "engine"
         return f"engine:{socket.gethostname()}:{self.settings.port}"
 
@@ -152,8 +152,7 @@ class SafetyLayer:
             for part, entries in merged.items():
                 entries.update(state.get(part, {}))
         engine.import_state(merged)
-        if self.cluster is not None:
-            self.cluster.on(CLEAR_TOPIC, self._clear_here)
+        self.cluster.on(CLEAR_TOPIC, self._clear_here)
         self.tasks.spawn(self._save_loop(), name="save-state")
 
     async def close(self) -> None:
@@ -188,6 +187,9 @@ class SafetyLayer:
             account_age_s=self.clock() - chatter.created_at,
             device=chatter.device_key or chatter.device_hash,
         )
+
+    def check_pseudonym(self, name: str) -> None:
+        self.gate.check_pseudonym(name)
 
     def fresh_at_pm_limit(self, chatter: Chatter) -> bool:
         """A fresh account that opened as many private conversations as it may (the
@@ -494,8 +496,7 @@ class SafetyLayer:
         self._clear_here(what)
         if what["subject"]:
             await self.store.clear_flag(what["subject"], FROZEN)
-        if self.cluster is not None:
-            self.cluster.broadcast(CLEAR_TOPIC, **what)
+        self.cluster.broadcast(CLEAR_TOPIC, **what)
         channel = what["channel"]
         if self.shared is not None and channel and channel.startswith("pm:"):
             # Else a process without a copy of its own would read the frozen one back.

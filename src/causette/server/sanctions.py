@@ -80,7 +80,7 @@ class Sanctions:
         bus: Bus,
         tasks: TaskOwner,
         *,
-        cluster: ControlEvents | None = None,
+        cluster: ControlEvents,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
@@ -100,9 +100,8 @@ class Sanctions:
         self.lasting: dict[str, dict[str, Sanction]] = {}
 
     async def start(self) -> None:
-        if self.cluster is not None:
-            self.cluster.on(TOPIC, self._apply_here)
-        else:
+        self.cluster.on(TOPIC, self._apply_here)
+        if self.cluster.alone:
             # One process records every sanction: hellos of the unsanctioned skip the query.
             await self.store.track_names()
 
@@ -192,8 +191,7 @@ class Sanctions:
         if cover is not None:
             effect["cover"] = cover
         self._apply_here(effect)
-        if self.cluster is not None:
-            self.cluster.broadcast(TOPIC, **effect)
+        self.cluster.broadcast(TOPIC, **effect)
 
     async def lift(self, record: SanctionRecord, decided: dict[str, Any]) -> None:
         """A reversed (or upheld) appeal: the chatter is told; a reversal lifts what lasts."""
@@ -208,8 +206,7 @@ class Sanctions:
             "close": False,
         }
         self._apply_here(effect)
-        if self.cluster is not None:
-            self.cluster.broadcast(TOPIC, **effect)
+        self.cluster.broadcast(TOPIC, **effect)
 
     def _apply_here(self, effect: dict[str, Any]) -> None:
         """One effect on this process (called directly, and for the others' control events)."""
