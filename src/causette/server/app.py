@@ -22,6 +22,8 @@ from causette.safety.model import LearnedLayer, load_learned
 from causette.safety.rules import Rules, load_rules
 from causette.server.chat import ChatService
 from causette.server.desk import DESK, Desk, setup_desk
+from causette.server.desk.actions import ACTIONS
+from causette.server.desk.queue import QUEUE_SOURCES
 from causette.server.http_api import api_errors, same_origin, setup_routes
 from causette.server.keys import SERVICE, SETTINGS
 from causette.server.legal_pages import setup_routes as setup_legal_pages
@@ -201,6 +203,10 @@ def build_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> 
         screening=safety if safety is not None else PassThrough(),
         safety=safety,
     )
+
+    # The desk's actions and queue read the few parts they use through narrow ports.
+    app[ACTIONS] = service
+    app[QUEUE_SOURCES] = service
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         watchdog = StallWatchdog(settings.stall_log_ms / 1000) if settings.stall_log_ms else None
