@@ -147,3 +147,31 @@ async def test_join_waits_for_every_task_without_cancelling_any() -> None:
     await joining
     assert done == ["first", "second"]
     await owner.close()
+
+
+async def test_jobs_done_waits_for_the_jobs_and_their_follow_ups_not_the_loops() -> None:
+    owner = TaskOwner("test")
+    done: list[str] = []
+    release = asyncio.Event()
+
+    async def follow_up() -> None:
+        await release.wait()
+        done.append("follow-up")
+
+    async def job() -> None:
+        await asyncio.sleep(0)
+        owner.spawn(follow_up(), name="follow-up", finish=True)
+        done.append("job")
+
+    loop_task = owner.spawn(asyncio.Event().wait(), name="loop")  # a background loop
+    owner.spawn(job(), name="job", finish=True)
+    waiting = asyncio.ensure_future(owner.jobs_done())
+    for _ in range(5):
+        await asyncio.sleep(0)
+    # The job is over, its follow-up is not: still waiting.
+    assert done == ["job"] and not waiting.done()
+    release.set()
+    await asyncio.wait_for(waiting, 5)
+    assert done == ["job", "follow-up"]
+    assert not loop_task.done()
+    await owner.close()

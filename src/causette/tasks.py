@@ -118,6 +118,14 @@ class TaskOwner:
         while self._tasks:
             await asyncio.wait(set(self._tasks))
 
+    async def jobs_done(self) -> None:
+        """Wait, cancelling nothing, until every side job (``finish=True``) started so
+        far, and those started meanwhile, has ended: what a message set off after its
+        ack (safety's ``after``) is over. A barrier for tests that prove nothing more
+        happened, instead of a sleep."""
+        while self._jobs:
+            await asyncio.wait(set(self._jobs))
+
     async def close(self) -> None:
         """Cancel what is left (after a short time for jobs) and wait for every task."""
         self.closed = True

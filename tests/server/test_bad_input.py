@@ -149,7 +149,6 @@ async def test_fuzzed_frames_never_crash(make_client):
     for _ in range(300):
         raw = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
         await alice.ws.send_str(raw)
-    pong = await alice.request({"type": "ping"}, "pong")
-    assert pong["type"] == "pong"
-    await alice.drain()
+    # Every bad frame is answered before the pong: the pong is the barrier.
+    await alice.settle()
     assert not [f for f in alice.frames if f.get("code") == "internal"]

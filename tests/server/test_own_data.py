@@ -110,7 +110,7 @@ async def test_author_deletes_a_room_message_everywhere_and_for_good(make_client
     held = [text for text, _ in await _held(server)]
     assert "mon numéro 06 12 34 56 78" not in texts + held
     # Alice only got her answer (with its ref), not a second copy from the fan-out.
-    await alice.drain(0.3)
+    await alice.settle()
     assert [f for f in alice.frames if f["type"] == "deleted"] == [reply]
 
 

@@ -46,7 +46,7 @@ async def test_replying_accepts_the_request(make_client):
 
 
 async def _conversations(client):
-    await client.drain()
+    await client.settle()
     return [f for f in client.frames if f["type"] == "conversation"]
 
 
@@ -59,7 +59,7 @@ async def test_ignored_request_is_silent_and_blocks_nothing_else(make_client):
     await bob.send({"type": "pm_respond", "conversation": conv["id"], "decision": "ignore"})
     mine = await bob.expect("conversation")
     assert mine["conversation"]["state"] == "ignored"
-    await alice.drain()
+    await alice.settle()
     states = [f["conversation"]["state"] for f in alice.frames if f["type"] == "conversation"]
     assert states == ["pending_out"]
     assert (await alice.pm("Bob", "allo ?"))["code"] == "pm_pending"

@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from causette.core.sanctions import HELD_SEVERITY, alert_severity
+from causette.server.keys import SERVICE
 from tests.support.client import closed_with
 from tests.support.desk import DeskClient
 
@@ -49,19 +50,23 @@ async def _kev_presses_marc(make_client):
     return marc, kev
 
 
-async def test_ambush_shows_the_victim_a_card_and_raises_one_alert(make_client, base_url, mod):
+async def test_ambush_shows_the_victim_a_card_and_raises_one_alert(
+    make_client, base_url, mod, server
+):
     """A fresh account pressing a man to come alone tonight: card for him, one alert."""
     marc, kev = await _kev_presses_marc(make_client)
     card = await marc.expect("safety_card")
     assert card["kind"] == "ambush" and card["about"] == "Kev"
     await kev.pm("Marc", "donne moi ton adresse exacte et le code de la porte")
     await marc.expect("message", text="donne moi ton adresse exacte et le code de la porte")
-    # The one pressing gets no card; the alert is raised once, with its context.
-    await kev.drain()
+    # The one pressing gets no card; the alert is raised once, with its context. Barriers:
+    # what his messages set off after their acks is over, and his socket is read up to a
+    # ping, so nothing more can come.
+    await server.app[SERVICE].tasks.jobs_done()
+    await kev.settle()
     assert not [f for f in kev.frames if f["type"] == "safety_card"]
     alerts = await _alerts(mod, "ambush")
-    await asyncio.sleep(0.3)
-    assert len(await _alerts(mod, "ambush")) == len(alerts) == 1
+    assert len(alerts) == 1
     context = alerts[0]["context"]
     assert {p["pseudonym"] for p in context["parties"]} == {"Kev", "Marc"}
     assert any("viens seul" in m["text"] for m in context["recent"])
@@ -97,7 +102,7 @@ async def test_grooming_in_the_teen_space_freezes_and_alerts(make_client, base_u
     assert held["type"] == "held" and held["reason"]
     held2 = await tom.request({"type": "pm", "to": "Lea", "text": "ajoute moi sur snap"}, "held")
     assert held2["type"] == "held"
-    await lea.drain()
+    await lea.settle()
     texts = [m["text"] for m in lea.messages()]
     assert "c'est notre secret, n'en parle à personne" not in texts
     assert "ajoute moi sur snap" not in texts
@@ -193,7 +198,7 @@ async def test_held_message_is_delivered_only_after_approval_in_order(make_clien
     held = await bad.request({"type": "post", "room": "general", "text": "je vais te tuer"}, "held")
     assert held["type"] == "held"
     await vic.post("general", "bonjour")
-    await vic.drain()
+    await vic.settle()
     assert "je vais te tuer" not in [m["text"] for m in vic.messages()]
     status, body = await _mod(mod, "POST", f"held/{held['held_id']}/approve")
     assert status == 200 and body["id"] == first["id"] + 2
@@ -214,7 +219,7 @@ async def test_rejected_held_message_never_arrives(make_client, base_url, mod):
     held = await bad.request({"type": "post", "room": "general", "text": "je vais te tuer"}, "held")
     status, _ = await _mod(mod, "POST", f"held/{held['held_id']}/reject")
     assert status == 204
-    await vic.drain()
+    await vic.settle()
     assert "je vais te tuer" not in [m["text"] for m in vic.messages()]
 
 

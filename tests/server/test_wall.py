@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from causette.server.keys import SERVICE
 from tests.support.client import JoinRefused
 
 
-async def test_teen_and_adult_cannot_see_or_reach_each_other(make_client, base_url):
+async def test_teen_and_adult_cannot_see_or_reach_each_other(make_client, base_url, server):
     """Every path between a teen and an adult answers as if the other did not exist."""
     adult = await make_client("Marc", age=34, gender="m")
     teen = await make_client("Lea", age=16)
@@ -38,10 +39,16 @@ async def test_teen_and_adult_cannot_see_or_reach_each_other(make_client, base_u
         "user_unknown"
     )
 
-    # Presence and counts: the teen's room activity never reaches the adult.
+    # Presence and counts: the teen's room activity never reaches the adult (in a room of
+    # their own, so the adult space's counts change and are pushed to them).
+    await adult.enter("general")
     await teen.enter("ados-general")
     await teen.post("ados-general", "coucou les ados")
-    await adult.drain(quiet=2.5)
+    # The counts push, now rather than at its next tick, then a barrier: what the teen's
+    # acknowledged actions and the push sent the adult has been read.
+    await server.app[SERVICE].live.broadcast_counts()
+    await adult.settle()
+    assert any(f["type"] == "counts" for f in adult.frames)
     for frame in adult.frames:
         assert "Lea" not in str(frame)
         assert "ados" not in str(frame.get("counts", {}))

@@ -176,8 +176,19 @@ class ChatClient:
             if f["type"] == "message" and (channel is None or f["channel"] == channel)
         ]
 
+    async def settle(self) -> None:
+        """A barrier, not a wait: ping and read every frame up to the pong (kept in
+        ``frames``, and for ``expect``). The test server is one process: a request's
+        fan-out reaches every socket before its reply is sent (the bus delivers locally
+        at once, in-process or on Redis), and a socket keeps its frames' order, so what
+        the requests answered so far sent this client has been read once the pong is.
+        Not a barrier for what runs after a post's ack (safety's ``after``), nor for
+        another process of a cluster."""
+        pong = await self.request({"type": "ping"}, "pong")
+        assert pong["type"] == "pong", pong
+
     async def drain(self, quiet: float = 0.3) -> None:
-        """Read until nothing arrives for ``quiet`` seconds."""
+        """Read until nothing arrives for ``quiet`` seconds (a wait: prefer ``settle``)."""
         kept, self._backlog = self._backlog, []
         try:
             while True:

@@ -22,6 +22,8 @@ from causette.safety.model import LearnedLayer, load_learned
 from causette.safety.rules import Rules, load_rules
 from causette.server.chat import ChatService
 from causette.server.desk import DESK, Desk, setup_desk
+from causette.server.desk.actions import ACTIONS
+from causette.server.desk.queue import QUEUE_SOURCES
 from causette.server.http_api import api_errors, same_origin, setup_routes
 from causette.server.keys import SERVICE, SETTINGS
 from causette.server.legal_pages import setup_routes as setup_legal_pages
@@ -29,6 +31,7 @@ from causette.server.live import LiveChat
 from causette.server.openapi import setup_routes as setup_openapi
 from causette.server.own_data import OwnData
 from causette.server.own_data_api import setup_routes as setup_own_data
+from causette.server.pass_through import PassThrough
 from causette.server.public_reports import setup_routes as setup_public_reports
 from causette.server.reports import Reports
 from causette.server.retention import Retention, load_audit_keys, load_keyring
@@ -36,6 +39,7 @@ from causette.server.rule_lists import RuleLists
 from causette.server.safety_gate import SafetyGate
 from causette.server.safety_layer import SafetyLayer
 from causette.server.sanctions import Sanctions
+from causette.server.single_process import SingleProcess
 from causette.server.state import LiveState
 from causette.server.watchdog import StallWatchdog
 from causette.server.ws import websocket_handler
@@ -45,6 +49,7 @@ from causette.store.safety import SafetyStore
 
 if TYPE_CHECKING:
     from causette.server.cluster import Cluster
+    from causette.server.ports import Processes
 
 log = logging.getLogger(__name__)
 # Seconds a graceful stop gives sockets to flush and close (docs/deploy.md): half to hand
@@ -107,6 +112,8 @@ def build_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> 
         )
     else:
         bus = LocalBus()
+    # The other processes as every part sees them: the cluster, or none (a null cluster).
+    processes: Processes = cluster if cluster is not None else SingleProcess(state, bus)
     # Connection data is kept with every message, whatever routes are installed.
     retention = Retention(store, keyring, settings, clock)
     desk = app[DESK] = Desk(store, settings, cluster=cluster, clock=clock)
@@ -122,7 +129,7 @@ def build_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> 
         bus,
         state,
         retention,
-        cluster=cluster,
+        processes,
         flags=SafetyStore(store).flags if gate is not None else None,
         clock=clock,
     )
@@ -135,7 +142,7 @@ def build_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> 
         bus=bus,
         catalogue=catalogue,
         policy=retention.policy,
-        limits=cluster,
+        limits=processes,
         clock=clock,
     )
     sanctions = Sanctions(
@@ -148,7 +155,7 @@ def build_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> 
         retractions=own,
         bus=bus,
         tasks=live.tasks,
-        cluster=cluster,
+        cluster=processes,
         clock=clock,
     )
     safety = None
@@ -170,11 +177,11 @@ def build_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> 
             messages=live,
             bus=bus,
             queue=desk,
-            cluster=cluster,
+            cluster=processes,
             shared=shared,
             clock=clock,
         )
-    rules = RuleLists(store, cluster, live.tasks)
+    rules = RuleLists(store, processes, live.tasks)
     reports = Reports(
         store,
         sessions=live,
@@ -192,8 +199,14 @@ def build_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> 
         own=own,
         reports=reports,
         queue=desk,
+        # The engine off: messages pass through (server/pass_through.py).
+        screening=safety if safety is not None else PassThrough(),
         safety=safety,
     )
+
+    # The desk's actions and queue read the few parts they use through narrow ports.
+    app[ACTIONS] = service
+    app[QUEUE_SOURCES] = service
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         watchdog = StallWatchdog(settings.stall_log_ms / 1000) if settings.stall_log_ms else None

@@ -1,7 +1,8 @@
 """The chat service: what a chatter asks, checked, then done by the live chat.
 
-Each action follows a message's way through (architecture.md): check the core rules
-(the wall, membership, consent, blocks, rate), the sanctions in force, the shared rule
+Each action follows a message's way through (architecture.md): the one admission decision
+(core/admission.py: the wall, membership, sanctions in force, minors rules, consent,
+blocks, a fresh account's cap) on the facts gathered here, the rate, the shared rule
 lists and the safety engine -> persist, id assigned, durable -> ack -> publish on the bus
 -> each process delivers to its own connections. A refused action raises ``ChatError``
 before anything is stored, so nothing is ever half-done.
@@ -21,13 +22,21 @@ import orjson
 
 from causette.bus import Envelope
 from causette.core import pow as proof_of_work
+from causette.core.admission import (
+    EnterFacts,
+    PmFacts,
+    PostFacts,
+    Refused,
+    may_enter,
+    may_pm,
+    may_post,
+)
 from causette.core.consent import (
     Conversation,
     ConversationStatus,
     Decision,
     PmOutcome,
     PmPolicy,
-    decide_pm,
     default_policy,
     respond,
 )
@@ -35,6 +44,7 @@ from causette.core.devices import admission
 from causette.core.errors import ChatError, ErrorCode, bad_field
 from causette.core.identity import make_profile, pseudonym_skeleton
 from causette.core.keys import device_key, ip_prefix, token_hash
+from causette.core.live import Facts
 from causette.core.presence import Presence
 from causette.core.ratelimit import TokenBucket, per_hour
 from causette.core.sanctions import ip_key
@@ -48,7 +58,7 @@ from causette.store import MessageRecord
 
 if TYPE_CHECKING:
     from causette.server.own_data import OwnData
-    from causette.server.ports import QueueFeed
+    from causette.server.ports import QueueFeed, Screening
     from causette.server.reports import Reports
     from causette.server.retention import Retention
     from causette.server.rule_lists import RuleLists
@@ -71,6 +81,7 @@ class ChatService:
         own: OwnData,
         reports: Reports,
         queue: QueueFeed,
+        screening: Screening,
         safety: SafetyLayer | None = None,
     ) -> None:
         self.live = live
@@ -93,7 +104,11 @@ class ChatService:
         self.reports = reports
         # The moderators' queue changed: open consoles re-read it (the desk).
         self.queue = queue
-        # The safety engine on every message (server/safety_layer.py); None: off.
+        # Safety on a chatter's way through: the safety layer, or the pass-through when the
+        # engine is off (server/pass_through.py).
+        self.screening = screening
+        # The safety layer itself, for the desk and public reports (held messages,
+        # alerts); None: the engine is off.
         self.safety = safety
         # (chatter id, conversation id) -> when their last typing notice was passed on.
         self._typing_at: dict[tuple[str, str], float] = {}
@@ -114,22 +129,17 @@ class ChatService:
         await self.live.start()
         await self.sanctions.start()
         await self.rules.start()
-        if self.cluster is not None:
-            await self.cluster.start()
-        else:
-            await self.bus.start(self.live.state.deliver)
-        if self.safety is not None:
-            await self.safety.start()
+        # The bus's deliveries start here: the cluster's sequencer, or the lone process's.
+        await self.cluster.start()
+        await self.screening.start()
         self.live.start_background()
 
     async def close(self) -> None:
         await self.live.close_connections()
-        if self.safety is not None:
-            await self.safety.close()
+        await self.screening.close()
         # Before the bus and the cluster: side jobs publish and write through them.
         await self.tasks.close()
-        if self.cluster is not None:
-            await self.cluster.close()
+        await self.cluster.close()
         await self.bus.close()
 
     # -- joining ---------------------------------------------------------------------------
@@ -176,16 +186,14 @@ class ChatService:
             min_difficulty=self.settings.pow_difficulty,
             spent=self._spent,
         )
-        if self.cluster is not None:
-            await self.cluster.spend_challenge(str(challenge), self.settings.pow_ttl_s)
+        await self.cluster.spend_challenge(str(challenge), self.settings.pow_ttl_s)
         # Every solved proof counts towards the storm rate, joined or later refused: a
         # farm that solves and is then rate-limited is still a farm at the door.
         now = self.clock()
         self._join_storm.record(now)
-        if self.cluster is not None:
-            shared = await self.cluster.count_solved(now)
-            if shared is not None:
-                self._join_storm.observe(shared, now)
+        shared = await self.cluster.count_solved(now)
+        if shared is not None:  # None: no other process, or Redis away
+            self._join_storm.observe(shared, now)
 
     async def join(
         self, form: JoinRequest, address: str, device_token: str | None
@@ -198,8 +206,7 @@ class ChatService:
             if exc.code is ErrorCode.AGE_TOO_YOUNG and device_token:
                 await self._remember_refusal(form, device_token, now)
             raise
-        if self.safety is not None:
-            self.safety.gate.check_pseudonym(profile.pseudonym)
+        self.screening.check_pseudonym(profile.pseudonym)
         self.rules.check_pseudonym(profile.pseudonym)
         if self.settings.pow_difficulty > 0:
             if form.pow is None:
@@ -209,7 +216,7 @@ class ChatService:
             ip_prefix(address), per_hour(self.settings.joins_per_ip_per_hour)
         )
         wait = bucket.take(now)
-        if not wait and self.cluster is not None:
+        if not wait:
             wait = await self.cluster.take_join(
                 ip_prefix(address), self.settings.joins_per_ip_per_hour, now
             )
@@ -240,7 +247,6 @@ class ChatService:
             id=chatter_id,
             profile=profile,
             lang=lang,
-            pm_policy=default_policy(profile.space),
             device_hash=device,
             device_key=new_device_key,
             ip_key=new_ip_key,
@@ -249,6 +255,8 @@ class ChatService:
             last_seen=now,
             msg_bucket=live.msg_bucket(),
             pm_bucket=live.pm_bucket(),
+            # Held by the live state once admitted.
+            facts=Facts(default_policy(profile.space)),
         )
         await live.admit(chatter)
         metrics.JOINS.labels(space=profile.space.value).inc()
@@ -280,12 +288,28 @@ class ChatService:
             raise ChatError(ErrorCode.NOT_IN_ROOM)
         return self.live.members(chatter, slug)
 
+    def _refusal(self, refused: Refused, chatter: Chatter) -> ChatError:
+        """The error a refusal is told as (a mute with its statement, the cap's number)."""
+        if refused.code is ErrorCode.MUTED:
+            return self.sanctions.muted(chatter)
+        if refused.code is ErrorCode.FRESH_PM_LIMIT:
+            return ChatError(refused.code, limit=self.settings.fresh_new_pm_max)
+        return ChatError(refused.code)
+
     async def join_room(self, chatter: Chatter, slug: str) -> None:
         live = self.live
-        room = live.room(chatter, slug)
-        self.sanctions.check_reach(chatter)
-        if self.safety is not None:
-            self.safety.may_reach(chatter, room.space)
+        room = self.catalogue.get(slug, chatter.space)
+        refused = may_enter(
+            EnterFacts(
+                room_known=room is not None,
+                room_space=room.space if room is not None else chatter.space,
+                moved_out=self.sanctions.moved_out(chatter.id),
+                out_of_reach=OUT_OF_REACH in chatter.flags,
+            )
+        )
+        if refused is not None:
+            raise self._refusal(refused, chatter)
+        assert room is not None
         conn = chatter.connection
         if conn is not None:
             conn.hold(room.channel)
@@ -333,27 +357,33 @@ class ChatService:
     ) -> MessageRecord | None:
         """Store and deliver a room message; None when safety held it for a moderator."""
         live = self.live
-        room = live.room(chatter, slug)
-        if slug not in chatter.rooms or not live.presence.is_online(chatter.id):
-            raise ChatError(ErrorCode.NOT_IN_ROOM)
-        self.sanctions.check_post(chatter)
+        room = self.catalogue.get(slug, chatter.space)
+        refused = may_post(
+            PostFacts(
+                room_known=room is not None,
+                member=slug in chatter.rooms and live.presence.is_online(chatter.id),
+                muted=self.sanctions.muting(chatter.id) is not None,
+                moved_out=self.sanctions.moved_out(chatter.id),
+            )
+        )
+        if refused is not None:
+            raise self._refusal(refused, chatter)
+        assert room is not None
         text = clean_text(raw_text, self.settings.message_max_chars)
         self.rules.check_text(text)
         self._take_message_token(chatter)
-        verdict = None
-        if self.safety is not None:
-            screened, verdict = await self.safety.screen(chatter, room.channel, text, ref)
-            if screened is None:
-                return None
-            text = screened
+        screened, verdict = await self.screening.screen(chatter, room.channel, text, ref)
+        if screened is None:
+            return None
+        text = screened
         record = self._next_record(chatter, room.channel, text)
         record = await live.persist(record, chatter)
         metrics.MESSAGES.labels(kind="room").inc()
         self._ack(chatter, record, ref)
         await live.publish_message(record)
-        if self.safety is not None and verdict is not None:
+        if verdict is not None:
             await live.unless_cancelled(
-                self.safety.after(chatter, room.channel, verdict, None, record.id),
+                self.screening.after(chatter, room.channel, verdict, None, record.id),
                 "safety-after",
                 f"message {record.channel}#{record.id}",
             )
@@ -370,7 +400,8 @@ class ChatService:
             partner = await live.load_chatter(partner_id) if partner_id else None
         else:
             raise bad_field("to: give 'to' or 'conversation'")
-        if partner is None or partner.id == chatter.id or partner.space is not chatter.space:
+        # Across the wall is decided with the rest (core/admission.py).
+        if partner is None or partner.id == chatter.id:
             raise ChatError(ErrorCode.USER_UNKNOWN)
         return partner
 
@@ -385,45 +416,51 @@ class ChatService:
         """Store and deliver a private message; None when safety held it for a moderator."""
         live = self.live
         partner = await self._partner(chatter, to, conv_id)
-        self.sanctions.check_pm(chatter, partner)
+        conv = live.conversation_between(chatter, partner)
+        sanctions = self.sanctions
+        outcome = may_pm(
+            PmFacts(
+                sender=chatter.id,
+                sender_space=chatter.space,
+                recipient_space=partner.space,
+                sender_muted=sanctions.muting(chatter.id) is not None,
+                sender_moved_out=sanctions.moved_out(chatter.id),
+                recipient_moved_out=sanctions.moved_out(partner.id),
+                sender_out_of_reach=OUT_OF_REACH in chatter.flags,
+                recipient_out_of_reach=OUT_OF_REACH in partner.flags,
+                conversation=conv,
+                recipient_policy=partner.pm_policy,
+                share_a_room=live.presence.share_a_room(chatter.id, partner.id),
+                blocked_either_way=partner.id in chatter.blocked
+                or partner.id in chatter.blocked_by,
+                fresh_at_limit=self.screening.fresh_at_pm_limit(chatter),
+            )
+        )
+        if isinstance(outcome, Refused):
+            if outcome.pursuit:
+                # An adult writing to a minor out of their reach: the refused message is
+                # kept as evidence (what would have been sent: cleaned, within the rules).
+                text = clean_text(raw_text, self.settings.message_max_chars)
+                self.rules.check_text(text)
+                channel = conv.channel if conv is not None else None
+                await self.screening.pursued(chatter, partner, text, channel)
+            raise self._refusal(outcome, chatter)
         text = clean_text(raw_text, self.settings.message_max_chars)
         self.rules.check_text(text)
-        conv = live.conversation_between(chatter, partner)
-        if self.safety is not None:
-            try:
-                self.safety.check_reach(chatter, partner)
-            except ChatError as refused:
-                if refused.code is ErrorCode.PM_REFUSED:
-                    channel = conv.channel if conv is not None else None
-                    await self.safety.pursued(chatter, partner, text, channel)
-                raise
-        outcome = decide_pm(
-            sender=chatter.id,
-            sender_space=chatter.space,
-            recipient_space=partner.space,
-            conversation=conv,
-            recipient_policy=partner.pm_policy,
-            share_a_room=live.presence.share_a_room(chatter.id, partner.id),
-            blocked_either_way=partner.id in chatter.blocked or partner.id in chatter.blocked_by,
-        )
         now = self.clock()
         if outcome is PmOutcome.OPEN_REQUEST:
-            if self.safety is not None:
-                self.safety.check_new_conversation(chatter)
             wait = chatter.pm_bucket.take(now)
             if wait:
                 raise ChatError(ErrorCode.PM_RATE_LIMITED, retry_after=wait)
         self._take_message_token(chatter)
         new_id = secrets.token_hex(8) if conv is None else conv.id
-        verdict = None
-        if self.safety is not None:
-            screened, verdict = await self.safety.screen(
-                chatter, f"pm:{new_id}", text, ref, recipient=partner
-            )
-            if screened is None:
-                # Held: nobody was reached (a held first message opens no conversation).
-                return None
-            text = screened
+        screened, verdict = await self.screening.screen(
+            chatter, f"pm:{new_id}", text, ref, recipient=partner
+        )
+        if screened is None:
+            # Held: nobody was reached (a held first message opens no conversation).
+            return None
+        text = screened
         if outcome is PmOutcome.OPEN_REQUEST:
             conv = Conversation(new_id, chatter.id, partner.id, ConversationStatus.PENDING)
             await live.open_conversation(conv, chatter, partner, now)
@@ -439,9 +476,9 @@ class ChatService:
         metrics.MESSAGES.labels(kind="pm").inc()
         self._ack(chatter, record, ref)
         await live.publish_message(record)
-        if self.safety is not None and verdict is not None:
+        if verdict is not None:
             await live.unless_cancelled(
-                self.safety.after(chatter, conv.channel, verdict, partner, record.id),
+                self.screening.after(chatter, conv.channel, verdict, partner, record.id),
                 "safety-after",
                 f"message {record.channel}#{record.id}",
             )
@@ -485,10 +522,7 @@ class ChatService:
         await live.announce_conversation(conv, viewers)
 
     async def set_pm_policy(self, chatter: Chatter, policy: str) -> None:
-        chatter.pm_policy = PmPolicy(policy)
-        await self.store.update_session(chatter.id, pm_policy=policy)
-        if self.cluster is not None:
-            self.cluster.policy(chatter.id, policy)
+        await self.live.set_pm_policy(chatter, PmPolicy(policy))
 
     # -- blocks --------------------------------------------------------------------------
     async def block(self, chatter: Chatter, pseudonym: str) -> str:
@@ -497,22 +531,14 @@ class ChatService:
         return target.profile.pseudonym
 
     async def _block(self, chatter: Chatter, target: Chatter) -> None:
-        chatter.blocked |= {target.id}
-        target.blocked_by |= {chatter.id}
-        await self.store.add_block(chatter.id, target.id, self.clock())
-        if self.cluster is not None:
-            self.cluster.block(chatter.id, target.id, True)
+        await self.live.set_block(chatter, target, True)
 
     async def unblock(self, chatter: Chatter, pseudonym: str) -> str:
         wanted = pseudonym_skeleton(pseudonym)
         for blocked_id in list(chatter.blocked):
             target = await self.live.load_chatter(blocked_id)
             if target and pseudonym_skeleton(target.profile.pseudonym) == wanted:
-                chatter.blocked -= {blocked_id}
-                target.blocked_by -= {chatter.id}
-                await self.store.remove_block(chatter.id, blocked_id)
-                if self.cluster is not None:
-                    self.cluster.block(chatter.id, blocked_id, False)
+                await self.live.set_block(chatter, target, False)
                 return target.profile.pseudonym
         raise ChatError(ErrorCode.USER_UNKNOWN)
 

@@ -11,8 +11,12 @@ Owns, for one process on a Redis bus:
   keeps a snapshot in Redis (``<prefix>online:<id>``, TTL) that a starting or reconnecting
   process reads. ``owner`` says which process holds each online chatter; only the owner
   takes a chatter offline.
-- **Per-chatter state changed elsewhere**: blocks, conversations and PM policies travel as
-  control events and are applied at once, before the frames published after them.
+- **The live state's changes** (core/live.py): presence (``online``, ``offline``,
+  ``enter``, ``exit``), blocks, conversations and PM policies travel as control events,
+  each the ``to_dict`` of a change; a process decodes one and hands it to the same
+  ``LiveState.apply`` its own changes go through, at once, before the frames published
+  after them. What is the shell's stays here: which process holds whom (``owner``), a
+  local session closed when its chatter resumed elsewhere, notices for a dead process.
 - **Control events of other parts** (sanctions, rule lists, the desk, a logout): each part
   subscribes with ``on(kind, handler)`` and sends with ``broadcast``; this module knows
   their kinds, not their meaning.
@@ -47,10 +51,22 @@ from redis.exceptions import RedisError
 
 from causette.bus import Envelope
 from causette.bus.redis import RedisBus
+from causette.core import live as changes
 from causette.core import sequencer
 from causette.core.consent import Conversation, ConversationStatus, PmPolicy
 from causette.core.errors import ChatError, ErrorCode
-from causette.core.identity import Gender, Profile, Space, pseudonym_skeleton
+from causette.core.identity import Profile, Space, pseudonym_skeleton
+from causette.core.live import (
+    BlockSet,
+    Change,
+    ConversationSet,
+    Entered,
+    Left,
+    Offline,
+    Online,
+    PolicySet,
+    Refreshed,
+)
 from causette.core.rooms import Catalogue
 from causette.server import metrics, protocol
 from causette.server.protocol import CloseCode
@@ -172,6 +188,9 @@ class Sequencer:
 
 
 class Cluster:
+    # Other processes share the chat (server/single_process.py: the lone one).
+    alone = False
+
     def __init__(
         self,
         live: LiveState,
@@ -347,33 +366,27 @@ class Cluster:
 
     # -- this process's chatters --------------------------------------------------------
     def _online_body(self, chatter_id: str) -> dict[str, Any] | None:
-        profile = self.live.presence.profiles.get(chatter_id)
+        presence = self.live.presence
+        profile = presence.profiles.get(chatter_id)
         if profile is None:
             return None
-        return {
-            "id": chatter_id,
-            "proc": self.me,
-            "p": [
-                profile.pseudonym,
-                profile.age,
-                profile.gender.value,
-                profile.department,
-                profile.region,
-                profile.space.value,
-            ],
-            "rooms": sorted(self.live.presence.rooms_of(chatter_id)),
-        }
+        online = Online(chatter_id, profile, frozenset(presence.rooms_of(chatter_id)))
+        return {**online.to_dict(), "proc": self.me}
 
     def online(self, chatter_id: str) -> None:
         """This process now holds the chatter (joined, or connected here)."""
         self.owner[chatter_id] = self.me
         self._announce(chatter_id, "online")
 
-    def moved(self, chatter_id: str, kind: str, slug: str) -> None:
+    def moved(self, change: Entered | Left) -> None:
         """The chatter entered or left a room here."""
-        if self.owns(chatter_id):
-            self._publish(kind, id=chatter_id, room=slug)
-            self.tasks.spawn(self._save_snapshot(chatter_id), name="snapshot", finish=True)
+        if self.owns(change.id):
+            self.announce(change)
+            self.tasks.spawn(self._save_snapshot(change.id), name="snapshot", finish=True)
+
+    def announce(self, change: Change) -> None:
+        """A change of the live state made here, for the other processes to apply."""
+        self._publish(change.KIND, **change.to_dict())
 
     def _announce(self, chatter_id: str, kind: str) -> None:
         body = self._online_body(chatter_id)
@@ -394,7 +407,7 @@ class Cluster:
         """The chatter held here went offline (grace over, or logout)."""
         if self.owner.pop(chatter_id, None) != self.me:
             return
-        self._publish("offline", id=chatter_id)
+        self.announce(Offline(chatter_id))
         self.tasks.spawn(self._forget(chatter_id, profile), name="forget", finish=True)
 
     async def _forget(self, chatter_id: str, profile: Profile | None) -> None:
@@ -469,33 +482,27 @@ class Cluster:
         self.owner.pop(chatter_id, None)
         presence = self.live.presence
         profile = presence.profiles.get(chatter_id)
-        rooms = presence.release(chatter_id)
+        left = self.live.apply(Offline(chatter_id)).left
         if notify and profile is not None:
-            for slug in sorted(rooms):
+            for slug in left:
                 notice = protocol.presence(slug, presence.count(slug), left=profile.pseudonym)
                 self.live.deliver(Envelope(notice, room=slug, echo=False))
 
     def _mirror(self, body: dict[str, Any]) -> None:
-        chatter_id = body["id"]
-        pseudonym, age, gender, department, region, space = body["p"]
-        profile = Profile(pseudonym, age, Gender(gender), department, region, Space(space))
+        change = Online.from_dict(body)
         presence = self.live.presence
-        try:
-            presence.claim(chatter_id, profile)
-        except ChatError:
+        pseudonym = change.profile.pseudonym
+        if not presence.name_is_free(pseudonym, change.id):
             # Redis holds names; a stale holder of this one in our mirror is gone.
             holder = presence.find(pseudonym, Space.ADULT) or presence.find(pseudonym, Space.TEEN)
             if holder is not None:
                 self._drop(holder)
-            presence.claim(chatter_id, profile)
-        rooms = set(body["rooms"])
-        for slug in presence.rooms_of(chatter_id) - rooms:
-            presence.exit(chatter_id, slug)
-        for slug in rooms:
-            presence.enter(chatter_id, slug)
-        self.owner[chatter_id] = body["proc"]
+        self.live.apply(change)
+        self.owner[change.id] = body["proc"]
 
     def _control(self, kind: str, body: dict[str, Any]) -> None:
+        """Another process's control event: its part's handler, or a change of the live
+        state applied here as it was there (with the shell's part around it)."""
         proc = body["proc"]
         if proc == self.me:
             return
@@ -503,88 +510,52 @@ class Cluster:
         if handler is not None:
             handler(body)
             return
-        live = self.live
-        if kind == "online":
-            chatter_id = body["id"]
-            local = live.chatters.get(chatter_id)
-            if local is not None and self.owns(chatter_id):
-                # The chatter resumed on another process: that one holds it now.
-                self.owner[chatter_id] = proc
-                if local.grace is not None:
-                    local.grace.cancel()
-                    local.grace = None
-                if local.connection is not None:
-                    local.connection.close(CloseCode.REPLACED, "session opened elsewhere")
-            self._mirror(body)
-        elif kind == "offline":
-            if self.owner.get(body["id"]) == proc:
-                self._drop(body["id"])
-        elif kind in ("enter", "exit"):
-            chatter_id = body["id"]
-            if self.owner.get(chatter_id) == proc:
-                if kind == "enter":
-                    live.presence.enter(chatter_id, body["room"])
-                else:
-                    live.presence.exit(chatter_id, body["room"])
-        elif kind == "conv":
-            conv = Conversation(
-                body["id"], body["initiator"], body["recipient"], ConversationStatus(body["status"])
-            )
-            live.conversations[conv.id] = conv
-            for member in (conv.initiator, conv.recipient):
-                chatter = live.chatters.get(member)
-                if chatter is not None:
-                    chatter.conversation_ids |= {conv.id}
-        elif kind == "block":
-            blocker = live.chatters.get(body["blocker"])
-            blocked = live.chatters.get(body["blocked"])
-            if body["on"]:
-                if blocker is not None:
-                    blocker.blocked |= {body["blocked"]}
-                if blocked is not None:
-                    blocked.blocked_by |= {body["blocker"]}
-            else:
-                if blocker is not None:
-                    blocker.blocked -= {body["blocked"]}
-                if blocked is not None:
-                    blocked.blocked_by -= {body["blocker"]}
-        elif kind == "policy":
-            chatter = live.chatters.get(body["id"])
-            if chatter is not None:
-                chatter.pm_policy = PmPolicy(body["policy"])
+        change = changes.decode(kind, body)
+        match change:
+            case Online():
+                self._resumed_elsewhere(change.id, proc)
+                self._mirror(body)
+            case Offline():
+                if self.owner.get(change.id) == proc:
+                    self._drop(change.id)
+            case Entered() | Left():
+                # Only the process holding the chatter says where it is.
+                if self.owner.get(change.id) == proc:
+                    self.live.apply(change)
+            case ConversationSet() | BlockSet() | PolicySet():
+                self.live.apply(change)
+            case _:
+                # Nothing else is taken from the bus (a record read, flags: each
+                # process reads those from the store itself).
+                return
 
-    # -- state changes made here, for the others -------------------------------------------
-    def conversation(self, conv: Conversation) -> None:
-        self._publish(
-            "conv",
-            id=conv.id,
-            initiator=conv.initiator,
-            recipient=conv.recipient,
-            status=conv.status.value,
-        )
-
-    def block(self, blocker: str, blocked: str, on: bool) -> None:
-        self._publish("block", blocker=blocker, blocked=blocked, on=on)
-
-    def policy(self, chatter_id: str, policy: str) -> None:
-        self._publish("policy", id=chatter_id, policy=policy)
+    def _resumed_elsewhere(self, chatter_id: str, proc: str) -> None:
+        """The chatter held here resumed on another process: that one holds it now."""
+        local = self.live.chatters.get(chatter_id)
+        if local is None or not self.owns(chatter_id):
+            return
+        self.owner[chatter_id] = proc
+        if local.grace is not None:
+            local.grace.cancel()
+            local.grace = None
+        if local.connection is not None:
+            local.connection.close(CloseCode.REPLACED, "session opened elsewhere")
 
     async def refresh(self, chatter: Chatter) -> None:
         """Re-read a chatter another process may have changed (rooms, blocks, policy)."""
         store = self.store
         records = await store.sessions_by_id([chatter.id])
         record = records.get(chatter.id)
-        if record is not None:
-            chatter.pm_policy = PmPolicy(record.pm_policy)
-        chatter.blocked, chatter.blocked_by = await store.blocks_of(chatter.id)
+        policy = PmPolicy(record.pm_policy) if record is not None else chatter.pm_policy
+        blocked, blocked_by = await store.blocks_of(chatter.id)
         catalogue, space = self.catalogue, chatter.space
-        chatter.rooms = {
+        rooms = frozenset(
             slug
             for slug in await store.memberships(chatter.id)
             if catalogue.get(slug, space) is not None
-        }
+        )
+        live = self.live
+        live.apply(Refreshed(chatter.id, policy, rooms, blocked, blocked_by))
         for conv_id, initiator, recipient, status in await store.conversations_of(chatter.id):
-            self.live.conversations[conv_id] = Conversation(
-                conv_id, initiator, recipient, ConversationStatus(status)
-            )
-            chatter.conversation_ids |= {conv_id}
+            conv = Conversation(conv_id, initiator, recipient, ConversationStatus(status))
+            live.apply(ConversationSet(conv))

@@ -296,9 +296,9 @@ async def healthz(request: web.Request) -> web.Response:
     if not available:
         # Posts are refused with store_unavailable; live sockets and presence carry on.
         body["status"] = "degraded"
-    if service.cluster is not None:
+    cluster = service.cluster.status()
+    if cluster is not None:
         # Redis down is "degraded", not a failure: this process still serves its clients.
-        cluster = service.cluster.status()
         body["cluster"] = cluster
         if cluster["redis"] != "up":
             body["status"] = "degraded"

@@ -13,9 +13,10 @@ Owns, for one process:
   out on the bus (the room's members, or the conversation's two sides).
 
 Rules:
-- The state it changes is ``LiveState`` (server/state.py), shared with the cluster's
-  mirror; in a cluster every change here is announced to the other processes
-  (server/cluster.py), and a logout announced by another process is carried out here.
+- The state it changes is ``LiveState`` (server/state.py), through ``change``: the pure
+  live state's ``apply`` (core/live.py), then, in a cluster, the same change announced to
+  the other processes (server/cluster.py), which apply it the same way. A logout
+  announced by another process is carried out here.
 - Ids: the store gives each message the next id of its channel in the transaction that
   stores it (shared by every process on one database); ``state.heads`` is this process's
   view of the last id per channel, for conversation objects and a lone process's resume.
@@ -38,6 +39,20 @@ from causette.core.errors import ChatError, ErrorCode, bad_field
 from causette.core.geography import department
 from causette.core.identity import Gender, Profile, Space, pseudonym_skeleton
 from causette.core.keys import device_hash, token_hash
+from causette.core.live import (
+    Applied,
+    BlockSet,
+    Change,
+    ConversationSet,
+    Entered,
+    Facts,
+    Left,
+    Loaded,
+    LoggedOut,
+    Offline,
+    Online,
+    PolicySet,
+)
 from causette.core.ratelimit import TokenBucket, per_hour, per_minute
 from causette.core.resume import plan_resume
 from causette.core.rooms import Catalogue, Room
@@ -54,13 +69,13 @@ from causette.store.own_data import OwnDataStore
 from causette.tasks import TaskOwner
 
 if TYPE_CHECKING:
-    from causette.server.cluster import Cluster
+    from causette.server.ports import Processes
     from causette.server.retention import Retention
 
 REPLAY_PAGE = 500
 
 # The control event that ends a session on every process (its socket may be held elsewhere).
-LOGOUT_TOPIC = "logout"
+LOGOUT_TOPIC = LoggedOut.KIND
 
 # Room counts cost one write per online chatter each time they change: at most this many
 # such writes per second, so a crowded evening does not spend its CPU on counters.
@@ -87,8 +102,8 @@ class LiveChat:
         bus: Bus,
         state: LiveState,
         retention: Retention,
+        cluster: Processes,
         *,
-        cluster: Cluster | None = None,
         flags: FlagReader | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -98,7 +113,8 @@ class LiveChat:
         self.bus = bus
         self.state = state
         self.retention = retention
-        # Several processes on Redis (server/cluster.py); None: this process is the chat.
+        # Several processes on Redis (server/cluster.py), or this one alone
+        # (server/single_process.py).
         self.cluster = cluster
         # The safety flags of a chatter loaded from the store; None: safety is off.
         self.flags = flags
@@ -135,8 +151,7 @@ class LiveChat:
     async def start(self) -> None:
         """Read each channel's last id; in a cluster, hear the logouts of the others."""
         self.state.heads.update(await self.store.channel_heads())
-        if self.cluster is not None:
-            self.cluster.on(LOGOUT_TOPIC, self._logged_out_elsewhere)
+        self.cluster.on(LOGOUT_TOPIC, self._logged_out_elsewhere)
 
     def start_background(self) -> None:
         self.tasks.spawn(self._counts_loop(), name="room-counts")
@@ -210,18 +225,15 @@ class LiveChat:
         """A new chatter, checked by the join: its name held, its session stored, online
         here (its grace period runs until it connects)."""
         # Claim the name before the write so two joins racing for it cannot both win.
-        if self.cluster is not None:
-            await self.cluster.claim_name(chatter.id, chatter.profile)
-        self.presence.claim(chatter.id, chatter.profile)
+        await self.cluster.claim_name(chatter.id, chatter.profile)
+        self.state.apply(Online(chatter.id, chatter.profile))
         try:
             await self.store.create_session(self._session_record(chatter))
         except Exception:
-            self.presence.release(chatter.id)
+            self.state.apply(Offline(chatter.id))
             raise
-        if self.cluster is not None:
-            self.cluster.online(chatter.id)
-        self.chatters[chatter.id] = chatter
-        self._id_by_token_hash[chatter.token_hash] = chatter.id
+        self.cluster.online(chatter.id)
+        self._hold(chatter, Loaded(chatter.id, chatter.pm_policy))
         self._start_grace(chatter)
 
     async def authenticate(self, token: str | None, device_token: str | None = None) -> Chatter:
@@ -257,10 +269,11 @@ class LiveChat:
         future: asyncio.Future[Chatter | None] = asyncio.get_running_loop().create_future()
         self._loading[chatter_id] = future
         try:
-            chatter = await self._read_chatter(chatter_id)
-            if chatter is not None:
-                self.chatters[chatter_id] = chatter
-                self._id_by_token_hash[chatter.token_hash] = chatter_id
+            read = await self._read_chatter(chatter_id)
+            chatter = None
+            if read is not None:
+                chatter, loaded = read
+                self._hold(chatter, loaded)
             future.set_result(chatter)
             return chatter
         except BaseException as exc:
@@ -270,7 +283,22 @@ class LiveChat:
         finally:
             del self._loading[chatter_id]
 
-    async def _read_chatter(self, chatter_id: str) -> Chatter | None:
+    def _hold(self, chatter: Chatter, loaded: Loaded) -> None:
+        """The chatter is held here from now on, its facts the live state's."""
+        self.state.apply(loaded)
+        facts = self.state.facts.facts(chatter.id)
+        assert facts is not None
+        chatter.facts = facts
+        self.chatters[chatter.id] = chatter
+        self._id_by_token_hash[chatter.token_hash] = chatter.id
+
+    def change(self, change: Change) -> Applied:
+        """Change the live state, and tell the other processes of a cluster the same."""
+        applied = self.state.apply(change)
+        self.cluster.announce(change)
+        return applied
+
+    async def _read_chatter(self, chatter_id: str) -> tuple[Chatter, Loaded] | None:
         records = await self.store.sessions_by_id([chatter_id])
         record = records.get(chatter_id)
         if record is None:
@@ -291,31 +319,38 @@ class LiveChat:
             for slug in await self.store.memberships(chatter_id)
             if self.catalogue.get(slug, space) is not None
         }
-        conversations = await self.store.conversations_of(chatter_id)
-        for conv_id, initiator, recipient, status in conversations:
-            self.conversations.setdefault(
-                conv_id, Conversation(conv_id, initiator, recipient, ConversationStatus(status))
+        conversations = tuple(
+            Conversation(conv_id, initiator, recipient, ConversationStatus(status))
+            for conv_id, initiator, recipient, status in await self.store.conversations_of(
+                chatter_id
             )
-        return Chatter(
+        )
+        loaded = Loaded(
+            chatter_id,
+            PmPolicy(record.pm_policy),
+            rooms=frozenset(rooms),
+            blocked=blocked,
+            blocked_by=blocked_by,
+            conversations=conversations,
+            flags=await self.flags(chatter_id) if self.flags is not None else frozenset(),
+            ended=record.ended_at is not None,
+        )
+        chatter = Chatter(
             id=record.id,
             profile=profile,
             lang=record.lang,
-            pm_policy=PmPolicy(record.pm_policy),
             device_hash=record.device_hash,
             token_hash=record.token_hash,
             created_at=record.created_at,
             last_seen=record.last_seen,
             msg_bucket=self.msg_bucket(),
             pm_bucket=self.pm_bucket(),
-            rooms=rooms,
-            blocked=blocked,
-            blocked_by=blocked_by,
-            conversation_ids=frozenset(conv_id for conv_id, *_ in conversations),
-            ended=record.ended_at is not None,
+            # Held by the live state once loaded (``_hold``).
+            facts=Facts(loaded.pm_policy),
             device_key=record.device_key or "",
             ip_key=record.ip_key or "",
-            flags=await self.flags(chatter_id) if self.flags is not None else frozenset(),
         )
+        return chatter, loaded
 
     async def logout(
         self,
@@ -327,7 +362,7 @@ class LiveChat:
         """End the session here; ``everywhere``: also on the process that may hold its
         socket (a logout or an erasure asked over HTTP)."""
         now = self.clock()
-        chatter.ended = True
+        self.state.apply(LoggedOut(chatter.id))
         await self.store.update_session(chatter.id, ended_at=now, last_seen=now)
         if close_code is CloseCode.UNDER_15:
             # Whatever age the next form says, this device waits (core/devices.py).
@@ -336,14 +371,15 @@ class LiveChat:
             chatter.connection.close(close_code, "session ended")
             chatter.connection = None
         self.go_offline(chatter)
-        if everywhere and self.cluster is not None:
-            self.cluster.broadcast(LOGOUT_TOPIC, id=chatter.id)
+        if everywhere:
+            self.cluster.announce(LoggedOut(chatter.id))
 
     def _logged_out_elsewhere(self, body: dict[str, Any]) -> None:
         """Another process ended a session whose socket may be held here."""
-        chatter = self.chatters.get(body["id"])
+        change = LoggedOut.from_dict(body)
+        self.state.apply(change)
+        chatter = self.chatters.get(change.id)
         if chatter is not None:
-            chatter.ended = True
             if chatter.connection is not None:
                 chatter.connection.close(CloseCode.NOT_AUTHENTICATED, "logged out")
                 chatter.connection = None
@@ -363,11 +399,10 @@ class LiveChat:
             chatter.grace = None
         if chatter.connection is not None:
             return
-        if self.cluster is not None:
-            if not self.cluster.owns(chatter.id):
-                return  # another process holds this chatter now
-            self.cluster.offline(chatter.id, chatter.profile)
-        for slug in self.presence.release(chatter.id):
+        if not self.cluster.owns(chatter.id):
+            return  # another process holds this chatter now
+        self.cluster.offline(chatter.id, chatter.profile)
+        for slug in self.state.apply(Offline(chatter.id)).left:
             self.publish_presence(slug, left=chatter.profile.pseudonym)
 
     async def connect(self, chatter: Chatter, conn: Connection, last_ids: dict[str, int]) -> None:
@@ -378,11 +413,9 @@ class LiveChat:
             chatter.grace.cancel()
             chatter.grace = None
         cluster = self.cluster
-        if not self.presence.is_online(chatter.id) or (
-            cluster is not None and not cluster.owns(chatter.id)
-        ):
+        if not self.presence.is_online(chatter.id) or not cluster.owns(chatter.id):
             taken = not self.presence.name_is_free(chatter.profile.pseudonym, chatter.id)
-            if cluster is not None and not taken:
+            if not taken:
                 # Held here from now on: fresh state, the name taken over cluster-wide.
                 await cluster.refresh(chatter)
                 try:
@@ -390,15 +423,13 @@ class LiveChat:
                 except ChatError:
                     taken = True
             if taken:
-                chatter.ended = True
+                self.state.apply(LoggedOut(chatter.id))
                 await self.store.update_session(chatter.id, ended_at=self.clock())
                 raise ChatError(ErrorCode.PSEUDONYM_TAKEN)
-            self.presence.claim(chatter.id, chatter.profile)
-            for slug in sorted(chatter.rooms):
-                if self.presence.enter(chatter.id, slug):
-                    self.publish_presence(slug, joined=chatter)
-            if cluster is not None:
-                cluster.online(chatter.id)
+            online = Online(chatter.id, chatter.profile, chatter.rooms)
+            for slug in self.state.apply(online).entered:
+                self.publish_presence(slug, joined=chatter)
+            cluster.online(chatter.id)
         chatter.connection = conn
         conn.counted = True
         metrics.CONNECTIONS.inc()
@@ -440,7 +471,7 @@ class LiveChat:
         for channel, last in last_ids.items():
             if channel in readable:
                 conn.seen.first_time(channel, last)
-        if self.cluster is None:
+        if self.cluster.alone:
             # One process writes every message, so its own heads are the store's: no query
             # per resume (a reconnect storm is 10,000 of them).
             known = self.state.heads
@@ -515,22 +546,18 @@ class LiveChat:
     async def enter_room(self, chatter: Chatter, slug: str) -> None:
         """The chatter is a member of the room, and in it: the others see them arrive."""
         if slug not in chatter.rooms:
-            chatter.rooms.add(slug)
             await self.store.add_membership(chatter.id, slug)
-        if self.presence.enter(chatter.id, slug):
+        if self.state.apply(Entered(chatter.id, slug)).entered:
             self.publish_presence(slug, joined=chatter)
-            if self.cluster is not None:
-                self.cluster.moved(chatter.id, "enter", slug)
+            self.cluster.moved(Entered(chatter.id, slug))
 
     async def leave_room(self, chatter: Chatter, slug: str) -> None:
         self.room(chatter, slug)
         if slug in chatter.rooms:
-            chatter.rooms.discard(slug)
             await self.store.remove_membership(chatter.id, slug)
-        if self.presence.exit(chatter.id, slug):
+        if self.state.apply(Left(chatter.id, slug)).left:
             self.publish_presence(slug, left=chatter.profile.pseudonym)
-            if self.cluster is not None:
-                self.cluster.moved(chatter.id, "exit", slug)
+            self.cluster.moved(Left(chatter.id, slug))
 
     def publish_presence(
         self, slug: str, *, joined: Chatter | None = None, left: str | None = None
@@ -672,20 +699,14 @@ class LiveChat:
         await self.store.create_conversation(
             conv.id, conv.initiator, conv.recipient, conv.status.value, now
         )
-        self.conversations[conv.id] = conv
-        a.conversation_ids |= {conv.id}
-        b.conversation_ids |= {conv.id}
-        if self.cluster is not None:
-            self.cluster.conversation(conv)
+        self.change(ConversationSet(conv))
 
     async def set_conversation_status(
         self, conv: Conversation, status: ConversationStatus
     ) -> Conversation:
         updated = Conversation(conv.id, conv.initiator, conv.recipient, status)
         await self.store.set_conversation_status(conv.id, status.value, self.clock())
-        self.conversations[conv.id] = updated
-        if self.cluster is not None:
-            self.cluster.conversation(updated)
+        self.change(ConversationSet(updated))
         return updated
 
     async def announce_conversation(
@@ -695,6 +716,18 @@ class LiveChat:
         for viewer in viewers if viewers is not None else (conv.initiator, conv.recipient):
             body = protocol.conversation(self.conversation_object(conv, viewer))
             await self.bus.publish(Envelope(body, targets=(viewer,)))
+
+    # -- what a chatter sets -------------------------------------------------------------------
+    async def set_pm_policy(self, chatter: Chatter, policy: PmPolicy) -> None:
+        await self.store.update_session(chatter.id, pm_policy=policy.value)
+        self.change(PolicySet(chatter.id, policy))
+
+    async def set_block(self, chatter: Chatter, target: Chatter, on: bool) -> None:
+        if on:
+            await self.store.add_block(chatter.id, target.id, self.clock())
+        else:
+            await self.store.remove_block(chatter.id, target.id)
+        self.change(BlockSet(chatter.id, target.id, on))
 
     # -- names -----------------------------------------------------------------------------
     async def find_by_name(self, chatter: Chatter, pseudonym: str) -> Chatter:

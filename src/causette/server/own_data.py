@@ -58,7 +58,7 @@ class OwnData:
         catalogue: Catalogue,
         policy: RetentionPolicy,
         *,
-        limits: SharedLimits | None = None,
+        limits: SharedLimits,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.sql = store
@@ -80,7 +80,7 @@ class OwnData:
         now = self.clock()
         bucket = self._buckets.setdefault(chatter.id, per_hour(DATA_PER_HOUR))
         wait = bucket.take(now)
-        if not wait and self.limits is not None:
+        if not wait:
             wait = await self.limits.take_hourly("data", chatter.id, DATA_PER_HOUR, now)
         if wait:
             raise ChatError(ErrorCode.DATA_RATE_LIMITED, retry_after=wait)

@@ -21,6 +21,8 @@ from causette.core.consent import Conversation, ConversationStatus
 from causette.server.protocol import CloseCode
 
 if TYPE_CHECKING:
+    from causette.core.identity import Profile
+    from causette.core.live import Change, Entered, Left
     from causette.server.chatter import Chatter
     from causette.server.safety_gate import Verdict
     from causette.store import MessageRecord
@@ -114,7 +116,11 @@ class Retractions(Protocol):
 
 
 class ControlEvents(Protocol):
-    """Control events between the processes of a cluster (played by the cluster)."""
+    """Control events between the processes of a cluster (played by the cluster, or by
+    the null cluster of a lone process, server/single_process.py, which hears none)."""
+
+    # One process only: it sees every sanction, its own heads are the store's.
+    alone: bool
 
     def on(self, kind: str, handler: Callable[[dict[str, Any]], None]) -> None: ...
 
@@ -125,3 +131,71 @@ class SharedLimits(Protocol):
     """A rate counted across the processes of a cluster (played by the cluster)."""
 
     async def take_hourly(self, kind: str, unit: str, per_hour: int, now: float) -> float: ...
+
+
+class Processes(ControlEvents, SharedLimits, Protocol):
+    """The other processes of the chat, as the live chat and the chat service see them
+    (played by server/cluster.py, or server/single_process.py when there are none)."""
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def status(self) -> dict[str, object] | None: ...
+
+    def announce(self, change: Change) -> None: ...
+
+    async def claim_name(self, chatter_id: str, profile: Profile) -> None: ...
+
+    async def spend_challenge(self, challenge: str, ttl: float) -> None: ...
+
+    async def count_solved(self, now: float) -> int | None: ...
+
+    async def take_join(self, unit: str, per_hour: int, now: float) -> float: ...
+
+    def owns(self, chatter_id: str) -> bool: ...
+
+    def online(self, chatter_id: str) -> None: ...
+
+    def moved(self, change: Entered | Left) -> None: ...
+
+    def offline(self, chatter_id: str, profile: Profile | None) -> None: ...
+
+    async def refresh(self, chatter: Chatter) -> None: ...
+
+
+class Screening(Protocol):
+    """What the chat asks of safety on a chatter's way through (played by the safety
+    layer, or by the pass-through of server/pass_through.py when the engine is off)."""
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def check_pseudonym(self, name: str) -> None: ...
+
+    def fresh_at_pm_limit(self, chatter: Chatter) -> bool: ...
+
+    async def screen(
+        self,
+        chatter: Chatter,
+        channel: str,
+        text: str,
+        ref: str | None,
+        recipient: Chatter | None = None,
+    ) -> tuple[str | None, Verdict | None]: ...
+
+    async def after(
+        self,
+        chatter: Chatter,
+        channel: str,
+        verdict: Verdict,
+        recipient: Chatter | None,
+        message_id: int | None = None,
+    ) -> None: ...
+
+    async def pursued(
+        self, adult: Chatter, child: Chatter, text: str, channel: str | None
+    ) -> None: ...
+
+    async def on_age_answer(self, chatter: Chatter, *, under: bool) -> None: ...

@@ -138,7 +138,7 @@ class PublicReports:
         unit = ip_prefix(address)
         bucket = self._buckets.setdefault(unit, per_hour(REPORTS_PER_ADDRESS_PER_HOUR))
         wait = bucket.take(now)
-        if not wait and service.cluster is not None:
+        if not wait:
             wait = await service.cluster.take_join(
                 f"public-report:{unit}", REPORTS_PER_ADDRESS_PER_HOUR, now
             )

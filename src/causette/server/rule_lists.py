@@ -32,7 +32,7 @@ _BLOCKED = (
 
 
 class RuleLists:
-    def __init__(self, store: SqlStore, cluster: ControlEvents | None, tasks: TaskOwner) -> None:
+    def __init__(self, store: SqlStore, cluster: ControlEvents, tasks: TaskOwner) -> None:
         self.store = RuleListStore(store)
         self.cluster = cluster
         # The chat's side jobs: a reload heard from another process runs among them.
@@ -40,8 +40,7 @@ class RuleLists:
         self.matcher = RuleMatcher()
 
     async def start(self) -> None:
-        if self.cluster is not None:
-            self.cluster.on(TOPIC, self._heard)
+        self.cluster.on(TOPIC, self._heard)
         await self.reload()
 
     async def reload(self) -> None:
@@ -50,8 +49,7 @@ class RuleLists:
     async def changed(self) -> None:
         """The lists changed here: apply them, and tell the other processes."""
         await self.reload()
-        if self.cluster is not None:
-            self.cluster.broadcast(TOPIC)
+        self.cluster.broadcast(TOPIC)
 
     def _heard(self, _body: dict[str, Any]) -> None:
         self.tasks.spawn(self.reload(), name="rule-lists-reload", finish=True)

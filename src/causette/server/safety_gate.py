@@ -94,12 +94,6 @@ class SafetyGate:
         if any(s.active and s.name.startswith(("hate.", "sexual.")) for s in signals):
             raise ChatError(ErrorCode.PSEUDONYM_REFUSED)
 
-    def check_new_conversation(self, sender: Party, opened: int) -> None:
-        """A fresh account's cap on new private conversations."""
-        limit = self.settings.fresh_new_pm_max
-        if self.is_fresh(sender) and opened >= limit:
-            raise ChatError(ErrorCode.FRESH_PM_LIMIT, limit=limit)
-
     def check(
         self,
         *,

@@ -46,6 +46,7 @@ from causette.bus import Bus, Envelope
 from causette.core.consent import ConversationStatus
 from causette.core.errors import ChatError, ErrorCode
 from causette.core.identity import ADULT_AGE, MIN_AGE, Space
+from causette.core.live import FlagsSet
 from causette.server import protocol
 from causette.server.protocol import CloseCode
 from causette.server.safety_gate import Party, SafetyGate, Verdict, reason_text
@@ -108,7 +109,7 @@ class SafetyLayer:
         bus: Bus,
         queue: QueueFeed,
         *,
-        cluster: ControlEvents | None = None,
+        cluster: ControlEvents,
         shared: SharedRisk | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -138,7 +139,7 @@ class SafetyLayer:
     def state_key(self) -> str:
         """Where this process saves its engine state: one key per node of a cluster
         (host name and port stay the same across restarts)."""
-        if self.cluster is None:
+        if self.cluster.alone:
             return "engine"
         return f"engine:{socket.gethostname()}:{self.settings.port}"
 
@@ -151,8 +152,7 @@ class SafetyLayer:
             for part, entries in merged.items():
                 entries.update(state.get(part, {}))
         engine.import_state(merged)
-        if self.cluster is not None:
-            self.cluster.on(CLEAR_TOPIC, self._clear_here)
+        self.cluster.on(CLEAR_TOPIC, self._clear_here)
         self.tasks.spawn(self._save_loop(), name="save-state")
 
     async def close(self) -> None:
@@ -176,7 +176,7 @@ class SafetyLayer:
                 log.exception("safety: saving the engine state failed")
 
     async def load_flags(self, chatter: Chatter) -> None:
-        chatter.flags = await self.store.flags(chatter.id)
+        self.live.apply(FlagsSet(chatter.id, await self.store.flags(chatter.id)))
 
     # -- before and after delivery ---------------------------------------------------------
     def party(self, chatter: Chatter) -> Party:
@@ -188,8 +188,16 @@ class SafetyLayer:
             device=chatter.device_key or chatter.device_hash,
         )
 
-    def check_new_conversation(self, chatter: Chatter) -> None:
-        self.gate.check_new_conversation(self.party(chatter), chatter.opened_pm)
+    def check_pseudonym(self, name: str) -> None:
+        self.gate.check_pseudonym(name)
+
+    def fresh_at_pm_limit(self, chatter: Chatter) -> bool:
+        """A fresh account that opened as many private conversations as it may (the
+        refusal is core/admission.py's)."""
+        return (
+            self.gate.is_fresh(self.party(chatter))
+            and chatter.opened_pm >= self.settings.fresh_new_pm_max
+        )
 
     async def screen(
         self,
@@ -402,7 +410,7 @@ class SafetyLayer:
         conversations = self.conversations
         if chatter.space is Space.ADULT and age < ADULT_AGE:
             if OUT_OF_REACH not in chatter.flags:
-                chatter.flags |= {OUT_OF_REACH}
+                self.live.apply(FlagsSet(chatter.id, chatter.flags | {OUT_OF_REACH}))
                 await self.store.set_flag(chatter.id, OUT_OF_REACH, now)
                 for slug in sorted(chatter.rooms):
                     await self.rooms.leave_room(chatter, slug)
@@ -418,7 +426,7 @@ class SafetyLayer:
                 )
                 await self.alert("minor.in_adult_space", channel, chatter, verdict)
         elif chatter.space is Space.TEEN and age >= ADULT_AGE and FROZEN not in chatter.flags:
-            chatter.flags |= {FROZEN}
+            self.live.apply(FlagsSet(chatter.id, chatter.flags | {FROZEN}))
             await self.store.set_flag(chatter.id, FROZEN, now)
             await self.alert("adult.in_teen_space", channel, chatter, verdict)
         if age < MIN_AGE and not chatter.ended:
@@ -488,8 +496,7 @@ class SafetyLayer:
         self._clear_here(what)
         if what["subject"]:
             await self.store.clear_flag(what["subject"], FROZEN)
-        if self.cluster is not None:
-            self.cluster.broadcast(CLEAR_TOPIC, **what)
+        self.cluster.broadcast(CLEAR_TOPIC, **what)
         channel = what["channel"]
         if self.shared is not None and channel and channel.startswith("pm:"):
             # Else a process without a copy of its own would read the frozen one back.
@@ -504,20 +511,13 @@ class SafetyLayer:
             self.gate.engine.clear(what["channel"], what.get("speaker"))
         subject = self.live.chatters.get(what.get("subject") or "")
         if subject is not None:
-            subject.flags -= {FROZEN}
+            self.live.apply(FlagsSet(subject.id, subject.flags - {FROZEN}))
 
-    def may_reach(self, chatter: Chatter, other_space: Space) -> None:
-        """A minor moved out of the adult space reaches no adult room and no adult."""
-        if OUT_OF_REACH in chatter.flags and other_space is Space.ADULT:
-            raise ChatError(ErrorCode.ADULTS_OUT_OF_REACH)
-
-    def check_reach(self, sender: Chatter, recipient: Chatter) -> None:
-        """Private messages between a minor moved out of reach and an adult: refused both
-        ways (two such minors may still talk)."""
-        if OUT_OF_REACH in sender.flags and OUT_OF_REACH not in recipient.flags:
-            raise ChatError(ErrorCode.ADULTS_OUT_OF_REACH)
-        if OUT_OF_REACH in recipient.flags and OUT_OF_REACH not in sender.flags:
-            raise ChatError(ErrorCode.PM_REFUSED)
+    @staticmethod
+    def out_of_reach(chatter: Chatter) -> bool:
+        """A minor moved out of the adult space: reaches no adult room and no adult, and
+        no adult reaches them (core/admission.py decides)."""
+        return OUT_OF_REACH in chatter.flags
 
     # -- moderation of held messages ----------------------------------------------------------
     async def approve(self, held_id: str, moderator: str) -> MessageRecord | None:

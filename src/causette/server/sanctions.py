@@ -2,9 +2,9 @@
 
 Owns, for one process:
 - **Checks**: a new join from a banned device key or IP key, and a hello from a banned
-  chatter, are refused with ``banned`` and the statement of reasons; posts and private
-  messages of a muted chatter are refused with ``muted``; a chatter moved out of their space
-  reaches none of its rooms and nobody by PM.
+  chatter, are refused with ``banned`` and the statement of reasons. For posts, rooms and
+  private messages it gives the facts (a mute, a move-out in force) to the one admission
+  decision (core/admission.py), and the ``muted`` refusal with its statement.
 - **Carrying out** a sanction the desk stored: the statement reaches the chatter (event
   ``sanction``) where their connection is; a kick or a ban then closes it with
   ``CloseCode.SANCTIONED``; a delete removes the message for everyone (event ``deleted``); a
@@ -80,7 +80,7 @@ class Sanctions:
         bus: Bus,
         tasks: TaskOwner,
         *,
-        cluster: ControlEvents | None = None,
+        cluster: ControlEvents,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
@@ -100,9 +100,8 @@ class Sanctions:
         self.lasting: dict[str, dict[str, Sanction]] = {}
 
     async def start(self) -> None:
-        if self.cluster is not None:
-            self.cluster.on(TOPIC, self._apply_here)
-        else:
+        self.cluster.on(TOPIC, self._apply_here)
+        if self.cluster.alone:
             # One process records every sanction: hellos of the unsanctioned skip the query.
             await self.store.track_names()
 
@@ -149,23 +148,24 @@ class Sanctions:
     def _lasting(self, chatter_id: str) -> list[Sanction]:
         return list(self.lasting.get(chatter_id, {}).values())
 
-    def check_post(self, chatter: Chatter) -> None:
+    def muting(self, chatter_id: str) -> Sanction | None:
+        """The mute in force on the chatter, if any (core/admission.py decides)."""
         now = self.clock()
-        for sanction in self._lasting(chatter.id):
+        for sanction in self._lasting(chatter_id):
             if forbids_posting(sanction, now):
-                raise refusal(ErrorCode.MUTED, sanction, chatter.lang, self.token(sanction.id))
-        self.check_reach(chatter)
+                return sanction
+        return None
 
-    def check_reach(self, chatter: Chatter) -> None:
+    def moved_out(self, chatter_id: str) -> bool:
         now = self.clock()
-        if any(moves_out(s, now) for s in self._lasting(chatter.id)):
-            raise ChatError(ErrorCode.MOVED_OUT)
+        return any(moves_out(s, now) for s in self._lasting(chatter_id))
 
-    def check_pm(self, sender: Chatter, recipient: Chatter) -> None:
-        self.check_post(sender)
-        now = self.clock()
-        if any(moves_out(s, now) for s in self._lasting(recipient.id)):
-            raise ChatError(ErrorCode.PM_REFUSED)
+    def muted(self, chatter: Chatter) -> ChatError:
+        """``muted``, with the statement of the mute in force."""
+        sanction = self.muting(chatter.id)
+        if sanction is None:
+            return ChatError(ErrorCode.MUTED)
+        return refusal(ErrorCode.MUTED, sanction, chatter.lang, self.token(sanction.id))
 
     # -- carrying a sanction out ------------------------------------------------------------
     async def carry_out(self, record: SanctionRecord) -> None:
@@ -191,8 +191,7 @@ class Sanctions:
         if cover is not None:
             effect["cover"] = cover
         self._apply_here(effect)
-        if self.cluster is not None:
-            self.cluster.broadcast(TOPIC, **effect)
+        self.cluster.broadcast(TOPIC, **effect)
 
     async def lift(self, record: SanctionRecord, decided: dict[str, Any]) -> None:
         """A reversed (or upheld) appeal: the chatter is told; a reversal lifts what lasts."""
@@ -207,8 +206,7 @@ class Sanctions:
             "close": False,
         }
         self._apply_here(effect)
-        if self.cluster is not None:
-            self.cluster.broadcast(TOPIC, **effect)
+        self.cluster.broadcast(TOPIC, **effect)
 
     def _apply_here(self, effect: dict[str, Any]) -> None:
         """One effect on this process (called directly, and for the others' control events)."""

@@ -1,15 +1,17 @@
 """This process's live state, and the fan-out of a frame to the sockets it holds.
 
 Owns nothing it decides: it is where the facts sit that several parts of the server read.
-- ``chatters``: the chatters this process holds (server/chatter.py), by id.
-- ``conversations``: the private conversations known here, by id.
+- ``facts``: the pure live state (core/live.py): ``presence`` (who is online and in which
+  room: this process's chatters, and in a cluster the other processes' too), the private
+  ``conversations`` known here, and what each chatter held here has set.
+- ``chatters``: the chatters this process holds (server/chatter.py), by id; each one's
+  ``facts`` are the pure state's.
 - ``heads``: the last message id this process knows of, per channel.
-- ``presence``: who is online and in which room: this process's chatters, and in a
-  cluster the other processes' too (the pure core/presence.py).
 
 Rules:
-- Written by the live chat (server/live.py) for what happens here, and by the cluster's
-  mirror (server/cluster.py) for what other processes announce; everyone else reads.
+- One writer: ``apply(change)``, for what happens here (server/live.py, the safety
+  layer's flags) and for what other processes announce (server/cluster.py) alike;
+  everyone else reads. ``presence`` and ``conversations`` are handed out for reading.
 - Built first, before the cluster and the chat, so both can be handed it (server/app.py).
 - ``deliver`` is the last step of every frame's way (from the local bus, or from the
   cluster's sequencer): to each target's socket held here, never to a blocked sender's
@@ -22,6 +24,7 @@ from collections.abc import Iterable, Iterator
 
 from causette.bus import Envelope
 from causette.core.consent import Conversation
+from causette.core.live import Applied, Change, LiveFacts
 from causette.core.presence import Presence
 from causette.server import metrics
 from causette.server.chatter import Chatter
@@ -30,10 +33,21 @@ from causette.server.connection import Connection
 
 class LiveState:
     def __init__(self) -> None:
-        self.presence = Presence()
+        self.facts = LiveFacts()
         self.chatters: dict[str, Chatter] = {}
-        self.conversations: dict[str, Conversation] = {}
         self.heads: dict[str, int] = {}
+
+    @property
+    def presence(self) -> Presence:
+        return self.facts.presence
+
+    @property
+    def conversations(self) -> dict[str, Conversation]:
+        return self.facts.conversations
+
+    def apply(self, change: Change) -> Applied:
+        """The one way the live state changes (core/live.py ``LiveFacts.apply``)."""
+        return self.facts.apply(change)
 
     def connections(self) -> Iterator[Connection]:
         """The sockets this process holds, one per connected chatter."""

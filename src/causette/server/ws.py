@@ -129,8 +129,7 @@ async def _typing(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> b
 
 async def _age_answer(s: ChatService, c: Chatter, e: ev.Event, ref: str | None) -> bytes | None:
     assert isinstance(e, ev.AgeAnswer)
-    if s.safety is not None:
-        await s.safety.on_age_answer(c, under=e.under)
+    await s.screening.on_age_answer(c, under=e.under)
     return protocol.age_answer_ack(ref, e.under)
 
 

@@ -16,7 +16,8 @@ Rules:
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
 
@@ -35,16 +36,55 @@ from causette.core.sanctions import (
     repeat_reason,
 )
 from causette.server import protocol
-from causette.server.chat import ChatService
 from causette.server.desk.auth import require
 from causette.server.desk.service import DESK
 from causette.server.http_api import json_response, read_json
-from causette.server.keys import SERVICE
 from causette.server.sanctions import Sanctions
 from causette.store import SessionRecord
 from causette.store.moderators import Moderator
 from causette.store.safety import HeldMessage
 from causette.store.sanctions import Audit, Outcome, SanctionRecord, new_sanction_id
+
+if TYPE_CHECKING:
+    from causette.server.ports import QueueFeed
+    from causette.store import MessageRecord, SqlStore
+    from causette.store.safety import SafetyStore
+
+
+class HeldDecisions(Protocol):
+    """A moderator's decision on held messages and alerts (played by the safety layer)."""
+
+    @property
+    def store(self) -> SafetyStore: ...
+
+    async def approve(self, held_id: str, moderator: str) -> MessageRecord | None: ...
+
+    async def cleared(self, alert: dict[str, Any]) -> None: ...
+
+
+class ActionPorts(Protocol):
+    """What an action reads and acts through (played by the chat service; nothing else
+    of it): the store, the sanctions, held messages (None: safety off), the queue's feed."""
+
+    @property
+    def store(self) -> SqlStore: ...
+
+    @property
+    def sanctions(self) -> Sanctions: ...
+
+    @property
+    def safety(self) -> HeldDecisions | None: ...
+
+    @property
+    def queue(self) -> QueueFeed: ...
+
+    @property
+    def clock(self) -> Callable[[], float]: ...
+
+
+# What the routes read their ports from (server/app.py sets it).
+ACTIONS: web.AppKey[ActionPorts] = web.AppKey("desk-actions")
+
 
 _OUTCOME_TEXT = {
     Action.DISMISS: "No breach of the rules was found; no action was taken.",
@@ -63,7 +103,7 @@ def outcome_text(action: Action) -> str:
 
 
 async def _subjects(
-    service: ChatService, sanctions: Sanctions, request: ActionRequest
+    service: ActionPorts, sanctions: Sanctions, request: ActionRequest
 ) -> list[SessionRecord]:
     assert request.subject_id is not None
     found = await service.store.sessions_by_id([request.subject_id])
@@ -78,7 +118,7 @@ async def _subjects(
     return subjects
 
 
-async def _held_copies(service: ChatService, request: ActionRequest) -> list[HeldMessage]:
+async def _held_copies(service: ActionPorts, request: ActionRequest) -> list[HeldMessage]:
     """The pending copies merged with a held source (decided with it), or []."""
     if request.source_kind != "held" or request.source_id is None or service.safety is None:
         if request.bulk_case:
@@ -87,7 +127,7 @@ async def _held_copies(service: ChatService, request: ActionRequest) -> list[Hel
     return await service.safety.store.pending_copies(request.source_id)
 
 
-async def _check_target(service: ChatService, request: ActionRequest) -> str | None:
+async def _check_target(service: ActionPorts, request: ActionRequest) -> str | None:
     """The channel a delete or a close_pm names, checked against the subject."""
     if request.action is Action.DELETE:
         assert request.channel is not None and request.message_id is not None
@@ -206,7 +246,7 @@ async def _report_outcome(
 
 
 async def dismiss(request: web.Request, moderator: Moderator, action: ActionRequest) -> Any:
-    service = request.app[SERVICE]
+    service = request.app[ACTIONS]
     sanctions = service.sanctions
     assert action.source_kind is not None and action.source_id is not None
     now = service.clock()
@@ -250,7 +290,7 @@ async def act(request: web.Request) -> web.Response:
     action = parse_action(await read_json(request))
     if action.action is Action.DISMISS:
         return json_response(await dismiss(request, moderator, action))
-    service = request.app[SERVICE]
+    service = request.app[ACTIONS]
     sanctions = service.sanctions
     subjects = await _subjects(service, sanctions, action)
     copies = await _held_copies(service, action)

@@ -19,7 +19,8 @@ Rules:
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 from aiohttp import web
@@ -33,15 +34,47 @@ from causette.core.sanctions import (
     report_severity,
 )
 from causette.core.text import flood_key
-from causette.server.chat import ChatService
 from causette.server.desk.appeals import appeal_body
 from causette.server.desk.auth import require
 from causette.server.desk.service import DESK
 from causette.server.http_api import json_response
-from causette.server.keys import SERVICE
 from causette.store import SessionRecord
 from causette.store.flaggers import FlaggerStore, flagger_of
 from causette.store.safety import HeldMessage, SafetyStore
+
+if TYPE_CHECKING:
+    from causette.core.presence import Presence
+    from causette.server.own_data import OwnData
+    from causette.server.reports import Reports
+    from causette.server.sanctions import Sanctions
+    from causette.store import SqlStore
+
+
+class QueueSources(Protocol):
+    """What the queue and a case read (played by the chat service; nothing else of it)."""
+
+    @property
+    def store(self) -> SqlStore: ...
+
+    @property
+    def reports(self) -> Reports: ...
+
+    @property
+    def sanctions(self) -> Sanctions: ...
+
+    @property
+    def own(self) -> OwnData: ...
+
+    @property
+    def presence(self) -> Presence: ...
+
+    @property
+    def clock(self) -> Callable[[], float]: ...
+
+
+# What the routes read their sources from (server/app.py sets it).
+QUEUE_SOURCES: web.AppKey[QueueSources] = web.AppKey("desk-queue")
+
 
 CONTEXT_BEFORE = 10
 CONTEXT_SIZE = 20
@@ -101,7 +134,7 @@ def _floods(held: list[HeldMessage]) -> list[list[HeldMessage]]:
     return [sorted(g, key=lambda h: h.ts) for g in groups.values()]
 
 
-async def open_items(service: ChatService) -> list[dict[str, Any]]:
+async def open_items(service: QueueSources) -> list[dict[str, Any]]:
     safety = SafetyStore(service.store)
     reports = await service.reports.store.open_reports()
     merged = await service.reports.store.merged_counts()
@@ -172,10 +205,10 @@ async def open_items(service: ChatService) -> list[dict[str, Any]]:
 
 async def queue(request: web.Request) -> web.Response:
     await require(request, Permission.QUEUE_READ)
-    return json_response({"items": await open_items(request.app[SERVICE])})
+    return json_response({"items": await open_items(request.app[QUEUE_SOURCES])})
 
 
-async def _messages(service: ChatService, channel: str | None, focus: int | None) -> list[Any]:
+async def _messages(service: QueueSources, channel: str | None, focus: int | None) -> list[Any]:
     if not channel:
         return []
     before = None if focus is None else focus + (CONTEXT_SIZE - CONTEXT_BEFORE)
@@ -215,7 +248,7 @@ async def _messages(service: ChatService, channel: str | None, focus: int | None
     return shown
 
 
-async def chatter_file(service: ChatService, chatter_id: str) -> dict[str, Any] | None:
+async def chatter_file(service: QueueSources, chatter_id: str) -> dict[str, Any] | None:
     """Profile, sanctions and same-device pseudonyms of one chatter (protected data)."""
     found = await service.store.sessions_by_id([chatter_id])
     record = found.get(chatter_id)
@@ -244,7 +277,7 @@ async def chatter_file(service: ChatService, chatter_id: str) -> dict[str, Any] 
     }
 
 
-async def _case(service: ChatService, kind: str, item_id: str) -> dict[str, Any] | None:
+async def _case(service: QueueSources, kind: str, item_id: str) -> dict[str, Any] | None:
     sanctions = service.sanctions
     context: dict[str, Any] = {"signals": None, "report": None, "appeal": None}
     subject_id: str | None
@@ -331,7 +364,7 @@ async def _case(service: ChatService, kind: str, item_id: str) -> dict[str, Any]
 async def case(request: web.Request) -> web.Response:
     moderator = await require(request, Permission.QUEUE_READ)
     kind, item_id = request.match_info["kind"], request.match_info["item_id"]
-    service = request.app[SERVICE]
+    service = request.app[QUEUE_SOURCES]
     found = await _case(service, kind, item_id)
     if found is None:
         raise ChatError(ErrorCode.NOT_FOUND)
@@ -342,7 +375,7 @@ async def case(request: web.Request) -> web.Response:
 async def chatter(request: web.Request) -> web.Response:
     moderator = await require(request, Permission.QUEUE_READ)
     chatter_id = request.match_info["chatter_id"]
-    found = await chatter_file(request.app[SERVICE], chatter_id)
+    found = await chatter_file(request.app[QUEUE_SOURCES], chatter_id)
     if found is None:
         raise ChatError(ErrorCode.NOT_FOUND)
     await request.app[DESK].audit_action(moderator, "chatter.read", f"chatter:{chatter_id}")
