@@ -194,3 +194,109 @@ def test_a_cleared_private_conversation_stays_cleared(full: SafetyEngine) -> Non
     assert after.action != "hold", after.reasons
     again = _say(full, "p", "tom", "bon je file, à demain", 17, to="lea", to_age=15, at=25)
     assert again.action != "hold", again.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "le train avait encore une heure de retard",
+        "il y a des retards sur la ligne 13 ce matin",
+        "désolé du retard, j'arrive",
+    ],
+)
+def test_french_late_is_not_an_english_slur(engine: SafetyEngine, text: str) -> None:
+    """Both lexicons read every message: "retard" (late) said three times is no hate."""
+    for i in range(3):
+        d = _say(engine, "general", "anne", text, 30, at=5.0 * i)
+        assert d.action == "allow"
+        assert not [label for label in d.labels if label.startswith("hate.")]
+
+
+@pytest.mark.parametrize("text", ["shut up you retard", "such a retard lol", "those retards again"])
+def test_the_slur_aimed_at_someone_is_still_read(engine: SafetyEngine, text: str) -> None:
+    d = _say(engine, "general", "anne", text, 30)
+    assert "hate.ableist" in d.labels
+    assert d.action != "allow"
+
+
+# ---- words a child quotes, banter among friends, peers among themselves -----------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this girl from drama wrote 'kys' under my tiktok and 5 ppl liked it",
+        "dans la vidéo ils disent « je vais te tuer », ça fait froid dans le dos",
+        "il m'a dit je vais te tuer, je fais quoi ?",
+    ],
+)
+def test_a_threat_a_child_quotes_or_reports_is_not_hers(engine: SafetyEngine, text: str) -> None:
+    d = _say(engine, "p", "lily", text, 15, to="jas", to_age=15)
+    assert d.action == "allow", d.reasons
+    assert not [x for x in d.labels if x.startswith(("threat.", "harassment."))]
+    quoted = [s for s in d.signals if s.name in ("threat.violence", "harassment.self_harm")]
+    assert quoted and all(s.suppressed_by in ("quoted", "reported") for s in quoted)
+
+
+def test_a_message_that_is_all_quotation_says_what_it_quotes(engine: SafetyEngine) -> None:
+    d = _say(engine, "p", "tom", "« je vais te tuer »", 16, to="lea", to_age=16)
+    assert d.action == "hold"
+
+
+def test_quoting_is_no_shield_for_someone_already_hostile(engine: SafetyEngine) -> None:
+    _say(engine, "p", "tom", "ferme ta gueule espèce de connard", 16, to="lea", to_age=16)
+    d = _say(engine, "p", "tom", "comme dit l'autre 'je vais te tuer'", 16, to="lea", at=5)
+    assert d.action == "hold"
+
+
+def test_a_threat_just_after_laughter_among_friends_is_banter(engine: SafetyEngine) -> None:
+    _say(engine, "ados", "kenji", "mdr j'ai spoil la fin de la saison", 16)
+    d = _say(engine, "ados", "nour", "je vais te tuer jte jure", 16, at=20)
+    assert d.action == "allow", d.reasons
+    assert [s.suppressed_by for s in d.signals if s.name == "threat.violence"] == ["banter_context"]
+
+
+def test_the_same_threat_with_no_laughter_or_long_after_is_held(engine: SafetyEngine) -> None:
+    _say(engine, "ados", "kenji", "j'ai spoil la fin de la saison", 16)
+    assert _say(engine, "ados", "nour", "je vais te tuer jte jure", 16, at=20).action == "hold"
+    _say(engine, "lycee", "kenji", "mdr j'ai spoil la fin", 16)
+    late = _say(engine, "lycee", "nour", "je vais te tuer jte jure", 16, at=600)
+    assert late.action == "hold"
+
+
+def test_laughter_does_not_cover_an_adult_threatening_a_child(engine: SafetyEngine) -> None:
+    _say(engine, "p", "lea", "mdr t'es nul", 15, to="marc", to_age=35)
+    d = _say(engine, "p", "marc", "je vais te tuer", 35, to="lea", to_age=15, at=10)
+    assert d.action == "hold"
+
+
+def test_one_message_the_model_dislikes_warns_a_teen_a_pattern_holds(full: SafetyEngine) -> None:
+    """Between declared minors the learned layer alone warns the sender once; between
+    adults it holds; a sender already hostile in the conversation is held."""
+    text = "ur so ugly nobody even likes u, everyone laughs at u"
+    teens = _say(full, "ados", "amy", text, 16)
+    assert "harassment.learned" in teens.labels and teens.action == "warn"
+    adults = _say(full, "general", "amy", text, 30)
+    assert adults.action == "hold"
+    _say(full, "lycee", "bea", "ta gueule connard", 16)
+    again = _say(full, "lycee", "bea", text, 16, at=5)
+    assert again.action == "hold"
+
+
+def test_classmates_swapping_snaps_are_not_frozen(full: SafetyEngine) -> None:
+    """Two declared 16-year-olds: an age question, a compliment and a snap are how
+    classmates talk; the conversation model may suspect, but without a warning's worth of
+    the rules' grooming stages the pair is not frozen (the child answering included)."""
+    lines = [
+        ("timeo", "t'es en quelle classe ?"),
+        ("jade", "seconde et toi"),
+        ("timeo", "pareil seconde. t'es trop mature pour une seconde en vrai mdrr"),
+        ("jade", "c'est toi le bébé 😂"),
+        ("timeo", "vasy on s'ajoute sur snap, ici ça bug"),
+        ("jade", "jadouu.lsr"),
+    ]
+    for i, (who, text) in enumerate(lines):
+        to = "jade" if who == "timeo" else "timeo"
+        d = _say(full, "p", who, text, 16, to=to, to_age=16, at=10.0 * i)
+        assert d.action not in ("hold", "block"), (text, d.reasons)
+    assert not full.conversations["p"].frozen

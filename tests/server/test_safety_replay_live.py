@@ -1,11 +1,13 @@
 """The live chat replays the corpus's benign teen conversations (issue 13, "done when"):
-every benign conversation whose participants are all 15-17, by the nine outside authors
-(203 conversations, 1,787 messages), is played over real WebSockets on one server, in
+every benign conversation whose participants are all 15-17, by the twenty outside authors
+(397 conversations, 3,622 messages), is played over real WebSockets on one server, in
 the teen space, at its own pace on the service clock, with accounts as old as the corpus
 says (a month: none is fresh). What must hold: no child is expelled or moved out of a
-space, and no more messages are held live than the engine holds offline on the same
-conversations (12 of 1,787 offline on 2026-12-02: banter threats among friends, a
-warning that quotes a scam, a child reporting a "kys"; docs/safety.md, Limits)."""
+space, no more messages are held live than the engine holds offline on the same
+conversations, and that is at most ``HELD_AT_MOST`` (16 on 2026-12-03; 75 before quoted
+and reported threats, banter in the conversation's frame and the learned layer's word
+alone among declared minors were read as such: what is left is listed in
+docs/safety.md, Limits)."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ CORPUS = pathlib.Path(__file__).parent.parent / "safety" / "corpus" / "authors"
 MONTH = 30 * 86400.0
 T0 = 1_790_000_000.0
 EXPELLING = {"age_too_young", "adults_out_of_reach", "moved_out"}
+HELD_AT_MOST = 20  # a ceiling just over today's 16: a rule that starts holding children fails
 
 
 @pytest.fixture
@@ -93,7 +96,7 @@ async def test_benign_teen_conversations_expel_no_child_and_hold_no_more_than_of
 ) -> None:
     server_clock.now = T0
     convs = _benign_teen_conversations()
-    assert len(convs) >= 200
+    assert len(convs) >= 390
     outcomes: Counter[str] = Counter()
     expelled: list[tuple[str, str, str]] = []
     serial = 0
@@ -147,3 +150,4 @@ async def test_benign_teen_conversations_expel_no_child_and_hold_no_more_than_of
     offline = _offline_held(convs)
     print("offline held or blocked:", offline)
     assert outcomes["held"] + outcomes["message_blocked"] <= offline
+    assert offline <= HELD_AT_MOST

@@ -172,6 +172,13 @@ _COURTING = {
 # A speaker the conversation model already suspects of a harm is acted on at this share
 # of the message head's threshold (never below 0.5).
 SUSPECTED_LINE = 0.75
+# Friends joking: a threat within this many seconds of laughter or a game in the same
+# conversation, from someone who has not been hostile there and has not been pushed back
+# on, is read in that frame, as a threat in a laughing message already is (issue 13).
+BANTER_CONTEXT_S = 180.0
+_LAUGHTER = frozenset("😂🤣😭💀😆😹😜😝🙃")
+# Threat-like signals a speaker may quote or report without making them.
+_QUOTABLE = frozenset({"threat.violence", "threat.doxxing", "harassment.self_harm"})
 
 # The message heads whose strongest messages from the others make a pile-on.
 _HOSTILE = tuple(MESSAGE_HEADS.index(h) for h in ("hate", "harassment", "threat"))
@@ -406,6 +413,11 @@ class SafetyEngine:
         age_line = (sender.adult() and partner is not None and partner.possible_minor()) or (
             sender.possible_minor() and partner is not None and partner.adult()
         )
+        signals = self._reframe(conv, msg, frames, signals, now, age_line=age_line)
+        active = [s for s in signals if s.active]
+        names = {s.name for s in active}
+        if frames.has("banter") or frames.has("game") or _LAUGHTER.intersection(msg.text):
+            conv.banter_at = now
 
         # ---- personal data --------------------------------------------------------------
         pre_ambush, lure = conv.ambush_score(policy)
@@ -729,6 +741,13 @@ class SafetyEngine:
         ctx = self._speaker_context(t, rules_scores)
         minor_near = t.minor_in_conv or ctx.other_possible_minor
         at_risk = msg.to if not msg.room else None
+        # Declared minors among themselves: one message on the model's word alone does not
+        # silence a child (a friend quoting a creep, "😂😂", a tournament announced); it
+        # warns the sender. A pattern holds: the sender already hostile here, pushed back
+        # on, or suspected by the conversation model (issue 13: no child held for an
+        # ordinary message).
+        peers = not t.age_line and all(p.possible_minor() for p in conv.participants.values())
+        pattern = conv.hostility.get(msg.sender, 0) > 0 or summary.pushback >= 1.0
         suspected: set[str] = set()
         features = conversation_features(summary, ctx)
         if self.trace is not None:
@@ -763,12 +782,16 @@ class SafetyEngine:
                 # when a possible minor is in it. Never a room: one speaker's risk must not
                 # silence everyone else there (issue 13, item 6).
                 # Not again once a moderator lifted it: the risk they judged is the same.
+                # Between two declared minors it freezes only on the rules' own evidence
+                # against the suspect or an adult cue: two girls talking about a creep must
+                # not be silenced by the words they quote, nor classmates by their snaps.
                 if (
                     head == "grooming"
                     and minor_near
                     and not msg.room
                     and not conv.frozen
                     and not conv.cleared
+                    and self._may_freeze(conv, msg.sender, rules_scores)
                 ):
                     conv.frozen = True
                     proposals.append(
@@ -783,6 +806,7 @@ class SafetyEngine:
             if p < line:
                 continue
             label = f"{head}.learned"
+            alone = "warn" if peers and not pattern and head not in suspected else "hold"
             if head == "grooming":
                 target = self._at_risk(conv, msg.sender, msg)
                 if card is None:
@@ -801,9 +825,9 @@ class SafetyEngine:
                 # model's to catch.
                 if not (t.age_line or msg.room):
                     continue
-                proposals.append(Proposal("hold", self.reason("sexual.learned", p=f"{p:.2f}")))
+                proposals.append(Proposal(alone, self.reason("sexual.learned", p=f"{p:.2f}")))
             else:
-                proposals.append(Proposal("hold", self.reason(label, p=f"{p:.2f}")))
+                proposals.append(Proposal(alone, self.reason(label, p=f"{p:.2f}")))
             labels.append(label)
         return card, LearnedNote(probs, risk, features)
 
@@ -834,6 +858,60 @@ class SafetyEngine:
         summary.pushback += 1.0
 
     # -- helpers -------------------------------------------------------------------------
+    def _reframe(
+        self,
+        conv: ConversationState,
+        msg: MessageContext,
+        frames: Frames,
+        signals: list[Signal],
+        now: float,
+        *,
+        age_line: bool,
+    ) -> list[Signal]:
+        """Read the message's threats in the conversation's frame.
+
+        A quotation or a report from someone already hostile here is read as their own
+        (quoting is not a shield). A threat with no laughter of its own, shortly after
+        laughter or a game in the conversation, from someone neither hostile here nor
+        pushed back on, and not across the age line, is banter: suppressed as
+        ``banter_context``."""
+        hostile_before = conv.hostility.get(msg.sender, 0) > 0
+        summary = conv.speakers.get(msg.sender)
+        pushed_back = summary is not None and summary.pushback >= 1.0
+        banter = (
+            not hostile_before
+            and not pushed_back
+            and not age_line
+            and now - conv.banter_at <= BANTER_CONTEXT_S
+        )
+        out = []
+        for s in signals:
+            if s.name in _QUOTABLE:
+                if s.suppressed_by in ("quoted", "reported") and hostile_before:
+                    s = Signal(s.name, s.span, s.evidence, s.params)
+                elif s.name == "threat.violence" and s.active and banter:
+                    s = Signal(s.name, s.span, s.evidence, s.params, "banter_context")
+            out.append(s)
+        return out
+
+    def _may_freeze(
+        self,
+        conv: ConversationState,
+        suspect: str,
+        rules_scores: tuple[float, str | None, float, str | None],
+    ) -> bool:
+        """A grooming escalation freezes a private conversation, except between declared
+        minors where the rules see less than a warning's worth of grooming stages from the
+        suspect (an age question and a compliment are also how classmates talk) and no
+        adult cue (an age of 18+ let slip, an adult in the teen space)."""
+        p = conv.participants.get(suspect)
+        if p is None or not p.possible_minor() or p.adult():
+            return True
+        g_raw, groomer = rules_scores[0], rules_scores[1]
+        if groomer == suspect and g_raw >= self.rules.policy.grooming.warn:
+            return True
+        return "context.adult_in_teen_space" in conv.context.get(suspect, {})
+
     @staticmethod
     def _other(conv: ConversationState, name: str) -> str | None:
         """The other participant of a private conversation (the most active one)."""

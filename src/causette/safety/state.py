@@ -92,6 +92,7 @@ class ConversationState:
     speakers: dict[str, SpeakerSummary] = field(default_factory=dict)
     learned_risk: dict[str, dict[str, float]] = field(default_factory=dict)
     rule_flags: dict[str, list[str]] = field(default_factory=dict)  # sender -> rules' verdicts
+    banter_at: float = -1e9  # the last laughter or game talk here, by anyone (service clock)
 
     # -- updates -------------------------------------------------------------------------
     def participant(self, name: str, policy: Policy) -> Participant:

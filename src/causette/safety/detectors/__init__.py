@@ -66,6 +66,48 @@ class Frames:
         return any(s < end and start < e for s, e in self.spans.get(name, ()))
 
 
+_CLOSERS = {"«": "»", "“": "”", '"': '"', "‘": "’", "'": "'", "`": "`"}
+_APOSTROPHES = ("'", "’")
+
+
+def quoted_regions(raw: str) -> list[tuple[int, int]]:
+    """Raw spans between quotation marks (« … », “ … ”, "…", '…'), marks included.
+
+    An apostrophe opens a quotation only after a space or at the start ("j'ai" does not)
+    and closes one only before a non-letter ("t'aime" does not). An unclosed quotation
+    runs to the end of the text."""
+    regions: list[tuple[int, int]] = []
+    opener: tuple[str, int] | None = None
+    for i, c in enumerate(raw):
+        if opener is None:
+            if c not in _CLOSERS or c == "»" or c == "”":
+                continue
+            if c in _APOSTROPHES and i > 0 and not raw[i - 1].isspace() and raw[i - 1] not in "(:[":
+                continue
+            opener = (c, i)
+        elif c == _CLOSERS[opener[0]]:
+            if c in _APOSTROPHES and i + 1 < len(raw) and raw[i + 1].isalnum():
+                continue
+            regions.append((opener[1], i + 1))
+            opener = None
+    if opener is not None:
+        regions.append((opener[1], len(raw)))
+    return regions
+
+
+def quoted_in_words(raw: str, start: int, end: int) -> bool:
+    """True if raw span ``[start, end)`` lies inside a quotation that the speaker frames
+    with words of their own ("she wrote 'kys' under my video"). A message that is all
+    quotation frames nothing: it says what it quotes."""
+    regions = quoted_regions(raw)
+    if not any(a <= start and end <= b for a, b in regions):
+        return False
+    outside = list(raw)
+    for a, b in regions:
+        outside[a:b] = " " * (b - a)
+    return len([w for w in "".join(outside).split() if any(ch.isalnum() for ch in w)]) >= 2
+
+
 def find_frames(n: Normalised, rules: Rules) -> Frames:
     """Locate every frame of the lexicons in the message."""
     spans: dict[str, list[tuple[int, int]]] = {}
