@@ -328,9 +328,14 @@ class Chaos:
 
 async def _open_pair(a: ChaosClient, b: ChaosClient) -> str:
     """``a`` writes to ``b``, ``b`` accepts: the conversation's channel."""
-    answer = await a.request({"type": "pm", "to": b.name, "text": f"0 {LINE}"})
-    assert answer["type"] == "ack", answer
     deadline = time.monotonic() + 30
+    while True:
+        # ``b`` may sit on another process whose presence has not reached ``a``'s yet.
+        answer = await a.request({"type": "pm", "to": b.name, "text": f"0 {LINE}"})
+        if answer.get("code") != "user_unknown" or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.5)
+    assert answer["type"] == "ack", answer
     while not b.conversations:
         assert time.monotonic() < deadline, "no conversation request"
         await asyncio.sleep(0.02)
