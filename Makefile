@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench bench-quick clean
+.PHONY: run test lint bench bench-quick chaos clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ bench: $(VENV)/.installed-bench
 
 bench-quick: $(VENV)/.installed-bench
 	$(BIN)/python -m bench --quick
+
+# Repeated node deaths (issue 17): 3 processes on PostgreSQL + Redis, 1,000 clients, a SIGKILL
+# every 10 s for 10 minutes; CHAOS_SECONDS, CHAOS_CLIENTS, CHAOS_KILL_EVERY_S shorten it.
+chaos: $(VENV)/.installed-bench
+	$(BIN)/python -m bench.bench_chaos
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     safety_enabled: bool = True
     fresh_account_s: float = 600.0
     fresh_new_pm_max: int = 3
+    # Alerts of one kind in one channel within this window of the case's first alert join
+    # it: a flood of threatening bots is one case on the desk with a count (0: never).
+    alert_merge_window_s: float = Field(600.0, ge=0)
     # A device (the browser's cookie, as a keyed hash) remembers an under-15 refusal, a
     # move-out and the space it is in for this long (core/devices.py; 24 h at least).
     device_memory_hours: float = Field(24.0, ge=24.0, le=720.0)

@@ -76,9 +76,10 @@ async def test_a_bot_flood_is_stopped_at_the_door_and_merged_on_the_desk(flooded
     assert queue["items_by_kind"].get("report", 0) <= flood.VICTIMS * len(
         flood.REPORT_CATEGORIES
     ), queue
-    # Alerts are not merged (one per speaker the conversation model escalates: since the
-    # reaction features of decision 011, each bot posting "je vais te tuer" beside others
-    # doing the same is escalated as a threat): at most one per bot let in.
+    # Alerts: since the reaction features of decision 011, each bot posting "je vais te
+    # tuer" beside others doing the same is escalated; alerts of one kind in one room are
+    # one case (test_alert_cases), those of private conversations one per pair: at most
+    # one per bot let in.
     alerts = queue["items_by_kind"].get("alert", 0)
     assert alerts <= farm["accepted"], queue
     assert queue["items"] - alerts <= len(flood.SPAM) + 1 + flood.VICTIMS * len(

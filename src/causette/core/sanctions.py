@@ -176,8 +176,9 @@ class ActionRequest:
     message_id: int | None
     conversation_id: str | None
     bulk_device: bool
-    # A held message merged with its copies (a flood): the action reaches every sender of
-    # a pending copy, not only the subject.
+    # A held message merged with its copies, or an alert with the alerts merged into its
+    # case (a flood): the action reaches every sender of a pending copy, or every subject
+    # of a merged alert, not only the subject.
     bulk_case: bool = False
 
 
@@ -259,8 +260,12 @@ def parse_action(body: Mapping[str, Any]) -> ActionRequest:
     bulk_case = body.get("bulk_case", False)
     if not isinstance(bulk_case, bool):
         raise bad_field("bulk_case: true or false")
-    if bulk_case and (source_kind != "held" or action in (Action.DELETE, Action.DISMISS)):
-        raise bad_field("bulk_case: for an action on a held message, not delete or dismiss")
+    if bulk_case and (
+        source_kind not in ("held", "alert") or action in (Action.DELETE, Action.DISMISS)
+    ):
+        raise bad_field(
+            "bulk_case: for an action on a held message or an alert, not delete or dismiss"
+        )
     if not reason and action is not Action.DISMISS:
         # The statement of reasons (DSA art. 17) needs one: "" or blanks are not a reason.
         raise ChatError(ErrorCode.REASON_REQUIRED)

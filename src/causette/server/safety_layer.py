@@ -360,7 +360,9 @@ class SafetyLayer:
         other: Chatter | None = None,
         extra: dict[str, Any] | None = None,
     ) -> str:
-        """One alert in the moderators' queue, with everything needed to judge it."""
+        """One alert in the moderators' queue, with everything needed to judge it: the id
+        of its case, which is its own or the open case of the same kind in the same channel
+        it joined (``alert_merge_window_s``: a flood of alerts is one case)."""
         recent: list[dict[str, Any]] = []
         if channel is not None:
             for record in await self.sql.messages_before(channel, None, 20):
@@ -398,9 +400,18 @@ class SafetyLayer:
         # "report.grooming" (a chatter's report) weighs what "grooming" (the engine's) does.
         label = kind.removeprefix("report.").split(".", 1)[0]
         severity = _SEVERITY.get(kind, _SEVERITY.get(label, 1))
-        alert_id = await self.store.add_alert(kind, severity, now, context, channel, subject.id)
-        self.queue.queue_changed("added", "alert", alert_id)
-        return alert_id
+        alert_id, case = await self.store.add_alert_to_case(
+            kind,
+            severity,
+            now,
+            context,
+            channel,
+            subject.id,
+            merge_within_s=self.settings.alert_merge_window_s,
+        )
+        # Joined a case: open consoles re-read its count (as for a report joining one).
+        self.queue.queue_changed("added", "alert", case or alert_id)
+        return case or alert_id
 
     # -- minors ------------------------------------------------------------------------------
     async def on_age_disclosed(

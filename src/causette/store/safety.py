@@ -48,6 +48,27 @@ class Alert:
     status: str
 
 
+# The status of an alert that joined an open case of the same kind and channel
+# (``merged_into``); it is closed with that case.
+MERGED = "merged"
+
+
+def _alerts(conn: Connection, stmt: Any) -> list[Alert]:
+    return [
+        Alert(
+            r["id"],
+            r["ts"],
+            r["kind"],
+            r["severity"],
+            r["channel"],
+            r["subject_id"],
+            orjson.loads(bodies.open_row(conn, bodies.ALERT, r)),
+            r["status"],
+        )
+        for r in conn.execute(stmt).mappings()
+    ]
+
+
 class SafetyStore:
     def __init__(self, store: SqlStore) -> None:
         self.store = store
@@ -150,7 +171,34 @@ class SafetyStore:
         channel: str | None = None,
         subject_id: str | None = None,
     ) -> str:
+        """A new alert, a case of its own."""
+        alert_id, _ = await self.add_alert_to_case(
+            kind, severity, ts, context, channel, subject_id, merge_within_s=0.0
+        )
+        return alert_id
+
+    async def add_alert_to_case(
+        self,
+        kind: str,
+        severity: int,
+        ts: float,
+        context: dict[str, Any],
+        channel: str | None = None,
+        subject_id: str | None = None,
+        *,
+        merge_within_s: float,
+    ) -> tuple[str, str | None]:
+        """The new alert's id, and the open case it joined (None: it opens one).
+
+        An alert of the same ``kind`` in the same ``channel`` as an open alert raised at most
+        ``merge_within_s`` seconds before joins it (status ``merged``, ``merged_into`` the
+        open one), in the same transaction as the look-up: fifty bots threatening in one
+        room are one case with a count, not fifty. The window runs from the case's first
+        alert, so a flood that goes on opens a new case every window. An alert without a
+        channel, or with a window of 0, is a case of its own. Two processes raising the
+        first alerts of a flood at once may open two cases (as reports may)."""
         alert_id = secrets.token_hex(8)
+        t = schema.alerts
         row = {
             "id": alert_id,
             "ts": ts,
@@ -160,14 +208,53 @@ class SafetyStore:
             "subject_id": subject_id,
             "context": orjson.dumps(context).decode(),
             "status": "open",
+            "merged_into": None,
         }
-        # Its context quotes messages: sealed like them, bound to its row (store/bodies.py).
-        await self.store.write(
-            lambda conn: conn.execute(
-                insert(schema.alerts), bodies.seal_row(conn, bodies.ALERT, row)
+
+        def op(conn: Connection) -> str | None:
+            head = None
+            if channel is not None and merge_within_s > 0:
+                head = conn.execute(
+                    select(t.c.id)
+                    .where(
+                        t.c.channel == channel,
+                        t.c.kind == kind,
+                        t.c.status == "open",
+                        t.c.ts >= ts - merge_within_s,
+                    )
+                    .order_by(t.c.ts)
+                    .limit(1)
+                ).scalar()
+            if head is not None:
+                row.update(status=MERGED, merged_into=head)
+            # Its context quotes messages: sealed like them, bound to its row (store/bodies.py).
+            conn.execute(insert(t), bodies.seal_row(conn, bodies.ALERT, row))
+            return None if head is None else str(head)
+
+        head: str | None = await self.store.write(op)
+        return alert_id, head
+
+    async def merged_alerts(self, head_id: str) -> list[Alert]:
+        """The alerts merged into the case ``head_id`` (any status), oldest first."""
+        t = schema.alerts
+        stmt = select(t).where(t.c.merged_into == head_id).order_by(t.c.ts)
+        return await self.store.read(lambda conn: _alerts(conn, stmt))
+
+    async def merged_alert_subjects(self) -> dict[str, list[str | None]]:
+        """The subjects of the alerts that joined each open case, oldest first (cases of
+        one alert: absent)."""
+        t = schema.alerts
+
+        def q(conn: Connection) -> dict[str, list[str | None]]:
+            stmt = (
+                select(t.c.merged_into, t.c.subject_id).where(t.c.status == MERGED).order_by(t.c.ts)
             )
-        )
-        return alert_id
+            found: dict[str, list[str | None]] = {}
+            for head, subject_id in conn.execute(stmt):
+                found.setdefault(str(head), []).append(subject_id)
+            return found
+
+        return await self.store.read(q)
 
     async def has_alert(self, kind: str, subject_id: str) -> bool:
         """Whether ``subject_id`` was ever the subject of a ``kind`` alert (any status): the
@@ -178,26 +265,10 @@ class SafetyStore:
 
     async def alerts(self, status: str | None = "open") -> list[Alert]:
         t = schema.alerts
-
-        def q(conn: Connection) -> list[Alert]:
-            stmt = select(t).order_by(t.c.severity.desc(), t.c.ts)
-            if status is not None:
-                stmt = stmt.where(t.c.status == status)
-            return [
-                Alert(
-                    r["id"],
-                    r["ts"],
-                    r["kind"],
-                    r["severity"],
-                    r["channel"],
-                    r["subject_id"],
-                    orjson.loads(bodies.open_row(conn, bodies.ALERT, r)),
-                    r["status"],
-                )
-                for r in conn.execute(stmt).mappings()
-            ]
-
-        return await self.store.read(q)
+        stmt = select(t).order_by(t.c.severity.desc(), t.c.ts)
+        if status is not None:
+            stmt = stmt.where(t.c.status == status)
+        return await self.store.read(lambda conn: _alerts(conn, stmt))
 
     # -- chatter flags ---------------------------------------------------------------------
     async def set_flag(self, session_id: str, flag: str, now: float) -> None:

@@ -191,6 +191,14 @@ def _close_item(conn: Connection, outcome: Outcome, now: float) -> None:
             .where(t.c.id.in_(outcome.also), t.c.status == "pending")
             .values(status="rejected", decided_at=now, decided_by=outcome.decided_by)
         )
+    if outcome.kind == "alert":
+        # The alerts merged into this case (a flood in one channel) are closed with it.
+        t = schema.alerts
+        conn.execute(
+            update(t)
+            .where(t.c.merged_into == outcome.id, t.c.status == "merged")
+            .values(status="closed")
+        )
     if outcome.kind == "report":
         # The reports merged into this case are decided with it.
         t = schema.reports

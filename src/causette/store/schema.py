@@ -154,7 +154,11 @@ alerts = Table(
     Column("context", Text, nullable=False),
     Column("status", String(10), nullable=False),
     Column("key_id", String(16), nullable=True),
+    # The open alert of the same kind and channel this one joined (status "merged"):
+    # a flood of alerts is one case on the desk (store/safety.py ``add_alert``).
+    Column("merged_into", String(32), nullable=True),
     Index("ix_alerts_status", "status"),
+    Index("ix_alerts_case", "channel", "kind", "status"),
 )
 
 # Safety flags on a chatter: "adults_out_of_reach" (disclosed being a minor in the adult

@@ -8,6 +8,9 @@ Rules:
 - A held source is one case with its pending copies (same text, desk/queue.py): they are
   decided with it (rejected, or delivered on a dismiss), and ``bulk_case`` applies the
   action to every sender of a copy (a bot flood: one decision).
+- An alert source is one case with the alerts merged into it (same kind, same channel,
+  store/safety.py): they are closed with it, a dismiss lifts what the engine froze for each
+  of them, and ``bulk_case`` applies the action to every subject of one of them.
 - After a human sanction, the repeat-offender policy may add an automatic suspension: a
   sanction of its own (``automated: true``), with its statement and its audit entry.
 - Then the chat carries it out (server/sanctions.py), the reporter learns the outcome and
@@ -120,11 +123,25 @@ async def _subjects(
 
 async def _held_copies(service: ActionPorts, request: ActionRequest) -> list[HeldMessage]:
     """The pending copies merged with a held source (decided with it), or []."""
-    if request.source_kind != "held" or request.source_id is None or service.safety is None:
+    case_kinds = ("held", "alert")
+    if request.source_kind not in case_kinds or request.source_id is None or not service.safety:
         if request.bulk_case:
-            raise bad_field("bulk_case: the source is not a held message of this chat")
+            raise bad_field("bulk_case: the source is not a held message or an alert of this chat")
+        return []
+    if request.source_kind != "held":
         return []
     return await service.safety.store.pending_copies(request.source_id)
+
+
+async def _case_subjects(
+    service: ActionPorts, request: ActionRequest, copies: list[HeldMessage]
+) -> set[str]:
+    """Who a ``bulk_case`` action reaches besides its subject: the senders of a held
+    case's copies, or the subjects of the alerts merged into an alert case."""
+    if request.source_kind == "alert" and request.source_id and service.safety is not None:
+        merged = await service.safety.store.merged_alerts(request.source_id)
+        return {a.subject_id for a in merged if a.subject_id and a.status == "merged"}
+    return {c.sender_id for c in copies}
 
 
 async def _check_target(service: ActionPorts, request: ActionRequest) -> str | None:
@@ -269,9 +286,14 @@ async def dismiss(request: web.Request, moderator: Moderator, action: ActionRequ
     else:
         if action.source_kind == "alert" and service.safety is not None:
             alert = await sanctions.store.alert(action.source_id)
-            if alert is not None:
-                # Nothing wrong: what the engine froze for this alert is lifted.
+            if alert is not None and alert["status"] == "open":
+                # Nothing wrong: what the engine froze for this alert is lifted, and for
+                # each alert merged into its case.
                 await service.safety.cleared(alert)
+                for merged in await service.safety.store.merged_alerts(action.source_id):
+                    row = await sanctions.store.alert(merged.id)
+                    if row is not None and row["status"] == "merged":
+                        await service.safety.cleared(row)
         close = Outcome(
             action.source_kind,
             action.source_id,
@@ -295,9 +317,11 @@ async def act(request: web.Request) -> web.Response:
     subjects = await _subjects(service, sanctions, action)
     copies = await _held_copies(service, action)
     if action.bulk_case:
-        # Every sender of a copy of this flood, once.
+        # Every sender of a copy of this flood (or subject of its alerts), once.
         known = {s.id for s in subjects}
-        more = await service.store.sessions_by_id({c.sender_id for c in copies} - known)
+        more = await service.store.sessions_by_id(
+            await _case_subjects(service, action, copies) - known
+        )
         subjects += [more[i] for i in sorted(more)]
     channel = await _check_target(service, action)
     if action.action is Action.BAN and action.scope is not Scope.PSEUDONYM:

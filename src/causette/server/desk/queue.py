@@ -13,6 +13,9 @@ Rules:
   folded) are one item: ``count`` copies, their ids in ``copies``, ``senders`` distinct
   senders. Rejecting it rejects every copy; an action with ``bulk_case`` reaches every
   sender.
+- Alerts of one kind in one channel within ``alert_merge_window_s`` are one item
+  (store/safety.py): ``count`` alerts, ``senders`` distinct subjects; the case lists every
+  merged alert (``merged``: when, whom, what the engine saw). Closing it closes them all.
 - Other pseudonyms on the subject's device key are shown as ids and pseudonyms, never the key
   and never an address.
 """
@@ -139,6 +142,7 @@ async def open_items(service: QueueSources) -> list[dict[str, Any]]:
     reports = await service.reports.store.open_reports()
     merged = await service.reports.store.merged_counts()
     alerts = await safety.alerts()
+    joined = await safety.merged_alert_subjects()
     held = await safety.held()
     appeals = await service.sanctions.store.appeals(status="open")
     ids = {r.subject_id for r in reports if r.subject_id}
@@ -161,8 +165,9 @@ async def open_items(service: QueueSources) -> list[dict[str, Any]]:
         )
         for r in reports
     ]
-    items += [
-        _item(
+    for a in alerts:
+        others = joined.get(a.id, [])
+        item = _item(
             "alert",
             a.id,
             alert_severity(a.severity),
@@ -170,9 +175,10 @@ async def open_items(service: QueueSources) -> list[dict[str, Any]]:
             a.kind,
             sessions.get(a.subject_id or ""),
             a.kind,
+            1 + len(others),
         )
-        for a in alerts
-    ]
+        item["senders"] = len({a.subject_id, *others} - {None})
+        items.append(item)
     for copies in _floods(held):
         first = copies[0]
         item = _item(
@@ -245,6 +251,27 @@ async def _messages(service: QueueSources, channel: str | None, focus: int | Non
                 }
             )
         shown.sort(key=lambda m: int(m["id"]))
+    return shown
+
+
+async def _merged_alerts(service: QueueSources, head_id: str) -> list[dict[str, Any]]:
+    """The alerts merged into the case ``head_id``, oldest first: when, whom (the subject's
+    pseudonym from its context: the session may be gone), and what the engine saw."""
+    shown = []
+    for a in await SafetyStore(service.store).merged_alerts(head_id):
+        parties = a.context.get("parties") or []
+        shown.append(
+            {
+                "id": a.id,
+                "ts": a.ts,
+                "subject_id": a.subject_id,
+                "pseudonym": parties[0].get("pseudonym") if parties else None,
+                "parties": parties,
+                "labels": a.context.get("labels", []),
+                "risk": a.context.get("risk"),
+                "reasons": a.context.get("reasons", []),
+            }
+        )
     return shown
 
 
@@ -321,6 +348,8 @@ async def _case(service: QueueSources, kind: str, item_id: str) -> dict[str, Any
         subject_id = alert["subject_id"]
         context["signals"] = orjson.loads(alert["context"])
         context["messages"] = await _messages(service, alert["channel"], None)
+        merged = await _merged_alerts(service, item_id)
+        context["merged"] = merged
         item = _item(
             "alert",
             item_id,
@@ -329,7 +358,9 @@ async def _case(service: QueueSources, kind: str, item_id: str) -> dict[str, Any
             alert["kind"],
             None,
             alert["kind"],
+            1 + len(merged),
         )
+        item["senders"] = len({subject_id, *(m["subject_id"] for m in merged)} - {None})
         is_open = alert["status"] == "open"
     elif kind == "held":
         held = await sanctions.store.held(item_id)

@@ -2,7 +2,9 @@
 // (dismiss needs a queue item, delete a named message, close PM a private conversation,
 // move out a teen), a house rule and a reason the chatter will read, a duration for mute
 // and ban, a scope for ban, and optionally the same action on every pseudonym of the
-// subject's device key. Shown only to roles with the "sanction" permission.
+// subject's device key, or on every sender of a merged case (a flood: held copies of one
+// text, or alerts of one kind in one room). Shown only to roles with the "sanction"
+// permission.
 import { h, nextId } from "../../../js/dom.js";
 import { t, errorText } from "../i18n.js";
 import { desk } from "../api.js";
@@ -20,9 +22,10 @@ const BULKABLE = new Set(["warn", "mute", "kick", "ban", "move_out"]);
 
 /**
  * subject: {id, pseudonym, space} | null; source: {kind, id} | null;
- * message: {channel, id} | null (the message in question); sameDeviceCount: number.
+ * message: {channel, id} | null (the message in question); sameDeviceCount: number;
+ * caseSenders: the distinct senders of a merged case (held copies, merged alerts).
  */
-export function actionForm({ subject, source, message, sameDeviceCount = 0, onDone }) {
+export function actionForm({ subject, source, message, sameDeviceCount = 0, caseSenders = 0, onDone }) {
   const conversationId = message && String(message.channel || "").startsWith("pm:") ? message.channel.slice(3) : null;
   const actions = [];
   if (source) actions.push("dismiss");
@@ -59,6 +62,8 @@ export function actionForm({ subject, source, message, sameDeviceCount = 0, onDo
   });
   const bulkId = `${formId}-bulk`;
   const bulk = h("input", { type: "checkbox", id: bulkId, name: "bulk_device" });
+  const caseBulkId = `${formId}-bulk-case`;
+  const caseBulk = h("input", { type: "checkbox", id: caseBulkId, name: "bulk_case" });
   const submit = h("button", { type: "submit", class: "danger", disabled: true, text: t("action.submit", { action: "…" }) });
   const status = statusLine("action-status");
 
@@ -67,6 +72,10 @@ export function actionForm({ subject, source, message, sameDeviceCount = 0, onDo
   const scopeField = h("fieldset", { class: "choices" }, h("legend", { text: t("action.scope") }), scopeRadios);
   const bulkField = sameDeviceCount > 0
     ? h("div", { class: "choice" }, bulk, h("label", { htmlFor: bulkId, text: t("action.bulk", { count: sameDeviceCount + 1 }) }))
+    : null;
+
+  const caseBulkField = source && caseSenders > 1
+    ? h("div", { class: "choice" }, caseBulk, h("label", { htmlFor: caseBulkId, text: t("action.bulk_case", { count: caseSenders }) }))
     : null;
 
   let durationFor;
@@ -85,6 +94,7 @@ export function actionForm({ subject, source, message, sameDeviceCount = 0, onDo
     durationField.hidden = action !== "mute" && action !== "ban";
     scopeField.hidden = action !== "ban";
     if (bulkField) bulkField.hidden = !BULKABLE.has(action);
+    if (caseBulkField) caseBulkField.hidden = !BULKABLE.has(action);
     // Mute is always timed (1 h unless changed); a ban is permanent unless a duration is
     // chosen. The list is rebuilt only when the action changes, keeping the choice made.
     if (action === durationFor) return;
@@ -117,6 +127,7 @@ export function actionForm({ subject, source, message, sameDeviceCount = 0, onDo
     if (action === "delete") { body.channel = message.channel; body.message_id = message.id; }
     if (action === "close_pm") body.conversation_id = conversationId;
     if (bulkField && !bulkField.hidden && bulk.checked) body.bulk_device = true;
+    if (caseBulkField && !caseBulkField.hidden && caseBulk.checked) body.bulk_case = true;
     submit.disabled = true;
     setStatus(status, t("action.busy"));
     try {
@@ -140,6 +151,7 @@ export function actionForm({ subject, source, message, sameDeviceCount = 0, onDo
     durationField,
     scopeField,
     bulkField,
+    caseBulkField,
     status,
     h("div", { class: "actions" }, submit));
   update();

@@ -44,6 +44,7 @@ export async function renderCase(pane, kind, id) {
       context.appeal ? appealSection(item, context.appeal, open, reload) : null,
       profile ? subjectSection(subjectInfo) : null,
       context.signals ? signalsSection(context.signals) : null,
+      context.merged && context.merged.length ? mergedSection(item, context.merged) : null,
       conversationSection(messages),
       open && can("sanction")
         ? actionForm({
@@ -51,6 +52,7 @@ export async function renderCase(pane, kind, id) {
           source: { kind: item.kind, id: item.id },
           message: focus ? { channel: focus.channel, id: focus.id } : null,
           sameDeviceCount: subjectInfo && subjectInfo.same_device ? subjectInfo.same_device.count : 0,
+          caseSenders: item.senders || 0,
           onDone: () => refreshQueue(),
         })
         : null,
@@ -178,6 +180,18 @@ function signalsSection(signals) {
           h("span", { class: "conv-meta", text: `${dateTime(r.ts)} · ` }),
           h("span", { class: "conv-text", text: r.text ?? "" })))))
       : null);
+}
+
+// The alerts merged into this case (one kind, one room, within the merge window): when,
+// whom, and what the engine saw; each subject links to their record.
+function mergedSection(item, merged) {
+  return section(t("case.merged", { count: item.count, senders: item.senders || 0 }),
+    h("ol", { class: "merged-alerts" }, merged.map((m) => h("li", { dataset: { id: String(m.id) } },
+      h("span", { class: "conv-meta", text: `${dateTime(m.ts)} · ` }),
+      m.subject_id
+        ? h("a", { href: `#/chatter/${encodeURIComponent(m.subject_id)}`, text: m.pseudonym || m.subject_id })
+        : h("span", { text: m.pseudonym || "?" }),
+      Array.isArray(m.labels) && m.labels.length ? h("span", { class: "conv-text", text: ` — ${m.labels.join(", ")}` }) : null))));
 }
 
 function conversationSection(messages) {

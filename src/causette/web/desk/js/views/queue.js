@@ -37,7 +37,7 @@ function queueItem(item, selected) {
     item.flagger ? badge(t("queue.flagger", { name: item.flagger }), "flagger") : null,
     badge(known("kind", item.kind), `kind-${item.kind}`),
     badge(labelText(item.label), "label"),
-    item.count > 1 ? badge(t("queue.count", { n: item.count }), "count") : null,
+    item.count > 1 ? badge(t(`queue.count_${item.kind}`, { n: item.count }), "count") : null,
     badge(t("queue.severity", { n: item.severity }), severityClass(item.severity)),
     badge(t("queue.age", { age: age(item.ts) }), "age")),
   h("span", { class: "queue-subject" },
