@@ -40,6 +40,8 @@ PUBLISH_BATCH = 256
 POOL_MAX = 64
 POOL_WAIT_S = 10.0
 QUEUE_MAX = 100_000
+# What a close waits for Redis at most (the subscription's, the pool's).
+CLOSE_S = 1.0
 
 
 def encode(origin: str, envelope: Envelope) -> bytes:
@@ -134,8 +136,10 @@ class RedisBus:
 
     async def close(self) -> None:
         await self.tasks.close()
+        # Bounded: a Redis that stopped answering must not hold a stopping process.
         with contextlib.suppress(Exception):
-            await self.client.aclose()
+            async with asyncio.timeout(CLOSE_S):
+                await self.client.aclose()
         self._deliver = None
 
     def _set_health(self, healthy: bool) -> None:
@@ -213,7 +217,8 @@ class RedisBus:
                         log.exception("redis bus: delivery failed")
             except asyncio.CancelledError:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    async with asyncio.timeout(CLOSE_S):
+                        await pubsub.aclose()  # type: ignore[no-untyped-call]
                 raise
             except (RedisError, OSError) as exc:
                 log.warning("redis bus: subscription lost: %s", exc)

@@ -24,8 +24,9 @@ from causette.server.chat import ChatService
 from causette.server.desk import DESK, Desk, setup_desk
 from causette.server.desk.actions import ACTIONS
 from causette.server.desk.queue import QUEUE_SOURCES
+from causette.server.handlers import Handlers
 from causette.server.http_api import api_errors, same_origin, setup_routes
-from causette.server.keys import SERVICE, SETTINGS
+from causette.server.keys import SERVICE, SETTINGS, WS_HANDLERS
 from causette.server.legal_pages import setup_routes as setup_legal_pages
 from causette.server.live import LiveChat
 from causette.server.openapi import setup_routes as setup_openapi
@@ -52,9 +53,19 @@ if TYPE_CHECKING:
     from causette.server.ports import Processes
 
 log = logging.getLogger(__name__)
-# Seconds a graceful stop gives sockets to flush and close (docs/deploy.md): half to hand
-# queued frames over, half for the close handshakes.
+# A graceful stop (SIGTERM; docs/deploy.md), in seconds. The sockets: half to hand queued
+# frames over, half for the close handshakes.
 DRAIN_S = 4.0
+# Then the WebSocket handlers still running (one waiting for a hello, a resume queued behind
+# the store) are cancelled and given this long to end.
+HANDLERS_S = 1.0
+# Then a plain HTTP request still in progress (aiohttp's shutdown timeout).
+HTTP_REQUESTS_S = 1.0
+# Then the cleanups: the safety state saved, the last writes committed, the bus and the
+# store closed, each network wait bounded in its own module.
+CLOSE_S = 3.0
+# The whole stop: past it, server/main.py ends the process anyway (status 70).
+STOP_S = DRAIN_S + HANDLERS_S + HTTP_REQUESTS_S + CLOSE_S
 
 
 def load_catalogue(settings: Settings) -> Catalogue:
@@ -219,14 +230,24 @@ def build_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> 
         yield
         await retention.close()
         await service.close()
-        await store.close()
+        # The last writes (sessions' last-seen times, the safety state) commit, bounded.
+        await store.close(timeout=CLOSE_S)
         if watchdog is not None:
             await watchdog.stop()
+
+    handlers = app[WS_HANDLERS] = Handlers()
 
     async def drain(app: web.Application) -> None:
         # aiohttp has stopped accepting connections; close ours cleanly (1001) before it
         # waits for the handlers, instead of cutting them after its timeout (1006).
         await live.drain(DRAIN_S)
+        # The handlers the drain could not end (no connection yet: a hello awaited, a
+        # resume in the store's queue) end now: none outlives the store it uses.
+        cancelled = await handlers.stop(HANDLERS_S)
+        if cancelled:
+            log.info(
+                "stop: %d WebSocket handlers still running after the drain, cancelled", cancelled
+            )
 
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(drain)

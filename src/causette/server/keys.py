@@ -10,6 +10,8 @@ from causette.settings import Settings
 
 if TYPE_CHECKING:
     from causette.server.chat import ChatService
+    from causette.server.handlers import Handlers
 
 SERVICE: web.AppKey[ChatService] = web.AppKey("service")
+WS_HANDLERS: web.AppKey[Handlers] = web.AppKey("ws_handlers")
 SETTINGS = web.AppKey("settings", Settings)

@@ -133,6 +133,8 @@ class LiveChat:
         # side jobs).
         self.tasks = TaskOwner("chat")
         self.keepalive = Keepalive(state.connections, settings.keepalive_s)
+        # A graceful stop has begun: a socket still connecting is closed with 1001 at once.
+        self.draining = False
 
     def spawn(self, job: Coroutine[Any, Any, Any], name: str) -> asyncio.Future[Any]:
         """Run a side job (a presence notice, a trim): owned, its failure logged, given a
@@ -165,6 +167,7 @@ class LiveChat:
         of a cluster, or to this one once restarted) and resume from their last ids; all
         within ``timeout`` seconds, whatever a slow peer does. Every acknowledged message
         is already stored: nothing is lost by stopping here."""
+        self.draining = True
         connections = list(self.state.connections())
         for conn in connections:
             conn.flush()
@@ -406,7 +409,11 @@ class LiveChat:
             self.publish_presence(slug, left=chatter.profile.pseudonym)
 
     async def connect(self, chatter: Chatter, conn: Connection, last_ids: dict[str, int]) -> None:
-        """Attach a connection: welcome, replay what was missed, then go live."""
+        """Attach a connection: welcome, replay what was missed, then go live (or, once the
+        process is stopping, close it with 1001 at once: the client resumes elsewhere)."""
+        if self.draining:
+            conn.close(CloseCode.GOING_AWAY, "server restarting")
+            return
         if chatter.connection is not None:
             chatter.connection.close(CloseCode.REPLACED, "session opened elsewhere")
         if chatter.grace is not None:

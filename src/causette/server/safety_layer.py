@@ -73,6 +73,8 @@ log = logging.getLogger(__name__)
 OUT_OF_REACH = "adults_out_of_reach"
 FROZEN = "frozen"
 SAVE_EVERY_S = 30.0
+# The last save, on close, waits at most this long (a stopping process's bound).
+CLOSE_SAVE_S = 1.0
 # An adult who said so in the teen space ("adult.in_teen_space") is among the highest
 # risks the desk sees: above a held message (issue 13, item 4).
 _SEVERITY = {
@@ -157,7 +159,13 @@ class SafetyLayer:
 
     async def close(self) -> None:
         await self.tasks.close()
-        await self.save()
+        # Bounded: a stopping process does not wait on a busy or absent database for long;
+        # what is lost is what changed since the last periodic save.
+        try:
+            async with asyncio.timeout(CLOSE_SAVE_S):
+                await self.save()
+        except (TimeoutError, ChatError) as exc:
+            log.warning("safety: state not saved on close: %r", exc)
 
     async def save(self) -> None:
         engine = self.gate.engine

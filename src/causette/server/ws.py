@@ -7,6 +7,9 @@ Rules:
 - Frames of one connection are handled in order; posts are pipelined (a bounded number in
   flight) so a fast sender is not held back by the commit of its previous message, and
   their acks still come back in order because ids and commits are ordered.
+- Every handler running is held in ``Handlers`` (one per application): a graceful stop
+  cancels the ones still running after the drain and waits for them, bounded, before the
+  store and the bus they use are closed. A handler never outlives the stop.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from causette.server import protocol
 from causette.server.chat import ChatService
 from causette.server.chatter import Chatter
 from causette.server.connection import Connection
-from causette.server.keys import SERVICE
+from causette.server.keys import SERVICE, WS_HANDLERS
 from causette.server.protocol import CloseCode
 from causette.server.retention import source_of
 from causette.server.sessions import credentials
@@ -288,6 +291,19 @@ async def _authenticate(
 
 
 async def websocket_handler(request: web.Request) -> web.StreamResponse:
+    handlers = request.app[WS_HANDLERS]
+    if handlers.stopping:
+        raise web.HTTPServiceUnavailable(text="server restarting")
+    task = asyncio.current_task()
+    assert task is not None
+    handlers.add(task)
+    try:
+        return await _websocket(request)
+    finally:
+        handlers.discard(task)
+
+
+async def _websocket(request: web.Request) -> web.StreamResponse:
     service = request.app[SERVICE]
     # No aiohttp heartbeat: pings are ours (server/keepalive.py), one sweep for all sockets.
     ws = web.WebSocketResponse(

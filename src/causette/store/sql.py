@@ -30,7 +30,9 @@ Rules:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import logging
 import pathlib
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -61,6 +63,7 @@ from causette.store import bodies, migrate, schema
 from causette.store.records import MessageRecord, SessionRecord
 from causette.tasks import TaskOwner
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 # Seconds a client is told to wait when the database is away (a restart takes a few).
 RETRY_AFTER_S = 5
@@ -285,11 +288,17 @@ class SqlStore:
         self.tasks.spawn(self._write_loop(), name="writer")
         self._writer_started = True
 
-    async def close(self) -> None:
+    async def close(self, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        """Stop: every write submitted so far lands before the writer stops, waited for at
+        most ``timeout`` seconds (a stopping server's bound: a database that stopped
+        answering must not hold it; what is still queued then was never acknowledged)."""
         if self._writer_started:
-            # Every write submitted so far lands before the writer stops.
-            while self._pending:
-                await asyncio.wait([future for _, future in self._pending])
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    while self._pending:
+                        await asyncio.wait([future for _, future in self._pending])
+            if self._pending:
+                log.warning("store: closed with %d writes not committed", len(self._pending))
         await self.tasks.close()
         self._writer_pool.shutdown(wait=True)
         self._reader_pool.shutdown(wait=True)
