@@ -139,6 +139,11 @@ class Settings(BaseSettings):
     keepalive_s: float = Field(30.0, gt=0)
 
     send_queue_max: int = 1000
+    # The kernel's send buffer of each client socket (SO_SNDBUF, bytes; 0: the kernel's
+    # autotuning, up to net.ipv4.tcp_wmem's maximum, 4 MB by default). Capped, a peer that
+    # stops reading fills it and then the send queue, and is cut with 4008: the memory it
+    # holds is bounded by this (doubled by the kernel for its bookkeeping) plus the queue.
+    send_buffer_bytes: int = Field(64 * 1024, ge=0)
     # How long a closing socket may take to flush its close frame (and get the answer)
     # before it is cut: a peer that stopped reading would otherwise hold it forever.
     close_grace_s: float = Field(5.0, gt=0)

@@ -1,14 +1,19 @@
 """Sockets that never read (issue 17, scenario 4), the short variant: a crowd of
 connections stops reading in a busy room. Each is cut with 4008 once its bounded send queue
 is full; while it waits, what the server holds for it stays within the queue bound plus the
-socket's write buffer; once cut, the socket is let go within ``close_grace_s``; the people
-who do read get every message, in order, uncut. The long variant with 5,000 connections
-is bench/bench_silent.py (``python -m bench --only silent``).
+socket's write buffer plus the kernel's send buffer, capped by ``send_buffer_bytes`` (left
+to Linux's autotuning, that buffer grew to megabytes and nobody was ever cut); once cut,
+the socket is let go within ``close_grace_s``; the people who do read get every message,
+in order, uncut. The long variant with 5,000 connections is bench/bench_silent.py
+(``python -m bench --only silent``).
 """
 
 from __future__ import annotations
 
+import fcntl
 import socket
+import struct
+import termios
 from typing import Any
 
 from causette.server import metrics
@@ -27,6 +32,18 @@ LINE = (
 # asyncio's default high-water mark for a transport's write buffer; one tick's flush may
 # go over it by at most a full queue.
 HIGH_WATER = 64 * 1024
+SEGMENT_MAX = 64 * 1024
+# A small cap, so the test reaches the queue bound in a few hundred messages (the default,
+# 64 KB, is what bench/bench_silent.py measures).
+SEND_BUFFER = 16 * 1024
+
+
+def _unsent(sock: socket.socket) -> int:
+    """Bytes the kernel holds in the socket's send queue, not yet acknowledged by the peer
+    (SIOCOUTQ: ``ss``'s Send-Q)."""
+    out = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, struct.pack("i", 0))
+    unsent: int = struct.unpack("i", out)[0]
+    return unsent
 
 
 def _stop_reading(client: ChatClient) -> Any:
@@ -43,6 +60,7 @@ async def test_sockets_that_never_read_are_cut_and_the_room_goes_on(make_client,
     settings.send_queue_max = QUEUE_MAX
     settings.keepalive_s = 3600  # this is about the queue bound, not about silent peers
     settings.close_grace_s = 0.5
+    settings.send_buffer_bytes = SEND_BUFFER
     service = server.app[SERVICE]
     alice = await make_client("Alice")
     bob = await make_client("Bob", gender="m")
@@ -57,12 +75,14 @@ async def test_sockets_that_never_read_are_cut_and_the_room_goes_on(make_client,
     by_name = {c.profile.pseudonym: c for c in service.chatters.values()}
     conns = [by_name[f"Muet{i}"].connection for i in range(SILENT)]
     assert all(conn is not None for conn in conns)
-    for conn in conns:
-        # A small kernel send buffer on the server's side too (the kernel grows it to
-        # megabytes by default): the test reaches the queue bound in a few hundred messages.
-        sock = conn._transport.get_extra_info("socket")
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    # The server capped each socket's kernel send buffer (Linux doubles what it is given,
+    # for its bookkeeping): not autotuned up to 4 MB.
+    cap = SEND_BUFFER
+    socks = [conn._transport.get_extra_info("socket") for conn in conns]
+    for sock in socks:
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) <= 2 * cap
     closes_before = metrics.SLOW_CLOSES._value.get()
+    unsent_max = 0
 
     frame_max = 0
     total = 0
@@ -79,14 +99,21 @@ async def test_sockets_that_never_read_are_cut_and_the_room_goes_on(make_client,
             client.frames.clear()
             client._backlog.clear()
         # What the server holds for each stuck reader stays bounded all along.
-        for conn in conns:
+        for conn, sock in zip(conns, socks, strict=True):
             if conn.closed:
                 continue
             assert conn.queued <= QUEUE_MAX
             buffered = conn._transport.get_write_buffer_size()
             assert buffered <= HIGH_WATER + QUEUE_MAX * (frame_max + 512), buffered
+            unsent = _unsent(sock)
+            # The kernel checks its budget before each write: the last one may go over by
+            # at most one segment of 64 KB (loopback's).
+            assert unsent <= 2 * cap + SEGMENT_MAX, unsent
+            unsent_max = max(unsent_max, unsent)
 
     assert [conn.close_code for conn in conns] == [CloseCode.SLOW_CONSUMER] * SILENT
+    # The kernel's buffer did fill up to its cap before the queue did (then the cut).
+    assert unsent_max > cap // 2, unsent_max
     assert metrics.SLOW_CLOSES._value.get() - closes_before == SILENT
     # The readers were never slowed or cut: every message, once, in order.
     assert seen == list(range(2, total + 1)) or seen == list(range(1, total + 1)), seen[:5]
