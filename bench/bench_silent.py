@@ -14,12 +14,13 @@ has) in three phases of the same traffic:
   their socket still holds, to find a close frame and its code at the end of it.
 
 Why the budget: before causette's own queue fills, the kernel takes what the peer does not
-read into the server socket's send buffer, which Linux grows up to ``net.ipv4.tcp_wmem``'s
-maximum (4 MB here): 500 silent sockets took 1.1 MB each (1,794 messages, 554 MB in all)
-and none was cut. 5,000 of them would pin gigabytes of the machine's TCP memory (``tcp_mem``,
-shared with every other program) before the first 4008; on a shared machine the phase stops
-at the budget instead, and the figures say where the bytes were (``ss``: the server's
-Send-Q, the clients' Recv-Q).
+read into the server socket's send buffer. Left to Linux's autotuning, that buffer grows up
+to ``net.ipv4.tcp_wmem``'s maximum (4 MB here): 500 silent sockets took 1.1 MB each (1,794
+messages, 554 MB in all) and none was cut, and 5,000 stopped the phase at the budget with
+none cut (2026-12-03). Since then causette caps it (``send_buffer_bytes``, 64 KB, doubled by
+the kernel); the budget stays, as a guard for the machine's TCP memory (``tcp_mem``, shared
+with every other program), and the figures say where the bytes were (``ss``: the server's
+Send-Q and send buffer, sampled during the phase; the clients' Recv-Q).
 
 Figures (bench/results/silent.json): the server's RSS before and after the 5,000 joined
 and its peak while they were silent, so what one silent connection costs at most, next to
@@ -63,6 +64,7 @@ from bench.load import (
     raise_nofile,
     rss_bytes,
 )
+from causette.settings import Settings
 
 ROOM = "general"
 # Ordinary talk, not junk (a run of "xxxx…" reads as spam to the safety engine), near the
@@ -72,6 +74,13 @@ LINE = (
     "nappe, toi le pain et le fromage, et on voit pour les boissons avec les autres. "
 ) * 3
 HIGH_WATER = 64 * 1024  # asyncio's default high-water mark of a transport's write buffer
+# The server's cap on each socket's kernel send buffer (its default setting; the bench does
+# not change it) and the most the kernel's last write may go over it.
+SEND_BUFFER: int = Settings.model_fields["send_buffer_bytes"].default
+SEGMENT = 64 * 1024
+# The members' sockets come from these addresses (bench/load.py), the bench's own /metrics
+# requests from 127.0.0.1.
+MEMBER_ADDRESSES = frozenset(SOURCE_ADDRESSES)
 RCVBUF = 4096
 CLOSE_4008 = struct.pack("!H", 4008)
 SLOW_CLOSES = "causette_slow_consumer_closes_total"
@@ -207,6 +216,41 @@ def _kernel_queues(port: int) -> dict[str, int]:
     return out
 
 
+def _server_sockets(port: int) -> dict[str, int]:
+    """The server's WebSocket sockets as ``ss -tm`` sees them: their Send-Q in all and the
+    largest one, the largest send buffer the kernel gives one of them (``skmem``'s ``tb``:
+    ``send_buffer_bytes``, doubled by the kernel) and how many have more. Sockets whose
+    peer is one of the load's own source addresses are the members'; the others (this
+    bench's /metrics requests: plain HTTP, not capped) are left out."""
+    text = subprocess.run(
+        ["ss", "-tmnH", "state", "established", f"sport = :{port}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    total = largest = tb_max = over = 0
+    member = False
+    for line in text.splitlines():
+        fields = line.split()
+        if not fields:
+            continue
+        if fields[0].startswith("skmem:"):
+            if not member:
+                continue
+            for item in fields[0].removeprefix("skmem:(").rstrip(")").split(","):
+                if item.startswith("tb"):
+                    tb = int(item[2:])
+                    tb_max = max(tb_max, tb)
+                    over += tb > 2 * SEND_BUFFER
+        elif len(fields) >= 4 and fields[1].isdigit():
+            member = fields[3].rsplit(":", 1)[0] in MEMBER_ADDRESSES
+            if member:
+                send_q = int(fields[1])
+                total += send_q
+                largest = max(largest, send_q)
+    return {"send_q": total, "send_q_max_one": largest, "sndbuf_max": tb_max, "over_cap": over}
+
+
 def _metric(server: Server, name: str) -> float:
     with urllib.request.urlopen(f"{server.http_base}/metrics", timeout=10) as resp:
         return _counter(resp.read().decode(), name)
@@ -278,18 +322,29 @@ async def _run(server: Server, silent_n: int, ordinary_n: int, rate: float, phas
         assert bare.transport is not None
         bare.counting = True
         bare.transport.pause_reading()
-    state = {"cut": 0.0, "peak": float(rss_peak), "tcp_pages": 0.0}
+    state = {"cut": 0.0, "peak": float(rss_peak), "tcp_pages": 0.0, "tcp_pages_peak": 0.0}
+    port = int(server.http_base.rsplit(":", 1)[1])
+    sockets = {"send_q": 0, "send_q_max_one": 0, "sndbuf_max": 0, "over_cap": 0}
     tcp_before = _tcp_mem_pages()
 
     async def watch() -> None:
-        """The server's 4008 count and RSS, twice a second, off the sender's path."""
+        """The server's 4008 count and RSS, twice a second, off the sender's path; the
+        kernel's side of its sockets (``ss``: 5,000 sockets cost it tens of ms) every
+        2 s, in a thread."""
         async with aiohttp.ClientSession() as http:
+            ticks = 0
             while True:
                 async with http.get(f"{server.http_base}/metrics") as resp:
                     text = await resp.text()
                 state["cut"] = _counter(text, SLOW_CLOSES) - closes_before
                 state["peak"] = max(state["peak"], rss_bytes(server.pid))
                 state["tcp_pages"] = _tcp_mem_pages() - tcp_before
+                state["tcp_pages_peak"] = max(state["tcp_pages_peak"], state["tcp_pages"])
+                if ticks % 4 == 0:
+                    now = await asyncio.to_thread(_server_sockets, port)
+                    for key, value in now.items():
+                        sockets[key] = max(sockets[key], value)
+                ticks += 1
                 await asyncio.sleep(0.5)
 
     watcher = asyncio.create_task(watch())
@@ -305,8 +360,14 @@ async def _run(server: Server, silent_n: int, ordinary_n: int, rate: float, phas
     figures["silent"]["stopped_after_s"] = round(time.perf_counter() - silent_started, 1)
     watcher.cancel()
     rss_peak = int(state["peak"])
-    port = int(server.http_base.rsplit(":", 1)[1])
     queues = _kernel_queues(port)
+    figures["kernel_during_silent_phase"] = {
+        "server_send_q_peak_mb": round(sockets["send_q"] / (1 << 20), 1),
+        "server_send_q_peak_kb_one_socket": round(sockets["send_q_max_one"] / 1024, 1),
+        "server_sndbuf_kb_max": round(sockets["sndbuf_max"] / 1024, 1),
+        "server_sockets_over_the_cap": sockets["over_cap"],
+        "tcp_mem_growth_peak_mb": round(state["tcp_pages_peak"] * PAGE / (1 << 20), 1),
+    }
     figures["kernel_at_end_of_silent_phase"] = {
         "tcp_mem_growth_mb": round((_tcp_mem_pages() - tcp_before) * PAGE / (1 << 20), 1),
         "server_send_q_mb": round(queues["server_send_q"] / (1 << 20), 1),
@@ -331,6 +392,7 @@ async def _run(server: Server, silent_n: int, ordinary_n: int, rate: float, phas
             "rate_per_s": rate,
             "frame_bytes": len(orjson.dumps({"type": "message", "text": f"0 {LINE}"})) + 120,
             "send_queue_max": int(server.env["CAUSETTE_SEND_QUEUE_MAX"]),
+            "send_buffer_bytes": SEND_BUFFER,
             "cut_4008_by_server": cut,
             "close_frame_4008_read": sum(1 for b in bares if b.closed_with_4008),
             "socket_reset_before_close_frame": sum(1 for b in bares if b.reset),
@@ -357,6 +419,9 @@ async def _run(server: Server, silent_n: int, ordinary_n: int, rate: float, phas
     figures["kb_bound_per_silent_member"] = round(
         (HIGH_WATER + 2 * frame + figures["send_queue_max"] * 8) / 1024, 1
     )
+    # And in the kernel: the send buffer the server set, doubled by the kernel, plus the
+    # one write that may go over it (a segment of 64 KB on loopback).
+    figures["kernel_kb_bound_per_silent_member"] = round((2 * SEND_BUFFER + SEGMENT) / 1024, 1)
     for phase in ("none", "reading"):
         figures[f"p99_ratio_silent_to_{phase}"] = round(
             figures["silent"]["p99_ms"] / max(figures[phase]["p99_ms"], 0.1), 2
