@@ -28,9 +28,12 @@ def _get(url: str) -> bytes:
 
 
 async def _tom_flatters_lea(lea: Any, tom: Any) -> dict[str, Any]:
-    """Tom (17) asks Lea's (15) age in private, she accepts and answers, he compliments
-    her: delivered, nothing frozen yet (the next step, checking she is alone, is held
-    with this history and only carded without it). The conversation."""
+    """Tom (17) asks Lea's (15) age in private, she accepts and answers, he tells her she
+    is mature for her age: delivered, nothing frozen yet (the next step, checking she is
+    alone, is held with this history and only carded without it). Between two declared
+    minors a freeze needs a warning's worth of the rules' grooming stages (docs/safety.md):
+    an age question, "mature for your age" and "alone?" are; a plain compliment instead of
+    the second is not (escalated and carded, not frozen). The conversation."""
     for client in (lea, tom):
         await client.enter("ados-general")
     await tom.pm("Lea", "salut t'as quel âge ?")
@@ -39,8 +42,8 @@ async def _tom_flatters_lea(lea: Any, tom: Any) -> dict[str, Any]:
     await tom.expect("conversation")
     await lea.pm("Tom", "15 et toi")
     await tom.expect("message", text="15 et toi")
-    await tom.pm("Lea", "t'es super mignonne")
-    await lea.expect("message", text="t'es super mignonne")
+    await tom.pm("Lea", "t'es trop mature pour ton âge")
+    await lea.expect("message", text="t'es trop mature pour ton âge")
     return conv
 
 
@@ -117,8 +120,12 @@ async def test_redis_away_the_risk_is_judged_locally_then_shared_again(servers, 
 
         server.start()
 
+        tries = iter(range(1000))
+
         async def shared_again() -> bool:
-            assert (await tom.pm("Lea", "re"))["type"] == "ack"
+            # A new line each try: the same one a fourth time is a flood (blocked), which
+            # a slow Redis restart on a loaded machine reached.
+            assert (await tom.pm("Lea", f"re {next(tries)}"))["type"] == "ack"
             client = redis.Redis(port=server.port)
             try:
                 return bool(client.exists(key))

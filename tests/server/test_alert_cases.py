@@ -200,3 +200,24 @@ async def test_no_window_means_one_case_per_alert(make_client, make_moderator, s
     items = _alert_items(await mod.get("/api/desk/queue"))
     assert [i["count"] for i in items] == [1, 1, 1]
     assert orjson.dumps(items)  # plain JSON
+
+
+async def test_one_subject_alerted_in_several_private_conversations_is_one_case(
+    make_client, make_moderator, server, server_clock: Clock
+):
+    """A bot threatening five people in private raises an alert per conversation: the desk
+    shows one case about the bot, with a count, not one item per victim."""
+    mod = await make_moderator("modo")
+    await make_client("Menace", age=25, gender="m")
+    await make_client("Other", age=25, gender="m")
+    menace, other = _chatter(server, "Menace"), _chatter(server, "Other")
+    server_clock.now = 1_000_000.0
+    for n in range(5):
+        await _raise(server, "threat", f"pm:c{n}", [menace])
+        server_clock.now += 1.0
+    await _raise(server, "threat", "pm:c9", [other])  # someone else: a case of its own
+    items = _alert_items(await mod.get("/api/desk/queue"))
+    assert sorted((i["subject"]["pseudonym"], i["count"]) for i in items) == [
+        ("Menace", 5),
+        ("Other", 1),
+    ]

@@ -83,13 +83,13 @@ async def test_grooming_in_the_teen_space_freezes_and_alerts(make_client, base_u
     await lea.send({"type": "pm_respond", "conversation": conv["id"], "decision": "accept"})
     await lea.pm("Tom", "15 et toi")
     # The age asked, "15" answered, then flattery about her maturity: the learned layer
-    # escalates here and freezes the conversation (since decision 011 one message earlier
-    # than before, when checking she was alone did it; the rules alone wait longer). The
-    # card still reaches her.
+    # escalates here and she is shown a card; between two declared minors the pair is
+    # frozen only once the rules' own stages reach a warning (issue 13): checking she is
+    # alone does.
     first = await tom.request(
-        {"type": "pm", "to": "Lea", "text": "t'es trop mature pour ton âge"}, "held"
+        {"type": "pm", "to": "Lea", "text": "t'es trop mature pour ton âge"}, "ack"
     )
-    assert first["type"] == "held" and first["reason"]
+    assert first["type"] == "ack", first
     card = await lea.expect("safety_card")
     assert card["kind"] == "grooming"
     alone = await tom.request(
@@ -108,7 +108,7 @@ async def test_grooming_in_the_teen_space_freezes_and_alerts(make_client, base_u
     assert "ajoute moi sur snap" not in texts
     assert len(await _alerts(mod, "grooming")) == 1
     _, held_list = await _mod(mod, "GET", "held")
-    assert len(held_list["held"]) == 4
+    assert len(held_list["held"]) == 3  # from the check that she is alone on
 
 
 async def test_declared_adult_disclosing_16_loses_access_to_adults(make_client):
@@ -164,8 +164,9 @@ async def test_held_reason_never_tells_the_groomer_what_was_detected(make_client
     conv = (await lea.expect("conversation"))["conversation"]
     await lea.send({"type": "pm_respond", "conversation": conv["id"], "decision": "accept"})
     await lea.pm("Tom", "15 et toi")
+    await tom.pm("Lea", "t'es trop mature pour ton âge")
     held = await tom.request(
-        {"type": "pm", "to": "Lea", "text": "t'es trop mature pour ton âge"}, "held"
+        {"type": "pm", "to": "Lea", "text": "tes parents sont là ? t'es seule ?"}, "held"
     )
     assert held["type"] == "held"
     reason = held["reason"]

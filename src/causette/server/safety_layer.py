@@ -415,7 +415,10 @@ class SafetyLayer:
             context,
             channel,
             subject.id,
-            merge_within_s=self.settings.alert_merge_window_s,
+            # A rung of an escalation ladder (the 1st, 3rd, 10th message refused to an adult
+            # pursuing a child) is new evidence about one person: its own alert, never a
+            # count in a flood's case.
+            merge_within_s=0.0 if kind in _LADDERS else self.settings.alert_merge_window_s,
         )
         # Joined a case: open consoles re-read its count (as for a report joining one).
         self.queue.queue_changed("added", "alert", case or alert_id)
@@ -567,6 +570,10 @@ class SafetyLayer:
             if await self.store.decide_held(copy.id, "rejected", moderator, now):
                 rejected.append(copy.id)
         return rejected
+
+
+# Alert kinds raised again on purpose as the same person keeps at it (never merged).
+_LADDERS = frozenset({"minor.pursued"})
 
 
 # Reasons the sender may read. Grooming and ambush reasons are for moderators: telling the

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from causette.core.sealing import associated_data
 from causette.core.text import flood_key
@@ -190,13 +190,15 @@ class SafetyStore:
     ) -> tuple[str, str | None]:
         """The new alert's id, and the open case it joined (None: it opens one).
 
-        An alert of the same ``kind`` in the same ``channel`` as an open alert raised at most
-        ``merge_within_s`` seconds before joins it (status ``merged``, ``merged_into`` the
-        open one), in the same transaction as the look-up: fifty bots threatening in one
-        room are one case with a count, not fifty. The window runs from the case's first
-        alert, so a flood that goes on opens a new case every window. An alert without a
-        channel, or with a window of 0, is a case of its own. Two processes raising the
-        first alerts of a flood at once may open two cases (as reports may)."""
+        An alert of the same ``kind`` in the same ``channel``, or about the same subject, as
+        an open alert raised at most ``merge_within_s`` seconds before joins it (status
+        ``merged``, ``merged_into`` the open one), in the same transaction as the look-up:
+        fifty bots threatening in one room are one case with a count, not fifty, and one bot
+        threatening five people in private is one case about it, not five. The window runs
+        from the case's first alert, so a flood that goes on opens a new case every window.
+        An alert without a channel, or with a window of 0, is a case of its own. Two
+        processes raising the first alerts of a flood at once may open two cases (as
+        reports may)."""
         alert_id = secrets.token_hex(8)
         t = schema.alerts
         row = {
@@ -214,10 +216,13 @@ class SafetyStore:
         def op(conn: Connection) -> str | None:
             head = None
             if channel is not None and merge_within_s > 0:
+                same = t.c.channel == channel
+                if subject_id is not None:
+                    same = or_(same, t.c.subject_id == subject_id)
                 head = conn.execute(
                     select(t.c.id)
                     .where(
-                        t.c.channel == channel,
+                        same,
                         t.c.kind == kind,
                         t.c.status == "open",
                         t.c.ts >= ts - merge_within_s,

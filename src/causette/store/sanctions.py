@@ -118,7 +118,7 @@ class Outcome:
     outcome: str
     text: str
     decided_by: str
-    also: tuple[str, ...] = ()  # held: the pending copies merged into this case
+    also: tuple[str, ...] = ()  # held ids decided with it: a case's copies, a ban's waiting
 
 
 _S = [f.name for f in fields(SanctionRecord)]
@@ -183,8 +183,9 @@ def _close_item(conn: Connection, outcome: Outcome, now: float) -> None:
     if not conn.execute(stmt).rowcount:
         exists = conn.execute(select(t.c.id).where(t.c.id == outcome.id)).first()
         raise ChatError(ErrorCode.ALREADY_DECIDED if exists else ErrorCode.NOT_FOUND)
-    if outcome.kind == "held" and outcome.also:
-        # The copies merged into this case (a flood) are decided with it.
+    if outcome.also:
+        # The copies merged into this case (a flood), and what a banned sender had waiting,
+        # are decided with it.
         t = schema.held_messages
         conn.execute(
             update(t)

@@ -316,6 +316,9 @@ async def act(request: web.Request) -> web.Response:
     sanctions = service.sanctions
     subjects = await _subjects(service, sanctions, action)
     copies = await _held_copies(service, action)
+    source = (
+        (action.source_kind, action.source_id) if action.source_kind and action.source_id else None
+    )
     if action.bulk_case:
         # Every sender of a copy of this flood (or subject of its alerts), once.
         known = {s.id for s in subjects}
@@ -324,14 +327,20 @@ async def act(request: web.Request) -> web.Response:
         )
         subjects += [more[i] for i in sorted(more)]
     channel = await _check_target(service, action)
+    if action.action is Action.BAN and service.safety and source is not None:
+        # A ban also rejects what the banned have waiting on the desk: a bot's lone held
+        # post must not stay in the queue after the flood it belonged to is banned.
+        closing = {c.id for c in copies} | {source[1]}
+        for subject in subjects:
+            for waiting in await service.safety.store.held(sender_id=subject.id):
+                if waiting.id not in closing:
+                    copies.append(waiting)
+                    closing.add(waiting.id)
     if action.action is Action.BAN and action.scope is not Scope.PSEUDONYM:
         key = subjects[0].device_key if action.scope is Scope.DEVICE else subjects[0].ip_key
         if not key:
             raise bad_field("scope: this chatter's session has no such key")
     now = service.clock()
-    source = (
-        (action.source_kind, action.source_id) if action.source_kind and action.source_id else None
-    )
     until = now + action.duration_s if action.duration_s is not None else None
     records = [
         _record(
