@@ -300,3 +300,26 @@ def test_classmates_swapping_snaps_are_not_frozen(full: SafetyEngine) -> None:
         d = _say(full, "p", who, text, 16, to=to, to_age=16, at=10.0 * i)
         assert d.action not in ("hold", "block"), (text, d.reasons)
     assert not full.conversations["p"].frozen
+
+
+def test_checking_a_child_is_alone_freezes_a_declared_minor_pair(full: SafetyEngine) -> None:
+    """A declared 17-year-old asks a 15-year-old's age, calls her cute, then whether her
+    parents are home and she is alone: the stages add up to less than the warning line
+    between declared minors, but checking that she is alone gains access to her (an access
+    stage, policy.yaml) — the pair is frozen, not only escalated."""
+    lines = [
+        ("tom", "salut t'as quel âge ?"),
+        ("lea", "15 et toi"),
+        ("tom", "17. t'es trop mignonne"),
+        ("lea", "merci"),
+        ("tom", "tes parents sont là ? t'es seule chez toi ?"),
+    ]
+    decisions = []
+    for i, (who, text) in enumerate(lines):
+        to, age, to_age = ("lea", 17, 15) if who == "tom" else ("tom", 15, 17)
+        decisions.append(_say(full, "p", who, text, age, to=to, to_age=to_age, at=10.0 * i))
+    conv = full.conversations["p"]
+    assert "grooming.alone_check" in conv.cues["tom"]
+    assert any(d.escalated_now for d in decisions)
+    assert conv.frozen
+    assert _say(full, "p", "tom", "alors ?", 17, to="lea", to_age=15, at=60).action == "hold"

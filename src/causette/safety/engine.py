@@ -901,14 +901,19 @@ class SafetyEngine:
         rules_scores: tuple[float, str | None, float, str | None],
     ) -> bool:
         """A grooming escalation freezes a private conversation, except between declared
-        minors where the rules see less than a warning's worth of grooming stages from the
-        suspect (an age question and a compliment are also how classmates talk) and no
-        adult cue (an age of 18+ let slip, an adult in the teen space)."""
+        minors where the suspect took no step that gains access to a child (checking she
+        is alone, secrecy, gifts, pictures: ``grooming_access_stages``), the rules see
+        less than a warning's worth of grooming stages from them (an age question and a
+        compliment are also how classmates talk) and there is no adult cue (an age of 18+
+        let slip, an adult in the teen space)."""
         p = conv.participants.get(suspect)
         if p is None or not p.possible_minor() or p.adult():
             return True
+        policy = self.rules.policy
+        if any(stage in conv.cues.get(suspect, {}) for stage in policy.grooming_access_stages):
+            return True
         g_raw, groomer = rules_scores[0], rules_scores[1]
-        if groomer == suspect and g_raw >= self.rules.policy.grooming.warn:
+        if groomer == suspect and g_raw >= policy.grooming.warn:
             return True
         return "context.adult_in_teen_space" in conv.context.get(suspect, {})
 

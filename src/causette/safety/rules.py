@@ -91,6 +91,7 @@ class Policy(_Strict):
     ambush: Thresholds
     grooming_weights: dict[str, float]
     grooming_peer_weights: dict[str, float] = Field(default_factory=dict)
+    grooming_access_stages: list[str] = Field(default_factory=list)
     ambush_weights: dict[str, float]
     grooming_context: dict[str, float]
     ambush_context: dict[str, float]
