@@ -183,3 +183,55 @@ def test_a_to_of_the_wrong_type_is_named() -> None:
     """A ``to`` that is neither a string nor null is malformed."""
     with pytest.raises(LineError, match="'to'"):
         parse_line(_line(to=5))
+
+
+def _conversation(cid: str, benign: bool, lines: list[tuple[str, str, bool]]) -> str:
+    cats = [] if benign else ["threat"]
+    return json.dumps(
+        {
+            "id": cid,
+            "lang": "fr",
+            "setting": "pm",
+            "room": None,
+            "benign": benign,
+            "categories": cats,
+            "summary": "test",
+            "participants": {
+                "rico": {"age": 30, "account_age_s": 86400, "device": None},
+                "sam": {"age": 31, "account_age_s": 86400, "device": None},
+            },
+            "messages": [
+                {"from": who, "text": text, "dt": 20, "act": act, "push": False}
+                for who, text, act in lines
+            ],
+        }
+    )
+
+
+def test_cli_figures_scores_new_authors_with_the_shipped_engine(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`safety figures` scores a corpus folder the engine was never trained on, per author,
+    with the rules alone and with the shipped layer, and writes the counts as JSON."""
+    threat = _conversation(
+        "001",
+        False,
+        [
+            ("rico", "tu m'as balancé aux flics", True),
+            ("sam", "quoi ?", False),
+            ("rico", "je vais te tuer, je sais où tu habites", True),
+            ("rico", "je vais te crever sale bâtard", True),
+        ],
+    )
+    benign = _conversation(
+        "002", True, [("rico", "on se fait un ciné samedi ?", False), ("sam", "carrément", False)]
+    )
+    (tmp_path / "zed.jsonl").write_text(threat + "\n" + benign + "\n", encoding="utf-8")
+    out = tmp_path / "figures.json"
+    assert main(["safety", "figures", "--corpus", str(tmp_path), "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "| zed, rules alone |" in printed
+    data = json.loads(out.read_text())
+    assert data["zed, rules alone"]["threat_escalated"] == [1, 1]
+    assert data["zed, rules alone"]["benign_escalated"] == [0, 1]
+    assert main(["safety", "figures", "--corpus", str(tmp_path / "none")]) == 2

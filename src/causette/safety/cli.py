@@ -46,6 +46,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     evaluate.add_argument("--corpus", default=DEFAULT_CORPUS, help="folder of <author>.jsonl")
     evaluate.add_argument("--json", default=None, help="also write the figures as JSON here")
     evaluate.set_defaults(func=_evaluate)
+    figures = sub.add_parser(
+        "figures",
+        help="the shipped engine's figures per author on a corpus it was not trained on",
+    )
+    figures.add_argument("--corpus", required=True, help="folder of <author>.jsonl files")
+    figures.add_argument("--json", default=None, help="also write the figures as JSON here")
+    figures.set_defaults(func=_figures)
 
 
 def _open(path: str) -> IO[bytes]:
@@ -165,5 +172,40 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(result["figures"], fh, indent=1, sort_keys=True)
+            fh.write("\n")
+    return 0
+
+
+def _figures(args: argparse.Namespace) -> int:
+    """Score new authors with the engine as shipped (rules, and rules + the shipped
+    layer), before any training reads them: the clean check of a new corpus."""
+    import json
+
+    from causette.safety.corpus import CorpusError
+    from causette.safety.model import load_learned
+    from causette.safety.report import table
+    from causette.safety.rules import load_rules
+    from causette.safety.train import pooled, score_authors
+
+    try:
+        convs = _load_corpus(args.corpus)
+        rules = load_rules()
+    except (OSError, CorpusError, RulesError) as exc:
+        print(f"causette safety figures: {exc}", file=sys.stderr)
+        return 2
+    layer = load_learned()
+    rules_alone = score_authors(rules, None, convs)
+    shipped = score_authors(rules, layer, convs) if layer is not None else {}
+    columns = {f"{a}, rules alone": f for a, f in rules_alone.items()}
+    columns.update({f"{a}, shipped": f for a, f in shipped.items()})
+    if len(rules_alone) > 1:
+        columns["pooled, rules alone"] = pooled(rules_alone)
+        if shipped:
+            columns["pooled, shipped"] = pooled(shipped)
+    print(table(columns))
+    if args.json:
+        data = {name: f.counts for name, f in columns.items()}
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=1, sort_keys=True)
             fh.write("\n")
     return 0
