@@ -238,6 +238,23 @@ async def test_fresh_account_phone_is_masked_with_an_explanation(make_client):
     assert notice["message"]
 
 
+async def test_a_teen_the_model_reads_as_hurtful_is_warned_and_delivered(make_client):
+    """Among declared minors, one message on the learned layer's word alone goes out and
+    its sender is told it may hurt (a "warned" notice, with no probability in it)."""
+    amy = await make_client("Amy_B", age=16, gender="f")
+    zoe = await make_client("Zoe_C", age=16, gender="f")
+    for client in (amy, zoe):
+        await client.enter("ados-general")
+    text = "ur so ugly nobody even likes u, everyone laughs at u"
+    ack = await amy.post("ados-general", text)
+    assert ack["type"] == "ack"
+    got = await zoe.expect("message", channel="room:ados-general", id=ack["id"])
+    assert got["text"] == text
+    notice = await amy.expect("notice", code="warned")
+    assert "hurt" in notice["message"] or "blesser" in notice["message"]
+    assert "0." not in notice["message"]
+
+
 async def test_a_room_called_a_salon_is_not_a_shop(make_client):
     """In French a chat room is a "salon": mentioning it does not make the next phone
     number a business's (it once did, through the English "hair salon" cue)."""

@@ -825,9 +825,12 @@ class SafetyEngine:
                 # model's to catch.
                 if not (t.age_line or msg.room):
                     continue
-                proposals.append(Proposal(alone, self.reason("sexual.learned", p=f"{p:.2f}")))
+                code = "sexual.learned" if alone == "hold" else "sexual.learned_warn"
+                proposals.append(Proposal(alone, self.reason(code, p=f"{p:.2f}")))
             else:
-                proposals.append(Proposal(alone, self.reason(label, p=f"{p:.2f}")))
+                # A warn says so (the message went out, its sender was told), not "held".
+                code = label if alone == "hold" else f"{head}.learned_warn"
+                proposals.append(Proposal(alone, self.reason(code, p=f"{p:.2f}")))
             labels.append(label)
         return card, LearnedNote(probs, risk, features)
 

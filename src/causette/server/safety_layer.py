@@ -335,6 +335,8 @@ class SafetyLayer:
             self._tell(
                 chatter, protocol.notice("masked", channel, sender_reason(verdict, chatter.lang))
             )
+        elif warned_sender(verdict):
+            self._tell(chatter, protocol.notice("warned", channel, _WARNED[_lang(chatter.lang)]))
         if (
             verdict.card_target is not None
             and verdict.card_kind is not None
@@ -583,6 +585,28 @@ _NEUTRAL_HOLD = {
     "fr": "Ton message a été transmis à l'équipe de modération avant d'être distribué.",
     "en": "Your message was sent to the moderation team before delivery.",
 }
+
+
+# The sender of a message the model disliked, among declared minors: it went out, and they
+# are asked to think again — no probability, no label (what an adversary would tune to).
+_WARNED = {
+    "fr": "Ton message est parti, mais il peut blesser. Relis-toi : les messages qui "
+    "blessent sont retenus pour les modérateurs.",
+    "en": "Your message went out, but it may hurt. Think again: messages that hurt are "
+    "held for the moderators.",
+}
+
+
+def _lang(lang: str) -> str:
+    return "en" if lang == "en" else "fr"
+
+
+def warned_sender(verdict: Verdict) -> bool:
+    """A warn aimed at the sender (the learned layer's word alone among declared minors),
+    not a card for someone else."""
+    return verdict.action == "warn" and any(
+        r.code.endswith(".learned_warn") for r in verdict.reasons
+    )
 
 
 def sender_reason(verdict: Verdict, lang: str) -> str:
