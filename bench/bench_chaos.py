@@ -559,8 +559,12 @@ def main() -> None:
     figures = measure(args.clients, args.seconds, args.kill_every, args.rolling)
     text = json.dumps(figures, indent=2, sort_keys=True)
     print(text, flush=True)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / ("rolling.json" if args.rolling else "chaos.json")).write_text(text + "\n")
+    # As ``python -m bench``: BENCH_RESULTS_DIR keeps a short or loaded run out of
+    # bench/results (what the last full run measured).
+    elsewhere = os.environ.get("BENCH_RESULTS_DIR")
+    results = pathlib.Path(elsewhere) if elsewhere else RESULTS
+    results.mkdir(exist_ok=True)
+    (results / ("rolling.json" if args.rolling else "chaos.json")).write_text(text + "\n")
 
 
 if __name__ == "__main__":
