@@ -201,6 +201,46 @@ def _session_update(columns: tuple[str, ...]) -> Any:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ChatterRows:
+    """A session and what hangs on it, read together (``SqlStore.chatter_rows``)."""
+
+    record: SessionRecord
+    blocked: frozenset[str]  # whom this chatter blocked
+    blocked_by: frozenset[str]  # who blocked this chatter
+    rooms: list[str]
+    conversations: list[tuple[str, str, str, str]]  # (id, initiator, recipient, status)
+    flags: frozenset[str]  # its safety flags (store/safety.py), when asked for
+
+
+def _memberships(conn: Connection, session_id: str) -> list[str]:
+    t = schema.memberships
+    stmt = select(t.c.room).where(t.c.session_id == session_id).order_by(t.c.room)
+    return [room for (room,) in conn.execute(stmt)]
+
+
+def _blocks_of(conn: Connection, chatter: str) -> tuple[frozenset[str], frozenset[str]]:
+    t = schema.blocks
+    mine = conn.execute(select(t.c.blocked_id).where(t.c.blocker_id == chatter))
+    theirs = conn.execute(select(t.c.blocker_id).where(t.c.blocked_id == chatter))
+    return frozenset(b for (b,) in mine), frozenset(b for (b,) in theirs)
+
+
+def _conversations_of(conn: Connection, chatter: str) -> list[tuple[str, str, str, str]]:
+    c = schema.conversations
+    stmt = select(c.c.id, c.c.initiator_id, c.c.recipient_id, c.c.status).where(
+        (c.c.initiator_id == chatter) | (c.c.recipient_id == chatter)
+    )
+    return [(a, b, d, e) for a, b, d, e in conn.execute(stmt)]
+
+
+def flags_of(conn: Connection, session_id: str) -> frozenset[str]:
+    """A chatter's safety flags (store/safety.py writes them)."""
+    t = schema.chatter_flags
+    rows = conn.execute(select(t.c.flag).where(t.c.session_id == session_id))
+    return frozenset(flag for (flag,) in rows)
+
+
 def make_engine(url: str, synchronous: str = "FULL") -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -504,6 +544,37 @@ class SqlStore:
 
         return await self.read(q)
 
+    async def chatter_rows(
+        self,
+        *,
+        chatter_id: str | None = None,
+        token_hash: str | None = None,
+        flags: bool = False,
+    ) -> ChatterRows | None:
+        """A session (by id or by token hash) and what hangs on it, in one read: its
+        blocks both ways, its rooms, its conversations and (``flags``) its safety flags.
+        Read one by one, a resume's load was six trips through the reader pool, each queued
+        behind every other resume's in a storm (issue 17)."""
+
+        def q(conn: Connection) -> ChatterRows | None:
+            s = schema.sessions
+            key = s.c.id == chatter_id if token_hash is None else s.c.token_hash == token_hash
+            row = conn.execute(select(s).where(key)).first()
+            if row is None:
+                return None
+            record = SessionRecord(*row)
+            blocked, blocked_by = _blocks_of(conn, record.id)
+            return ChatterRows(
+                record,
+                blocked,
+                blocked_by,
+                _memberships(conn, record.id),
+                _conversations_of(conn, record.id),
+                flags_of(conn, record.id) if flags else frozenset(),
+            )
+
+        return await self.read(q)
+
     async def sessions_by_id(self, ids: Iterable[str]) -> dict[str, SessionRecord]:
         wanted = list(set(ids))
 
@@ -536,13 +607,7 @@ class SqlStore:
         await self._submit(lambda conn: conn.execute(stmt))
 
     async def memberships(self, session_id: str) -> list[str]:
-        t = schema.memberships
-
-        def q(conn: Connection) -> list[str]:
-            stmt = select(t.c.room).where(t.c.session_id == session_id).order_by(t.c.room)
-            return [room for (room,) in conn.execute(stmt)]
-
-        return await self.read(q)
+        return await self.read(lambda conn: _memberships(conn, session_id))
 
     # -- blocks -----------------------------------------------------------------------------
     async def add_block(self, blocker: str, blocked: str, now: float) -> None:
@@ -566,14 +631,7 @@ class SqlStore:
 
     async def blocks_of(self, chatter: str) -> tuple[frozenset[str], frozenset[str]]:
         """(whom this chatter blocked, who blocked this chatter)."""
-        t = schema.blocks
-
-        def q(conn: Connection) -> tuple[frozenset[str], frozenset[str]]:
-            mine = conn.execute(select(t.c.blocked_id).where(t.c.blocker_id == chatter))
-            theirs = conn.execute(select(t.c.blocker_id).where(t.c.blocked_id == chatter))
-            return frozenset(b for (b,) in mine), frozenset(b for (b,) in theirs)
-
-        return await self.read(q)
+        return await self.read(lambda conn: _blocks_of(conn, chatter))
 
     # -- private conversations ------------------------------------------------------------
     async def create_conversation(
@@ -596,12 +654,4 @@ class SqlStore:
 
     async def conversations_of(self, chatter: str) -> list[tuple[str, str, str, str]]:
         """(id, initiator, recipient, status) of every conversation involving the chatter."""
-        c = schema.conversations
-
-        def q(conn: Connection) -> list[tuple[str, str, str, str]]:
-            stmt = select(c.c.id, c.c.initiator_id, c.c.recipient_id, c.c.status).where(
-                (c.c.initiator_id == chatter) | (c.c.recipient_id == chatter)
-            )
-            return [(a, b, d, e) for a, b, d, e in conn.execute(stmt)]
-
-        return await self.read(q)
+        return await self.read(lambda conn: _conversations_of(conn, chatter))
