@@ -250,6 +250,8 @@ class LiveChat:
             chatter = await self._load_by_token(digest)
         else:
             chatter = await self.load_chatter(chatter_id)
+            if chatter is not None:
+                chatter.fresh = False  # read for a resume that never connected: not now
         now = self.clock()
         if (
             chatter is None
@@ -419,7 +421,11 @@ class LiveChat:
 
     async def connect(self, chatter: Chatter, conn: Connection, last_ids: dict[str, int]) -> None:
         """Attach a connection: welcome, replay what was missed, then go live (or, once the
-        process is stopping, close it with 1001 at once: the client resumes elsewhere)."""
+        process is stopping, close it with 1001 at once: the client resumes elsewhere).
+        A connection already closed (its client left while its resume waited) takes
+        nothing over: not the name, not a socket the client opened since."""
+        if conn.closed:
+            return
         if self.draining:
             conn.close(CloseCode.GOING_AWAY, "server restarting")
             return
@@ -484,6 +490,8 @@ class LiveChat:
         return [self.chatters[i].profile.pseudonym for i in ids if i in self.chatters]
 
     async def _replay(self, chatter: Chatter, conn: Connection, last_ids: dict[str, int]) -> None:
+        """What was missed, from the store, then ``synced``; no more reads once the
+        connection is closed (a client gone: a storm's reads are for those still there)."""
         readable = [f"room:{slug}" for slug in chatter.rooms]
         readable += [self.conversations[c].channel for c in chatter.conversation_ids]
         # The client's own positions are its floor: what it already has is never resent.
@@ -503,7 +511,7 @@ class LiveChat:
             if plan.gap_first is not None:
                 conn.send(protocol.gap(plan.channel, after=plan.after, first=plan.gap_first))
             after = plan.after
-            while True:
+            while not conn.closed:
                 page = await self.store.messages_after(plan.channel, after, REPLAY_PAGE)
                 for record in page:
                     if record.sender_id not in chatter.blocked:
@@ -514,6 +522,8 @@ class LiveChat:
                     break
                 after = page[-1].id
         conn.release(None)
+        if conn.closed:
+            return
         # Messages taken back while away (their author, a moderator): the client drops them.
         held = {c: last for c, last in last_ids.items() if c in readable}
         for channel, message_id, by in await self.tombstones.tombstones(held):
