@@ -120,6 +120,12 @@ class ChaosClient(Client):
         answer = self.answer
         if answer is not None and not answer.done():
             answer.set_exception(ConnectionError("socket closed"))
+        # A resume whose socket closes (its process killed meanwhile) is over at once, as in
+        # web/js/socket.js (onclose: the next try); it waited for its whole patience before.
+        for waiting in self.waiting.values():
+            if not waiting.done():
+                waiting.set_exception(ConnectionError("socket closed"))
+        self.waiting.clear()
         if self.bench.running and not self.resuming:
             self.bench.lost(self)
 
