@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -34,6 +35,7 @@ from causette.server.protocol import CloseCode
 from causette.server.retention import source_of
 from causette.server.sessions import credentials
 from causette.store.own_data import BY_AUTHOR
+from causette.store.readers import reads_since
 from causette.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
@@ -280,9 +282,10 @@ class _Arrivals:
     looks whether its client is still there (issue 17).
     """
 
-    __slots__ = ("_task", "conn", "frames", "left")
+    __slots__ = ("_task", "conn", "frames", "left", "since")
 
     def __init__(self, ws: web.WebSocketResponse, tasks: TaskOwner) -> None:
+        self.since = time.monotonic()  # the hello's arrival: its reads' age
         self.frames: list[WSMessage] = []
         self.left = False
         self.conn: Connection | None = None  # once made: aborted if the client leaves
@@ -404,7 +407,8 @@ async def _websocket(request: web.Request) -> web.StreamResponse:
         return ws
     arrivals = _Arrivals(ws, service.tasks)
     try:
-        authenticated = await _authenticate(service, ws, request, hello, arrivals)
+        with reads_since(arrivals.since):
+            authenticated = await _authenticate(service, ws, request, hello, arrivals)
         del hello
         if authenticated is not None:
             chatter, missed, last_ids = authenticated
@@ -440,7 +444,10 @@ async def _serve(
     arrivals.attach(conn)
     try:
         try:
-            await service.live.connect(chatter, conn, last_ids)
+            # Its reads go ahead of those of the resumes that came after it (a storm's
+            # resumes end in their order of arrival, store/readers.py).
+            with reads_since(arrivals.since):
+                await service.live.connect(chatter, conn, last_ids)
         except ChatError as exc:
             await conn.stop()
             await arrivals.stop()

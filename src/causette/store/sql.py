@@ -12,10 +12,11 @@ Rules:
   else changes: the store reconnects by itself (``pool_pre_ping``). A full disk still
   answers reads and small writes, so only the outcome of real writes says it is back.
 - Reads run on a small thread pool beside the writer (SQLite in WAL mode reads while it
-  writes). On PostgreSQL a reader connection is in autocommit: a read is its statements
-  and nothing else, where a transaction added a ``BEGIN`` and a ``ROLLBACK`` round trip to
-  each (over 40 % of a reader's time in a resume storm, profiled; issue 17). Under READ
-  COMMITTED each statement had its own snapshot already: what a read sees is unchanged.
+  writes), the oldest request first (store/readers.py). On PostgreSQL a reader connection
+  is in autocommit: a read is its statements and nothing else, where a transaction added a
+  ``BEGIN`` and a ``ROLLBACK`` round trip to each (over 40 % of a reader's time in a resume
+  storm, profiled; issue 17). Under READ COMMITTED each statement had its own snapshot
+  already: what a read sees is unchanged.
 - The table modules of this package (store/legal.py, store/sanctions.py…) come in through
   two public doors, ``write`` (the writer's queue) and ``read`` (the reader pool), with
   query functions of their own. The server calls their methods (or, for the export's
@@ -63,6 +64,7 @@ from sqlalchemy.sql.elements import BindParameter
 from causette.core.errors import ChatError, ErrorCode
 from causette.core.sealing import Keyring
 from causette.store import bodies, migrate, schema
+from causette.store.readers import OldestFirst
 from causette.store.records import MessageRecord, SessionRecord
 from causette.tasks import TaskOwner
 
@@ -319,7 +321,8 @@ class SqlStore:
         )
         self.batch_max = batch_max
         self._writer_pool = ThreadPoolExecutor(1, thread_name_prefix="causette-writer")
-        self._reader_pool = ThreadPoolExecutor(2, thread_name_prefix="causette-reader")
+        # Oldest request first (store/readers.py): a resume storm's resumes end in order.
+        self._reader_pool = OldestFirst(2, "causette-reader")
         self._pending: list[tuple[Write, asyncio.Future[Any]]] = []
         self._wakeup = asyncio.Event()
         self.tasks = TaskOwner("store")
@@ -351,7 +354,7 @@ class SqlStore:
                 log.warning("store: closed with %d writes not committed", len(self._pending))
         await self.tasks.close()
         self._writer_pool.shutdown(wait=True)
-        self._reader_pool.shutdown(wait=True)
+        self._reader_pool.shutdown()
         self.engine.dispose()
 
     # -- the two ways in, for the table modules of this package -------------------------------
@@ -368,7 +371,7 @@ class SqlStore:
                 return fn(conn)
 
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._reader_pool, run)
+            return await asyncio.wrap_future(self._reader_pool.submit(run))
         except Exception as exc:
             if database_away(exc):
                 self._mark(available=False)
