@@ -46,6 +46,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import (
     Connection,
+    String,
     Table,
     bindparam,
     create_engine,
@@ -53,7 +54,10 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    literal,
+    null,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -213,6 +217,30 @@ class ChatterRows:
     rooms: list[str]
     conversations: list[tuple[str, str, str, str]]  # (id, initiator, recipient, status)
     flags: frozenset[str]  # its safety flags (store/safety.py), when asked for
+
+
+@functools.cache
+def _hanging_rows(flags: bool) -> Any:
+    """What hangs on a session (``:id``), one row per fact: (kind, a, b, c, d)."""
+    chatter: BindParameter[str] = bindparam("id")
+    b, m, c, f = schema.blocks, schema.memberships, schema.conversations, schema.chatter_flags
+    none = null().cast(String)
+
+    def tagged(kind: str, *columns: Any) -> Any:
+        padded = [*columns, *[none] * (4 - len(columns))]
+        return [literal(kind, String).label("kind"), *padded]
+
+    parts = [
+        select(*tagged("blocked", b.c.blocked_id)).where(b.c.blocker_id == chatter),
+        select(*tagged("blocked_by", b.c.blocker_id)).where(b.c.blocked_id == chatter),
+        select(*tagged("room", m.c.room)).where(m.c.session_id == chatter),
+        select(
+            *tagged("conversation", c.c.id, c.c.initiator_id, c.c.recipient_id, c.c.status)
+        ).where((c.c.initiator_id == chatter) | (c.c.recipient_id == chatter)),
+    ]
+    if flags:
+        parts.append(select(*tagged("flag", f.c.flag)).where(f.c.session_id == chatter))
+    return union_all(*parts)
 
 
 def _memberships(conn: Connection, session_id: str) -> list[str]:
@@ -566,14 +594,27 @@ class SqlStore:
             if row is None:
                 return None
             record = SessionRecord(*row)
-            blocked, blocked_by = _blocks_of(conn, record.id)
+            # The rest in one statement: a round trip each was most of the read's time.
+            blocked, blocked_by, rooms, flagged = set(), set(), [], set()
+            conversations: list[tuple[str, str, str, str]] = []
+            for kind, a, b, c, d in conn.execute(_hanging_rows(flags), {"id": record.id}):
+                if kind == "blocked":
+                    blocked.add(a)
+                elif kind == "blocked_by":
+                    blocked_by.add(a)
+                elif kind == "room":
+                    rooms.append(a)
+                elif kind == "conversation":
+                    conversations.append((a, b, c, d))
+                else:
+                    flagged.add(a)
             return ChatterRows(
                 record,
-                blocked,
-                blocked_by,
-                _memberships(conn, record.id),
-                _conversations_of(conn, record.id),
-                flags_of(conn, record.id) if flags else frozenset(),
+                frozenset(blocked),
+                frozenset(blocked_by),
+                sorted(rooms),
+                conversations,
+                frozenset(flagged),
             )
 
         return await self.read(q)
