@@ -1,7 +1,11 @@
 """The WebSocket endpoint: read frames, validate, dispatch to the chat service, reply.
 
 Rules:
-- The first frame is ``hello``; until it authenticates, nothing else is read.
+- The first frame is ``hello``; until it authenticates, nothing else is handled.
+- While a hello is answered (the session read, the replay), the socket is read beside it:
+  what the client sends is kept and answered after ``synced``, in order; a close stops
+  the resume at its next step, before it attaches (issue 17: resumes of clients who had
+  given up took most of a storm's reads, then the session from the client's new socket).
 - Every frame gets exactly one outcome: its reply, or an ``error`` with a stable code.
   Nothing a client sends can crash the handler: a bug answers ``internal`` and is logged.
 - Frames of one connection are handled in order; posts are pipelined (a bounded number in
