@@ -120,6 +120,12 @@ class ChaosClient(Client):
         answer = self.answer
         if answer is not None and not answer.done():
             answer.set_exception(ConnectionError("socket closed"))
+        # A resume whose socket closes (its process killed meanwhile) is over at once, as in
+        # web/js/socket.js (onclose: the next try); it waited for its whole patience before.
+        for waiting in self.waiting.values():
+            if not waiting.done():
+                waiting.set_exception(ConnectionError("socket closed"))
+        self.waiting.clear()
         if self.bench.running and not self.resuming:
             self.bench.lost(self)
 
@@ -559,8 +565,12 @@ def main() -> None:
     figures = measure(args.clients, args.seconds, args.kill_every, args.rolling)
     text = json.dumps(figures, indent=2, sort_keys=True)
     print(text, flush=True)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / ("rolling.json" if args.rolling else "chaos.json")).write_text(text + "\n")
+    # As ``python -m bench``: BENCH_RESULTS_DIR keeps a short or loaded run out of
+    # bench/results (what the last full run measured).
+    elsewhere = os.environ.get("BENCH_RESULTS_DIR")
+    results = pathlib.Path(elsewhere) if elsewhere else RESULTS
+    results.mkdir(exist_ok=True)
+    (results / ("rolling.json" if args.rolling else "chaos.json")).write_text(text + "\n")
 
 
 if __name__ == "__main__":

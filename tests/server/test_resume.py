@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import struct
+
+import aiohttp
 
 from causette.server.keys import SERVICE
 from causette.server.protocol import CloseCode
+from tests.support.client import ChatClient
 from tests.support.waits import eventually
 
 
@@ -154,3 +158,106 @@ async def test_slow_client_is_closed_and_can_resume(make_client, settings, serve
     slow.last_ids = {"room:general": 0}
     replayed = await slow.resume()
     assert [m["id"] for m in replayed] == list(range(1, total + 1))
+
+
+class HeldResume:
+    """The first resume to reach the sanctions check waits there until ``release``: a
+    resume slowed down by a storm, at a point the test chooses (barriers, not sleeps)."""
+
+    def __init__(self, service, monkeypatch) -> None:
+        self.reached = asyncio.Event()
+        self.release = asyncio.Event()
+        self.handler: asyncio.Task | None = None  # the held resume's WebSocket handler
+        check_hello = service.sanctions.check_hello
+
+        async def held(chatter, away_since=None):
+            if self.handler is None:
+                self.handler = asyncio.current_task()
+                self.reached.set()
+                await self.release.wait()
+            return await check_hello(chatter, away_since=away_since)
+
+        monkeypatch.setattr(service.sanctions, "check_hello", held)
+
+
+async def test_a_resume_whose_client_left_takes_nothing_over(
+    make_client, base_url, server, monkeypatch
+):
+    """Issue 17: a client gives up on a slow resume (closes the socket) and resumes on a new
+    one. The abandoned resume stops at its next step: it never attaches, so it neither
+    closes the new socket with 4009 (the web client's "opened elsewhere", where it stops)
+    nor reads what the replay would have."""
+    service = server.app[SERVICE]
+    alice = await make_client("Alice")
+    bob = await make_client("Bob")
+    await alice.enter("general")
+    await bob.enter("general")
+    await bob.disconnect()
+    held = HeldResume(service, monkeypatch)
+    attached = []
+    connect = service.live.connect
+
+    async def counted(chatter, conn, last_ids):
+        attached.append(conn)
+        await connect(chatter, conn, last_ids)
+
+    monkeypatch.setattr(service.live, "connect", counted)
+
+    gave_up = ChatClient(base_url)
+    try:
+        gave_up.ws = await gave_up.http.ws_connect(f"{base_url.rstrip('/')}/ws")
+        await gave_up.send({"type": "hello", "token": bob.token, "last_ids": bob.last_ids})
+        await asyncio.wait_for(held.reached.wait(), 10)
+        # The client's patience runs out: a close frame, as a browser's ws.close() sends,
+        # its TCP connection still open (a test server cancels a handler whose connection
+        # is lost; a real one does not, and a browser keeps it open for the answer).
+        await gave_up.ws.send_frame(struct.pack("!H", 1000), aiohttp.WSMsgType.CLOSE)
+        await bob.resume()  # a new socket: welcome, replay, synced
+        assert len(attached) == 1
+        held.release.set()
+        assert held.handler is not None
+        await asyncio.wait([held.handler], timeout=10)  # the abandoned resume is over
+        assert held.handler.done()
+    finally:
+        await gave_up.close()
+
+    assert len(attached) == 1, "the abandoned resume attached its closed socket"
+    await alice.post("general", "toujours là ?")
+    got = await bob.expect("message", text="toujours là ?")
+    assert got["channel"] == "room:general"
+    assert (await bob.request({"type": "ping"}, "pong"))["type"] == "pong"
+    assert bob.close_code is None
+
+
+async def test_frames_sent_during_a_resume_are_answered_after_it_in_order(
+    make_client, server, monkeypatch
+):
+    """What a client sends before ``synced`` (the web client's heartbeat, a post typed
+    while it syncs) is kept while the resume watches for the client leaving, and answered
+    once it is synced, in order."""
+    service = server.app[SERVICE]
+    bob = await make_client("Bob")
+    await bob.enter("general")
+    await bob.disconnect()
+    held = HeldResume(service, monkeypatch)
+    bob.ws = await bob.http.ws_connect(f"{bob.base_url}/ws")
+    await bob.send({"type": "hello", "token": bob.token, "last_ids": bob.last_ids})
+    await asyncio.wait_for(held.reached.wait(), 10)
+    await bob.send({"type": "ping", "ref": "p1"})
+    await bob.send({"type": "rooms", "ref": "p2"})
+    await bob.send({"type": "post", "room": "general", "text": "écrit pendant", "ref": "p3"})
+    await bob.send({"type": "ping", "ref": "p4"})
+    held.release.set()
+    await bob.expect("synced")
+    replies: list[tuple[str, str]] = []
+    posted: list[str] = []
+    while len(replies) < 4 or not posted:
+        frame = await bob.recv()
+        if frame.get("ref") in ("p1", "p2", "p3", "p4"):
+            replies.append((frame["type"], frame["ref"]))
+        elif frame["type"] == "message":
+            posted.append(frame["text"])
+    # In order, but for the post: posts are pipelined, acknowledged once stored.
+    assert [r for r in replies if r[1] != "p3"] == [("pong", "p1"), ("rooms", "p2"), ("pong", "p4")]
+    assert ("ack", "p3") in replies
+    assert posted == ["écrit pendant"]

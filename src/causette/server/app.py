@@ -46,7 +46,6 @@ from causette.server.watchdog import StallWatchdog
 from causette.server.ws import websocket_handler
 from causette.settings import Settings
 from causette.store import SqlStore
-from causette.store.safety import SafetyStore
 
 if TYPE_CHECKING:
     from causette.server.cluster import Cluster
@@ -141,7 +140,7 @@ def build_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> 
         state,
         retention,
         processes,
-        flags=SafetyStore(store).flags if gate is not None else None,
+        read_flags=gate is not None,
         clock=clock,
     )
     # The live chat plays the sessions, rooms, conversations and messages of server/ports.py.

@@ -51,6 +51,9 @@ class Chatter:
     ip_key: str = ""
     # Where the current connection comes from (kept sealed with each message, never shown).
     source: Source | None = None
+    # Read from the store by the resume under way (its hello's token was not known here):
+    # its connect need not read it again (server/live.py).
+    fresh: bool = False
 
     @property
     def pm_policy(self) -> PmPolicy:

@@ -543,19 +543,14 @@ class Cluster:
 
     async def refresh(self, chatter: Chatter) -> None:
         """Re-read a chatter another process may have changed (rooms, blocks, policy)."""
-        store = self.store
-        records = await store.sessions_by_id([chatter.id])
-        record = records.get(chatter.id)
-        policy = PmPolicy(record.pm_policy) if record is not None else chatter.pm_policy
-        blocked, blocked_by = await store.blocks_of(chatter.id)
+        rows = await self.store.chatter_rows(chatter_id=chatter.id)  # one read, not four
+        if rows is None:
+            return
+        policy = PmPolicy(rows.record.pm_policy)
         catalogue, space = self.catalogue, chatter.space
-        rooms = frozenset(
-            slug
-            for slug in await store.memberships(chatter.id)
-            if catalogue.get(slug, space) is not None
-        )
+        rooms = frozenset(slug for slug in rows.rooms if catalogue.get(slug, space) is not None)
         live = self.live
-        live.apply(Refreshed(chatter.id, policy, rooms, blocked, blocked_by))
-        for conv_id, initiator, recipient, status in await store.conversations_of(chatter.id):
+        live.apply(Refreshed(chatter.id, policy, rooms, rows.blocked, rows.blocked_by))
+        for conv_id, initiator, recipient, status in rows.conversations:
             conv = Conversation(conv_id, initiator, recipient, ConversationStatus(status))
             live.apply(ConversationSet(conv))

@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any
 
 from causette.bus import Bus, Envelope
@@ -66,6 +66,7 @@ from causette.settings import Settings
 from causette.store import MessageRecord, SessionRecord, SqlStore
 from causette.store.devices import DeviceStore
 from causette.store.own_data import OwnDataStore
+from causette.store.sql import ChatterRows
 from causette.tasks import TaskOwner
 
 if TYPE_CHECKING:
@@ -81,9 +82,6 @@ LOGOUT_TOPIC = LoggedOut.KIND
 # such writes per second, so a crowded evening does not spend its CPU on counters.
 COUNTS_WRITES_PER_S = 2000
 COUNTS_MIN_INTERVAL_S, COUNTS_MAX_INTERVAL_S = 2.0, 10.0
-
-# A chatter's safety flags as stored (server/safety_layer.py), read with the chatter.
-FlagReader = Callable[[str], Awaitable[frozenset[str]]]
 
 
 def counts_interval(online: int) -> float:
@@ -104,7 +102,7 @@ class LiveChat:
         retention: Retention,
         cluster: Processes,
         *,
-        flags: FlagReader | None = None,
+        read_flags: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
@@ -116,8 +114,9 @@ class LiveChat:
         # Several processes on Redis (server/cluster.py), or this one alone
         # (server/single_process.py).
         self.cluster = cluster
-        # The safety flags of a chatter loaded from the store; None: safety is off.
-        self.flags = flags
+        # Whether a chatter loaded from the store comes with its safety flags (the engine
+        # is on).
+        self.read_flags = read_flags
         self.clock = clock
         self.presence = state.presence
         self.chatters = state.chatters
@@ -246,11 +245,13 @@ class LiveChat:
         digest = token_hash(token)
         chatter_id = self._id_by_token_hash.get(digest)
         if chatter_id is None:
-            record = await self.store.session_by_token_hash(digest)
-            if record is None:
-                raise ChatError(ErrorCode.NOT_AUTHENTICATED)
-            chatter_id = record.id
-        chatter = await self.load_chatter(chatter_id)
+            # Not held here (a resume from a process that died): the session and its state
+            # in one read, not read again by connect.
+            chatter = await self._load_by_token(digest)
+        else:
+            chatter = await self.load_chatter(chatter_id)
+            if chatter is not None:
+                chatter.fresh = False  # read for a resume that never connected: not now
         now = self.clock()
         if (
             chatter is None
@@ -286,6 +287,22 @@ class LiveChat:
         finally:
             del self._loading[chatter_id]
 
+    async def _load_by_token(self, digest: str) -> Chatter | None:
+        rows = await self.store.chatter_rows(token_hash=digest, flags=self.read_flags)
+        if rows is None:
+            return None
+        chatter_id = rows.record.id
+        # Held meanwhile (two resumes of one chatter, or a load by id): that one is it.
+        pending = self._loading.get(chatter_id)
+        if pending is not None:
+            return await pending
+        chatter = self.chatters.get(chatter_id)
+        if chatter is None:
+            chatter, loaded = self._chatter_of(rows)
+            self._hold(chatter, loaded)
+            chatter.fresh = True
+        return chatter
+
     def _hold(self, chatter: Chatter, loaded: Loaded) -> None:
         """The chatter is held here from now on, its facts the live state's."""
         self.state.apply(loaded)
@@ -302,10 +319,11 @@ class LiveChat:
         return applied
 
     async def _read_chatter(self, chatter_id: str) -> tuple[Chatter, Loaded] | None:
-        records = await self.store.sessions_by_id([chatter_id])
-        record = records.get(chatter_id)
-        if record is None:
-            return None
+        rows = await self.store.chatter_rows(chatter_id=chatter_id, flags=self.read_flags)
+        return None if rows is None else self._chatter_of(rows)
+
+    def _chatter_of(self, rows: ChatterRows) -> tuple[Chatter, Loaded]:
+        record, chatter_id = rows.record, rows.record.id
         space = Space(record.space)
         dept = department(record.department)
         profile = Profile(
@@ -316,26 +334,19 @@ class LiveChat:
             dept.region if dept else "",
             space,
         )
-        blocked, blocked_by = await self.store.blocks_of(chatter_id)
-        rooms = {
-            slug
-            for slug in await self.store.memberships(chatter_id)
-            if self.catalogue.get(slug, space) is not None
-        }
+        rooms = {slug for slug in rows.rooms if self.catalogue.get(slug, space) is not None}
         conversations = tuple(
             Conversation(conv_id, initiator, recipient, ConversationStatus(status))
-            for conv_id, initiator, recipient, status in await self.store.conversations_of(
-                chatter_id
-            )
+            for conv_id, initiator, recipient, status in rows.conversations
         )
         loaded = Loaded(
             chatter_id,
             PmPolicy(record.pm_policy),
             rooms=frozenset(rooms),
-            blocked=blocked,
-            blocked_by=blocked_by,
+            blocked=rows.blocked,
+            blocked_by=rows.blocked_by,
             conversations=conversations,
-            flags=await self.flags(chatter_id) if self.flags is not None else frozenset(),
+            flags=rows.flags,
             ended=record.ended_at is not None,
         )
         chatter = Chatter(
@@ -410,7 +421,11 @@ class LiveChat:
 
     async def connect(self, chatter: Chatter, conn: Connection, last_ids: dict[str, int]) -> None:
         """Attach a connection: welcome, replay what was missed, then go live (or, once the
-        process is stopping, close it with 1001 at once: the client resumes elsewhere)."""
+        process is stopping, close it with 1001 at once: the client resumes elsewhere).
+        A connection already closed (its client left while its resume waited) takes
+        nothing over: not the name, not a socket the client opened since."""
+        if conn.closed:
+            return
         if self.draining:
             conn.close(CloseCode.GOING_AWAY, "server restarting")
             return
@@ -420,11 +435,14 @@ class LiveChat:
             chatter.grace.cancel()
             chatter.grace = None
         cluster = self.cluster
+        fresh, chatter.fresh = chatter.fresh, False
         if not self.presence.is_online(chatter.id) or not cluster.owns(chatter.id):
             taken = not self.presence.name_is_free(chatter.profile.pseudonym, chatter.id)
             if not taken:
-                # Held here from now on: fresh state, the name taken over cluster-wide.
-                await cluster.refresh(chatter)
+                # Held here from now on: fresh state (read once: a chatter this resume read
+                # from the store is), the name taken over cluster-wide.
+                if not fresh:
+                    await cluster.refresh(chatter)
                 try:
                     await cluster.claim_name(chatter.id, chatter.profile)
                 except ChatError:
@@ -472,6 +490,8 @@ class LiveChat:
         return [self.chatters[i].profile.pseudonym for i in ids if i in self.chatters]
 
     async def _replay(self, chatter: Chatter, conn: Connection, last_ids: dict[str, int]) -> None:
+        """What was missed, from the store, then ``synced``; no more reads once the
+        connection is closed (a client gone: a storm's reads are for those still there)."""
         readable = [f"room:{slug}" for slug in chatter.rooms]
         readable += [self.conversations[c].channel for c in chatter.conversation_ids]
         # The client's own positions are its floor: what it already has is never resent.
@@ -491,7 +511,7 @@ class LiveChat:
             if plan.gap_first is not None:
                 conn.send(protocol.gap(plan.channel, after=plan.after, first=plan.gap_first))
             after = plan.after
-            while True:
+            while not conn.closed:
                 page = await self.store.messages_after(plan.channel, after, REPLAY_PAGE)
                 for record in page:
                     if record.sender_id not in chatter.blocked:
@@ -502,6 +522,8 @@ class LiveChat:
                     break
                 after = page[-1].id
         conn.release(None)
+        if conn.closed:
+            return
         # Messages taken back while away (their author, a moderator): the client drops them.
         held = {c: last for c, last in last_ids.items() if c in readable}
         for channel, message_id, by in await self.tombstones.tombstones(held):

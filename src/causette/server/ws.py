@@ -1,7 +1,11 @@
 """The WebSocket endpoint: read frames, validate, dispatch to the chat service, reply.
 
 Rules:
-- The first frame is ``hello``; until it authenticates, nothing else is read.
+- The first frame is ``hello``; until it authenticates, nothing else is handled.
+- While a hello is answered (the session read, the replay), the socket is read beside it:
+  what the client sends is kept and answered after ``synced``, in order; a close stops
+  the resume at its next step, before it attaches (issue 17: resumes of clients who had
+  given up took most of a storm's reads, then the session from the client's new socket).
 - Every frame gets exactly one outcome: its reply, or an ``error`` with a stable code.
   Nothing a client sends can crash the handler: a bug answers ``internal`` and is logged.
 - Frames of one connection are handled in order; posts are pipelined (a bounded number in
@@ -18,7 +22,9 @@ import asyncio
 import contextlib
 import logging
 import socket
+import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import WSMessage, WSMsgType, web
 
@@ -33,6 +39,7 @@ from causette.server.protocol import CloseCode
 from causette.server.retention import source_of
 from causette.server.sessions import credentials
 from causette.store.own_data import BY_AUTHOR
+from causette.store.readers import reads_since
 from causette.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
@@ -264,32 +271,105 @@ async def _hello(ws: web.WebSocketResponse) -> ev.Hello | None:
     return hello
 
 
+_LEFT = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR)
+
+
+class _Arrivals:
+    """While a hello is answered (the session read, sanctions checked, the replay): what
+    the client sends meanwhile, kept in order for the session, and whether it left.
+
+    A client that gives up on a slow resume closes its socket and tries again, elsewhere
+    or here. Its resume is then worth nothing: not the reads still ahead of it (in a resume
+    storm, nine tenths of the reads were for sockets already closed), and above all not the
+    takeover of a session the client has since resumed on another socket (closed with 4009,
+    which the web client takes as "opened elsewhere" and stops). Each step of the resume
+    looks whether its client is still there (issue 17).
+    """
+
+    __slots__ = ("_task", "conn", "frames", "left", "since")
+
+    def __init__(self, ws: web.WebSocketResponse, tasks: TaskOwner) -> None:
+        self.since = time.monotonic()  # the hello's arrival: its reads' age
+        self.frames: list[WSMessage] = []
+        self.left = False
+        self.conn: Connection | None = None  # once made: aborted if the client leaves
+        self._task: asyncio.Future[None] | None = tasks.spawn(self._read(ws), name="hello")
+
+    async def _read(self, ws: web.WebSocketResponse) -> None:
+        while True:
+            msg = await ws.receive()
+            if msg.type in _LEFT:
+                self.left = True
+                if self.conn is not None:
+                    self.conn.abort()
+                return
+            self.frames.append(msg)
+
+    def attach(self, conn: Connection) -> None:
+        self.conn = conn
+        if self.left:
+            conn.abort()
+
+    async def stop(self) -> None:
+        """Stop reading (cancelling a read loses no frame: it stays in aiohttp's queue)."""
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
 async def _authenticate(
-    service: ChatService, ws: web.WebSocketResponse, request: web.Request
+    service: ChatService,
+    ws: web.WebSocketResponse,
+    request: web.Request,
+    hello: ev.Hello,
+    arrivals: _Arrivals,
 ) -> tuple[Chatter, list[bytes], dict[str, int]] | None:
-    """Hello, session and sanctions: the chatter, the statements it missed, its last ids.
+    """Session and sanctions: the chatter, the statements it missed, its last ids; None
+    when refused or when the client left meanwhile.
 
     A function of its own so the hello's objects are freed once it returns: the handler's
     frame lives as long as the connection (issue 8's memory per idle chatter).
     """
-    hello = await _hello(ws)
-    if hello is None:
-        return None
     lang = hello.lang or "fr"
     token, device = (hello.token, None) if hello.token else credentials(request)
     try:
         chatter = await service.live.authenticate(token, device)
     except ChatError as exc:
+        await arrivals.stop()
         await _refuse(ws, exc, _close_code(exc, CloseCode.NOT_AUTHENTICATED), lang)
+        return None
+    if arrivals.left:
         return None
     if hello.lang:
         chatter.lang = hello.lang
     try:
         missed = await service.sanctions.check_hello(chatter, away_since=chatter.last_seen)
     except ChatError as exc:
+        await arrivals.stop()
         await _refuse(ws, exc, _close_code(exc, CloseCode.SANCTIONED), chatter.lang)
         return None
+    if arrivals.left:
+        return None
     return chatter, missed, hello.last_ids
+
+
+async def _receive(
+    session: _Session, ws: web.WebSocketResponse, msg: WSMessage, now: float
+) -> bool:
+    """One frame of an authenticated socket; False once the socket is done."""
+    conn = session.conn
+    conn.heard(now)
+    if msg.type is WSMsgType.TEXT:
+        await session.handle_text(msg.data)
+    elif msg.type is WSMsgType.PING:
+        await ws.pong(msg.data)
+    elif msg.type is WSMsgType.BINARY:
+        conn.send(protocol.error(ChatError(ErrorCode.BINARY_UNSUPPORTED), session.chatter.lang))
+    elif msg.type is WSMsgType.ERROR:
+        return False
+    return not conn.closed
 
 
 def _cap_send_buffer(request: web.Request, size: int) -> None:
@@ -326,11 +406,37 @@ async def _websocket(request: web.Request) -> web.StreamResponse:
     )
     _cap_send_buffer(request, service.settings.send_buffer_bytes)
     await ws.prepare(request)
-    authenticated = await _authenticate(service, ws, request)
-    if authenticated is None:
+    hello = await _hello(ws)
+    if hello is None:
         return ws
-    chatter, missed, last_ids = authenticated
-    del authenticated
+    arrivals = _Arrivals(ws, service.tasks)
+    try:
+        with reads_since(arrivals.since):
+            authenticated = await _authenticate(service, ws, request, hello, arrivals)
+        del hello
+        if authenticated is not None:
+            chatter, missed, last_ids = authenticated
+            resume = [missed, last_ids]
+            del authenticated, missed, last_ids
+            await _serve(service, ws, request, arrivals, chatter, resume)
+    finally:
+        await arrivals.stop()
+    return ws
+
+
+async def _serve(
+    service: ChatService,
+    ws: web.WebSocketResponse,
+    request: web.Request,
+    arrivals: _Arrivals,
+    chatter: Chatter,
+    resume: list[Any],
+) -> None:
+    """Attach, replay, then read the socket until it closes. ``resume`` (the statements
+    the chatter missed, its last ids) is emptied once sent: the caller's frame, like this
+    one, lives as long as the connection."""
+    missed: list[bytes] = resume.pop(0)
+    last_ids: dict[str, int] = resume.pop(0)
     session: _Session | None = None
     conn = Connection(
         ws,
@@ -339,13 +445,21 @@ async def _websocket(request: web.Request) -> web.StreamResponse:
         tasks=service.tasks,
         close_grace=service.settings.close_grace_s,
     )
+    arrivals.attach(conn)
     try:
         try:
-            await service.live.connect(chatter, conn, last_ids)
+            # Its reads go ahead of those of the resumes that came after it (a storm's
+            # resumes end in their order of arrival, store/readers.py).
+            with reads_since(arrivals.since):
+                await service.live.connect(chatter, conn, last_ids)
         except ChatError as exc:
             await conn.stop()
+            await arrivals.stop()
             await _refuse(ws, exc, _close_code(exc, CloseCode.NAME_TAKEN), chatter.lang)
-            return ws
+            return
+        await arrivals.stop()
+        if arrivals.left:
+            return
         # Statements of reasons of sanctions taken while away (DSA art. 17).
         for statement in missed:
             conn.send(statement)
@@ -355,18 +469,15 @@ async def _websocket(request: web.Request) -> web.StreamResponse:
         del source
         session = _Session(service, chatter, conn)
         clock = asyncio.get_running_loop().time
-        async for msg in ws:
-            conn.heard(clock())
-            if msg.type is WSMsgType.TEXT:
-                await session.handle_text(msg.data)
-            elif msg.type is WSMsgType.PING:
-                await ws.pong(msg.data)
-            elif msg.type is WSMsgType.BINARY:
-                conn.send(protocol.error(ChatError(ErrorCode.BINARY_UNSUPPORTED), chatter.lang))
-            elif msg.type is WSMsgType.ERROR:
+        # What the client sent during the resume first, in order; then the socket.
+        for msg in arrivals.frames:
+            if not await _receive(session, ws, msg, clock()):
                 break
-            if conn.closed:
-                break
+        arrivals.frames.clear()
+        if not conn.closed:
+            async for msg in ws:
+                if not await _receive(session, ws, msg, clock()):
+                    break
         if session.tasks is not None:
             # Every post in flight ends (acknowledged or refused) before the last drain.
             await session.tasks.join()
@@ -377,4 +488,3 @@ async def _websocket(request: web.Request) -> web.StreamResponse:
             await session.tasks.close()
         await conn.stop()
         service.live.disconnect(chatter, conn)
-    return ws

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, delete, insert, or_, select, update
 from causette.core.sealing import associated_data
 from causette.core.text import flood_key
 from causette.store import bodies, schema
-from causette.store.sql import SqlStore
+from causette.store.sql import SqlStore, flags_of
 
 
 def _engine_bound(key: str, updated_at: float) -> bytes:
@@ -294,13 +294,7 @@ class SafetyStore:
         await self.store.write(lambda conn: conn.execute(stmt))
 
     async def flags(self, session_id: str) -> frozenset[str]:
-        t = schema.chatter_flags
-
-        def q(conn: Connection) -> frozenset[str]:
-            rows = conn.execute(select(t.c.flag).where(t.c.session_id == session_id))
-            return frozenset(flag for (flag,) in rows)
-
-        return await self.store.read(q)
+        return await self.store.read(lambda conn: flags_of(conn, session_id))
 
     # -- engine state ------------------------------------------------------------------------
     async def save_state(

@@ -12,7 +12,11 @@ Rules:
   else changes: the store reconnects by itself (``pool_pre_ping``). A full disk still
   answers reads and small writes, so only the outcome of real writes says it is back.
 - Reads run on a small thread pool beside the writer (SQLite in WAL mode reads while it
-  writes).
+  writes), the oldest request first (store/readers.py). On PostgreSQL a reader connection
+  is in autocommit: a read is its statements and nothing else, where a transaction added a
+  ``BEGIN`` and a ``ROLLBACK`` round trip to each (over 40 % of a reader's time in a resume
+  storm, profiled; issue 17). Under READ COMMITTED each statement had its own snapshot
+  already: what a read sees is unchanged.
 - The table modules of this package (store/legal.py, store/sanctions.py…) come in through
   two public doors, ``write`` (the writer's queue) and ``read`` (the reader pool), with
   query functions of their own. The server calls their methods (or, for the export's
@@ -42,6 +46,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import (
     Connection,
+    String,
     Table,
     bindparam,
     create_engine,
@@ -49,7 +54,10 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    literal,
+    null,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -60,6 +68,7 @@ from sqlalchemy.sql.elements import BindParameter
 from causette.core.errors import ChatError, ErrorCode
 from causette.core.sealing import Keyring
 from causette.store import bodies, migrate, schema
+from causette.store.readers import OldestFirst
 from causette.store.records import MessageRecord, SessionRecord
 from causette.tasks import TaskOwner
 
@@ -198,6 +207,70 @@ def _session_update(columns: tuple[str, ...]) -> Any:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ChatterRows:
+    """A session and what hangs on it, read together (``SqlStore.chatter_rows``)."""
+
+    record: SessionRecord
+    blocked: frozenset[str]  # whom this chatter blocked
+    blocked_by: frozenset[str]  # who blocked this chatter
+    rooms: list[str]
+    conversations: list[tuple[str, str, str, str]]  # (id, initiator, recipient, status)
+    flags: frozenset[str]  # its safety flags (store/safety.py), when asked for
+
+
+@functools.cache
+def _hanging_rows(flags: bool) -> Any:
+    """What hangs on a session (``:id``), one row per fact: (kind, a, b, c, d)."""
+    chatter: BindParameter[str] = bindparam("id")
+    b, m, c, f = schema.blocks, schema.memberships, schema.conversations, schema.chatter_flags
+    none = null().cast(String)
+
+    def tagged(kind: str, *columns: Any) -> Any:
+        padded = [*columns, *[none] * (4 - len(columns))]
+        return [literal(kind, String).label("kind"), *padded]
+
+    parts = [
+        select(*tagged("blocked", b.c.blocked_id)).where(b.c.blocker_id == chatter),
+        select(*tagged("blocked_by", b.c.blocker_id)).where(b.c.blocked_id == chatter),
+        select(*tagged("room", m.c.room)).where(m.c.session_id == chatter),
+        select(
+            *tagged("conversation", c.c.id, c.c.initiator_id, c.c.recipient_id, c.c.status)
+        ).where((c.c.initiator_id == chatter) | (c.c.recipient_id == chatter)),
+    ]
+    if flags:
+        parts.append(select(*tagged("flag", f.c.flag)).where(f.c.session_id == chatter))
+    return union_all(*parts)
+
+
+def _memberships(conn: Connection, session_id: str) -> list[str]:
+    t = schema.memberships
+    stmt = select(t.c.room).where(t.c.session_id == session_id).order_by(t.c.room)
+    return [room for (room,) in conn.execute(stmt)]
+
+
+def _blocks_of(conn: Connection, chatter: str) -> tuple[frozenset[str], frozenset[str]]:
+    t = schema.blocks
+    mine = conn.execute(select(t.c.blocked_id).where(t.c.blocker_id == chatter))
+    theirs = conn.execute(select(t.c.blocker_id).where(t.c.blocked_id == chatter))
+    return frozenset(b for (b,) in mine), frozenset(b for (b,) in theirs)
+
+
+def _conversations_of(conn: Connection, chatter: str) -> list[tuple[str, str, str, str]]:
+    c = schema.conversations
+    stmt = select(c.c.id, c.c.initiator_id, c.c.recipient_id, c.c.status).where(
+        (c.c.initiator_id == chatter) | (c.c.recipient_id == chatter)
+    )
+    return [(a, b, d, e) for a, b, d, e in conn.execute(stmt)]
+
+
+def flags_of(conn: Connection, session_id: str) -> frozenset[str]:
+    """A chatter's safety flags (store/safety.py writes them)."""
+    t = schema.chatter_flags
+    rows = conn.execute(select(t.c.flag).where(t.c.session_id == session_id))
+    return frozenset(flag for (flag,) in rows)
+
+
 def make_engine(url: str, synchronous: str = "FULL") -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -267,9 +340,17 @@ class SqlStore:
         if message_keys is not None:
             # Every stored body is sealed with these (store/bodies.py).
             self.engine.update_execution_options(**{bodies.MESSAGE_KEYS: message_keys})
+        # The readers' engine: the same pool, no transaction around a read (PostgreSQL;
+        # SQLite's driver opens none for a SELECT anyway).
+        self._reader_engine = (
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.engine.dialect.name == "postgresql"
+            else self.engine
+        )
         self.batch_max = batch_max
         self._writer_pool = ThreadPoolExecutor(1, thread_name_prefix="causette-writer")
-        self._reader_pool = ThreadPoolExecutor(2, thread_name_prefix="causette-reader")
+        # Oldest request first (store/readers.py): a resume storm's resumes end in order.
+        self._reader_pool = OldestFirst(2, "causette-reader")
         self._pending: list[tuple[Write, asyncio.Future[Any]]] = []
         self._wakeup = asyncio.Event()
         self.tasks = TaskOwner("store")
@@ -301,7 +382,7 @@ class SqlStore:
                 log.warning("store: closed with %d writes not committed", len(self._pending))
         await self.tasks.close()
         self._writer_pool.shutdown(wait=True)
-        self._reader_pool.shutdown(wait=True)
+        self._reader_pool.shutdown()
         self.engine.dispose()
 
     # -- the two ways in, for the table modules of this package -------------------------------
@@ -314,11 +395,11 @@ class SqlStore:
         """Run ``fn`` on a reader connection, beside the writer."""
 
         def run() -> T:
-            with self.engine.connect() as conn:
+            with self._reader_engine.connect() as conn:
                 return fn(conn)
 
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._reader_pool, run)
+            return await asyncio.wrap_future(self._reader_pool.submit(run))
         except Exception as exc:
             if database_away(exc):
                 self._mark(available=False)
@@ -494,6 +575,50 @@ class SqlStore:
 
         return await self.read(q)
 
+    async def chatter_rows(
+        self,
+        *,
+        chatter_id: str | None = None,
+        token_hash: str | None = None,
+        flags: bool = False,
+    ) -> ChatterRows | None:
+        """A session (by id or by token hash) and what hangs on it, in one read: its
+        blocks both ways, its rooms, its conversations and (``flags``) its safety flags.
+        Read one by one, a resume's load was six trips through the reader pool, each queued
+        behind every other resume's in a storm (issue 17)."""
+
+        def q(conn: Connection) -> ChatterRows | None:
+            s = schema.sessions
+            key = s.c.id == chatter_id if token_hash is None else s.c.token_hash == token_hash
+            row = conn.execute(select(s).where(key)).first()
+            if row is None:
+                return None
+            record = SessionRecord(*row)
+            # The rest in one statement: a round trip each was most of the read's time.
+            blocked, blocked_by, rooms, flagged = set(), set(), [], set()
+            conversations: list[tuple[str, str, str, str]] = []
+            for kind, a, b, c, d in conn.execute(_hanging_rows(flags), {"id": record.id}):
+                if kind == "blocked":
+                    blocked.add(a)
+                elif kind == "blocked_by":
+                    blocked_by.add(a)
+                elif kind == "room":
+                    rooms.append(a)
+                elif kind == "conversation":
+                    conversations.append((a, b, c, d))
+                else:
+                    flagged.add(a)
+            return ChatterRows(
+                record,
+                frozenset(blocked),
+                frozenset(blocked_by),
+                sorted(rooms),
+                conversations,
+                frozenset(flagged),
+            )
+
+        return await self.read(q)
+
     async def sessions_by_id(self, ids: Iterable[str]) -> dict[str, SessionRecord]:
         wanted = list(set(ids))
 
@@ -526,13 +651,7 @@ class SqlStore:
         await self._submit(lambda conn: conn.execute(stmt))
 
     async def memberships(self, session_id: str) -> list[str]:
-        t = schema.memberships
-
-        def q(conn: Connection) -> list[str]:
-            stmt = select(t.c.room).where(t.c.session_id == session_id).order_by(t.c.room)
-            return [room for (room,) in conn.execute(stmt)]
-
-        return await self.read(q)
+        return await self.read(lambda conn: _memberships(conn, session_id))
 
     # -- blocks -----------------------------------------------------------------------------
     async def add_block(self, blocker: str, blocked: str, now: float) -> None:
@@ -556,14 +675,7 @@ class SqlStore:
 
     async def blocks_of(self, chatter: str) -> tuple[frozenset[str], frozenset[str]]:
         """(whom this chatter blocked, who blocked this chatter)."""
-        t = schema.blocks
-
-        def q(conn: Connection) -> tuple[frozenset[str], frozenset[str]]:
-            mine = conn.execute(select(t.c.blocked_id).where(t.c.blocker_id == chatter))
-            theirs = conn.execute(select(t.c.blocker_id).where(t.c.blocked_id == chatter))
-            return frozenset(b for (b,) in mine), frozenset(b for (b,) in theirs)
-
-        return await self.read(q)
+        return await self.read(lambda conn: _blocks_of(conn, chatter))
 
     # -- private conversations ------------------------------------------------------------
     async def create_conversation(
@@ -586,12 +698,4 @@ class SqlStore:
 
     async def conversations_of(self, chatter: str) -> list[tuple[str, str, str, str]]:
         """(id, initiator, recipient, status) of every conversation involving the chatter."""
-        c = schema.conversations
-
-        def q(conn: Connection) -> list[tuple[str, str, str, str]]:
-            stmt = select(c.c.id, c.c.initiator_id, c.c.recipient_id, c.c.status).where(
-                (c.c.initiator_id == chatter) | (c.c.recipient_id == chatter)
-            )
-            return [(a, b, d, e) for a, b, d, e in conn.execute(stmt)]
-
-        return await self.read(q)
+        return await self.read(lambda conn: _conversations_of(conn, chatter))
