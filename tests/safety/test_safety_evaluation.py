@@ -41,17 +41,20 @@ LOAO = Path(__file__).parent / "corpus" / "loao.json"
 # the engine reached when they were last measured (docs/safety.md) — a change that makes
 # the engine worse on text it never saw fails here. Goals of the issue in comments.
 FLOORS = {
-    "grooming_escalated": 0.92,  # goal 0.90
-    "first_push": 0.91,  # goal 0.80
+    "grooming_escalated": 0.94,  # goal 0.90
+    "first_push": 0.92,  # goal 0.80
     "ambush_escalated": 0.96,  # goal 0.90
     "hate_escalated": 0.75,  # goal 0.85: not met
-    "harassment_escalated": 0.53,  # goal 0.75: not met (0.54 before the issue-13 rules)
-    "threat_escalated": 0.66,  # goal 0.75: not met
-    "acted": 0.60,  # goal 0.80: not met (0.61 before the issue-13 rules)
+    # goal 0.75: not met. 0.53 on twenty authors; the seven of 2026-12-03 (a21-a27) were
+    # briefed towards polite and coded harassment and pull the pool down to 0.51, while the
+    # old twenty's own figure rose (0.530 -> 0.536) with them in the training set.
+    "harassment_escalated": 0.51,
+    "threat_escalated": 0.67,  # goal 0.75: not met
+    "acted": 0.59,  # goal 0.80: not met (0.60 on 27 authors; 0.61 on the old twenty)
 }
 CEILINGS = {
-    "benign_escalated": 0.026,  # goal 0.03
-    "benign_messages_stopped": 0.021,  # goal 0.02: not met (0.029 before)
+    "benign_escalated": 0.025,  # goal 0.03
+    "benign_messages_stopped": 0.023,  # goal 0.02: not met (0.0225 on 27 authors)
 }
 
 
