@@ -51,7 +51,9 @@ class ServerProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/"
 
-    def start(self, timeout: float = 30.0) -> ServerProcess:
+    def start(self, timeout: float = 60.0) -> ServerProcess:
+        # 60 s, not 30: at a load average of 8 (browser tests, a safety evaluation) one
+        # start took over 30 s, 17 of them importing (2026-12-03); 1.3 s on a quiet machine.
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [
