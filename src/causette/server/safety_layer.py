@@ -619,7 +619,7 @@ def sender_reason(verdict: Verdict, lang: str) -> str:
         if r.code.startswith(_SENDER_SAFE) and not r.code.endswith(".learned_escalate")
     )
     if verdict.action == "hold" or not safe:
-        return _NEUTRAL_HOLD["en" if lang == "en" else "fr"]
+        return _NEUTRAL_HOLD[_lang(lang)]
     return reason_text(safe, lang)
 
 
